@@ -1,0 +1,85 @@
+// Every differentiable op elucid has, as free functions over Tensors. Each op checks its inputs (throwing
+// elucid::Error that names the op and the shapes), computes its forward with a plain kernel, and, when
+// needs_grad(...), records a backward written right under the forward math in its .cpp file.
+//
+// Layout is channels_last as in Keras: images (N, H, W, C), conv kernels (KH, KW, C_in, F), dense kernels (in, out).
+// The list of op names is kOpNames (core/op_names.hpp); a test fails when one of them has no gradient check.
+#pragma once
+#include <elucid/core/random.hpp>
+#include <elucid/core/tensor.hpp>
+
+#include <string>
+
+namespace elucid::ops {
+
+// ---- elementwise and reductions (core/ops_math.cpp) ----
+Tensor add(const Tensor& a, const Tensor& b);   // same shapes
+Tensor sub(const Tensor& a, const Tensor& b);   // same shapes
+Tensor mul(const Tensor& a, const Tensor& b);   // same shapes, elementwise
+Tensor add_scalar(const Tensor& x, float s);
+Tensor mul_scalar(const Tensor& x, float s);
+Tensor sum(const Tensor& x);                    // all elements -> shape ()
+Tensor mean(const Tensor& x);                   // all elements -> shape ()
+Tensor reshape(const Tensor& x, Shape shape);   // same element count; shares the data
+Tensor flatten(const Tensor& x);                // (N, d1, d2, ...) -> (N, d1*d2*...), row-major: H, W, C order
+
+// ---- dense algebra (core/ops_linear.cpp) ----
+Tensor matmul(const Tensor& a, const Tensor& b);      // (M, K) x (K, N) -> (M, N), cblas_sgemm
+Tensor bias_add(const Tensor& x, const Tensor& bias); // x (..., C) + bias (C), broadcast over leading axes
+
+// ---- activations (core/ops_activation.cpp) ----
+Tensor elu(const Tensor& x, float alpha = 1.0f);  // fused: expm1 for x <= 0, backward from the saved output
+Tensor relu(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor selu(const Tensor& x);
+Tensor softplus(const Tensor& x);
+Tensor gelu(const Tensor& x);    // exact (erf) form, as Keras' default approximate=False
+Tensor swish(const Tensor& x);   // x * sigmoid(x), also called silu
+Tensor softmax(const Tensor& x);      // over the last axis
+Tensor log_softmax(const Tensor& x);  // over the last axis
+
+// ---- convolution and pooling (core/ops_conv.cpp, core/ops_pool.cpp) ----
+enum class Padding { Valid, Same };
+struct Conv2DArgs {
+  int stride_h = 1, stride_w = 1;
+  Padding padding = Padding::Valid;
+  int dilation_h = 1, dilation_w = 1;
+};
+// x (N, H, W, C), kernel (KH, KW, C, F), bias (F) or undefined -> (N, OH, OW, F).
+// valid: OH = floor((H - dilated_KH) / stride) + 1; same: OH = ceil(H / stride), the odd pad row at the bottom.
+Tensor conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args);
+
+struct Pool2DArgs {
+  int pool_h = 2, pool_w = 2;
+  int stride_h = 0, stride_w = 0;  // 0: the pool size, as Keras
+  Padding padding = Padding::Valid;
+};
+Tensor max_pool2d(const Tensor& x, const Pool2DArgs& args);  // (N, H, W, C) -> (N, OH, OW, C), floor rounding
+Tensor avg_pool2d(const Tensor& x, const Pool2DArgs& args);  // same padding averages over the valid cells only
+Tensor global_avg_pool2d(const Tensor& x);                   // (N, H, W, C) -> (N, C)
+
+// Output size of a convolution or pooling window along one axis, as Keras computes it.
+int64_t window_output_size(int64_t in, int window, int stride, int dilation, Padding padding);
+
+// ---- regularisation and normalisation (core/ops_dropout.cpp, core/ops_batch_norm.cpp) ----
+// Training: zeroes each element with probability `rate` and scales the rest by 1 / (1 - rate); the mask comes
+// from `rng`. Not training: the identity.
+Tensor dropout(const Tensor& x, float rate, Random& rng, bool training);
+// Normalises over every axis but the last. Training: batch statistics, and moving_mean / moving_variance (plain
+// tensors, no grad) are updated as moving = moving * momentum + batch * (1 - momentum) with the biased batch
+// variance, as Keras 3 does (ops.moments). Inference: the moving statistics.
+Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& moving_mean,
+                  Tensor& moving_variance, float momentum, float epsilon, bool training);
+
+// ---- losses, each the mean over the batch -> shape () (core/ops_loss.cpp) ----
+// labels: (N) class indices stored as floats; an index outside [0, C) throws naming the index and the sample.
+// from_logits: predictions are logits (fused, stable log-softmax); otherwise probabilities, clipped to
+// [1e-7, 1 - 1e-7] as Keras does.
+Tensor sparse_categorical_crossentropy(const Tensor& predictions, const Tensor& labels, bool from_logits);
+Tensor categorical_crossentropy(const Tensor& predictions, const Tensor& targets, bool from_logits);  // one-hot (N, C)
+Tensor binary_crossentropy(const Tensor& predictions, const Tensor& targets, bool from_logits);       // same shapes
+Tensor mean_squared_error(const Tensor& predictions, const Tensor& targets);
+Tensor mean_absolute_error(const Tensor& predictions, const Tensor& targets);
+
+}  // namespace elucid::ops
