@@ -1,0 +1,45 @@
+// Dataset: N samples that fill float buffers on demand, so a data set can stay compact (uint8 images) and only a
+// batch at a time is float. Subsets and the Keras validation split are views over another data set, never copies.
+#pragma once
+#include <elucid/core/shape.hpp>
+#include <elucid/core/tensor.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace elucid::data {
+
+// A data set of N samples: inputs of sample_shape() (e.g. (28, 28, 1)) and labels of label_shape()
+// (() for class indices stored as floats, (C) for one-hot or regression targets).
+class Dataset {
+ public:
+  virtual ~Dataset() = default;
+  virtual int64_t size() const = 0;
+  virtual Shape sample_shape() const = 0;
+  virtual Shape label_shape() const = 0;
+  // Writes samples `indices` into x (indices.size() * numel(sample_shape) floats) and y (indices.size() *
+  // numel(label_shape) floats), in the order given. Throws elucid::Error for an index outside [0, size()).
+  virtual void fill(std::span<const int64_t> indices, float* x, float* y) const = 0;
+  virtual std::vector<std::string> class_names() const { return {}; }
+};
+
+// Throws elucid::Error naming `who` and the range when an index is outside [0, size).
+void check_indices(std::span<const int64_t> indices, int64_t size, const char* who);
+
+// A view of samples [begin, end) of `parent`, or of the listed samples in that order.
+std::shared_ptr<Dataset> subset(std::shared_ptr<const Dataset> parent, int64_t begin, int64_t end);
+std::shared_ptr<Dataset> subset(std::shared_ptr<const Dataset> parent, std::vector<int64_t> indices);
+
+// Keras' validation_split rule for fit: the LAST fraction of the samples, before any shuffling.
+// Training keeps floor(N * (1 - fraction)) samples; both parts must be non-empty. Returns {training, validation}.
+std::pair<std::shared_ptr<Dataset>, std::shared_ptr<Dataset>> split_last(std::shared_ptr<const Dataset> data,
+                                                                         double validation_fraction);
+
+// The whole data set as float tensors x (N, ...sample) and y (N, ...label): only when asked, it can be large.
+std::pair<Tensor, Tensor> to_tensors(const Dataset& data);
+
+}  // namespace elucid::data
