@@ -1,0 +1,144 @@
+// im2col / col2im for NHWC images and the chunked conv2d forward and backward built on them.
+#include <elucid/core/kernels_conv.hpp>
+
+#include <elucid/core/kernels_gemm.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace elucid::kernels {
+
+namespace {
+
+// Samples per chunk: enough rows (samples * OH * OW) for an efficient sgemm, but at least 4 chunks when the batch
+// allows so both cores get work. Depends on the shapes only, never on the thread count.
+int64_t chunk_samples(const Conv2DGeometry& g) {
+  constexpr int64_t kTargetRows = 256;
+  const int64_t rows = std::max<int64_t>(1, g.oh * g.ow);
+  int64_t chunk = 1;
+  while (chunk * rows < kTargetRows) chunk *= 2;
+  return std::max<int64_t>(1, std::min(chunk, (g.n + 3) / 4));
+}
+
+// A per-thread buffer that only grows: no allocation per call once warm.
+float* workspace(std::vector<float>& buffer, int64_t size) {
+  if (static_cast<int64_t>(buffer.size()) < size) buffer.resize(static_cast<size_t>(size));
+  return buffer.data();
+}
+
+// col (samples * OH * OW, KH * KW * C): row (s, oh, ow) holds the receptive field of that output, in kernel order.
+void im2col(const Conv2DGeometry& g, const float* x, int64_t samples, float* col) {
+  const int64_t k = g.kh * g.kw * g.c;
+  for (int64_t s = 0; s < samples; ++s) {
+    const float* xs = x + s * g.h * g.w * g.c;
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        float* row = col + ((s * g.oh + oh) * g.ow + ow) * k;
+        for (int64_t i = 0; i < g.kh; ++i) {
+          const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
+          for (int64_t j = 0; j < g.kw; ++j) {
+            const int64_t iw = ow * g.stride_w - g.pad_left + j * g.dilation_w;
+            float* dst = row + (i * g.kw + j) * g.c;
+            if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w)
+              std::memset(dst, 0, sizeof(float) * static_cast<size_t>(g.c));
+            else
+              std::memcpy(dst, xs + (ih * g.w + iw) * g.c, sizeof(float) * static_cast<size_t>(g.c));
+          }
+        }
+      }
+  }
+}
+
+// The adjoint of im2col: adds each column entry back into the input cell it was copied from.
+void col2im_add(const Conv2DGeometry& g, const float* col, int64_t samples, float* dx) {
+  const int64_t k = g.kh * g.kw * g.c;
+  for (int64_t s = 0; s < samples; ++s) {
+    float* dxs = dx + s * g.h * g.w * g.c;
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        const float* row = col + ((s * g.oh + oh) * g.ow + ow) * k;
+        for (int64_t i = 0; i < g.kh; ++i) {
+          const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
+          if (ih < 0 || ih >= g.h) continue;
+          for (int64_t j = 0; j < g.kw; ++j) {
+            const int64_t iw = ow * g.stride_w - g.pad_left + j * g.dilation_w;
+            if (iw < 0 || iw >= g.w) continue;
+            const float* src = row + (i * g.kw + j) * g.c;
+            float* dst = dxs + (ih * g.w + iw) * g.c;
+            for (int64_t c = 0; c < g.c; ++c) dst[c] += src[c];
+          }
+        }
+      }
+  }
+}
+
+}  // namespace
+
+void conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w, const float* b, float* y) {
+  const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
+  const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static)
+  for (int64_t ci = 0; ci < chunks; ++ci) {
+    thread_local std::vector<float> col_buffer;
+    const int64_t s0 = ci * chunk, samples = std::min(chunk, g.n - s0), rows = samples * rows_per_sample;
+    float* col = workspace(col_buffer, rows * k);
+    im2col(g, x + s0 * g.h * g.w * g.c, samples, col);
+    float* yc = y + s0 * rows_per_sample * g.f;
+    if (b)
+      for (int64_t r = 0; r < rows; ++r) std::memcpy(yc + r * g.f, b, sizeof(float) * static_cast<size_t>(g.f));
+    // yc (rows, F) = col (rows, K) * w (K, F) + yc
+    sgemm(false, false, rows, g.f, k, 1.0f, col, k, w, g.f, b ? 1.0f : 0.0f, yc, g.f);
+  }
+}
+
+void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, const float* dy, float* dx, float* dw,
+                     float* db) {
+  const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
+  const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
+  // Per-chunk partial sums of dW (K, F) and db (F), added in chunk order below.
+  thread_local std::vector<float> dw_partial_buffer, db_partial_buffer;
+  float* dw_partial = dw ? workspace(dw_partial_buffer, chunks * k * g.f) : nullptr;
+  float* db_partial = db ? workspace(db_partial_buffer, chunks * g.f) : nullptr;
+#pragma omp parallel for schedule(static)
+  for (int64_t ci = 0; ci < chunks; ++ci) {
+    thread_local std::vector<float> col_buffer;
+    const int64_t s0 = ci * chunk, samples = std::min(chunk, g.n - s0), rows = samples * rows_per_sample;
+    const float* dyc = dy + s0 * rows_per_sample * g.f;
+    if (dw) {
+      float* col = workspace(col_buffer, rows * k);
+      im2col(g, x + s0 * g.h * g.w * g.c, samples, col);
+      // dW chunk (K, F) = col^T (K, rows) * dy (rows, F)
+      sgemm(true, false, k, g.f, rows, 1.0f, col, k, dyc, g.f, 0.0f, dw_partial + ci * k * g.f, g.f);
+    }
+    if (db) {
+      float* p = db_partial + ci * g.f;
+      std::fill(p, p + g.f, 0.0f);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t f = 0; f < g.f; ++f) p[f] += dyc[r * g.f + f];
+    }
+    if (dx) {
+      // dcol (rows, K) = dy (rows, F) * w^T (F, K), then scattered back onto this chunk's own samples.
+      float* dcol = workspace(col_buffer, rows * k);
+      sgemm(false, true, rows, k, g.f, 1.0f, dyc, g.f, w, g.f, 0.0f, dcol, k);
+      col2im_add(g, dcol, samples, dx + s0 * g.h * g.w * g.c);
+    }
+  }
+  if (dw) {
+    const int64_t size = k * g.f;
+#pragma omp parallel for schedule(static) if (size * chunks >= (1 << 16))
+    for (int64_t i = 0; i < size; ++i) {
+      float total = 0.0f;
+      for (int64_t ci = 0; ci < chunks; ++ci) total += dw_partial[ci * size + i];
+      dw[i] += total;
+    }
+  }
+  if (db)
+    for (int64_t f = 0; f < g.f; ++f) {
+      float total = 0.0f;
+      for (int64_t ci = 0; ci < chunks; ++ci) total += db_partial[ci * g.f + f];
+      db[f] += total;
+    }
+}
+
+}  // namespace elucid::kernels

@@ -1,0 +1,19 @@
+// Row-major single-precision matrix products through OpenBLAS's cblas_sgemm, and the dense matmul kernels built on it.
+// OpenBLAS always runs single-threaded here: elucid splits work itself with OpenMP in fixed-size chunks, so every
+// float sum has the same order at any thread count.
+#pragma once
+#include <cstdint>
+
+namespace elucid::kernels {
+
+// c (m, n) = alpha * op(a) * op(b) + beta * c, op(a) (m, k), op(b) (k, n); row-major with leading dimensions.
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+           const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+
+// a is (M, K), b is (K, N), y is (M, N): y = a * b.
+void matmul_forward(const float* a, const float* b, float* y, int64_t m, int64_t k, int64_t n);
+// Adds da += dy * b^T (M, K) and db += a^T * dy (K, N); either may be null to skip it.
+void matmul_backward(const float* a, const float* b, const float* dy, float* da, float* db, int64_t m, int64_t k,
+                     int64_t n);
+
+}  // namespace elucid::kernels

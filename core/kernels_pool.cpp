@@ -1,0 +1,98 @@
+// Max and average pooling kernels, NHWC, parallel over samples.
+#include <elucid/core/kernels_pool.hpp>
+
+#include <algorithm>
+
+namespace elucid::kernels {
+
+namespace {
+constexpr int64_t kParallelMin = 1 << 14;  // output elements; fewer stay on the calling thread
+
+// The window of output (oh, ow) clipped to the image: rows [i0, i1), columns [j0, j1).
+struct Window {
+  int64_t i0, i1, j0, j1;
+};
+Window clip(const Pool2DGeometry& g, int64_t oh, int64_t ow) {
+  const int64_t top = oh * g.stride_h - g.pad_top, left = ow * g.stride_w - g.pad_left;
+  return {std::max<int64_t>(top, 0), std::min(top + g.ph, g.h), std::max<int64_t>(left, 0),
+          std::min(left + g.pw, g.w)};
+}
+}  // namespace
+
+void max_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y, int64_t* argmax) {
+  const int64_t in_sample = g.h * g.w * g.c, out_sample = g.oh * g.ow * g.c;
+#pragma omp parallel for schedule(static) if (g.n * out_sample >= kParallelMin)
+  for (int64_t s = 0; s < g.n; ++s) {
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        const Window win = clip(g, oh, ow);
+        float* yo = y + s * out_sample + (oh * g.ow + ow) * g.c;
+        int64_t* ao = argmax + s * out_sample + (oh * g.ow + ow) * g.c;
+        bool first = true;  // the first cell seeds the maximum, so a window of NaNs still has an argmax
+        for (int64_t i = win.i0; i < win.i1; ++i)
+          for (int64_t j = win.j0; j < win.j1; ++j) {
+            const int64_t base = s * in_sample + (i * g.w + j) * g.c;
+            const float* xc = x + base;
+            if (first) {
+              for (int64_t c = 0; c < g.c; ++c) {
+                yo[c] = xc[c];
+                ao[c] = base + c;
+              }
+              first = false;
+              continue;
+            }
+            for (int64_t c = 0; c < g.c; ++c)
+              if (xc[c] > yo[c]) {
+                yo[c] = xc[c];
+                ao[c] = base + c;
+              }
+          }
+      }
+  }
+}
+
+void max_pool2d_backward(const Pool2DGeometry& g, const int64_t* argmax, const float* dy, float* dx) {
+  const int64_t out_sample = g.oh * g.ow * g.c;
+  // argmax of sample s points into sample s only, so samples can go to different threads.
+#pragma omp parallel for schedule(static) if (g.n * out_sample >= kParallelMin)
+  for (int64_t s = 0; s < g.n; ++s)
+    for (int64_t i = s * out_sample; i < (s + 1) * out_sample; ++i) dx[argmax[i]] += dy[i];
+}
+
+void avg_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y) {
+  const int64_t in_sample = g.h * g.w * g.c, out_sample = g.oh * g.ow * g.c;
+#pragma omp parallel for schedule(static) if (g.n * out_sample >= kParallelMin)
+  for (int64_t s = 0; s < g.n; ++s)
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        const Window win = clip(g, oh, ow);
+        float* yo = y + s * out_sample + (oh * g.ow + ow) * g.c;
+        std::fill(yo, yo + g.c, 0.0f);
+        for (int64_t i = win.i0; i < win.i1; ++i)
+          for (int64_t j = win.j0; j < win.j1; ++j) {
+            const float* xc = x + s * in_sample + (i * g.w + j) * g.c;
+            for (int64_t c = 0; c < g.c; ++c) yo[c] += xc[c];
+          }
+        const float inv = 1.0f / static_cast<float>((win.i1 - win.i0) * (win.j1 - win.j0));
+        for (int64_t c = 0; c < g.c; ++c) yo[c] *= inv;
+      }
+}
+
+void avg_pool2d_backward(const Pool2DGeometry& g, const float* dy, float* dx) {
+  const int64_t in_sample = g.h * g.w * g.c, out_sample = g.oh * g.ow * g.c;
+#pragma omp parallel for schedule(static) if (g.n * out_sample >= kParallelMin)
+  for (int64_t s = 0; s < g.n; ++s)
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        const Window win = clip(g, oh, ow);
+        const float* dyo = dy + s * out_sample + (oh * g.ow + ow) * g.c;
+        const float inv = 1.0f / static_cast<float>((win.i1 - win.i0) * (win.j1 - win.j0));
+        for (int64_t i = win.i0; i < win.i1; ++i)
+          for (int64_t j = win.j0; j < win.j1; ++j) {
+            float* dxc = dx + s * in_sample + (i * g.w + j) * g.c;
+            for (int64_t c = 0; c < g.c; ++c) dxc[c] += dyo[c] * inv;
+          }
+      }
+}
+
+}  // namespace elucid::kernels

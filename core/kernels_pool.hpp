@@ -1,0 +1,27 @@
+// Pooling kernels over NHWC images: max pooling (remembering each output's argmax for the backward) and average
+// pooling over the valid cells of each window. Work splits over samples, so no sum crosses threads.
+#pragma once
+#include <cstdint>
+
+namespace elucid::kernels {
+
+// x is (N, H, W, C), y is (N, OH, OW, C); window (PH, PW); input row of output row oh, window row i:
+// oh * stride_h - pad_top + i (rows outside [0, H) are skipped, never read).
+struct Pool2DGeometry {
+  int64_t n, h, w, c;
+  int64_t ph, pw;
+  int64_t oh, ow;
+  int64_t stride_h, stride_w;
+  int64_t pad_top, pad_left;
+};
+
+// argmax (N, OH, OW, C) receives the flat index into x of each maximum (the first one on ties).
+void max_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y, int64_t* argmax);
+// dx[argmax[i]] += dy[i]
+void max_pool2d_backward(const Pool2DGeometry& g, const int64_t* argmax, const float* dy, float* dx);
+
+// Each output is the mean of the window's cells inside the image (padding cells are not counted).
+void avg_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y);
+void avg_pool2d_backward(const Pool2DGeometry& g, const float* dy, float* dx);
+
+}  // namespace elucid::kernels

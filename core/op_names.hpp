@@ -1,0 +1,27 @@
+// kOpNames: every differentiable op, by the name it records with set_backward (and shows in Tensor::op()).
+// tests/test_ops_registry.cpp fails when one of these has no gradient check, or a check names an op not listed.
+#pragma once
+#include <array>
+#include <string_view>
+
+namespace elucid::ops {
+
+inline constexpr std::array<std::string_view, 32> kOpNames = {
+    // core/ops_math.cpp
+    "add", "sub", "mul", "add_scalar", "mul_scalar", "sum", "mean", "reshape", "flatten",
+    // core/ops_linear.cpp
+    "matmul", "bias_add",
+    // core/ops_activation.cpp
+    "elu", "relu", "sigmoid", "tanh", "selu", "softplus", "gelu", "swish", "softmax", "log_softmax",
+    // core/ops_conv.cpp, core/ops_pool.cpp
+    "conv2d", "max_pool2d", "avg_pool2d", "global_avg_pool2d",
+    // core/ops_dropout.cpp, core/ops_batch_norm.cpp
+    "dropout", "batch_norm",
+    // core/ops_loss.cpp
+    "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy", "mean_squared_error",
+    "mean_absolute_error"};
+
+// Adding an op means adding its name here, its gradient check, and bumping this count (as ggml's GGML_OP_COUNT).
+static_assert(kOpNames.size() == 32, "an op was added or removed: update kOpNames and its gradient checks");
+
+}  // namespace elucid::ops

@@ -1,0 +1,79 @@
+// conv2d: NHWC input, (KH, KW, C, F) kernel, strides, valid / same padding (TensorFlow's rule) and dilation.
+// The heavy lifting is in core/kernels_conv.cpp; this file checks shapes and wires the backward.
+#include <elucid/core/ops.hpp>
+
+#include <elucid/core/error.hpp>
+#include <elucid/core/kernels_conv.hpp>
+#include <elucid/core/ops_check.hpp>
+
+#include <algorithm>
+
+namespace elucid::ops {
+
+using detail::check_rank;
+using detail::shape_of;
+
+// valid: floor((in - dilated window) / stride) + 1, or 0 when the window does not fit; same: ceil(in / stride).
+int64_t window_output_size(int64_t in, int window, int stride, int dilation, Padding padding) {
+  if (window < 1 || stride < 1 || dilation < 1)
+    throw Error("window_output_size: window " + std::to_string(window) + ", stride " + std::to_string(stride) +
+                " and dilation " + std::to_string(dilation) + " must all be >= 1");
+  if (padding == Padding::Same) return (in + stride - 1) / stride;
+  const int64_t span = static_cast<int64_t>(window - 1) * dilation + 1;
+  return in < span ? 0 : (in - span) / stride + 1;
+}
+
+namespace {
+// TensorFlow's same padding: pad_total = max((out - 1) * s + (k - 1) * d + 1 - in, 0), the odd one at the end.
+int64_t pad_before(int64_t in, int64_t out, int window, int stride, int dilation, Padding padding) {
+  if (padding == Padding::Valid) return 0;
+  const int64_t total = std::max<int64_t>((out - 1) * stride + static_cast<int64_t>(window - 1) * dilation + 1 - in, 0);
+  return total / 2;
+}
+}  // namespace
+
+Tensor conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args) {
+  check_rank("conv2d", x, 4, "input", "(N, H, W, C)");
+  check_rank("conv2d", kernel, 4, "kernel", "(KH, KW, C, F)");
+  const int64_t n = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3);
+  const int64_t kh = kernel.dim(0), kw = kernel.dim(1), f = kernel.dim(3);
+  const std::string shapes = "input " + shape_of(x) + " and kernel " + shape_of(kernel);
+  if (kernel.dim(2) != c)
+    throw Error("conv2d: " + shapes + ": the input has " + std::to_string(c) + " channels, the kernel expects " +
+                std::to_string(kernel.dim(2)));
+  if (kh < 1 || kw < 1 || f < 1) throw Error("conv2d: " + shapes + ": the kernel is empty");
+  if (args.stride_h < 1 || args.stride_w < 1 || args.dilation_h < 1 || args.dilation_w < 1)
+    throw Error("conv2d: strides (" + std::to_string(args.stride_h) + ", " + std::to_string(args.stride_w) +
+                ") and dilation (" + std::to_string(args.dilation_h) + ", " + std::to_string(args.dilation_w) +
+                ") must be >= 1");
+  if (bias.defined() && (bias.rank() != 1 || bias.dim(0) != f))
+    throw Error("conv2d: kernel " + shape_of(kernel) + " and bias " + shape_of(bias) + ": the bias must have shape (" +
+                std::to_string(f) + ",)");
+  const int64_t oh = window_output_size(h, static_cast<int>(kh), args.stride_h, args.dilation_h, args.padding);
+  const int64_t ow = window_output_size(w, static_cast<int>(kw), args.stride_w, args.dilation_w, args.padding);
+  if (oh < 1 || ow < 1)
+    throw Error("conv2d: " + shapes + ": the " + (args.dilation_h > 1 || args.dilation_w > 1 ? "dilated " : "") +
+                "kernel does not fit in the input with valid padding");
+
+  const kernels::Conv2DGeometry g{
+      n, h, w, c, kh, kw, f, oh, ow, args.stride_h, args.stride_w, args.dilation_h, args.dilation_w,
+      pad_before(h, oh, static_cast<int>(kh), args.stride_h, args.dilation_h, args.padding),
+      pad_before(w, ow, static_cast<int>(kw), args.stride_w, args.dilation_w, args.padding)};
+  Tensor y({n, oh, ow, f});
+  kernels::conv2d_forward(g, x.data(), kernel.data(), bias.defined() ? bias.data() : nullptr, y.data());
+
+  if (needs_grad(x, kernel, bias)) {
+    std::vector<Tensor> inputs{x, kernel};
+    if (bias.defined()) inputs.push_back(bias);
+    y.set_backward("conv2d", std::move(inputs), [g](std::span<const Tensor> in, const float* dy) {
+      Tensor x = in[0], kernel = in[1];
+      Tensor bias = in.size() > 2 ? in[2] : Tensor();
+      kernels::conv2d_backward(g, x.data(), kernel.data(), dy, x.requires_grad() ? x.grad_data() : nullptr,
+                               kernel.requires_grad() ? kernel.grad_data() : nullptr,
+                               bias.requires_grad() ? bias.grad_data() : nullptr);
+    });
+  }
+  return y;
+}
+
+}  // namespace elucid::ops
