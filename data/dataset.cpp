@@ -3,6 +3,7 @@
 
 #include <elucid/core/error.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -42,7 +43,51 @@ void check_parent(const std::shared_ptr<const Dataset>& parent) {
   if (!parent) throw Error("subset: the parent data set is null");
 }
 
+// "3" for a whole number (small enough to convert safely), "2.500000" or "nan" otherwise.
+std::string label_text(float label) {
+  if (std::abs(label) < 1e9f && label == std::floor(label)) return std::to_string(static_cast<int64_t>(label));
+  return std::to_string(label);
+}
+
+// The parent's class-index labels as one-hot rows.
+class OneHotDataset : public Dataset {
+ public:
+  OneHotDataset(std::shared_ptr<const Dataset> parent, int64_t classes)
+      : parent_(std::move(parent)), classes_(classes) {}
+  int64_t size() const override { return parent_->size(); }
+  Shape sample_shape() const override { return parent_->sample_shape(); }
+  Shape label_shape() const override { return {classes_}; }
+  std::vector<std::string> class_names() const override { return parent_->class_names(); }
+  void fill(std::span<const int64_t> indices, float* x, float* y) const override {
+    std::vector<float> labels(indices.size());  // batch-sized
+    parent_->fill(indices, x, labels.data());
+    std::fill(y, y + static_cast<int64_t>(indices.size()) * classes_, 0.0f);
+    for (size_t i = 0; i < indices.size(); ++i) {
+      const float label = labels[i];
+      if (!(label >= 0 && label < static_cast<float>(classes_)) || label != std::floor(label))
+        throw Error("one_hot: label " + label_text(label) + " of sample " + std::to_string(indices[i]) +
+                    " is not a class index in [0, " + std::to_string(classes_) + ")");
+      y[static_cast<int64_t>(i) * classes_ + static_cast<int64_t>(label)] = 1.0f;
+    }
+  }
+
+ private:
+  std::shared_ptr<const Dataset> parent_;
+  int64_t classes_;
+};
+
 }  // namespace
+
+std::shared_ptr<Dataset> one_hot(std::shared_ptr<const Dataset> parent, int64_t num_classes) {
+  if (!parent) throw Error("one_hot: the data set is null");
+  if (!parent->label_shape().empty())
+    throw Error("one_hot: labels must be class indices of shape (), the data set's labels are " +
+                to_string(parent->label_shape()));
+  if (num_classes == 0) num_classes = static_cast<int64_t>(parent->class_names().size());
+  if (num_classes < 1)
+    throw Error("one_hot: the number of classes is unknown (the data set has no class names); pass num_classes");
+  return std::make_shared<OneHotDataset>(std::move(parent), num_classes);
+}
 
 std::shared_ptr<Dataset> subset(std::shared_ptr<const Dataset> parent, int64_t begin, int64_t end) {
   check_parent(parent);

@@ -39,6 +39,10 @@ std::shared_ptr<Dataset> subset(std::shared_ptr<const Dataset> parent, std::vect
 std::pair<std::shared_ptr<Dataset>, std::shared_ptr<Dataset>> split_last(std::shared_ptr<const Dataset> data,
                                                                          double validation_fraction);
 
+// Class-index labels () turned into one-hot rows (num_classes), as keras.utils.to_categorical, for
+// categorical_crossentropy; a view, the parent keeps its compact labels. num_classes 0: class_names().size().
+std::shared_ptr<Dataset> one_hot(std::shared_ptr<const Dataset> parent, int64_t num_classes = 0);
+
 // The whole data set as float tensors x (N, ...sample) and y (N, ...label): only when asked, it can be large.
 std::pair<Tensor, Tensor> to_tensors(const Dataset& data);
 

@@ -92,3 +92,17 @@ TEST_CASE("subset views by range and by index list, checked", "[data][dataset]")
   std::vector<int64_t> bad{3};
   CHECK_THROWS_WITH(mid->fill(bad, buf, lab), "subset: sample index 3 is outside [0, 3)");
 }
+
+TEST_CASE("one_hot turns class indices into rows, as keras.utils.to_categorical", "[data][dataset]") {
+  auto d = counting(3);  // labels 0, 1, 2 and two class names
+  auto hot = one_hot(d, 4);
+  CHECK(hot->label_shape() == Shape{4});
+  auto [x, y] = to_tensors(*hot);
+  CHECK(x.at({2, 0}) == 20);
+  CHECK(std::vector<float>(y.values().begin(), y.values().end()) ==
+        std::vector<float>{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0});
+  CHECK_THROWS_WITH(to_tensors(*one_hot(d)), "one_hot: label 2 of sample 2 is not a class index in [0, 2)");
+  CHECK_THROWS_WITH(one_hot(hot), "one_hot: labels must be class indices of shape (), the data set's labels are (4,)");
+  auto unnamed = std::make_shared<TensorDataset>(Tensor({2, 1}), Tensor({2}));
+  CHECK_THROWS_WITH(one_hot(unnamed), Catch::StartsWith("one_hot: the number of classes is unknown"));
+}
