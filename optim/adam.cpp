@@ -1,0 +1,67 @@
+// Adam's update, after keras/src/optimizers/adam.py (Keras 3); AdamW is Adam with weight decay (adamw.py).
+#include <elucid/optim/adam.hpp>
+
+#include <elucid/optim/check_option.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace elucid::optimizers {
+
+Adam::Adam(AdamOptions options) : Adam("Adam", options) {}
+
+Adam::Adam(std::string name, const AdamOptions& o)
+    : Optimizer(std::move(name), {o.learning_rate, o.weight_decay, o.clipnorm, o.clipvalue, o.global_clipnorm}),
+      beta_1_(o.beta_1),
+      beta_2_(o.beta_2),
+      epsilon_(o.epsilon),
+      amsgrad_(o.amsgrad) {
+  // The float comparison also refuses a beta that rounds up to 1 in float, where 1 - beta^t would be 0.
+  check_option(o.beta_1 >= 0 && static_cast<float>(o.beta_1) < 1, this->name(), "beta_1", o.beta_1, "in [0, 1)");
+  check_option(o.beta_2 >= 0 && static_cast<float>(o.beta_2) < 1, this->name(), "beta_2", o.beta_2, "in [0, 1)");
+  check_option(static_cast<float>(o.epsilon) > 0 && std::isfinite(o.epsilon), this->name(), "epsilon", o.epsilon,
+               "> 0");
+}
+
+std::vector<std::string> Adam::slot_names() const {
+  if (amsgrad_) return {"momentum", "velocity", "velocity_hat"};
+  return {"momentum", "velocity"};
+}
+
+// Keras Adam.update_step, t = iterations + 1 (this step's number):
+//   alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)
+//   m += (g - m) * (1 - beta_1)
+//   v += (g^2 - v) * (1 - beta_2)
+//   amsgrad: v_hat = max(v_hat, v), and v_hat stands for v below
+//   w -= m * alpha / (sqrt(v) + epsilon)
+// Powers and alpha are float32 as in Keras; 1 - beta is formed in double (a Python float) and then rounded.
+void Adam::update(std::span<float> w, std::span<const float> g, std::span<std::vector<float>> slots, float lr) {
+  const float t = static_cast<float>(iterations() + 1);
+  const float beta_1_power = std::pow(static_cast<float>(beta_1_), t);
+  const float beta_2_power = std::pow(static_cast<float>(beta_2_), t);
+  const float alpha = lr * std::sqrt(1.0f - beta_2_power) / (1.0f - beta_1_power);
+  const float one_minus_beta_1 = static_cast<float>(1.0 - beta_1_);
+  const float one_minus_beta_2 = static_cast<float>(1.0 - beta_2_);
+  const float epsilon = static_cast<float>(epsilon_);
+  float* m = slots[0].data();
+  float* v = slots[1].data();
+  float* v_hat = amsgrad_ ? slots[2].data() : nullptr;
+  const size_t n = w.size();
+  for (size_t i = 0; i < n; ++i) {
+    m[i] += (g[i] - m[i]) * one_minus_beta_1;
+    v[i] += (g[i] * g[i] - v[i]) * one_minus_beta_2;
+    float second = v[i];
+    if (v_hat) second = v_hat[i] = std::max(v_hat[i], v[i]);
+    w[i] -= (m[i] * alpha) / (std::sqrt(second) + epsilon);
+  }
+}
+
+Config Adam::own_config() const {
+  return {{"beta_1", beta_1_}, {"beta_2", beta_2_}, {"epsilon", epsilon_}, {"amsgrad", amsgrad_ ? 1.0 : 0.0}};
+}
+
+AdamW::AdamW(AdamWOptions o)
+    : Adam("AdamW", {o.learning_rate, o.beta_1, o.beta_2, o.epsilon, o.amsgrad, o.weight_decay, o.clipnorm,
+                     o.clipvalue, o.global_clipnorm}) {}
+
+}  // namespace elucid::optimizers
