@@ -1,6 +1,10 @@
 // Optimizer: the base of SGD, Adam, AdamW, RMSprop and Adagrad. It owns the step counter and the per-parameter
 // slots (momentum, velocity, ...) keyed by parameter name, and runs one step in Keras 3's order (BaseOptimizer.apply):
 // skip parameters without a gradient, clip the gradients, decay the weights, update each parameter, count the step.
+//
+// Each optimizer takes an options struct written with designated initializers, Adam({.learning_rate = 1e-3f,
+// .amsgrad = true}). Every member has a default (`= {}` for the optional ones), so any may be left out without a
+// -Wmissing-field-initializers warning. Hyperparameters are doubles, like Keras' Python floats.
 #pragma once
 #include <elucid/layers/layer.hpp>
 #include <elucid/optim/learning_rate.hpp>
