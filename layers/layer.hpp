@@ -11,6 +11,9 @@
 
 namespace elucid::layers {
 
+// A number for an error message: "0.5", "1e-07", "3" (shortest %g form, not std::to_string's "0.500000").
+std::string format_number(double x);
+
 // A weight with its Keras-style path, e.g. {"conv2d/kernel", t}. Files, checkpoints and optimizer state are keyed
 // by these names and their order, never by address.
 struct NamedTensor {
@@ -26,8 +29,11 @@ class Layer {
   // Keras' default name stem: "conv2d", "max_pooling2d", "dense", "batch_normalization", ...
   virtual std::string default_name_stem() const = 0;
 
+  // Empty until the user (options `.name`) or the Sequential (conv2d, conv2d_1, ...) gives one.
   const std::string& name() const { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
+  // How errors name the layer: Conv2D "conv2d_1", or just Conv2D while it has no name yet.
+  std::string label() const;
 
   // Shapes exclude the batch axis: Conv2D on (28, 28, 1) with 32 filters 3x3 -> (26, 26, 32).
   // Throws elucid::Error naming the layer and the shape when the input is impossible (Conv2D after Flatten, a
@@ -53,6 +59,10 @@ class Layer {
 
  protected:
   virtual void create_weights(const Shape& input_shape, Random& rng) { (void)input_shape, (void)rng; }
+  // For constructors: the options' name and input_shape, each when not empty.
+  void set_name_and_input_shape(const std::string& name, const Shape& input_shape);
+  // Throws naming the layer when forward() needs weights that build() has not made yet.
+  void require_built() const;
 
  private:
   std::string name_;

@@ -1,0 +1,88 @@
+// Activation functions as layers: Activation("relu"), ELU({.alpha = 1.0}), ReLU(), Softmax(), as tf.keras.layers.
+// Each maps (N, ...) to the same shape.
+#pragma once
+#include <elucid/layers/activations.hpp>
+#include <elucid/layers/layer.hpp>
+
+namespace elucid::layers {
+
+struct ActivationOptions {
+  Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
+  std::string name = {};
+};
+
+// Applies any named activation: Activation("tanh"), Activation(activations::elu(0.5)).
+class Activation : public Layer {
+ public:
+  explicit Activation(activations::Activation activation, ActivationOptions options = {});
+  std::string class_name() const override { return "Activation"; }
+  std::string default_name_stem() const override { return "activation"; }
+  const activations::Activation& activation() const { return activation_; }
+  const ActivationOptions& options() const { return options_; }
+
+  Shape output_shape(const Shape& input_shape) const override;  // softmax needs a rank >= 1 sample
+  Tensor forward(const Tensor& x, bool training) override;
+
+ private:
+  activations::Activation activation_;
+  ActivationOptions options_;
+};
+
+struct ELUOptions {
+  double alpha = 1.0;
+  Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
+  std::string name = {};
+};
+
+// The fused ELU op as a layer: x > 0 ? x : alpha * (exp(x) - 1).
+class ELU : public Layer {
+ public:
+  explicit ELU(ELUOptions options = {});
+  std::string class_name() const override { return "ELU"; }
+  std::string default_name_stem() const override { return "elu"; }
+  double alpha() const { return options_.alpha; }
+  const ELUOptions& options() const { return options_; }
+
+  Shape output_shape(const Shape& input_shape) const override { return input_shape; }
+  Tensor forward(const Tensor& x, bool training) override;
+
+ private:
+  ELUOptions options_;
+};
+
+// max(x, 0). Keras' max_value, negative_slope and threshold are not supported.
+class ReLU : public Layer {
+ public:
+  explicit ReLU(ActivationOptions options = {});
+  std::string class_name() const override { return "ReLU"; }
+  std::string default_name_stem() const override { return "re_lu"; }
+  const ActivationOptions& options() const { return options_; }
+
+  Shape output_shape(const Shape& input_shape) const override { return input_shape; }
+  Tensor forward(const Tensor& x, bool training) override;
+
+ private:
+  ActivationOptions options_;
+};
+
+struct SoftmaxOptions {
+  int axis = -1;           // only the last axis is supported
+  Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
+  std::string name = {};
+};
+
+class Softmax : public Layer {
+ public:
+  explicit Softmax(SoftmaxOptions options = {});
+  std::string class_name() const override { return "Softmax"; }
+  std::string default_name_stem() const override { return "softmax"; }
+  const SoftmaxOptions& options() const { return options_; }
+
+  Shape output_shape(const Shape& input_shape) const override;  // axis must be the last of (N, ...input_shape)
+  Tensor forward(const Tensor& x, bool training) override;
+
+ private:
+  SoftmaxOptions options_;
+};
+
+}  // namespace elucid::layers

@@ -1,0 +1,52 @@
+// Conv2D: a 2-D convolution over (N, H, W, C) images, as tf.keras.layers.Conv2D (channels_last).
+#pragma once
+#include <elucid/layers/activations.hpp>
+#include <elucid/layers/initializers.hpp>
+#include <elucid/layers/layer.hpp>
+#include <elucid/layers/window.hpp>
+
+namespace elucid::layers {
+
+// Keras' keyword arguments with Keras' defaults. Designated initializers must follow this order:
+// Conv2D(32, {3, 3}, {.padding = "same", .activation = "elu", .input_shape = {28, 28, 1}}).
+struct Conv2DOptions {
+  Size2D strides = {1, 1};
+  std::string padding = "valid";  // "valid" or "same"
+  Size2D dilation_rate = {1, 1};
+  activations::Activation activation = {};  // linear
+  bool use_bias = true;
+  initializers::Initializer kernel_initializer = "glorot_uniform";
+  initializers::Initializer bias_initializer = "zeros";
+  Shape input_shape = {};  // (H, W, C) for the first layer of a model; empty: not given
+  std::string name = {};   // empty: the Sequential names it conv2d, conv2d_1, ...
+};
+
+class Conv2D : public Layer {
+ public:
+  // Throws naming the layer when filters < 1, a kernel side, stride or dilation is < 1, or the padding is unknown.
+  Conv2D(int filters, Size2D kernel_size, Conv2DOptions options = {});
+
+  std::string class_name() const override { return "Conv2D"; }
+  std::string default_name_stem() const override { return "conv2d"; }
+  int filters() const { return filters_; }
+  Size2D kernel_size() const { return kernel_size_; }
+  const Conv2DOptions& options() const { return options_; }
+
+  // (H, W, C) -> (OH, OW, filters); valid: OH = floor((H - dilated KH) / stride) + 1, same: ceil(H / stride).
+  Shape output_shape(const Shape& input_shape) const override;
+  // x (N, H, W, C) -> activation(conv2d(x, kernel) + bias), the bias fused into the convolution.
+  Tensor forward(const Tensor& x, bool training) override;
+  std::vector<NamedTensor> trainable_weights() override;  // kernel (KH, KW, C, filters), bias (filters)
+
+ protected:
+  void create_weights(const Shape& input_shape, Random& rng) override;
+
+ private:
+  int filters_;
+  Size2D kernel_size_;
+  Conv2DOptions options_;
+  ops::Conv2DArgs args_;
+  Tensor kernel_, bias_;
+};
+
+}  // namespace elucid::layers

@@ -1,0 +1,26 @@
+// Flatten: (N, d1, d2, ...) -> (N, d1 * d2 * ...) in row-major (H, W, C) order, as tf.keras.layers.Flatten.
+#pragma once
+#include <elucid/layers/layer.hpp>
+
+namespace elucid::layers {
+
+struct FlattenOptions {
+  Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
+  std::string name = {};
+};
+
+class Flatten : public Layer {
+ public:
+  explicit Flatten(FlattenOptions options = {});
+  std::string class_name() const override { return "Flatten"; }
+  std::string default_name_stem() const override { return "flatten"; }
+  const FlattenOptions& options() const { return options_; }
+
+  Shape output_shape(const Shape& input_shape) const override;  // (5, 5, 64) -> (1600,); () -> (1,)
+  Tensor forward(const Tensor& x, bool training) override;      // shares x's data
+
+ private:
+  FlattenOptions options_;
+};
+
+}  // namespace elucid::layers

@@ -1,0 +1,75 @@
+// Pooling over (N, H, W, C) images: MaxPooling2D, AveragePooling2D and GlobalAveragePooling2D, as tf.keras.layers.
+#pragma once
+#include <elucid/layers/layer.hpp>
+#include <elucid/layers/window.hpp>
+
+namespace elucid::layers {
+
+// MaxPooling2D({2, 2}, {.strides = {1, 1}, .padding = "same"}).
+struct Pooling2DOptions {
+  Size2D strides = {0, 0};        // {0, 0}: the pool size, as Keras' strides=None
+  std::string padding = "valid";  // "valid" or "same"
+  Shape input_shape = {};         // one sample's shape, for the first layer of a model; empty: not given
+  std::string name = {};
+};
+
+// The shared part of the two windowed poolings; `max` picks the op.
+class Pooling2D : public Layer {
+ public:
+  Size2D pool_size() const { return pool_size_; }
+  Size2D strides() const { return options_.strides == Size2D(0, 0) ? pool_size_ : options_.strides; }  // resolved
+  const Pooling2DOptions& options() const { return options_; }
+
+  // (H, W, C) -> (OH, OW, C) with floor rounding for valid padding, ceil(H / stride) for same.
+  Shape output_shape(const Shape& input_shape) const override;
+  Tensor forward(const Tensor& x, bool training) override;  // x (N, H, W, C)
+
+ protected:
+  Pooling2D(bool max, Size2D pool_size, Pooling2DOptions options);
+  // Called by the final classes' constructors, once class_name() names them, so errors say which pooling it is.
+  void check_options();
+
+ private:
+  bool max_;
+  Size2D pool_size_;
+  Pooling2DOptions options_;
+  ops::Pool2DArgs args_;
+};
+
+class MaxPooling2D : public Pooling2D {
+ public:
+  explicit MaxPooling2D(Size2D pool_size = {2, 2}, Pooling2DOptions options = {});
+  std::string class_name() const override { return "MaxPooling2D"; }
+  std::string default_name_stem() const override { return "max_pooling2d"; }
+};
+
+// With same padding each output averages over the input cells its window covers, not the padding.
+class AveragePooling2D : public Pooling2D {
+ public:
+  explicit AveragePooling2D(Size2D pool_size = {2, 2}, Pooling2DOptions options = {});
+  std::string class_name() const override { return "AveragePooling2D"; }
+  std::string default_name_stem() const override { return "average_pooling2d"; }
+};
+
+struct GlobalAveragePooling2DOptions {
+  bool keepdims = false;   // true: (1, 1, C) instead of (C)
+  Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
+  std::string name = {};
+};
+
+// The mean over H and W: (N, H, W, C) -> (N, C).
+class GlobalAveragePooling2D : public Layer {
+ public:
+  explicit GlobalAveragePooling2D(GlobalAveragePooling2DOptions options = {});
+  std::string class_name() const override { return "GlobalAveragePooling2D"; }
+  std::string default_name_stem() const override { return "global_average_pooling2d"; }
+  const GlobalAveragePooling2DOptions& options() const { return options_; }
+
+  Shape output_shape(const Shape& input_shape) const override;
+  Tensor forward(const Tensor& x, bool training) override;
+
+ private:
+  GlobalAveragePooling2DOptions options_;
+};
+
+}  // namespace elucid::layers
