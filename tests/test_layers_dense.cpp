@@ -52,7 +52,7 @@ TEST_CASE("Dense forward: x @ kernel + bias, then the activation; rank > 2 along
   Tensor y3 = wide.forward(x3, false);
   REQUIRE(y3.shape() == Shape{2, 5, 4});
   // Row (1, 2) of the output is that row of the input times the kernel.
-  const Tensor& k = wide.trainable_weights()[0].tensor;
+  Tensor k = wide.trainable_weights()[0].tensor;  // a handle: the returned vector is a temporary
   for (int64_t j = 0; j < 4; ++j) {
     double expected = 0;
     for (int64_t i = 0; i < 3; ++i) expected += double(x3.at({1, 2, i})) * k.at({i, j});
