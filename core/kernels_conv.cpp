@@ -27,23 +27,37 @@ float* workspace(std::vector<float>& buffer, int64_t size) {
   return buffer.data();
 }
 
+// True when the whole receptive field of output (oh, ow) lies inside the image and its columns are contiguous
+// (dilation_w 1): then each kernel row is one run of KW * C floats in x. The common case for valid padding.
+bool contiguous_window(const Conv2DGeometry& g, int64_t ih0, int64_t iw0) {
+  return g.dilation_w == 1 && ih0 >= 0 && ih0 + (g.kh - 1) * g.dilation_h < g.h && iw0 >= 0 && iw0 + g.kw <= g.w;
+}
+
 // col (samples * OH * OW, KH * KW * C): row (s, oh, ow) holds the receptive field of that output, in kernel order.
 void im2col(const Conv2DGeometry& g, const float* x, int64_t samples, float* col) {
-  const int64_t k = g.kh * g.kw * g.c;
+  const int64_t k = g.kh * g.kw * g.c, run = g.kw * g.c;
   for (int64_t s = 0; s < samples; ++s) {
     const float* xs = x + s * g.h * g.w * g.c;
     for (int64_t oh = 0; oh < g.oh; ++oh)
       for (int64_t ow = 0; ow < g.ow; ++ow) {
         float* row = col + ((s * g.oh + oh) * g.ow + ow) * k;
+        const int64_t ih0 = oh * g.stride_h - g.pad_top, iw0 = ow * g.stride_w - g.pad_left;
+        if (contiguous_window(g, ih0, iw0)) {
+          for (int64_t i = 0; i < g.kh; ++i)
+            std::memcpy(row + i * run, xs + ((ih0 + i * g.dilation_h) * g.w + iw0) * g.c,
+                        sizeof(float) * static_cast<size_t>(run));
+          continue;
+        }
         for (int64_t i = 0; i < g.kh; ++i) {
-          const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
+          const int64_t ih = ih0 + i * g.dilation_h;
+          const bool row_inside = ih >= 0 && ih < g.h;
           for (int64_t j = 0; j < g.kw; ++j) {
-            const int64_t iw = ow * g.stride_w - g.pad_left + j * g.dilation_w;
+            const int64_t iw = iw0 + j * g.dilation_w;
             float* dst = row + (i * g.kw + j) * g.c;
-            if (ih < 0 || ih >= g.h || iw < 0 || iw >= g.w)
-              std::memset(dst, 0, sizeof(float) * static_cast<size_t>(g.c));
-            else
+            if (row_inside && iw >= 0 && iw < g.w)
               std::memcpy(dst, xs + (ih * g.w + iw) * g.c, sizeof(float) * static_cast<size_t>(g.c));
+            else
+              std::memset(dst, 0, sizeof(float) * static_cast<size_t>(g.c));
           }
         }
       }
@@ -52,17 +66,26 @@ void im2col(const Conv2DGeometry& g, const float* x, int64_t samples, float* col
 
 // The adjoint of im2col: adds each column entry back into the input cell it was copied from.
 void col2im_add(const Conv2DGeometry& g, const float* col, int64_t samples, float* dx) {
-  const int64_t k = g.kh * g.kw * g.c;
+  const int64_t k = g.kh * g.kw * g.c, run = g.kw * g.c;
   for (int64_t s = 0; s < samples; ++s) {
     float* dxs = dx + s * g.h * g.w * g.c;
     for (int64_t oh = 0; oh < g.oh; ++oh)
       for (int64_t ow = 0; ow < g.ow; ++ow) {
         const float* row = col + ((s * g.oh + oh) * g.ow + ow) * k;
+        const int64_t ih0 = oh * g.stride_h - g.pad_top, iw0 = ow * g.stride_w - g.pad_left;
+        if (contiguous_window(g, ih0, iw0)) {
+          for (int64_t i = 0; i < g.kh; ++i) {
+            const float* src = row + i * run;
+            float* dst = dxs + ((ih0 + i * g.dilation_h) * g.w + iw0) * g.c;
+            for (int64_t t = 0; t < run; ++t) dst[t] += src[t];
+          }
+          continue;
+        }
         for (int64_t i = 0; i < g.kh; ++i) {
-          const int64_t ih = oh * g.stride_h - g.pad_top + i * g.dilation_h;
+          const int64_t ih = ih0 + i * g.dilation_h;
           if (ih < 0 || ih >= g.h) continue;
           for (int64_t j = 0; j < g.kw; ++j) {
-            const int64_t iw = ow * g.stride_w - g.pad_left + j * g.dilation_w;
+            const int64_t iw = iw0 + j * g.dilation_w;
             if (iw < 0 || iw >= g.w) continue;
             const float* src = row + (i * g.kw + j) * g.c;
             float* dst = dxs + (ih * g.w + iw) * g.c;

@@ -1,4 +1,7 @@
 // Max and average pooling kernels, NHWC, parallel over samples.
+// No FP exception flags are ever read, so GCC may turn the selects below into vector blends (with trapping math
+// on, it keeps them as branches and the loops stay scalar).
+#pragma GCC optimize("no-trapping-math")
 #include <elucid/core/kernels_pool.hpp>
 
 #include <algorithm>
@@ -7,6 +10,7 @@ namespace elucid::kernels {
 
 namespace {
 constexpr int64_t kParallelMin = 1 << 14;  // output elements; fewer stay on the calling thread
+constexpr int64_t kChannelBlock = 64;      // channels max-pooled together in registers / L1
 
 // The window of output (oh, ow) clipped to the image: rows [i0, i1), columns [j0, j1).
 struct Window {
@@ -19,44 +23,56 @@ Window clip(const Pool2DGeometry& g, int64_t oh, int64_t ow) {
 }
 }  // namespace
 
-void max_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y, int64_t* argmax) {
+void max_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y, int32_t* argmax) {
   const int64_t in_sample = g.h * g.w * g.c, out_sample = g.oh * g.ow * g.c;
 #pragma omp parallel for schedule(static) if (g.n * out_sample >= kParallelMin)
   for (int64_t s = 0; s < g.n; ++s) {
+    const float* xs = x + s * in_sample;
     for (int64_t oh = 0; oh < g.oh; ++oh)
       for (int64_t ow = 0; ow < g.ow; ++ow) {
         const Window win = clip(g, oh, ow);
         float* yo = y + s * out_sample + (oh * g.ow + ow) * g.c;
-        int64_t* ao = argmax + s * out_sample + (oh * g.ow + ow) * g.c;
-        bool first = true;  // the first cell seeds the maximum, so a window of NaNs still has an argmax
-        for (int64_t i = win.i0; i < win.i1; ++i)
-          for (int64_t j = win.j0; j < win.j1; ++j) {
-            const int64_t base = s * in_sample + (i * g.w + j) * g.c;
-            const float* xc = x + base;
-            if (first) {
-              for (int64_t c = 0; c < g.c; ++c) {
-                yo[c] = xc[c];
-                ao[c] = base + c;
-              }
-              first = false;
-              continue;
-            }
-            for (int64_t c = 0; c < g.c; ++c)
-              if (xc[c] > yo[c]) {
-                yo[c] = xc[c];
-                ao[c] = base + c;
-              }
+        int32_t* ao = argmax + s * out_sample + (oh * g.ow + ow) * g.c;
+        // Channels in blocks held in local arrays, so the compare-and-select loop vectorises. The window's first
+        // cell seeds the maximum, so a window of NaNs still has an argmax.
+        const int32_t first = static_cast<int32_t>((win.i0 * g.w + win.j0) * g.c);
+        for (int64_t c0 = 0; c0 < g.c; c0 += kChannelBlock) {
+          const int64_t cb = std::min(kChannelBlock, g.c - c0);
+          float best[kChannelBlock];
+          int32_t arg[kChannelBlock];
+          for (int64_t c = 0; c < cb; ++c) {
+            best[c] = xs[first + c0 + c];
+            arg[c] = first + static_cast<int32_t>(c0 + c);
           }
+          for (int64_t i = win.i0; i < win.i1; ++i)
+            for (int64_t j = win.j0; j < win.j1; ++j) {
+              const int32_t base = static_cast<int32_t>((i * g.w + j) * g.c + c0);
+              const float* xc = xs + base;
+#pragma omp simd
+              for (int64_t c = 0; c < cb; ++c) {  // selects as bit masks: GCC keeps ?: on int32 as a branch
+                const float v = xc[c];
+                const int32_t greater = -static_cast<int32_t>(v > best[c]);  // all ones or zero
+                best[c] = best[c] < v ? v : best[c];
+                arg[c] = (arg[c] & ~greater) | ((base + static_cast<int32_t>(c)) & greater);
+              }
+            }
+          for (int64_t c = 0; c < cb; ++c) {
+            yo[c0 + c] = best[c];
+            ao[c0 + c] = arg[c];
+          }
+        }
       }
   }
 }
 
-void max_pool2d_backward(const Pool2DGeometry& g, const int64_t* argmax, const float* dy, float* dx) {
-  const int64_t out_sample = g.oh * g.ow * g.c;
+void max_pool2d_backward(const Pool2DGeometry& g, const int32_t* argmax, const float* dy, float* dx) {
+  const int64_t in_sample = g.h * g.w * g.c, out_sample = g.oh * g.ow * g.c;
   // argmax of sample s points into sample s only, so samples can go to different threads.
 #pragma omp parallel for schedule(static) if (g.n * out_sample >= kParallelMin)
-  for (int64_t s = 0; s < g.n; ++s)
-    for (int64_t i = s * out_sample; i < (s + 1) * out_sample; ++i) dx[argmax[i]] += dy[i];
+  for (int64_t s = 0; s < g.n; ++s) {
+    float* dxs = dx + s * in_sample;
+    for (int64_t i = s * out_sample; i < (s + 1) * out_sample; ++i) dxs[argmax[i]] += dy[i];
+  }
 }
 
 void avg_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y) {

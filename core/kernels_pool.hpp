@@ -15,10 +15,11 @@ struct Pool2DGeometry {
   int64_t pad_top, pad_left;
 };
 
-// argmax (N, OH, OW, C) receives the flat index into x of each maximum (the first one on ties).
-void max_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y, int64_t* argmax);
-// dx[argmax[i]] += dy[i]
-void max_pool2d_backward(const Pool2DGeometry& g, const int64_t* argmax, const float* dy, float* dx);
+// argmax (N, OH, OW, C) receives, for each output, the index of its maximum within its own sample's H * W * C
+// values (the first one on ties); the caller checks that H * W * C fits in int32.
+void max_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y, int32_t* argmax);
+// dx[sample s][argmax[i]] += dy[i]
+void max_pool2d_backward(const Pool2DGeometry& g, const int32_t* argmax, const float* dy, float* dx);
 
 // Each output is the mean of the window's cells inside the image (padding cells are not counted).
 void avg_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y);

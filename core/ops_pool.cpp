@@ -6,6 +6,8 @@
 #include <elucid/core/ops_check.hpp>
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <memory>
 
 namespace elucid::ops {
@@ -36,8 +38,11 @@ kernels::Pool2DGeometry pool_geometry(const char* op, const Tensor& x, const Poo
 
 Tensor max_pool2d(const Tensor& x, const Pool2DArgs& args) {
   const kernels::Pool2DGeometry g = pool_geometry("max_pool2d", x, args);
+  if (g.h * g.w * g.c > std::numeric_limits<int32_t>::max())
+    throw Error("max_pool2d: input " + shape_of(x) + " has more than 2^31 - 1 values per sample");
   Tensor y({g.n, g.oh, g.ow, g.c});
-  auto argmax = std::make_shared<std::vector<int64_t>>(static_cast<size_t>(y.size()));
+  // Saved for the backward: where each maximum came from, within its sample.
+  auto argmax = std::make_shared<std::vector<int32_t>>(static_cast<size_t>(y.size()));
   kernels::max_pool2d_forward(g, x.data(), y.data(), argmax->data());
   if (needs_grad(x))
     y.set_backward("max_pool2d", {x}, [g, argmax](std::span<const Tensor> in, const float* dy) {

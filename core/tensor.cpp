@@ -3,6 +3,8 @@
 
 #include <elucid/core/error.hpp>
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <unordered_set>
 
@@ -10,6 +12,15 @@ namespace elucid {
 
 namespace {
 thread_local bool grad_mode = true;
+
+// Tensor storage of a training step (activations, gradients: megabytes) is freed and allocated again every step.
+// glibc would return it to the kernel (mmap above 128 KiB, heap trimming) and take page faults to get it back,
+// which costs more than the step's arithmetic on this VM; keep freed memory in the process instead.
+const bool keep_freed_memory = [] {
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  return true;
+}();
 
 std::string index_string(std::initializer_list<int64_t> index) {
   Shape s(index);

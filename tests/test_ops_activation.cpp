@@ -71,6 +71,30 @@ TEST_CASE("elu values are pinned from -10 to 3e38 for alpha 1.0 and 0.5", "[ops]
   CHECK(y.values()[2] == -0.5f);
 }
 
+TEST_CASE("elu: the vectorised expm1 is within 2 ulps of the exact value from -25 to 0", "[ops][activation][elu]") {
+  // Every 1e-4 from -25 to 0, plus tiny and subnormal inputs where expm1(x) = x.
+  std::vector<float> xs;
+  for (int i = 0; i <= 250000; ++i) xs.push_back(-25.0f + 1e-4f * static_cast<float>(i));
+  for (float v : {-1e-3f, -1e-8f, -1e-20f, -1e-40f, -0.34657359f, -0.34657360f, -17.0f, -17.5f, -20.0f})
+    xs.push_back(v);
+  Tensor y = ops::elu(Tensor({static_cast<int64_t>(xs.size())}, xs), 1.0f);
+  int64_t worst_index = 0;
+  double worst_ulps = 0;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const double exact = std::expm1(static_cast<double>(xs[i]));
+    const float f = static_cast<float>(exact);
+    const double ulp = std::nextafter(std::fabs(f), std::numeric_limits<float>::infinity()) - std::fabs(f);
+    const double ulps = std::fabs(y.values()[i] - exact) / ulp;
+    if (ulps > worst_ulps) {
+      worst_ulps = ulps;
+      worst_index = static_cast<int64_t>(i);
+    }
+  }
+  INFO("worst at x = " << xs[static_cast<size_t>(worst_index)] << ": " << worst_ulps << " ulps");
+  CHECK(worst_ulps <= 2.0);
+  CHECK(std::isnan(ops::elu(Tensor({1}, std::vector<float>{std::nanf("")})).values()[0]));
+}
+
 GRAD_TEST("elu", "alpha 1.0 and 0.5, batch 1 and odd shapes, no zeros", "[ops][activation][elu]") {
   for (float alpha : {1.0f, 0.5f}) {
     uint64_t seed = 30;

@@ -105,6 +105,7 @@ GRAD_TEST("conv2d", "same padding, even kernels 2x2 and 4x4 (extra pad at bottom
 GRAD_TEST("conv2d", "dilation 2, valid and same", "[ops][conv]") {
   check_conv({{2, 7, 7, 2}, 3, 3, 2, conv_args(1, 1, kValid, 2, 2), true}, {2, 3, 3, 2});
   check_conv({{1, 6, 7, 2}, 3, 2, 3, conv_args(1, 1, kSame, 2, 2), true}, {1, 6, 7, 3});
+  check_conv({{1, 7, 5, 2}, 3, 2, 2, conv_args(1, 1, kValid, 2, 1), true}, {1, 3, 4, 2});  // rows dilated only
 }
 
 TEST_CASE("conv2d places the extra same-padding row at the bottom, as TensorFlow", "[ops][conv]") {

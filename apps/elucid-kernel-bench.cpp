@@ -1,0 +1,149 @@
+// elucid-kernel-bench: times forward + backward of the seed model's heavy ops (conv2d, max_pool2d, elu, matmul) at
+// batch 32 through the ops API, as training runs them, and prints the median time and GFLOP/s of each.
+// Usage: elucid-kernel-bench [--threads N] [--repeats R] [--only TEXT]   (N = 0: all cores; TEXT picks cases by name)
+#include <elucid/core/error.hpp>
+#include <elucid/core/ops.hpp>
+#include <elucid/core/parallel.hpp>
+#include <elucid/core/random.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace elucid;
+
+namespace {
+
+Tensor random_tensor(Shape shape, uint64_t seed, bool requires_grad) {
+  Tensor t(std::move(shape));
+  Random rng(seed);
+  for (float& v : t.values()) v = rng.uniform(-1.0f, 1.0f);
+  if (requires_grad) t.set_requires_grad();
+  return t;
+}
+
+// A scalar whose backward hands the fixed gradient `dy` to y: backward() then runs y's op backward exactly once.
+Tensor seed_gradient(const Tensor& y, std::shared_ptr<std::vector<float>> dy) {
+  Tensor s = Tensor::scalar(0);
+  s.set_backward("bench_seed", {y}, [dy](std::span<const Tensor> in, const float*) {
+    Tensor y = in[0];
+    std::memcpy(y.grad_data(), dy->data(), dy->size() * sizeof(float));
+  });
+  return s;
+}
+
+struct Case {
+  std::string name;
+  double flops;                                   // per forward + backward
+  std::function<Tensor()> forward;                // builds the graph
+  std::vector<Tensor> params;                     // leaves whose gradients are dropped between repeats
+};
+
+struct Timing {
+  double median_ms, best_ms;
+};
+
+Timing time_case(const Case& c, int repeats) {
+  Tensor probe = c.forward();
+  auto dy = std::make_shared<std::vector<float>>(static_cast<size_t>(probe.size()));
+  Random rng(3);
+  for (float& v : *dy) v = rng.uniform(-1.0f, 1.0f);
+  std::vector<double> times;
+  for (int r = 0; r < repeats + 3; ++r) {  // 3 warm-up runs fill the workspaces
+    for (Tensor p : c.params) p.zero_grad();
+    const auto t0 = std::chrono::steady_clock::now();
+    seed_gradient(c.forward(), dy).backward();
+    const auto t1 = std::chrono::steady_clock::now();
+    if (r >= 3) times.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+  }
+  std::sort(times.begin(), times.end());
+  return {times[times.size() / 2], times.front()};
+}
+
+// conv2d flops: forward 2*N*OH*OW*K*F, the same again for dW, and again for dX when the input needs it.
+Case conv_case(int64_t n, int64_t h, int64_t c, int64_t f, bool input_grad) {
+  Tensor x = random_tensor({n, h, h, c}, 1, input_grad);
+  Tensor w = random_tensor({3, 3, c, f}, 2, true);
+  Tensor b = random_tensor({f}, 3, true);
+  const int64_t oh = h - 2;
+  const double fwd = 2.0 * n * oh * oh * 9 * c * f;
+  char name[96];
+  std::snprintf(name, sizeof name, "conv2d %ldx%ldx%ldx%ld -> %ld 3x3", long(n), long(h), long(h), long(c), long(f));
+  return {name, fwd * (input_grad ? 3 : 2), [=] { return ops::conv2d(x, w, b, {}); }, {x, w, b}};
+}
+
+// max_pool2d 2x2: 3 comparisons per output forward, one add per output backward.
+Case pool_case(int64_t n, int64_t h, int64_t c) {
+  Tensor x = random_tensor({n, h, h, c}, 4, true);
+  const double outputs = static_cast<double>(n) * (h / 2) * (h / 2) * c;
+  char name[96];
+  std::snprintf(name, sizeof name, "max_pool2d %ldx%ldx%ldx%ld 2x2", long(n), long(h), long(h), long(c));
+  return {name, 4 * outputs, [=] { return ops::max_pool2d(x, {}); }, {x}};
+}
+
+// elu: nominally one flop per element forward and two backward.
+Case elu_case(Shape shape) {
+  Tensor x = random_tensor(shape, 5, true);
+  std::string name = "elu " + to_string(shape);
+  return {name, 3.0 * static_cast<double>(x.size()), [=] { return ops::elu(x, 1.0f); }, {x}};
+}
+
+// matmul (M, K) x (K, N): 2*M*N*K forward, twice that backward.
+Case matmul_case(int64_t m, int64_t k, int64_t n) {
+  Tensor a = random_tensor({m, k}, 6, true);
+  Tensor b = random_tensor({k, n}, 7, true);
+  char name[96];
+  std::snprintf(name, sizeof name, "matmul (%ld, %ld) x (%ld, %ld)", long(m), long(k), long(k), long(n));
+  return {name, 6.0 * m * n * k, [=] { return ops::matmul(a, b); }, {a, b}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    int threads = 0, repeats = 21;
+    std::string only;
+    for (int i = 1; i < argc; ++i) {
+      const std::string arg = argv[i];
+      if ((arg == "--threads" || arg == "--repeats") && i + 1 < argc) {
+        (arg == "--threads" ? threads : repeats) = std::stoi(argv[++i]);
+      } else if (arg == "--only" && i + 1 < argc) {
+        only = argv[++i];
+      } else {
+        std::fprintf(stderr, "usage: elucid-kernel-bench [--threads N] [--repeats R] [--only TEXT]\n");
+        return 2;
+      }
+    }
+    if (repeats < 1) throw Error("elucid-kernel-bench: --repeats must be >= 1");
+    set_num_threads(threads);
+    std::printf("elucid kernel bench: batch 32, forward + backward, median of %d, %d threads\n", repeats,
+                num_threads());
+    const std::vector<Case> cases = {
+        conv_case(32, 28, 1, 32, false), conv_case(32, 13, 32, 64, true), conv_case(32, 5, 64, 64, true),
+        pool_case(32, 26, 32),           pool_case(32, 11, 64),           elu_case({32, 26, 26, 32}),
+        elu_case({32, 11, 11, 64}),      elu_case({32, 3, 3, 64}),        matmul_case(32, 576, 64),
+        matmul_case(32, 64, 10)};
+    // The median is the figure to quote; the best run shows what the kernel does when no other process competes
+    // for the cores (on a shared machine the two differ a lot).
+    double total_median = 0, total_best = 0;
+    std::printf("%-36s %10s %10s %10s %10s\n", "op", "median ms", "GFLOP/s", "best ms", "GFLOP/s");
+    for (const Case& c : cases) {
+      if (c.name.find(only) == std::string::npos) continue;
+      const Timing t = time_case(c, repeats);
+      total_median += t.median_ms;
+      total_best += t.best_ms;
+      std::printf("%-36s %10.3f %10.1f %10.3f %10.1f\n", c.name.c_str(), t.median_ms, c.flops / (t.median_ms * 1e6),
+                  t.best_ms, c.flops / (t.best_ms * 1e6));
+    }
+    std::printf("%-36s %10.3f %10s %10.3f\n", "sum of the above", total_median, "", total_best);
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "elucid-kernel-bench: %s\n", e.what());
+    return 1;
+  }
+}
