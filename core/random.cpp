@@ -9,6 +9,8 @@
 namespace elucid {
 
 namespace {
+uint64_t global_seed = 0;
+
 uint64_t splitmix64(uint64_t& x) {
   uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -17,6 +19,9 @@ uint64_t splitmix64(uint64_t& x) {
 }
 uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 }  // namespace
+
+void set_random_seed(uint64_t seed) { global_seed = seed; }
+uint64_t random_seed() { return global_seed; }
 
 Random::Random(uint64_t seed) {
   for (auto& word : s_) word = splitmix64(seed);

@@ -33,4 +33,9 @@ class Random {
   State s_;
 };
 
+// The process-wide seed, as Keras' keras.utils.set_random_seed: weight initialisation and the default of fit's
+// seed derive from it. It starts at 0, so an unseeded program still repeats itself exactly.
+void set_random_seed(uint64_t seed);
+uint64_t random_seed();
+
 }  // namespace elucid

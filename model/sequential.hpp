@@ -1,0 +1,149 @@
+// Sequential: a stack of layers trained as Keras trains one — add, compile, fit, evaluate, predict, summary.
+//
+//   Sequential model;
+//   model.add(Conv2D(32, {3, 3}, {.activation = "elu", .input_shape = {28, 28, 1}}));
+//   ...
+//   model.compile(optimizers::Adam(), losses::SparseCategoricalCrossentropy({.from_logits = true}), {"accuracy"});
+//   History history = model.fit(x_train, y_train, {.batch_size = 32, .epochs = 5, .validation_split = 0.1});
+#pragma once
+#include <elucid/core/tensor.hpp>
+#include <elucid/data/batches.hpp>
+#include <elucid/data/dataset.hpp>
+#include <elucid/layers/layer.hpp>
+#include <elucid/model/callback.hpp>
+#include <elucid/model/history.hpp>
+#include <elucid/model/logs.hpp>
+#include <elucid/model/losses.hpp>
+#include <elucid/model/metrics.hpp>
+#include <elucid/optim/optimizer.hpp>
+
+#include <concepts>
+#include <cstdint>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace elucid {
+
+struct FitOptions {
+  int batch_size = 32;
+  int epochs = 1;
+  int verbose = 1;                 // 0 silent, 1 progress bar, 2 one line per epoch
+  double validation_split = 0.0;   // the LAST fraction of the samples, taken before shuffling
+  std::shared_ptr<const data::Dataset> validation_data;  // instead of validation_split
+  bool shuffle = true;             // reshuffle the training samples every epoch
+  int initial_epoch = 0;           // epoch to start at (to resume a run)
+  std::optional<uint64_t> seed;    // shuffling and dropout; default: elucid::random_seed()
+  std::vector<std::shared_ptr<Callback>> callbacks;
+  std::ostream* out = &std::cout;  // where the progress bar goes
+};
+
+struct EvaluateOptions {
+  int batch_size = 32;
+  int verbose = 0;
+  std::ostream* out = &std::cout;
+};
+
+struct PredictOptions {
+  int batch_size = 32;
+};
+
+// What evaluate() returns: the loss and each compiled metric. `auto [loss, accuracy] = model.evaluate(x, y);`
+// binds the loss and the first metric, as `loss, acc = model.evaluate(...)` does in Keras.
+struct Evaluation {
+  double loss = 0;
+  Logs metrics;
+  double operator[](const std::string& name) const { return name == "loss" ? loss : metrics.at(name); }
+  template <size_t I>
+  double get() const {
+    if constexpr (I == 0) return loss;
+    else return first_metric();
+  }
+  double first_metric() const;
+};
+
+class Sequential {
+ public:
+  explicit Sequential(std::string name = "sequential");
+
+  // Adds a layer at the top. It is built at once when the input shape is known (the first layer's input_shape, or
+  // the layers below it), and named as Keras names it (conv2d, conv2d_1, ...) unless it has a name.
+  template <class L>
+    requires std::derived_from<L, layers::Layer>
+  void add(L layer) {
+    add(std::make_shared<L>(std::move(layer)));
+  }
+  void add(std::shared_ptr<layers::Layer> layer);
+  void pop();  // removes the top layer
+
+  const std::string& name() const { return name_; }
+  const std::vector<std::shared_ptr<layers::Layer>>& layers() const { return layers_; }
+  std::shared_ptr<layers::Layer> get_layer(const std::string& name) const;  // throws naming the layers there are
+
+  // Builds every layer for this input shape (no batch axis); done by add() or fit() when the shape is known.
+  void build(const Shape& input_shape);
+  bool built() const;
+  Shape input_shape() const;   // without the batch axis; throws if unknown
+  Shape output_shape() const;
+
+  std::vector<layers::NamedTensor> weights() const;  // every layer's, trainable first within a layer
+  std::vector<layers::NamedTensor> trainable_weights() const;
+  std::vector<layers::NamedTensor> get_weights() const;  // copies
+  void set_weights(const std::vector<layers::NamedTensor>& weights);  // by name; shapes must match
+  int64_t count_params() const;
+
+  // The tf.keras 2.x summary: Layer (type), Output Shape with None for the batch, Param #, and the totals.
+  void summary(std::ostream& out = std::cout) const;
+  std::string summary_string() const;
+
+  void compile(const optimizers::Optimizer& optimizer, const losses::Loss& loss, std::vector<std::string> metrics = {});
+  void compile(const std::string& optimizer, const std::string& loss, std::vector<std::string> metrics = {});
+  bool compiled() const { return optimizer_ != nullptr; }
+  optimizers::Optimizer& optimizer();
+  const losses::Loss& loss() const;
+  const std::vector<std::string>& metric_names() const { return metric_names_; }
+
+  History fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
+  History fit(std::shared_ptr<const data::Dataset> train, const FitOptions& options = {});
+  Evaluation evaluate(const Tensor& x, const Tensor& y, const EvaluateOptions& options = {});
+  Evaluation evaluate(const data::Dataset& data, const EvaluateOptions& options = {});
+  Tensor predict(const Tensor& x, const PredictOptions& options = {});  // batched, no graph kept
+  Tensor predict(const data::Dataset& data, const PredictOptions& options = {});
+  Logs train_on_batch(const Tensor& x, const Tensor& y);  // one optimizer step; returns loss and metrics
+  Logs test_on_batch(const Tensor& x, const Tensor& y);
+
+  // The forward pass, x (N, ...input_shape) -> (N, ...output_shape).
+  Tensor operator()(const Tensor& x, bool training = false);
+
+  bool stop_training = false;  // a callback sets it to end fit() after the current epoch
+
+ private:
+  void require_compiled(const char* who) const;
+  void check_input(const char* who, const Shape& sample_shape);
+  void check_labels(const char* who, const data::Dataset& data);
+  void reset_metrics();
+  Logs running_logs() const;
+  Logs train_step(const Tensor& x, const Tensor& y);
+  Evaluation evaluate_batches(std::shared_ptr<const data::Dataset> data, int batch_size);
+
+  std::string name_;
+  std::optional<Shape> input_shape_;  // from the first layer's input_shape, an InputLayer, or fit()
+  std::vector<std::shared_ptr<layers::Layer>> layers_;
+  std::unique_ptr<optimizers::Optimizer> optimizer_;
+  std::optional<losses::Loss> loss_;
+  std::vector<std::string> metric_names_;
+  std::vector<metrics::Metric> metrics_;
+  double running_loss_ = 0, running_count_ = 0;
+};
+
+}  // namespace elucid
+
+template <>
+struct std::tuple_size<elucid::Evaluation> : std::integral_constant<size_t, 2> {};
+template <size_t I>
+struct std::tuple_element<I, elucid::Evaluation> {
+  using type = double;
+};
