@@ -8,18 +8,10 @@
 #include <elucid/core/shape.hpp>
 #include <elucid/core/tensor.hpp>
 
-#include <elucid/layers/activation_layers.hpp>
-#include <elucid/layers/activations.hpp>
-#include <elucid/layers/conv2d.hpp>
-#include <elucid/layers/dense.hpp>
-#include <elucid/layers/dropout.hpp>
-#include <elucid/layers/flatten.hpp>
-#include <elucid/layers/initializers.hpp>
-#include <elucid/layers/layer.hpp>
-#include <elucid/layers/pooling.hpp>
+#include <elucid/layers/layers.hpp>
 
+#include <elucid/optim/get.hpp>
 #include <elucid/optim/optimizers.hpp>
-#include <elucid/optim/schedules.hpp>
 
 #include <elucid/data/batches.hpp>
 #include <elucid/data/dataset.hpp>

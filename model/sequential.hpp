@@ -15,6 +15,7 @@
 #include <elucid/model/logs.hpp>
 #include <elucid/model/losses.hpp>
 #include <elucid/model/metrics.hpp>
+#include <elucid/optim/get.hpp>
 #include <elucid/optim/optimizer.hpp>
 
 #include <concepts>
@@ -33,11 +34,11 @@ struct FitOptions {
   int epochs = 1;
   int verbose = 1;                 // 0 silent, 1 progress bar, 2 one line per epoch
   double validation_split = 0.0;   // the LAST fraction of the samples, taken before shuffling
-  std::shared_ptr<const data::Dataset> validation_data;  // instead of validation_split
+  std::shared_ptr<const data::Dataset> validation_data = {};  // instead of validation_split
   bool shuffle = true;             // reshuffle the training samples every epoch
   int initial_epoch = 0;           // epoch to start at (to resume a run)
-  std::optional<uint64_t> seed;    // shuffling and dropout; default: elucid::random_seed()
-  std::vector<std::shared_ptr<Callback>> callbacks;
+  std::optional<uint64_t> seed = {};  // shuffling and dropout; default: elucid::random_seed()
+  std::vector<std::shared_ptr<Callback>> callbacks = {};
   std::ostream* out = &std::cout;  // where the progress bar goes
 };
 

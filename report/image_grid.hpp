@@ -11,7 +11,7 @@ namespace elucid::report {
 struct ImageGridOptions {
   int columns = 10;
   int scale = 4;         // each pixel becomes scale x scale
-  std::string title;
+  std::string title = {};
 };
 
 // images (N, H, W, C) in [0, 1] with C 1 or 3; predictions (N, classes) scores; labels (N). Returns PNG bytes.

@@ -76,8 +76,15 @@ void panel(std::ostringstream& s, double x0, double y0, const std::string& figur
   const double lx = x0 + kLeft + plot_w - 112;
   s << "<rect x=\"" << num(lx - 6) << "\" y=\"" << num(ly - 4) << "\" width=\"114\" height=\""
     << (train && validation ? 40 : 22) << "\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n";
-  for (auto [series, colour, label] : {std::tuple{train, kTrainColour, "training"},
-                                       std::tuple{validation, kValidationColour, "validation"}}) {
+  struct Entry {
+    const std::vector<double>* series;
+    const char* colour;
+    const char* label;
+  };
+  for (const Entry& e : {Entry{train, kTrainColour, "training"}, Entry{validation, kValidationColour, "validation"}}) {
+    const auto* series = e.series;
+    const char* colour = e.colour;
+    const char* label = e.label;
     if (!series) continue;
     s << "<line x1=\"" << num(lx) << "\" x2=\"" << num(lx + 20) << "\" y1=\"" << num(ly + 7) << "\" y2=\"" << num(ly + 7)
       << "\" stroke=\"" << colour << "\" stroke-width=\"2\"/>\n"

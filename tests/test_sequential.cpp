@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <sstream>
 
 using namespace elucid;
@@ -168,7 +169,7 @@ TEST_CASE("impossible models and bad fit arguments fail before training, with th
   CHECK_THROWS_WITH(lazy.fit(Tensor({4, 3}), Tensor({5})),
                     "fit: x (4, 3) and y (5,) must hold the same number of samples");
   CHECK_THROWS_WITH(lazy.fit(Tensor({4, 3}), Tensor({4}), {.batch_size = 0}), "fit: batch_size must be at least 1, got 0");
-  CHECK_THROWS_WITH(lazy.fit(Tensor({0, 3}), Tensor({0})), "fit: the training data set is empty");
+  CHECK_THROWS_WITH(lazy.fit(Tensor(Shape{0, 3}), Tensor(Shape{0})), "fit: the training data set is empty");
   CHECK_THROWS_WITH(lazy.fit(Tensor({4, 3}), Tensor({4}), {.validation_split = 1.5}),
                     Catch::StartsWith("fit: validation_split must be in [0, 1), got 1.5"));
   Tensor y({4}, std::vector<float>{0, 1, 2, 1});
@@ -189,6 +190,10 @@ TEST_CASE("train_on_batch and test_on_batch return the loss and metrics", "[sequ
   model.compile("adam", "sparse_categorical_crossentropy", {"accuracy"});
   Tensor x({8, 4}, 0.5f), y({8}, 1.0f);
   Logs before = model.test_on_batch(x, y);
+  Logs first = model.train_on_batch(x, y);
+  CHECK(first.at("loss") == Approx(before.at("loss")));  // the step's loss is computed before its update
+  CHECK(model.optimizer().iterations() == 1);
+  model.compile(optimizers::Adam({.learning_rate = 0.1f}), losses::get("sparse_categorical_crossentropy"), {"accuracy"});
   for (int i = 0; i < 20; ++i) model.train_on_batch(x, y);
   Logs after = model.test_on_batch(x, y);
   CHECK(after.at("loss") < before.at("loss"));
