@@ -69,7 +69,7 @@ TEST_CASE("activations keep their name and alpha, and compare by value", "[activ
   CHECK(activations::relu() == activations::Activation(std::string("relu")));
 }
 
-TEST_CASE("linear returns its input; unknown names are errors listing the known ones", "[activations]") {
+TEST_CASE("linear returns its input, unknown names are errors listing the known ones", "[activations]") {
   Tensor x({2}, 1.0f);
   CHECK(activations::linear().apply(x).same_node(x));
   CHECK_THROWS_AS(activations::Activation("eluu"), Error);

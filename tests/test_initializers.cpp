@@ -85,7 +85,7 @@ TEST_CASE("truncated-normal initializers reach the asked stddev and stop at two 
   }
 }
 
-TEST_CASE("random_normal and random_uniform take their parameters; zeros and ones are constant", "[initializers]") {
+TEST_CASE("random_normal and random_uniform take their parameters, zeros and ones are constant", "[initializers]") {
   Random rng(4);
   Tensor n = initializers::random_normal(1.0, 0.5).make({100000}, rng);
   Stats s = stats(n);
@@ -133,7 +133,7 @@ TEST_CASE("the same seed gives the same weights", "[initializers][determinism]")
   CHECK(seeded.seed() == std::optional<uint64_t>(7));
 }
 
-TEST_CASE("initializers are named like Keras; bad names and parameters are errors", "[initializers]") {
+TEST_CASE("initializers are named like Keras, bad names and parameters are errors", "[initializers]") {
   CHECK(initializers::Initializer("GlorotUniform").name() == "glorot_uniform");
   CHECK(initializers::Initializer("he_normal").class_name() == "HeNormal");
   CHECK(initializers::lecun_normal().class_name() == "LecunNormal");

@@ -9,7 +9,7 @@
 using namespace elucid;
 using namespace elucid::layers;
 
-TEST_CASE("BatchNormalization weights: gamma, beta trainable; moving statistics not", "[layers][batch_normalization]") {
+TEST_CASE("BatchNormalization weights: gamma, beta trainable, moving statistics not", "[layers][batch_normalization]") {
   Random rng(0);
   BatchNormalization bn;
   CHECK(bn.build({5, 5, 16}, rng) == Shape{5, 5, 16});

@@ -34,7 +34,7 @@ TEST_CASE("Dense shapes, parameter counts and weight names", "[layers][dense]") 
   CHECK(no_bias.count_params() == 12);
 }
 
-TEST_CASE("Dense forward: x @ kernel + bias, then the activation; rank > 2 along the last axis", "[layers][dense]") {
+TEST_CASE("Dense forward: x @ kernel + bias, then the activation, rank > 2 along the last axis", "[layers][dense]") {
   Random rng(0);
   Dense dense(2, {.activation = "relu", .kernel_initializer = "ones", .bias_initializer = "ones"});
   dense.build({3}, rng);

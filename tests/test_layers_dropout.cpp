@@ -48,7 +48,7 @@ TEST_CASE("Dropout in training: seeded mask, survivors scaled by 1 / (1 - rate)"
   CHECK(Dropout(0.0).forward(x, true).values()[0] == 2.0f);
 }
 
-TEST_CASE("Dropout rejects a rate outside [0, 1)", "[layers][dropout]") {
+TEST_CASE("Dropout rejects a rate outside 0 <= rate < 1", "[layers][dropout]") {
   CHECK_THROWS_WITH(Dropout(1.0), "Dropout: rate must be in [0, 1), got 1");
   CHECK_THROWS_WITH(Dropout(-0.1, {.name = "dropout_3"}), "Dropout \"dropout_3\": rate must be in [0, 1), got -0.1");
   CHECK_THROWS_WITH(Dropout(std::nan("")), "Dropout: rate must be in [0, 1), got nan");

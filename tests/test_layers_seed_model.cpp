@@ -54,7 +54,7 @@ TEST_CASE("the seed model's layers chain to Keras' shapes and 93,322 parameters"
   CHECK(x.shape() == Shape{2, 10});
 }
 
-TEST_CASE("the seed model: gradients reach every weight; the same seed gives the same weights",
+TEST_CASE("the seed model: gradients reach every weight, the same seed gives the same weights",
           "[layers][seed_model][determinism]") {
   auto model = seed_model();
   build_all(model, 7);

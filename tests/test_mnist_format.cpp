@@ -37,7 +37,7 @@ void write_split(const fs::path& dir, const std::string& prefix, uint32_t n, boo
 
 }  // namespace
 
-TEST_CASE("load_idx_images keeps uint8 images and gives [0, 1] floats per batch", "[data][mnist]") {
+TEST_CASE("load_idx_images keeps uint8 images and gives floats in 0..1 per batch", "[data][mnist]") {
   const fs::path dir = scratch("pair");
   write_split(dir, "train", 12, true);
   auto d = load_idx_images((dir / "train-images-idx3-ubyte.gz").string(), (dir / "train-labels-idx1-ubyte.gz").string(),

@@ -56,7 +56,7 @@ TEST_CASE("Parameters without a gradient are left alone but get slots", "[optim]
   CHECK(state.slots[1].values == std::vector<float>{0, 0});
 }
 
-TEST_CASE("step: an empty list does nothing; bad parameter lists are errors", "[optim]") {
+TEST_CASE("step: an empty list does nothing, bad parameter lists are errors", "[optim]") {
   Adam adam;
   adam.step({});
   CHECK(adam.iterations() == 0);
@@ -124,7 +124,7 @@ TEST_CASE("global_clipnorm scales all gradients together", "[optim][clip]") {
   CHECK(std::isnan(params[0].tensor.data()[0]));
 }
 
-TEST_CASE("clipvalue clips each gradient element to [-clipvalue, clipvalue]", "[optim][clip]") {
+TEST_CASE("clipvalue clips each gradient element to plus or minus clipvalue", "[optim][clip]") {
   SGD sgd({.learning_rate = 1, .clipvalue = 0.5f});
   std::vector<layers::NamedTensor> params{param("w", {0, 0, 0, 0})};
   set_grad(params[0], {-2, 0.3f, 0.7f, -0.5f});
@@ -244,7 +244,7 @@ TEST_CASE("state() then load_state() resumes to identical bits", "[optim][state]
   }
 }
 
-TEST_CASE("state keeps the learning rate; slots are named parameter/slot in Keras order", "[optim][state]") {
+TEST_CASE("state keeps the learning rate, slots are named parameter/slot in Keras order", "[optim][state]") {
   SGD sgd({.learning_rate = 0.1});
   sgd.set_learning_rate(0.05f);
   SGD fresh;

@@ -12,7 +12,7 @@ using elucid::testing::check_close;
 using elucid::testing::param;
 using elucid::testing::set_grad;
 
-TEST_CASE("Adagrad: acc += g^2; w -= lr * g / sqrt(acc + eps)", "[optim][adagrad]") {
+TEST_CASE("Adagrad: acc += g^2, w -= lr * g / sqrt(acc + eps)", "[optim][adagrad]") {
   Adagrad adagrad({.learning_rate = 0.1, .initial_accumulator_value = 0.1, .epsilon = 0.01});
   std::vector<layers::NamedTensor> params{param("w", {1, -2})};
   const std::vector<std::vector<float>> grads = {{0.5f, -1.0f}, {-0.25f, 2.0f}, {1.0f, 0.5f}};

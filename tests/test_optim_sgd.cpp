@@ -24,7 +24,7 @@ TEST_CASE("SGD without momentum: w -= lr * g", "[optim][sgd]") {
   CHECK(sgd.state().slots.empty());  // momentum 0 keeps no slot
 }
 
-TEST_CASE("SGD with momentum: m = momentum * m - lr * g; w += m", "[optim][sgd]") {
+TEST_CASE("SGD with momentum: m = momentum * m - lr * g, w += m", "[optim][sgd]") {
   SGD sgd({.learning_rate = 0.1, .momentum = 0.9});
   std::vector<layers::NamedTensor> params{param("w", {1, -2})};
   set_grad(params[0], {0.5f, -1.0f});
@@ -46,7 +46,7 @@ TEST_CASE("SGD with momentum: m = momentum * m - lr * g; w += m", "[optim][sgd]"
   CHECK(state.slots[0].values[0] == Approx(-0.1355));
 }
 
-TEST_CASE("SGD with Nesterov momentum: m = momentum * m - lr * g; w += momentum * m - lr * g", "[optim][sgd]") {
+TEST_CASE("SGD with Nesterov momentum: m = momentum * m - lr * g, w += momentum * m - lr * g", "[optim][sgd]") {
   SGD sgd({.learning_rate = 0.1, .momentum = 0.9, .nesterov = true});
   std::vector<layers::NamedTensor> params{param("w", {1})};
   set_grad(params[0], {0.5f});

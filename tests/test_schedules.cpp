@@ -29,7 +29,7 @@ TEST_CASE("ExponentialDecay: initial * rate^(step / decay_steps), floored with s
   CHECK(stairs.name() == "ExponentialDecay");
 }
 
-TEST_CASE("PiecewiseConstantDecay: values[i] up to and including boundaries[i]", "[schedules]") {
+TEST_CASE("PiecewiseConstantDecay: values i up to and including boundary i", "[schedules]") {
   const PiecewiseConstantDecay piecewise({10, 20}, {1.0f, 0.5f, 0.1f});
   CHECK(piecewise(0) == 1.0f);
   CHECK(piecewise(10) == 1.0f);  // step <= boundaries[0]

@@ -35,7 +35,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
 }
 }  // namespace
 
-TEST_CASE("Tensor copies share storage; clone does not", "[tensor]") {
+TEST_CASE("Tensor copies share storage, clone does not", "[tensor]") {
   Tensor a({2, 3}, 1.0f);
   Tensor b = a;
   b.at({1, 2}) = 5;
