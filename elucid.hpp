@@ -2,6 +2,7 @@
 #pragma once
 
 #include <elucid/core/error.hpp>
+#include <elucid/core/file_io.hpp>
 #include <elucid/core/ops.hpp>
 #include <elucid/core/parallel.hpp>
 #include <elucid/core/random.hpp>
@@ -30,3 +31,7 @@
 #include <elucid/model/reduce_lr_on_plateau.hpp>
 #include <elucid/model/sequential.hpp>
 #include <elucid/model/terminate_on_nan.hpp>
+
+#include <elucid/report/confusion_matrix.hpp>
+#include <elucid/report/image_grid.hpp>
+#include <elucid/report/training_curves.hpp>

@@ -48,6 +48,14 @@ void draw_text(Canvas& canvas, int x, int y, const std::string& text, Colour col
 }
 
 // Cuts a label that would not fit its cell, marking the cut with a dot.
+// "(name)"; built by appending, as GCC 12 warns falsely (-Wrestrict) on "(" + name + ")".
+std::string in_brackets(const std::string& name) {
+  std::string s = "(";
+  s += name;
+  s += ')';
+  return s;
+}
+
 std::string fit(const std::string& text, int width) {
   std::string s = text;
   while (s.size() > 1 && text_width(s) > width) s.pop_back();
@@ -78,7 +86,9 @@ std::string image_grid_png(const Tensor& images, const Tensor& predictions, cons
 
   const int image_w = static_cast<int>(w) * options.scale, image_h = static_cast<int>(h) * options.scale;
   const int line = 8 * kTextScale, pad = 10, border = 3;
-  const int cell_w = std::max(image_w, 9 * 6 * kTextScale) + 2 * pad;  // room for about 9 characters
+  int longest = 0;  // the widest label line, "(true name)" included, sets the cell width
+  for (int64_t k = 0; k < classes; ++k) longest = std::max(longest, text_width(in_brackets(name(k))));
+  const int cell_w = std::max(image_w, std::min(longest, 16 * 6 * kTextScale)) + 2 * pad;
   const int cell_h = image_h + 2 * line + 2 * pad;
   const int columns = static_cast<int>(std::min<int64_t>(options.columns, n));
   const int rows = static_cast<int>((n + columns - 1) / columns);
@@ -107,7 +117,7 @@ std::string image_grid_png(const Tensor& images, const Tensor& predictions, cons
       }
     const int text_x = pad + static_cast<int>(i % columns) * cell_w;
     draw_text(canvas, text_x, y0 + image_h + 6, fit(name(predicted), cell_w - pad), right ? kGreen : kRed);
-    if (!right) draw_text(canvas, text_x, y0 + image_h + 6 + line, fit("true: " + name(truth), cell_w - pad), kGrey);
+    if (!right) draw_text(canvas, text_x, y0 + image_h + 6 + line, fit(in_brackets(name(truth)), cell_w - pad), kGrey);
   }
   std::string png;
   if (!stbi_write_png_to_func(write_bytes, &png, canvas.width, canvas.height, 3, canvas.rgb.data(), canvas.width * 3))

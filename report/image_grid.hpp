@@ -1,4 +1,4 @@
-// Image grid: test images in a PNG with their predicted labels, mistakes framed in red with the true label below,
+// Image grid: test images in a PNG with their predicted labels, mistakes framed in red with the (true label) below,
 // so a person sees at a glance what the model gets right and wrong.
 #pragma once
 #include <elucid/core/tensor.hpp>

@@ -26,6 +26,8 @@ void panel(std::ostringstream& s, double x0, double y0, const std::string& figur
         if (std::isfinite(v)) low = std::min(low, v), high = std::max(high, v);
   if (!std::isfinite(low)) low = 0, high = 1;
   if (high - low < 1e-9) low -= 0.5, high += 0.5;
+  const double margin = 0.06 * (high - low);  // keep the points off the frame
+  low -= margin, high += margin;
   const auto ticks = nice_ticks(low, high);
   low = std::min(low, ticks.front());
   high = std::max(high, ticks.back());
@@ -71,8 +73,10 @@ void panel(std::ostringstream& s, double x0, double y0, const std::string& figur
   if (train) line(*train, kTrainColour);
   if (validation) line(*validation, kValidationColour);
 
-  // Legend, inside the plot's top-right corner on a white box.
-  double ly = y0 + kTop + 8;
+  // Legend, inside the plot on a white box: top-right, or bottom-right when the curves end high (accuracy rises).
+  const std::vector<double>* last_series = train ? train : validation;
+  const bool ends_high = last_series && !last_series->empty() && last_series->back() > (low + high) / 2;
+  double ly = ends_high ? y0 + kTop + plot_h - (train && validation ? 44 : 26) : y0 + kTop + 8;
   const double lx = x0 + kLeft + plot_w - 112;
   s << "<rect x=\"" << num(lx - 6) << "\" y=\"" << num(ly - 4) << "\" width=\"114\" height=\""
     << (train && validation ? 40 : 22) << "\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n";
