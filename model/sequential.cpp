@@ -19,8 +19,6 @@ double Evaluation::first_metric() const {
 Sequential::Sequential(std::string name) : name_(std::move(name)) {}
 
 namespace {
-std::string describe(const layers::Layer& layer) { return layer.class_name() + " \"" + layer.name() + "\""; }
-
 // Keras' default name: the stem, then stem_1, stem_2, ... for each further layer of that kind in the model.
 std::string unique_name(const std::string& stem, const std::vector<std::shared_ptr<layers::Layer>>& existing) {
   std::set<std::string> taken;
@@ -47,7 +45,7 @@ void Sequential::add(std::shared_ptr<layers::Layer> layer) {
   if (layers_.empty() && !input_shape_ && layer->declared_input_shape) input_shape_ = layer->declared_input_shape;
   else if (!layers_.empty() && layer->declared_input_shape && built() &&
            *layer->declared_input_shape != output_shape())
-    throw Error("Sequential::add: " + describe(*layer) + " declares input_shape " +
+    throw Error("Sequential::add: " + layer->label() + " declares input_shape " +
                 to_string(*layer->declared_input_shape) + " but the layer below outputs " +
                 to_string(output_shape()));
   layers_.push_back(layer);
