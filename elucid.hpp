@@ -25,9 +25,11 @@
 #include <elucid/model/csv_logger.hpp>
 #include <elucid/model/early_stopping.hpp>
 #include <elucid/model/history.hpp>
+#include <elucid/model/keras_json.hpp>
 #include <elucid/model/learning_rate_scheduler.hpp>
 #include <elucid/model/losses.hpp>
 #include <elucid/model/metrics.hpp>
+#include <elucid/model/model_file.hpp>
 #include <elucid/model/reduce_lr_on_plateau.hpp>
 #include <elucid/model/sequential.hpp>
 #include <elucid/model/terminate_on_nan.hpp>

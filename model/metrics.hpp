@@ -5,6 +5,7 @@
 #include <elucid/model/losses.hpp>
 
 #include <string>
+#include <utility>
 
 namespace elucid::metrics {
 
@@ -21,6 +22,9 @@ class Metric {
   void update(const Tensor& predictions, const Tensor& targets);
   double result() const { return count_ > 0 ? total_ / count_ : 0.0; }
   void reset() { total_ = count_ = 0; }
+  // The running sums behind result(), for checkpoints that resume an epoch mid-way.
+  std::pair<double, double> sums() const { return {total_, count_}; }
+  void set_sums(double total, double count) { total_ = total, count_ = count; }
 
  private:
   std::string name_;

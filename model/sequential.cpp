@@ -171,6 +171,11 @@ optimizers::Optimizer& Sequential::optimizer() {
   return *optimizer_;
 }
 
+const optimizers::Optimizer& Sequential::optimizer() const {
+  require_compiled("optimizer");
+  return *optimizer_;
+}
+
 const losses::Loss& Sequential::loss() const {
   require_compiled("loss");
   return *loss_;
@@ -296,26 +301,72 @@ History Sequential::fit(std::shared_ptr<const data::Dataset> all, const FitOptio
 
   const uint64_t seed = options.seed.value_or(random_seed());
   data::Batches batches(train, options.batch_size, options.shuffle, seed);
+  int first_epoch = options.initial_epoch;
+  int64_t first_batch = 0;
+  History history;
+  if (options.resume) {
+    const FitState& r = *options.resume;
+    if (r.epoch < 0 || r.epoch > options.epochs || r.batch < 0 || r.batch > batches.num_batches())
+      throw Error("fit: cannot resume at epoch " + std::to_string(r.epoch + 1) + ", batch " + std::to_string(r.batch) +
+                  " of a run of " + std::to_string(options.epochs) + " epochs of " +
+                  std::to_string(batches.num_batches()) + " batches");
+    if (r.metric_sums.size() != metrics_.size())
+      throw Error("fit: the state to resume has " + std::to_string(r.metric_sums.size()) + " metrics, the model " +
+                  std::to_string(metrics_.size()));
+    if (r.callback_states.size() != options.callbacks.size())
+      throw Error("fit: the state to resume has " + std::to_string(r.callback_states.size()) +
+                  " callbacks, this run " + std::to_string(options.callbacks.size()));
+    for (size_t i = 0; i < options.callbacks.size(); ++i)
+      if (r.callback_states[i].first != options.callbacks[i]->name())
+        throw Error("fit: callback " + std::to_string(i + 1) + " of the state to resume is " + r.callback_states[i].first +
+                    ", in this run " + options.callbacks[i]->name());
+    first_epoch = r.epoch;
+    first_batch = r.batch;
+    history = r.history;
+  }
   std::ostream& out = *options.out;
   const bool interactive = is_terminal(out);
-  History history;
   stop_training = false;
   Logs train_logs;
+  fit_history_ = &history;
+  fit_callbacks_ = &options.callbacks;
+  // fit_state() must not point into this frame once it returns, exceptions included.
+  struct Forget {
+    Sequential* self;
+    ~Forget() { self->fit_history_ = nullptr, self->fit_callbacks_ = nullptr; }
+  } forget{this};
   for (auto& cb : options.callbacks) cb->model = this;
   for (auto& cb : options.callbacks) cb->on_train_begin(train_logs);
+  if (options.resume)
+    for (size_t i = 0; i < options.callbacks.size(); ++i) options.callbacks[i]->load_state(options.resume->callback_states[i].second);
 
   data::Batch batch;
-  for (int epoch = options.initial_epoch; epoch < options.epochs && !stop_training; ++epoch) {
+  for (int epoch = first_epoch; epoch < options.epochs && !stop_training; ++epoch) {
     Logs logs;
+    fit_epoch_ = epoch;
+    fit_batch_ = 0;
     for (auto& cb : options.callbacks) cb->on_epoch_begin(epoch, logs);
     if (options.verbose) out << "Epoch " << epoch + 1 << "/" << options.epochs << "\n" << std::flush;
     ProgressBar bar(batches.num_batches(), options.verbose, out, interactive);
     reset_metrics();
-    batches.start_epoch(epoch);
-    for (int64_t step = 0; batches.next(batch); ++step) {
+    int64_t step = 0;
+    if (epoch == first_epoch && first_batch > 0) {
+      // Mid-epoch: the same order from the same (seed, epoch), the batches already taken skipped, the running
+      // figures as they were.
+      batches.seek({epoch, first_batch});
+      step = first_batch;
+      running_loss_ = options.resume->loss_sum;
+      running_count_ = options.resume->sample_count;
+      for (size_t i = 0; i < metrics_.size(); ++i)
+        metrics_[i].set_sums(options.resume->metric_sums[i].first, options.resume->metric_sums[i].second);
+    } else {
+      batches.start_epoch(epoch);
+    }
+    for (; batches.next(batch); ++step) {
       Logs batch_logs;
       for (auto& cb : options.callbacks) cb->on_train_batch_begin(step, batch_logs);
       batch_logs = train_step(batch.x, batch.y);
+      fit_batch_ = step + 1;
       for (auto& cb : options.callbacks) cb->on_train_batch_end(step, batch_logs);
       bar.update(step + 1, batch_logs);
       if (stop_training) break;
@@ -332,6 +383,19 @@ History Sequential::fit(std::shared_ptr<const data::Dataset> all, const FitOptio
   }
   for (auto& cb : options.callbacks) cb->on_train_end(train_logs);
   return history;
+}
+
+FitState Sequential::fit_state() const {
+  if (!fit_history_ || !fit_callbacks_) throw Error("fit_state: only available while fit() runs");
+  FitState s;
+  s.epoch = fit_epoch_;
+  s.batch = fit_batch_;
+  s.loss_sum = running_loss_;
+  s.sample_count = running_count_;
+  for (const auto& m : metrics_) s.metric_sums.push_back(m.sums());
+  s.history = *fit_history_;
+  for (const auto& cb : *fit_callbacks_) s.callback_states.emplace_back(cb->name(), cb->state());
+  return s;
 }
 
 Logs Sequential::train_on_batch(const Tensor& x, const Tensor& y) {

@@ -29,6 +29,18 @@
 
 namespace elucid {
 
+// Where a fit() run stands between two batches: what a checkpoint keeps (with the weights, the optimizer state and
+// the Dropout generators) so that a resumed run goes on exactly as an uninterrupted one would (model/checkpoint.hpp).
+struct FitState {
+  int epoch = 0;                          // the epoch under way
+  int64_t batch = 0;                      // batches of that epoch already taken
+  double loss_sum = 0, sample_count = 0;  // the epoch's running loss so far (each batch's loss times its size)
+  std::vector<std::pair<double, double>> metric_sums = {};  // each compiled metric's running (total, count)
+  History history = {};                   // the epochs finished
+  // Callback::state() of each callback of the run, in order, with its name().
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> callback_states = {};
+};
+
 struct FitOptions {
   int batch_size = 32;
   int epochs = 1;
@@ -40,6 +52,10 @@ struct FitOptions {
   std::optional<uint64_t> seed = {};  // shuffling and dropout; default: elucid::random_seed()
   std::vector<std::shared_ptr<Callback>> callbacks = {};
   std::ostream* out = &std::cout;  // where the progress bar goes
+  // Resume a run from this state instead of initial_epoch; the model's weights, optimizer state and Dropout
+  // generators must have been restored first. The callbacks must be those of the run (same kinds, same order):
+  // their state is loaded after on_train_begin.
+  std::optional<FitState> resume = {};
 };
 
 struct EvaluateOptions {
@@ -104,6 +120,7 @@ class Sequential {
   void compile(const std::string& optimizer, const std::string& loss, std::vector<std::string> metrics = {});
   bool compiled() const { return optimizer_ != nullptr; }
   optimizers::Optimizer& optimizer();
+  const optimizers::Optimizer& optimizer() const;
   const losses::Loss& loss() const;
   const std::vector<std::string>& metric_names() const { return metric_names_; }
 
@@ -116,10 +133,19 @@ class Sequential {
   Logs train_on_batch(const Tensor& x, const Tensor& y);  // one optimizer step; returns loss and metrics
   Logs test_on_batch(const Tensor& x, const Tensor& y);
 
+  // Keras' model.to_json() in tf.keras 2.x's layout (model/keras_json.hpp), and model.save(path): architecture,
+  // compile settings, weights and optimizer state in one file (model/model_file.hpp; load it with load_model).
+  std::string to_json() const;
+  void save(const std::string& path) const;
+
   // The forward pass, x (N, ...input_shape) -> (N, ...output_shape).
   Tensor operator()(const Tensor& x, bool training = false);
 
   bool stop_training = false;  // a callback sets it to end fit() after the current epoch
+
+  // During fit(), for a callback: the run's state after the batch (on_train_batch_end) or the epoch's last batch
+  // (on_epoch_end, before the epoch enters the history). Throws outside fit().
+  FitState fit_state() const;
 
  private:
   void require_compiled(const char* who) const;
@@ -138,6 +164,11 @@ class Sequential {
   std::vector<std::string> metric_names_;
   std::vector<metrics::Metric> metrics_;
   double running_loss_ = 0, running_count_ = 0;
+  // What fit_state() reads while fit() runs.
+  const History* fit_history_ = nullptr;
+  const std::vector<std::shared_ptr<Callback>>* fit_callbacks_ = nullptr;
+  int fit_epoch_ = 0;
+  int64_t fit_batch_ = 0;
 };
 
 }  // namespace elucid

@@ -1,0 +1,28 @@
+// Keras model JSON in and out. model_from_json reads a Sequential model as tf.keras 2.x or Keras 3 writes it with
+// model.to_json(); to_json writes tf.keras 2.x's layout key for key, so that Keras reads it back.
+//
+//   Sequential model = elucid::model_from_json(elucid::read_file("seed_model.json"), "seed_model.json");
+//   std::string text = model.to_json();
+#pragma once
+#include <elucid/model/sequential.hpp>
+
+#include <string>
+
+namespace elucid {
+
+// Builds the model (weights initialised from elucid::random_seed(), as Sequential::add does) and, when the JSON
+// holds Keras 3's compile_config, compiles it. `source` names the text in messages, usually its path.
+// Unknown keys inside layer configs are ignored; a set option elucid does not support (a regularizer, a
+// constraint, channels_first, groups > 1, an unknown layer class) is an elucid::Error naming the source, the JSON
+// path, the layer and the option. A model whose weights would take more than kMaxModelBytes is refused before any
+// weight is allocated, with the bytes it would need.
+Sequential model_from_json(const std::string& text, const std::string& source = "model JSON");
+
+inline constexpr int64_t kMaxModelBytes = int64_t{4} << 30;  // 4 GiB of float32 weights
+
+// tf.keras 2.x's model.to_json() text of `model` (which must be built): an InputLayer first, each layer's config
+// with Keras' keys in Keras' order, Python's json.dumps spacing. Throws for what Keras JSON cannot express (an ELU
+// activation with alpha != 1 inside Conv2D or Dense).
+std::string to_json(const Sequential& model);
+
+}  // namespace elucid
