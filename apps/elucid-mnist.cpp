@@ -80,7 +80,7 @@ void prepare_out_dir(const std::string& dir) {
 
 Sequential seed_model() {
   Sequential model;
-  model.add(Conv2D(32, {3, 3}, {.activation = "elu", .input_shape = Shape{28, 28, 1}}));
+  model.add(Conv2D(32, {3, 3}, {.activation = "elu", .input_shape = {28, 28, 1}}));
   model.add(MaxPooling2D({2, 2}));
   model.add(Conv2D(64, {3, 3}, {.activation = "elu"}));
   model.add(MaxPooling2D({2, 2}));

@@ -39,7 +39,7 @@ int main(int argc, char** argv) try {
   }
 
   Sequential model;
-  model.add(Conv2D(32, {3, 3}, {.activation = "elu", .input_shape = Shape{28, 28, 1}}));
+  model.add(Conv2D(32, {3, 3}, {.activation = "elu", .input_shape = {28, 28, 1}}));
   model.add(MaxPooling2D({2, 2}));
   model.add(Conv2D(64, {3, 3}, {.activation = "elu"}));
   model.add(MaxPooling2D({2, 2}));

@@ -14,7 +14,7 @@ using namespace elucid::layers;
 namespace {
 Sequential seed_model() {
   Sequential model;
-  model.add(Conv2D(32, {3, 3}, {.activation = "elu", .input_shape = Shape{28, 28, 1}}));
+  model.add(Conv2D(32, {3, 3}, {.activation = "elu", .input_shape = {28, 28, 1}}));
   model.add(MaxPooling2D({2, 2}));
   model.add(Conv2D(64, {3, 3}, {.activation = "elu"}));
   model.add(MaxPooling2D({2, 2}));
