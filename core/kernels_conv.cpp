@@ -3,6 +3,8 @@
 
 #include <elucid/core/kernels_gemm.hpp>
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -21,10 +23,17 @@ int64_t chunk_samples(const Conv2DGeometry& g) {
   return std::max<int64_t>(1, std::min(chunk, (g.n + 3) / 4));
 }
 
-// A per-thread buffer that only grows: no allocation per call once warm.
+// A buffer that only grows: no allocation per call once warm. Sized before a parallel region, so an allocation
+// failure throws on the calling thread instead of terminating inside an OpenMP worker.
 float* workspace(std::vector<float>& buffer, int64_t size) {
   if (static_cast<int64_t>(buffer.size()) < size) buffer.resize(static_cast<size_t>(size));
   return buffer.data();
+}
+
+// One im2col slot of `slot` floats per thread of the coming parallel region, owned by the calling thread.
+float* column_slots(int64_t slot) {
+  thread_local std::vector<float> columns;
+  return workspace(columns, slot * omp_get_max_threads());
 }
 
 // True when the whole receptive field of output (oh, ow) lies inside the image and its columns are contiguous
@@ -101,11 +110,12 @@ void col2im_add(const Conv2DGeometry& g, const float* col, int64_t samples, floa
 void conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w, const float* b, float* y) {
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
+  const int64_t slot = chunk * rows_per_sample * k;
+  float* columns = column_slots(slot);
 #pragma omp parallel for schedule(static)
   for (int64_t ci = 0; ci < chunks; ++ci) {
-    thread_local std::vector<float> col_buffer;
     const int64_t s0 = ci * chunk, samples = std::min(chunk, g.n - s0), rows = samples * rows_per_sample;
-    float* col = workspace(col_buffer, rows * k);
+    float* col = columns + omp_get_thread_num() * slot;
     im2col(g, x + s0 * g.h * g.w * g.c, samples, col);
     float* yc = y + s0 * rows_per_sample * g.f;
     if (b)
@@ -120,16 +130,17 @@ void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, co
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
   // Per-chunk partial sums of dW (K, F) and db (F), added in chunk order below.
-  thread_local std::vector<float> dw_partial_buffer, db_partial_buffer;
+  thread_local std::vector<float> dw_partial_buffer, db_partial_buffer;  // the calling thread's
   float* dw_partial = dw ? workspace(dw_partial_buffer, chunks * k * g.f) : nullptr;
   float* db_partial = db ? workspace(db_partial_buffer, chunks * g.f) : nullptr;
+  const int64_t slot = chunk * rows_per_sample * k;
+  float* columns = column_slots(slot);
 #pragma omp parallel for schedule(static)
   for (int64_t ci = 0; ci < chunks; ++ci) {
-    thread_local std::vector<float> col_buffer;
     const int64_t s0 = ci * chunk, samples = std::min(chunk, g.n - s0), rows = samples * rows_per_sample;
     const float* dyc = dy + s0 * rows_per_sample * g.f;
+    float* col = columns + omp_get_thread_num() * slot;  // im2col for dW, then reused for dcol
     if (dw) {
-      float* col = workspace(col_buffer, rows * k);
       im2col(g, x + s0 * g.h * g.w * g.c, samples, col);
       // dW chunk (K, F) = col^T (K, rows) * dy (rows, F)
       sgemm(true, false, k, g.f, rows, 1.0f, col, k, dyc, g.f, 0.0f, dw_partial + ci * k * g.f, g.f);
@@ -142,9 +153,8 @@ void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, co
     }
     if (dx) {
       // dcol (rows, K) = dy (rows, F) * w^T (F, K), then scattered back onto this chunk's own samples.
-      float* dcol = workspace(col_buffer, rows * k);
-      sgemm(false, true, rows, k, g.f, 1.0f, dyc, g.f, w, g.f, 0.0f, dcol, k);
-      col2im_add(g, dcol, samples, dx + s0 * g.h * g.w * g.c);
+      sgemm(false, true, rows, k, g.f, 1.0f, dyc, g.f, w, g.f, 0.0f, col, k);
+      col2im_add(g, col, samples, dx + s0 * g.h * g.w * g.c);
     }
   }
   if (dw) {

@@ -7,6 +7,7 @@
 #include <elucid/core/ops_check.hpp>
 
 #include <algorithm>
+#include <climits>
 
 namespace elucid::ops {
 
@@ -55,6 +56,9 @@ Tensor conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const C
     throw Error("conv2d: " + shapes + ": the " + (args.dilation_h > 1 || args.dilation_w > 1 ? "dilated " : "") +
                 "kernel does not fit in the input with valid padding");
 
+  // The kernel hands (N * OH * OW, KH * KW * C) and (KH * KW * C, F) matrices to BLAS, which counts in int.
+  if (n * oh * ow > INT_MAX || kh * kw * c > INT_MAX || f > INT_MAX)
+    throw Error("conv2d: " + shapes + ": too large for BLAS (a matrix side above 2^31 - 1)");
   const kernels::Conv2DGeometry g{
       n, h, w, c, kh, kw, f, oh, ow, args.stride_h, args.stride_w, args.dilation_h, args.dilation_w,
       pad_before(h, oh, static_cast<int>(kh), args.stride_h, args.dilation_h, args.padding),

@@ -5,6 +5,8 @@
 #include <elucid/core/kernels_gemm.hpp>
 #include <elucid/core/ops_check.hpp>
 
+#include <climits>
+
 namespace elucid::ops {
 
 using detail::check_defined;
@@ -18,6 +20,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     throw Error("matmul: " + shape_of(a) + " x " + shape_of(b) + ": both operands must have rank 2");
   const int64_t m = a.dim(0), k = a.dim(1), n = b.dim(1);
   if (b.dim(0) != k) throw Error("matmul: " + shape_of(a) + " x " + shape_of(b) + ": inner dimensions differ");
+  if (m > INT_MAX || k > INT_MAX || n > INT_MAX)
+    throw Error("matmul: " + shape_of(a) + " x " + shape_of(b) + ": too large for BLAS (a side above 2^31 - 1)");
   Tensor y({m, n});
   kernels::matmul_forward(a.data(), b.data(), y.data(), m, k, n);
   if (needs_grad(a, b))

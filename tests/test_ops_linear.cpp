@@ -3,6 +3,9 @@
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops.hpp>
+#include <elucid/core/parallel.hpp>
+
+#include <cstring>
 
 using namespace elucid;
 using grad_check::Vec;
@@ -59,4 +62,21 @@ TEST_CASE("matmul of a (2, 3) by a (3, 2) matrix", "[ops][linear]") {
   Tensor y = ops::matmul(a, b);
   CHECK(y.shape() == Shape{2, 2});
   CHECK(std::vector<float>(y.values().begin(), y.values().end()) == std::vector<float>{58, 64, 139, 154});
+}
+
+TEST_CASE("matmul forward and backward are bit-identical at 1 and 2 threads", "[ops][linear][threads]") {
+  // 600 rows: several row blocks, split over threads, with per-block partial sums of dB.
+  auto run = [](int threads) {
+    set_num_threads(threads);
+    Tensor a = grad_check::random_tensor({600, 64}, 5), b = grad_check::random_tensor({64, 40}, 6);
+    Tensor y = ops::matmul(a, b);
+    grad_check::weighted_sum(y, Vec(static_cast<size_t>(y.size()), 0.5)).backward();
+    std::vector<float> out(y.values().begin(), y.values().end());
+    for (const Tensor& t : {a.grad(), b.grad()}) out.insert(out.end(), t.values().begin(), t.values().end());
+    return out;
+  };
+  const std::vector<float> one = run(1), two = run(2);
+  set_num_threads(0);
+  REQUIRE(one.size() == two.size());
+  CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
 }
