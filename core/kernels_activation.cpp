@@ -1,7 +1,9 @@
 // ELU and softmax kernels. Elementwise and row-wise work splits over OpenMP threads with no cross-thread sums.
 // No FP exception flags are ever read, so GCC may turn the selects below into vector blends (with trapping math
 // on, it keeps them as branches and the loops stay scalar).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-trapping-math")
+#endif
 #include <elucid/core/kernels_activation.hpp>
 
 #include <bit>

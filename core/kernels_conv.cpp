@@ -30,6 +30,10 @@ float* workspace(std::vector<float>& buffer, int64_t size) {
   return buffer.data();
 }
 
+// Floats per im2col slot, rounded up to 64 bytes so that every thread's slot has the same alignment and nothing
+// about a chunk's arithmetic can depend on which thread took it.
+int64_t slot_size(int64_t floats) { return (floats + 15) / 16 * 16; }
+
 // One im2col slot of `slot` floats per thread of the coming parallel region, owned by the calling thread.
 float* column_slots(int64_t slot) {
   thread_local std::vector<float> columns;
@@ -110,7 +114,7 @@ void col2im_add(const Conv2DGeometry& g, const float* col, int64_t samples, floa
 void conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w, const float* b, float* y) {
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
-  const int64_t slot = chunk * rows_per_sample * k;
+  const int64_t slot = slot_size(chunk * rows_per_sample * k);
   float* columns = column_slots(slot);
 #pragma omp parallel for schedule(static)
   for (int64_t ci = 0; ci < chunks; ++ci) {
@@ -133,7 +137,7 @@ void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, co
   thread_local std::vector<float> dw_partial_buffer, db_partial_buffer;  // the calling thread's
   float* dw_partial = dw ? workspace(dw_partial_buffer, chunks * k * g.f) : nullptr;
   float* db_partial = db ? workspace(db_partial_buffer, chunks * g.f) : nullptr;
-  const int64_t slot = chunk * rows_per_sample * k;
+  const int64_t slot = slot_size(chunk * rows_per_sample * k);
   float* columns = column_slots(slot);
 #pragma omp parallel for schedule(static)
   for (int64_t ci = 0; ci < chunks; ++ci) {

@@ -6,7 +6,8 @@
 
 namespace elucid::ops {
 
-inline constexpr std::array<std::string_view, 32> kOpNames = {
+// The size is deduced from the list, so adding a name without updating the count below fails to compile.
+inline constexpr auto kOpNames = std::to_array<std::string_view>({
     // core/ops_math.cpp
     "add", "sub", "mul", "add_scalar", "mul_scalar", "sum", "mean", "reshape", "flatten",
     // core/ops_linear.cpp
@@ -19,7 +20,7 @@ inline constexpr std::array<std::string_view, 32> kOpNames = {
     "dropout", "batch_norm",
     // core/ops_loss.cpp
     "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy", "mean_squared_error",
-    "mean_absolute_error"};
+    "mean_absolute_error"});
 
 // Adding an op means adding its name here, its gradient check, and bumping this count (as ggml's GGML_OP_COUNT).
 static_assert(kOpNames.size() == 32, "an op was added or removed: update kOpNames and its gradient checks");

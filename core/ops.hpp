@@ -20,7 +20,7 @@ Tensor add_scalar(const Tensor& x, float s);
 Tensor mul_scalar(const Tensor& x, float s);
 Tensor sum(const Tensor& x);                    // all elements -> shape ()
 Tensor mean(const Tensor& x);                   // all elements -> shape ()
-Tensor reshape(const Tensor& x, Shape shape);   // same element count; shares the data
+Tensor reshape(const Tensor& x, Shape shape);   // same element count, one dimension may be -1; shares the data
 Tensor flatten(const Tensor& x);                // (N, d1, d2, ...) -> (N, d1*d2*...), row-major: H, W, C order
 
 // ---- dense algebra (core/ops_linear.cpp) ----
@@ -64,21 +64,26 @@ int64_t window_output_size(int64_t in, int window, int stride, int dilation, Pad
 
 // ---- regularisation and normalisation (core/ops_dropout.cpp, core/ops_batch_norm.cpp) ----
 // Training: zeroes each element with probability `rate` and scales the rest by 1 / (1 - rate); the mask comes
-// from `rng`. Not training: the identity.
+// from `rng`, one uniform() per element in order (dropped when below the rate). Not training, or rate 0: returns x
+// itself and draws nothing. rate must be in [0, 1).
 Tensor dropout(const Tensor& x, float rate, Random& rng, bool training);
-// Normalises over every axis but the last. Training: batch statistics, and moving_mean / moving_variance (plain
-// tensors, no grad) are updated as moving = moving * momentum + batch * (1 - momentum) with the biased batch
-// variance, as Keras 3 does (ops.moments). Inference: the moving statistics.
+// Normalises over every axis but the last; gamma and beta may be undefined (scale=False / center=False).
+// Training: batch statistics, and moving_mean / moving_variance (plain tensors, no grad) are updated as
+// moving = moving * momentum + batch * (1 - momentum) with the biased batch variance, as Keras 3 does
+// (ops.moments). Inference: the moving statistics.
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& moving_mean,
                   Tensor& moving_variance, float momentum, float epsilon, bool training);
 
 // ---- losses, each the mean over the batch -> shape () (core/ops_loss.cpp) ----
+// Gradients flow to the predictions only; labels and targets are data.
 // labels: (N) class indices stored as floats; an index outside [0, C) throws naming the index and the sample.
 // from_logits: predictions are logits (fused, stable log-softmax); otherwise probabilities, clipped to
-// [1e-7, 1 - 1e-7] as Keras does.
+// [1e-7, 1 - 1e-7] as Keras does (sparse: -log(clip(p_y)) + log(sum_j clip(p_j)), as Keras' TensorFlow backend;
+// categorical: p / sum(p) first, then clipped). labels may also be (N, 1).
 Tensor sparse_categorical_crossentropy(const Tensor& predictions, const Tensor& labels, bool from_logits);
 Tensor categorical_crossentropy(const Tensor& predictions, const Tensor& targets, bool from_logits);  // one-hot (N, C)
 Tensor binary_crossentropy(const Tensor& predictions, const Tensor& targets, bool from_logits);       // same shapes
+// (binary_crossentropy, mean_squared_error, mean_absolute_error: the mean over every element.)
 Tensor mean_squared_error(const Tensor& predictions, const Tensor& targets);
 Tensor mean_absolute_error(const Tensor& predictions, const Tensor& targets);
 

@@ -113,6 +113,9 @@ inline Tensor weighted_sum(const Tensor& y, const Vec& weights) {
   return out;
 }
 
+// The tolerances every gradient test uses unless it says otherwise: the float forward within 1e-5 + 1e-5 |want| of
+// the double reference (float rounding over sums of a few hundred terms), the float backward within
+// 1e-4 + 1e-3 |want| of the central differences (their own error is about step^2 ~ 1e-12, so this is the float's).
 struct Options {
   Tolerance forward{1e-5, 1e-5};
   Tolerance backward{1e-4, 1e-3};
