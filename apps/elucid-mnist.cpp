@@ -1,6 +1,6 @@
 // elucid-mnist: the documented Keras ELU example end to end. Builds the seed network with the C++ Sequential API,
 // trains it on Fashion-MNIST (or MNIST-format digits from --data DIR), evaluates it on the 10,000 test images, and
-// leaves the model, the training curves, the confusion matrix and a grid of test predictions in --out.
+// leaves the model file, the training curves, the confusion matrix and a grid of test predictions in --out.
 #include <elucid/elucid.hpp>
 
 #include <chrono>
@@ -141,6 +141,8 @@ int run(const Args& args) {
   const std::string curves = args.out_dir + "/training_curves.svg";
   const std::string matrix = args.out_dir + "/confusion_matrix.svg";
   const std::string grid = args.out_dir + "/test_predictions.png";
+  const std::string model_path = args.out_dir + "/model.elucid";
+  model.save(model_path);
   write_file_atomically(curves, report::training_curves_svg(history, title));
   write_file_atomically(matrix, report::confusion_matrix_svg(confusion, class_names,
                                                              "Confusion matrix, " + std::to_string(test_set->size()) +
@@ -154,7 +156,7 @@ int run(const Args& args) {
   write_file_atomically(grid, report::image_grid_png(x_shown, s_shown, y_shown, class_names,
                                                      {.columns = 10, .scale = 3,
                                                       .title = "Test images and predicted classes; a red frame marks a mistake, with the (true class) below"}));
-  std::cout << "\nWrote:\n  " << curves << "\n  " << matrix << "\n  " << grid << "\n";
+  std::cout << "\nWrote:\n  " << model_path << "\n  " << curves << "\n  " << matrix << "\n  " << grid << "\n";
   return 0;
 }
 

@@ -1,4 +1,6 @@
 // End to end: the MNIST demo's --quick run on Fashion-MNIST reaches a sane accuracy and leaves valid pictures.
+#include <elucid/model/model_file.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <stb/stb_image.h>
@@ -46,6 +48,7 @@ TEST_CASE("elucid-mnist --quick trains the seed model and writes its pictures", 
     CHECK(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0) == 0);
     CHECK(svg.find("</svg>\n") == svg.size() - 7);
   }
+  CHECK(elucid::load_model((out / "model.elucid").string()).count_params() == 93322);
   int w = 0, h = 0, c = 0;
   REQUIRE(stbi_info((out / "test_predictions.png").string().c_str(), &w, &h, &c) == 1);
   CHECK(w > 400);
