@@ -51,33 +51,49 @@ void elu_backward(const float* y, const float* dy, float* dx, int64_t n, float a
   }
 }
 
-void softmax_rows(const float* x, float* y, int64_t rows, int64_t cols) {
-  if (cols == 0) return;
-#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * cols;
-    float* yr = y + r * cols;
-    float m = xr[0];
-    for (int64_t j = 1; j < cols; ++j) m = std::fmax(m, xr[j]);
-    float s = 0.0f;
-    for (int64_t j = 0; j < cols; ++j) s += (yr[j] = std::exp(xr[j] - m));
+namespace {
+// One row of softmax (or log-softmax), shifted by the row's maximum so exp never overflows.
+void softmax_row(const float* xr, float* yr, int64_t cols, bool log) {
+  float m = xr[0];
+  for (int64_t j = 1; j < cols; ++j) m = std::fmax(m, xr[j]);
+  float s = 0.0f;
+  for (int64_t j = 0; j < cols; ++j) s += (yr[j] = std::exp(xr[j] - m));
+  if (log) {
+    const float shift = m + std::log(s);
+    for (int64_t j = 0; j < cols; ++j) yr[j] = xr[j] - shift;
+  } else {
     const float inv = 1.0f / s;
     for (int64_t j = 0; j < cols; ++j) yr[j] *= inv;
   }
 }
 
-void log_softmax_rows(const float* x, float* y, int64_t rows, int64_t cols) {
+void softmax_all_rows(const float* x, float* y, int64_t rows, int64_t cols, bool log) {
   if (cols == 0) return;
 #pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
+  for (int64_t r = 0; r < rows; ++r) softmax_row(x + r * cols, y + r * cols, cols, log);
+}
+}  // namespace
+
+void softmax_rows(const float* x, float* y, int64_t rows, int64_t cols) { softmax_all_rows(x, y, rows, cols, false); }
+void log_softmax_rows(const float* x, float* y, int64_t rows, int64_t cols) { softmax_all_rows(x, y, rows, cols, true); }
+
+void softmax_rows_backward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols) {
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
   for (int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * cols;
-    float* yr = y + r * cols;
-    float m = xr[0];
-    for (int64_t j = 1; j < cols; ++j) m = std::fmax(m, xr[j]);
-    float s = 0.0f;
-    for (int64_t j = 0; j < cols; ++j) s += std::exp(xr[j] - m);
-    const float shift = m + std::log(s);
-    for (int64_t j = 0; j < cols; ++j) yr[j] = xr[j] - shift;
+    const float *yr = y + r * cols, *gr = dy + r * cols;
+    float dot = 0.0f;
+    for (int64_t j = 0; j < cols; ++j) dot += gr[j] * yr[j];
+    for (int64_t j = 0; j < cols; ++j) dx[r * cols + j] += yr[j] * (gr[j] - dot);
+  }
+}
+
+void log_softmax_rows_backward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols) {
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *yr = y + r * cols, *gr = dy + r * cols;
+    float total = 0.0f;
+    for (int64_t j = 0; j < cols; ++j) total += gr[j];
+    for (int64_t j = 0; j < cols; ++j) dx[r * cols + j] += gr[j] - std::exp(yr[j]) * total;
   }
 }
 

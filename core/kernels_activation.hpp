@@ -13,5 +13,8 @@ void elu_backward(const float* y, const float* dy, float* dx, int64_t n, float a
 // x and y are (rows, cols); each row is normalised on its own, shifted by its maximum for stability.
 void softmax_rows(const float* x, float* y, int64_t rows, int64_t cols);
 void log_softmax_rows(const float* x, float* y, int64_t rows, int64_t cols);
+// From the saved output y: softmax dx += y * (dy - sum_j dy_j y_j); log_softmax dx += dy - exp(y) * sum_j dy_j.
+void softmax_rows_backward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols);
+void log_softmax_rows_backward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols);
 
 }  // namespace elucid::kernels

@@ -23,48 +23,53 @@ Window clip(const Pool2DGeometry& g, int64_t oh, int64_t ow) {
   return {std::max<int64_t>(top, 0), std::min(top + g.ph, g.h), std::max<int64_t>(left, 0),
           std::min(left + g.pw, g.w)};
 }
+int64_t cells(const Window& win) { return (win.i1 - win.i0) * (win.j1 - win.j0); }
+
+// Calls visit(xs, out, win) for every output window: xs is the offset of the window's sample in x, out the offset
+// of the output's C values in y. Samples are split over threads; each visit touches its own sample only.
+template <class Visit>
+void each_window(const Pool2DGeometry& g, Visit visit) {
+  const int64_t in_sample = g.h * g.w * g.c, out_sample = g.oh * g.ow * g.c;
+#pragma omp parallel for schedule(static) if (g.n * out_sample >= kParallelMin)
+  for (int64_t s = 0; s < g.n; ++s)
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+      for (int64_t ow = 0; ow < g.ow; ++ow)
+        visit(s * in_sample, s * out_sample + (oh * g.ow + ow) * g.c, clip(g, oh, ow));
+}
 }  // namespace
 
 void max_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y, int32_t* argmax) {
-  const int64_t in_sample = g.h * g.w * g.c, out_sample = g.oh * g.ow * g.c;
-#pragma omp parallel for schedule(static) if (g.n * out_sample >= kParallelMin)
-  for (int64_t s = 0; s < g.n; ++s) {
-    const float* xs = x + s * in_sample;
-    for (int64_t oh = 0; oh < g.oh; ++oh)
-      for (int64_t ow = 0; ow < g.ow; ++ow) {
-        const Window win = clip(g, oh, ow);
-        float* yo = y + s * out_sample + (oh * g.ow + ow) * g.c;
-        int32_t* ao = argmax + s * out_sample + (oh * g.ow + ow) * g.c;
-        // Channels in blocks held in local arrays, so the compare-and-select loop vectorises. The window's first
-        // cell seeds the maximum, so a window of NaNs still has an argmax.
-        const int32_t first = static_cast<int32_t>((win.i0 * g.w + win.j0) * g.c);
-        for (int64_t c0 = 0; c0 < g.c; c0 += kChannelBlock) {
-          const int64_t cb = std::min(kChannelBlock, g.c - c0);
-          float best[kChannelBlock];
-          int32_t arg[kChannelBlock];
-          for (int64_t c = 0; c < cb; ++c) {
-            best[c] = xs[first + c0 + c];
-            arg[c] = first + static_cast<int32_t>(c0 + c);
-          }
-          for (int64_t i = win.i0; i < win.i1; ++i)
-            for (int64_t j = win.j0; j < win.j1; ++j) {
-              const int32_t base = static_cast<int32_t>((i * g.w + j) * g.c + c0);
-              const float* xc = xs + base;
+  each_window(g, [&](int64_t in, int64_t out, const Window& win) {
+    const float* xs = x + in;
+    // Channels in blocks held in local arrays, so the compare-and-select loop vectorises. The window's first cell
+    // seeds the maximum, so a window of NaNs still has an argmax.
+    const int32_t first = static_cast<int32_t>((win.i0 * g.w + win.j0) * g.c);
+    for (int64_t c0 = 0; c0 < g.c; c0 += kChannelBlock) {
+      const int64_t cb = std::min(kChannelBlock, g.c - c0);
+      float best[kChannelBlock];
+      int32_t arg[kChannelBlock];
+      for (int64_t c = 0; c < cb; ++c) {
+        best[c] = xs[first + c0 + c];
+        arg[c] = first + static_cast<int32_t>(c0 + c);
+      }
+      for (int64_t i = win.i0; i < win.i1; ++i)
+        for (int64_t j = win.j0; j < win.j1; ++j) {
+          const int32_t base = static_cast<int32_t>((i * g.w + j) * g.c + c0);
+          const float* xc = xs + base;
 #pragma omp simd
-              for (int64_t c = 0; c < cb; ++c) {  // selects as bit masks: GCC keeps ?: on int32 as a branch
-                const float v = xc[c];
-                const int32_t greater = -static_cast<int32_t>(v > best[c]);  // all ones or zero
-                best[c] = best[c] < v ? v : best[c];
-                arg[c] = (arg[c] & ~greater) | ((base + static_cast<int32_t>(c)) & greater);
-              }
-            }
-          for (int64_t c = 0; c < cb; ++c) {
-            yo[c0 + c] = best[c];
-            ao[c0 + c] = arg[c];
+          for (int64_t c = 0; c < cb; ++c) {  // selects as bit masks: GCC keeps ?: on int32 as a branch
+            const float v = xc[c];
+            const int32_t greater = -static_cast<int32_t>(v > best[c]);  // all ones or zero
+            best[c] = best[c] < v ? v : best[c];
+            arg[c] = (arg[c] & ~greater) | ((base + static_cast<int32_t>(c)) & greater);
           }
         }
+      for (int64_t c = 0; c < cb; ++c) {
+        y[out + c0 + c] = best[c];
+        argmax[out + c0 + c] = arg[c];
       }
-  }
+    }
+  });
 }
 
 void max_pool2d_backward(const Pool2DGeometry& g, const int32_t* argmax, const float* dy, float* dx) {
@@ -78,39 +83,29 @@ void max_pool2d_backward(const Pool2DGeometry& g, const int32_t* argmax, const f
 }
 
 void avg_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y) {
-  const int64_t in_sample = g.h * g.w * g.c, out_sample = g.oh * g.ow * g.c;
-#pragma omp parallel for schedule(static) if (g.n * out_sample >= kParallelMin)
-  for (int64_t s = 0; s < g.n; ++s)
-    for (int64_t oh = 0; oh < g.oh; ++oh)
-      for (int64_t ow = 0; ow < g.ow; ++ow) {
-        const Window win = clip(g, oh, ow);
-        float* yo = y + s * out_sample + (oh * g.ow + ow) * g.c;
-        std::fill(yo, yo + g.c, 0.0f);
-        for (int64_t i = win.i0; i < win.i1; ++i)
-          for (int64_t j = win.j0; j < win.j1; ++j) {
-            const float* xc = x + s * in_sample + (i * g.w + j) * g.c;
-            for (int64_t c = 0; c < g.c; ++c) yo[c] += xc[c];
-          }
-        const float inv = 1.0f / static_cast<float>((win.i1 - win.i0) * (win.j1 - win.j0));
-        for (int64_t c = 0; c < g.c; ++c) yo[c] *= inv;
+  each_window(g, [&](int64_t in, int64_t out, const Window& win) {
+    float* yo = y + out;
+    std::fill(yo, yo + g.c, 0.0f);
+    for (int64_t i = win.i0; i < win.i1; ++i)
+      for (int64_t j = win.j0; j < win.j1; ++j) {
+        const float* xc = x + in + (i * g.w + j) * g.c;
+        for (int64_t c = 0; c < g.c; ++c) yo[c] += xc[c];
       }
+    const float inv = 1.0f / static_cast<float>(cells(win));
+    for (int64_t c = 0; c < g.c; ++c) yo[c] *= inv;
+  });
 }
 
 void avg_pool2d_backward(const Pool2DGeometry& g, const float* dy, float* dx) {
-  const int64_t in_sample = g.h * g.w * g.c, out_sample = g.oh * g.ow * g.c;
-#pragma omp parallel for schedule(static) if (g.n * out_sample >= kParallelMin)
-  for (int64_t s = 0; s < g.n; ++s)
-    for (int64_t oh = 0; oh < g.oh; ++oh)
-      for (int64_t ow = 0; ow < g.ow; ++ow) {
-        const Window win = clip(g, oh, ow);
-        const float* dyo = dy + s * out_sample + (oh * g.ow + ow) * g.c;
-        const float inv = 1.0f / static_cast<float>((win.i1 - win.i0) * (win.j1 - win.j0));
-        for (int64_t i = win.i0; i < win.i1; ++i)
-          for (int64_t j = win.j0; j < win.j1; ++j) {
-            float* dxc = dx + s * in_sample + (i * g.w + j) * g.c;
-            for (int64_t c = 0; c < g.c; ++c) dxc[c] += dyo[c] * inv;
-          }
+  each_window(g, [&](int64_t in, int64_t out, const Window& win) {
+    const float* dyo = dy + out;
+    const float inv = 1.0f / static_cast<float>(cells(win));
+    for (int64_t i = win.i0; i < win.i1; ++i)
+      for (int64_t j = win.j0; j < win.j1; ++j) {
+        float* dxc = dx + in + (i * g.w + j) * g.c;
+        for (int64_t c = 0; c < g.c; ++c) dxc[c] += dyo[c] * inv;
       }
+  });
 }
 
 }  // namespace elucid::kernels

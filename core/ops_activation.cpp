@@ -127,47 +127,23 @@ int64_t last_axis(const char* op, const Tensor& x) {
 }
 }  // namespace
 
-Tensor softmax(const Tensor& x) {
-  const int64_t cols = last_axis("softmax", x), rows = cols == 0 ? 0 : x.size() / cols;
+namespace {
+// softmax or log_softmax over the last axis; the backward works from the saved output (kernels_activation.hpp).
+Tensor normalise_last_axis(const char* op, const Tensor& x, bool log) {
+  const int64_t cols = last_axis(op, x), rows = cols == 0 ? 0 : x.size() / cols;
   Tensor y(x.shape());
-  kernels::softmax_rows(x.data(), y.data(), rows, cols);
-  // dx = y * (dy - sum_j dy_j y_j), row by row.
+  (log ? kernels::log_softmax_rows : kernels::softmax_rows)(x.data(), y.data(), rows, cols);
   if (needs_grad(x))
-    y.set_backward("softmax", {x}, [rows, cols, saved = storage_of(y)](std::span<const Tensor> in, const float* g) {
+    y.set_backward(op, {x}, [rows, cols, log, saved = storage_of(y)](std::span<const Tensor> in, const float* g) {
       Tensor x = in[0];
-      float* gx = x.grad_data();
-      const float* py = saved->data();
-#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
-      for (int64_t r = 0; r < rows; ++r) {
-        const float *yr = py + r * cols, *gr = g + r * cols;
-        float dot = 0.0f;
-        for (int64_t j = 0; j < cols; ++j) dot += gr[j] * yr[j];
-        for (int64_t j = 0; j < cols; ++j) gx[r * cols + j] += yr[j] * (gr[j] - dot);
-      }
+      (log ? kernels::log_softmax_rows_backward : kernels::softmax_rows_backward)(saved->data(), g, x.grad_data(),
+                                                                                  rows, cols);
     });
   return y;
 }
+}  // namespace
 
-Tensor log_softmax(const Tensor& x) {
-  const int64_t cols = last_axis("log_softmax", x), rows = cols == 0 ? 0 : x.size() / cols;
-  Tensor y(x.shape());
-  kernels::log_softmax_rows(x.data(), y.data(), rows, cols);
-  // dx = dy - softmax * sum_j dy_j, with softmax = exp(y).
-  if (needs_grad(x))
-    y.set_backward("log_softmax", {x}, [rows, cols, saved = storage_of(y)](std::span<const Tensor> in,
-                                                                           const float* g) {
-      Tensor x = in[0];
-      float* gx = x.grad_data();
-      const float* py = saved->data();
-#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
-      for (int64_t r = 0; r < rows; ++r) {
-        const float *yr = py + r * cols, *gr = g + r * cols;
-        float total = 0.0f;
-        for (int64_t j = 0; j < cols; ++j) total += gr[j];
-        for (int64_t j = 0; j < cols; ++j) gx[r * cols + j] += gr[j] - std::exp(yr[j]) * total;
-      }
-    });
-  return y;
-}
+Tensor softmax(const Tensor& x) { return normalise_last_axis("softmax", x, false); }
+Tensor log_softmax(const Tensor& x) { return normalise_last_axis("log_softmax", x, true); }
 
 }  // namespace elucid::ops

@@ -175,87 +175,61 @@ Tensor categorical_crossentropy(const Tensor& predictions, const Tensor& targets
   return loss;
 }
 
-// ---- binary cross-entropy: the mean over every element ----
+// ---- losses over every element: binary cross-entropy, mean squared and mean absolute error ----
 
-Tensor binary_crossentropy(const Tensor& predictions, const Tensor& targets, bool from_logits) {
-  const char* op = "binary_crossentropy";
+namespace {
+// The mean over every element of f(p, t); its gradient is df(p, t) / n for each prediction.
+template <class F, class DF>
+Tensor elementwise_mean(const char* op, const Tensor& predictions, const Tensor& targets, F f, DF df) {
   check_same_shape(op, predictions, targets);
   const int64_t n = predictions.size();
   if (n == 0) throw Error(std::string(op) + ": predictions " + shape_of(predictions) + " have no elements");
   const float *p = predictions.data(), *t = targets.data();
   double total = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    if (from_logits) {  // max(x, 0) - x t + log1p(exp(-|x|)): no overflow for any x
-      const double x = p[i];
-      total += std::max(x, 0.0) - x * t[i] + std::log1p(std::exp(-std::fabs(x)));
-    } else {  // Keras 3: clip, then -(t log p + (1 - t) log(1 - p))
-      const double pc = clip_prob(p[i]);
-      total -= t[i] * std::log(pc) + (1.0 - t[i]) * std::log(1.0 - pc);
-    }
-  }
+  for (int64_t i = 0; i < n; ++i) total += f(p[i], t[i]);
   Tensor loss = loss_scalar(total, n);
-
   if (needs_grad(predictions))
-    loss.set_backward(op, {predictions, targets}, [n, from_logits](std::span<const Tensor> in, const float* g) {
+    loss.set_backward(op, {predictions, targets}, [n, df](std::span<const Tensor> in, const float* g) {
       Tensor pred = in[0];
       const float *p = pred.data(), *t = in[1].data();
       float* gp = pred.grad_data();
       const double scale = static_cast<double>(g[0]) / n;
-      for (int64_t i = 0; i < n; ++i) {
-        double d;
-        if (from_logits) {
-          const double x = p[i];
-          const double s = x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x));
-          d = s - t[i];
-        } else {
-          d = inside_clip(p[i]) ? -t[i] / p[i] + (1.0 - t[i]) / (1.0 - p[i]) : 0.0;
-        }
-        gp[i] += static_cast<float>(scale * d);
-      }
+      for (int64_t i = 0; i < n; ++i) gp[i] += static_cast<float>(scale * df(p[i], t[i]));
     });
   return loss;
 }
 
-// ---- mean squared and mean absolute error over every element ----
+double stable_sigmoid(double x) { return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x)); }
+}  // namespace
+
+Tensor binary_crossentropy(const Tensor& predictions, const Tensor& targets, bool from_logits) {
+  if (from_logits)  // max(x, 0) - x t + log1p(exp(-|x|)): no overflow for any x; d/dx = sigmoid(x) - t
+    return elementwise_mean(
+        "binary_crossentropy", predictions, targets,
+        [](double x, double t) { return std::max(x, 0.0) - x * t + std::log1p(std::exp(-std::fabs(x))); },
+        [](double x, double t) { return stable_sigmoid(x) - t; });
+  // Keras 3: clip, then -(t log p + (1 - t) log(1 - p)); the clip passes no gradient outside [1e-7, 1 - 1e-7]
+  return elementwise_mean(
+      "binary_crossentropy", predictions, targets,
+      [](double p, double t) {
+        const double pc = clip_prob(static_cast<float>(p));
+        return -(t * std::log(pc) + (1.0 - t) * std::log(1.0 - pc));
+      },
+      [](double p, double t) {
+        return inside_clip(static_cast<float>(p)) ? -t / p + (1.0 - t) / (1.0 - p) : 0.0;
+      });
+}
 
 Tensor mean_squared_error(const Tensor& predictions, const Tensor& targets) {
-  const char* op = "mean_squared_error";
-  check_same_shape(op, predictions, targets);
-  const int64_t n = predictions.size();
-  if (n == 0) throw Error(std::string(op) + ": predictions " + shape_of(predictions) + " have no elements");
-  const float *p = predictions.data(), *t = targets.data();
-  double total = 0;
-  for (int64_t i = 0; i < n; ++i) total += (static_cast<double>(p[i]) - t[i]) * (static_cast<double>(p[i]) - t[i]);
-  Tensor loss = loss_scalar(total, n);
-  if (needs_grad(predictions))
-    loss.set_backward(op, {predictions, targets}, [n](std::span<const Tensor> in, const float* g) {
-      Tensor pred = in[0];
-      const float *p = pred.data(), *t = in[1].data();
-      float* gp = pred.grad_data();
-      const float scale = static_cast<float>(2.0 * g[0] / n);
-      for (int64_t i = 0; i < n; ++i) gp[i] += scale * (p[i] - t[i]);
-    });
-  return loss;
+  return elementwise_mean(
+      "mean_squared_error", predictions, targets, [](double p, double t) { return (p - t) * (p - t); },
+      [](double p, double t) { return 2.0 * (p - t); });
 }
 
 Tensor mean_absolute_error(const Tensor& predictions, const Tensor& targets) {
-  const char* op = "mean_absolute_error";
-  check_same_shape(op, predictions, targets);
-  const int64_t n = predictions.size();
-  if (n == 0) throw Error(std::string(op) + ": predictions " + shape_of(predictions) + " have no elements");
-  const float *p = predictions.data(), *t = targets.data();
-  double total = 0;
-  for (int64_t i = 0; i < n; ++i) total += std::fabs(static_cast<double>(p[i]) - t[i]);
-  Tensor loss = loss_scalar(total, n);
-  if (needs_grad(predictions))
-    loss.set_backward(op, {predictions, targets}, [n](std::span<const Tensor> in, const float* g) {
-      Tensor pred = in[0];
-      const float *p = pred.data(), *t = in[1].data();
-      float* gp = pred.grad_data();
-      const float scale = static_cast<float>(g[0] / n);
-      for (int64_t i = 0; i < n; ++i) gp[i] += p[i] > t[i] ? scale : (p[i] < t[i] ? -scale : 0.0f);
-    });
-  return loss;
+  return elementwise_mean(
+      "mean_absolute_error", predictions, targets, [](double p, double t) { return std::fabs(p - t); },
+      [](double p, double t) { return p > t ? 1.0 : (p < t ? -1.0 : 0.0); });
 }
 
 }  // namespace elucid::ops
