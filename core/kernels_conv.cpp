@@ -161,9 +161,8 @@ void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, co
       col2im_add(g, col, samples, dx + s0 * g.h * g.w * g.c);
     }
   }
-  if (dw) {
+  if (dw) {  // on the calling thread: a few hundred thousand adds cost less than another thread team barrier
     const int64_t size = k * g.f;
-#pragma omp parallel for schedule(static) if (size * chunks >= (1 << 16))
     for (int64_t i = 0; i < size; ++i) {
       float total = 0.0f;
       for (int64_t ci = 0; ci < chunks; ++ci) total += dw_partial[ci * size + i];
