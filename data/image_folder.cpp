@@ -108,6 +108,19 @@ std::string decode(const std::string& path, int64_t h, int64_t w, int channels, 
 
 }  // namespace
 
+std::vector<uint8_t> load_image(const std::string& path, int64_t height, int64_t width, int channels) {
+  if (channels != 1 && channels != 3 && channels != 4)
+    throw Error(path + ": images are read with 1, 3 or 4 channels, not " + std::to_string(channels));
+  if (height < 1 || width < 1 || height > kMaxImageSide || width > kMaxImageSide)
+    throw Error(path + ": cannot resize an image to " + std::to_string(height) + "x" + std::to_string(width));
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw Error(path + ": no such file");
+  std::vector<uint8_t> pixels(static_cast<size_t>(height * width * channels));
+  const std::string problem = decode(path, height, width, channels, pixels.data());
+  if (!problem.empty()) throw Error(path + ": " + problem);
+  return pixels;
+}
+
 std::shared_ptr<ImageDataset> image_dataset_from_directory(const std::string& directory,
                                                            const ImageFolderOptions& options) {
   check_options(directory, options);

@@ -33,6 +33,11 @@ inline constexpr int64_t kMaxImagePixels = int64_t{1} << 26;
 // Extensions taken as images (compared in lower case); every other file is ignored, as Keras does.
 inline const std::vector<std::string> kImageExtensions = {".bmp", ".gif", ".jpeg", ".jpg", ".png"};
 
+// One image file decoded and resized (bilinear) to (height, width, channels) uint8, as image_dataset_from_directory
+// reads each of its files: for `elucid predict`. channels is 1 (grayscale), 3 (rgb) or 4 (rgba). A file that is
+// not an image, or is beyond kMaxImageSide / kMaxImagePixels, is an elucid::Error naming the path.
+std::vector<uint8_t> load_image(const std::string& path, int64_t height, int64_t width, int channels);
+
 std::shared_ptr<ImageDataset> image_dataset_from_directory(const std::string& directory,
                                                            const ImageFolderOptions& options = {});
 

@@ -330,6 +330,8 @@ History Sequential::fit(std::shared_ptr<const data::Dataset> all, const FitOptio
   Logs train_logs;
   fit_history_ = &history;
   fit_callbacks_ = &options.callbacks;
+  fit_epoch_ = first_epoch;
+  fit_batch_ = first_batch;
   // fit_state() must not point into this frame once it returns, exceptions included.
   struct Forget {
     Sequential* self;

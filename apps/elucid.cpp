@@ -1,0 +1,408 @@
+// The `elucid` command: train from a JSON recipe, evaluate and predict with a model file, print a summary, export
+// Keras JSON. Exit status: 0 done, 2 usage or configuration error, 1 runtime failure, 130 interrupted. Errors go
+// to stderr as one line, "elucid: <file>: <problem>"; nothing escapes main as an exception.
+#include <elucid/core/error.hpp>
+#include <elucid/core/file_io.hpp>
+#include <elucid/core/ops.hpp>
+#include <elucid/data/datasets.hpp>
+#include <elucid/data/image_folder.hpp>
+#include <elucid/model/interrupt.hpp>
+#include <elucid/model/keras_json.hpp>
+#include <elucid/model/model_file.hpp>
+#include <elucid/model/recipe.hpp>
+#include <elucid/model/recipe_data.hpp>
+#include <elucid/model/text.hpp>
+#include <elucid/model/train_recipe.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+using namespace elucid;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* const kUsage =
+    "usage: elucid <command> [arguments]\n"
+    "\n"
+    "commands:\n"
+    "  train RECIPE [--resume] [--output-dir DIR]   train from a JSON recipe\n"
+    "  evaluate MODEL --data SOURCE                  loss and metrics of a model file on a data set\n"
+    "  predict MODEL IMAGE... [--top K]              the top classes of each image\n"
+    "  summary RECIPE|MODEL|KERAS_JSON              build the model and print its summary; train nothing\n"
+    "  export MODEL --keras-json OUT                 write the model's architecture as Keras JSON\n"
+    "\n"
+    "'elucid COMMAND --help' describes a command. Exit status: 0 done, 1 failed, 2 usage or configuration error,\n"
+    "130 interrupted.\n";
+
+const std::map<std::string, std::string> kHelp = {
+    {"train",
+     "usage: elucid train RECIPE [--resume] [--output-dir DIR]\n"
+     "\n"
+     "Trains the model of a JSON recipe (model, compile, fit, callbacks, data, output) and writes the model file,\n"
+     "the history CSV, the plots and checkpoints it names. Paths in the recipe are relative to its folder.\n"
+     "\n"
+     "  --resume          go on from the newest checkpoint of the recipe's checkpoint folder (the result is the\n"
+     "                    same, bit for bit, as a run that was never stopped)\n"
+     "  --output-dir DIR  write the outputs into DIR instead of the recipe's folder\n"
+     "\n"
+     "Ctrl-C (or SIGTERM) finishes the current batch, writes a checkpoint, says where, and exits with 130; a second\n"
+     "Ctrl-C stops at once.\n"},
+    {"evaluate",
+     "usage: elucid evaluate MODEL --data SOURCE [--batch-size N]\n"
+     "       elucid evaluate MODEL --images IDX --labels IDX [--batch-size N]\n"
+     "\n"
+     "Prints the loss and metrics of a model file (or checkpoint) on a data set. SOURCE is a built-in data set\n"
+     "(fashion_mnist, mnist, kmnist: its test split), a recipe (.json: its test data), a folder of MNIST-format\n"
+     "files (its t10k files), or a folder of images with one subfolder per class.\n"
+     "\n"
+     "  --data-dir DIR    where a built-in data set's files are\n"},
+    {"predict",
+     "usage: elucid predict MODEL IMAGE... [--top K]\n"
+     "\n"
+     "Prints the K (default 3) most likely classes of each image, with probabilities and class names. Images (PNG,\n"
+     "JPEG, BMP, GIF) are resized and turned to grey or colour to fit the model's input.\n"},
+    {"summary",
+     "usage: elucid summary RECIPE|MODEL|KERAS_JSON\n"
+     "\n"
+     "Builds the model and prints its Keras summary. For a recipe it also checks that the data source exists and the\n"
+     "outputs can be written, and trains nothing. For a model file it also shows how it was compiled.\n"},
+    {"export",
+     "usage: elucid export MODEL --keras-json OUT\n"
+     "\n"
+     "Writes the architecture of a model file as tf.keras 2.x JSON (model.to_json()), which Keras reads back with\n"
+     "keras.models.model_from_json.\n"},
+};
+
+// A usage mistake: exit 2 with the message and a pointer to the help.
+struct UsageError {
+  std::string message;
+};
+
+// Which exit status an elucid::Error gets: 2 while the inputs are being read and checked, 1 once work has begun.
+int g_failure_status = 2;
+
+std::string one_line(std::string s) {
+  std::replace(s.begin(), s.end(), '\n', ' ');
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+// "elucid: FILE: problem": messages that already begin with a path keep it, others get `file`.
+int report(const std::string& file, const std::string& message, int status) {
+  std::string m = one_line(message);
+  if (!file.empty() && m.rfind(file, 0) != 0) m = file + ": " + m;
+  std::cerr << "elucid: " << m << "\n";
+  return status;
+}
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;  // "--data" -> value; flags -> ""
+};
+
+// Splits argv after the command; `with_value` options take the next argument, `flags` take none.
+Args parse_args(const std::string& command, int argc, char** argv, const std::vector<std::string>& with_value,
+                const std::vector<std::string>& flags) {
+  Args a;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.size() > 1 && arg[0] == '-') {
+      if (std::find(flags.begin(), flags.end(), arg) != flags.end()) {
+        a.options[arg] = "";
+      } else if (std::find(with_value.begin(), with_value.end(), arg) != with_value.end()) {
+        if (i + 1 >= argc) throw UsageError{command + ": " + arg + " needs a value"};
+        a.options[arg] = argv[++i];
+      } else {
+        throw UsageError{command + ": unknown option " + arg};
+      }
+    } else {
+      a.positional.push_back(arg);
+    }
+  }
+  return a;
+}
+
+int positive(const std::string& command, const std::string& option, const std::string& value) {
+  char* end = nullptr;
+  const long v = std::strtol(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || v < 1 || v > (1 << 20))
+    throw UsageError{command + ": " + option + " expects a positive whole number, got \"" + value + "\""};
+  return static_cast<int>(v);
+}
+
+// ---- train ----
+
+int train(const Args& a) {
+  if (a.positional.size() != 1) throw UsageError{"train: expected one RECIPE"};
+  const std::string& path = a.positional[0];
+  const auto out_dir = a.options.count("--output-dir") ? a.options.at("--output-dir") : "";
+  if (!out_dir.empty() && !fs::is_directory(out_dir)) return report(out_dir, "no such folder", 2);
+  try {
+    Recipe recipe = load_recipe(path, out_dir);
+    Sequential model = build_model(recipe);
+    check_recipe_outputs(recipe);
+    check_data_source(recipe.data);
+    g_failure_status = 1;
+    // Without a checkpoint folder there is nothing to save on Ctrl-C: the default (stop at once) stays.
+    if (!recipe.output.checkpoint_dir.empty()) install_interrupt_handlers();
+    TrainRecipeResult result = train_recipe(recipe, model, {.resume = a.options.count("--resume") > 0});
+    for (const auto& file : result.written) std::cout << "Wrote " << file << "\n";
+    if (!result.checkpoint.empty()) std::cout << "Checkpoint: " << result.checkpoint << "\n";
+    return 0;
+  } catch (const Interrupted& e) {
+    std::cerr << "elucid: " << path << ": interrupted; checkpoint written to " << e.checkpoint()
+              << "; go on with: elucid train " << path << " --resume\n";
+    return 130;
+  } catch (const Error& e) {
+    return report(path, e.what(), g_failure_status);
+  }
+}
+
+// ---- evaluate ----
+
+// The data set named by --data (or --images/--labels), at the model's input shape.
+std::shared_ptr<const data::Dataset> evaluation_data(const Args& a, const Shape& input) {
+  DataSource source;
+  if (a.options.count("--images") || a.options.count("--labels")) {
+    if (!a.options.count("--images") || !a.options.count("--labels") || a.options.count("--data"))
+      throw UsageError{"evaluate: give --images and --labels together, or --data"};
+    source.kind = DataSource::Kind::Idx;
+    source.train_images = a.options.at("--images");
+    source.train_labels = a.options.at("--labels");
+    return load_recipe_data(source, input).train;
+  }
+  if (!a.options.count("--data")) throw UsageError{"evaluate: --data SOURCE is required"};
+  const std::string spec = a.options.at("--data");
+  const std::string dir = a.options.count("--data-dir") ? a.options.at("--data-dir") : "";
+  if (spec == "fashion_mnist" || spec == "mnist" || spec == "kmnist") {
+    source.name = spec;
+    source.dir = dir;
+    return load_recipe_data(source, input).test;
+  }
+  if (fs::path(spec).extension() == ".json") {
+    g_failure_status = 2;
+    Recipe recipe = load_recipe(spec);
+    g_failure_status = 1;
+    RecipeData d = load_recipe_data(recipe.data, input);
+    if (!d.test) std::cout << "(the recipe's data has no test set: evaluating on its training data)\n";
+    return d.test ? d.test : d.train;
+  }
+  std::error_code ec;
+  if (!fs::is_directory(spec, ec)) throw Error(spec + ": not a data set name, a recipe or a folder");
+  const bool mnist_files = fs::exists(fs::path(spec) / "t10k-images-idx3-ubyte", ec) ||
+                           fs::exists(fs::path(spec) / "t10k-images-idx3-ubyte.gz", ec);
+  if (mnist_files) {
+    source.name = "mnist";
+    source.dir = spec;
+    return load_recipe_data(source, input).test;
+  }
+  source.kind = DataSource::Kind::ImageFolder;
+  source.dir = spec;
+  return load_recipe_data(source, input).train;
+}
+
+int evaluate(const Args& a) {
+  if (a.positional.size() != 1) throw UsageError{"evaluate: expected one MODEL"};
+  if (!a.options.count("--data") && !a.options.count("--images") && !a.options.count("--labels"))
+    throw UsageError{"evaluate: --data SOURCE is required (or --images and --labels)"};
+  const std::string& path = a.positional[0];
+  const int batch_size = a.options.count("--batch-size") ? positive("evaluate", "--batch-size", a.options.at("--batch-size")) : 32;
+  try {
+    g_failure_status = 1;
+    ModelFile file = load_model_file(path);
+    Sequential& model = file.model;
+    if (!model.compiled()) throw Error(path + ": the model was saved without compile settings, so it has no loss to evaluate");
+    auto data = evaluation_data(a, model.input_shape());
+    if (model.loss().kind() == losses::Loss::Kind::CategoricalCrossentropy && data->label_shape().empty())
+      data = data::one_hot(data, model.output_shape().back());
+    Evaluation e = model.evaluate(*data, {.batch_size = batch_size});
+    std::cout << "samples: " << data->size() << "\nloss: " << shortest(e.loss) << "\n";
+    for (const auto& [name, value] : e.metrics.items()) std::cout << name << ": " << shortest(value) << "\n";
+    return 0;
+  } catch (const Error& e) {
+    return report(path, e.what(), g_failure_status);
+  }
+}
+
+// ---- predict ----
+
+int predict(const Args& a) {
+  if (a.positional.size() < 2) throw UsageError{"predict: expected MODEL and at least one IMAGE"};
+  const std::string& path = a.positional[0];
+  const int top = a.options.count("--top") ? positive("predict", "--top", a.options.at("--top")) : 3;
+  std::string current = path;
+  try {
+    g_failure_status = 1;
+    ModelFile file = load_model_file(path);
+    Sequential& model = file.model;
+    const Shape input = model.input_shape();
+    if (input.size() != 3 || (input[2] != 1 && input[2] != 3 && input[2] != 4))
+      throw Error(path + ": the model takes " + to_string(input) + ", not images (height, width, 1, 3 or 4 channels)");
+    const int64_t classes = model.output_shape().empty() ? 1 : model.output_shape().back();
+    const bool logits = model.compiled() && model.loss().from_logits();
+    int status = 0;
+    for (size_t i = 1; i < a.positional.size(); ++i) {
+      current = a.positional[i];
+      std::vector<uint8_t> pixels;
+      try {
+        pixels = data::load_image(current, input[0], input[1], static_cast<int>(input[2]));
+      } catch (const Error& e) {
+        report(current, e.what(), 1);  // one bad image does not stop the others
+        status = 1;
+        continue;
+      }
+      Tensor x(Shape{1, input[0], input[1], input[2]});
+      for (size_t k = 0; k < pixels.size(); ++k) x.data()[k] = static_cast<float>(pixels[k]) / 255.0f;
+      Tensor y = model.predict(x);
+      if (logits) y = ops::softmax(y);
+      std::vector<int64_t> order(static_cast<size_t>(classes));
+      for (int64_t c = 0; c < classes; ++c) order[static_cast<size_t>(c)] = c;
+      std::stable_sort(order.begin(), order.end(), [&](int64_t p, int64_t q) { return y.data()[p] > y.data()[q]; });
+      std::cout << current << ":";
+      for (int64_t k = 0; k < std::min<int64_t>(top, classes); ++k) {
+        const int64_t c = order[static_cast<size_t>(k)];
+        const std::string name = c < static_cast<int64_t>(file.class_names.size()) ? file.class_names[static_cast<size_t>(c)]
+                                                                                    : "class " + std::to_string(c);
+        char prob[32];
+        std::snprintf(prob, sizeof prob, "%.1f%%", 100.0 * y.data()[c]);
+        std::cout << (k ? ", " : " ") << name << " " << prob;
+      }
+      std::cout << "\n";
+    }
+    return status;
+  } catch (const Error& e) {
+    return report(current, e.what(), g_failure_status);
+  }
+}
+
+// ---- summary ----
+
+void describe_compile(const Sequential& model, std::ostream& out) {
+  if (!model.compiled()) {
+    out << "Not compiled.\n";
+    return;
+  }
+  out << "Optimizer: " << model.optimizer().name();
+  for (const auto& [key, value] : model.optimizer().config()) out << ", " << key << " " << shortest(value);
+  out << "\nLoss: " << model.loss().name() << (model.loss().from_logits() ? " (from logits)" : "") << "\n";
+  if (!model.metric_names().empty()) {
+    out << "Metrics:";
+    for (const auto& m : model.metric_names()) out << " " << m;
+    out << "\n";
+  }
+}
+
+int summary(const Args& a) {
+  if (a.positional.size() != 1) throw UsageError{"summary: expected one RECIPE, MODEL or KERAS_JSON"};
+  const std::string& path = a.positional[0];
+  try {
+    const std::string bytes = read_file(path, size_t(4) << 30);
+    if (bytes.rfind("ELUCIDMD", 0) == 0 || bytes.rfind("ELUCIDCK", 0) == 0 || fs::path(path).extension() == ".elucid") {
+      g_failure_status = 1;
+      ModelFile file = read_model_file(bytes, path);
+      file.model.summary(std::cout);
+      describe_compile(file.model, std::cout);
+      if (file.has_optimizer_state) std::cout << "Optimizer steps taken: " << file.model.optimizer().iterations() << "\n";
+      if (!file.class_names.empty()) {
+        std::cout << "Classes:";
+        for (const auto& c : file.class_names) std::cout << " " << c << (&c == &file.class_names.back() ? "" : ",");
+        std::cout << "\n";
+      }
+      return 0;
+    }
+    // Keras JSON has a class_name at the top; a recipe does not.
+    const bool keras = bytes.find("\"class_name\"") != std::string::npos && bytes.find("\"model\"") == std::string::npos;
+    if (keras) {
+      Sequential model = model_from_json(bytes, path);
+      model.summary(std::cout);
+      describe_compile(model, std::cout);
+      return 0;
+    }
+    Recipe recipe = parse_recipe(bytes, path);
+    Sequential model = build_model(recipe);
+    model.summary(std::cout);
+    describe_compile(model, std::cout);
+    check_data_source(recipe.data);
+    std::cout << "Data: " << recipe.data.description() << " (found)\n";
+    check_recipe_outputs(recipe);
+    const OutputSettings& o = recipe.output;
+    std::cout << "Outputs:";
+    for (const std::string* p : {&o.model, &o.history_csv, &o.checkpoint_dir, &o.training_curves, &o.confusion_matrix})
+      if (!p->empty()) std::cout << " " << *p;
+    std::cout << "\nFit: " << recipe.fit.epochs << " epochs of batches of " << recipe.fit.batch_size << "\n";
+    return 0;
+  } catch (const Error& e) {
+    return report(path, e.what(), g_failure_status);
+  }
+}
+
+// ---- export ----
+
+int export_json(const Args& a) {
+  if (a.positional.size() != 1) throw UsageError{"export: expected one MODEL"};
+  if (!a.options.count("--keras-json")) throw UsageError{"export: --keras-json OUT is required"};
+  const std::string& path = a.positional[0];
+  const std::string& out = a.options.at("--keras-json");
+  try {
+    check_writable(out);
+    g_failure_status = 1;
+    Sequential model = load_model(path);
+    write_file_atomically(out, model.to_json());
+    std::cout << "Wrote " << out << "\n";
+    return 0;
+  } catch (const Error& e) {
+    return report(path, e.what(), g_failure_status);
+  }
+}
+
+int run(int argc, char** argv) {
+  if (argc < 2) throw UsageError{"no command given"};
+  const std::string command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (!kHelp.count(command)) throw UsageError{"unknown command \"" + command + "\""};
+  for (int i = 2; i < argc; ++i)
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
+      std::cout << kHelp.at(command);
+      return 0;
+    }
+  if (command == "train") return train(parse_args(command, argc, argv, {"--output-dir"}, {"--resume"}));
+  if (command == "evaluate")
+    return evaluate(parse_args(command, argc, argv, {"--data", "--data-dir", "--images", "--labels", "--batch-size"}, {}));
+  if (command == "predict") return predict(parse_args(command, argc, argv, {"--top"}, {}));
+  if (command == "summary") return summary(parse_args(command, argc, argv, {}, {}));
+  return export_json(parse_args(command, argc, argv, {"--keras-json"}, {}));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const UsageError& e) {
+    const std::string command = argc > 1 && kHelp.count(argv[1]) ? std::string(" ") + argv[1] : "";
+    std::cerr << "elucid: " << e.message << "; see 'elucid" << command << " --help'\n";
+    return 2;
+  } catch (const Error& e) {
+    std::cerr << "elucid: " << one_line(e.what()) << "\n";
+    return g_failure_status;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "elucid: out of memory\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "elucid: " << one_line(e.what()) << "\n";
+    return 1;
+  } catch (...) {
+    std::cerr << "elucid: an unexpected error\n";
+    return 1;
+  }
+}

@@ -1,0 +1,178 @@
+// Training from a recipe: checkpoint restore, fit, and the outputs, each written atomically.
+#include <elucid/model/train_recipe.hpp>
+
+#include <elucid/core/error.hpp>
+#include <elucid/core/file_io.hpp>
+#include <elucid/core/parallel.hpp>
+#include <elucid/model/backup_and_restore.hpp>
+#include <elucid/model/checkpoint.hpp>
+#include <elucid/model/model_file.hpp>
+#include <elucid/model/recipe_data.hpp>
+#include <elucid/model/terminate_on_nan.hpp>
+#include <elucid/model/text.hpp>
+#include <elucid/report/confusion_matrix.hpp>
+#include <elucid/report/training_curves.hpp>
+
+#include <algorithm>
+#include <filesystem>
+
+namespace elucid {
+
+namespace fs = std::filesystem;
+
+namespace {
+// Restores the newest checkpoint that loads; a damaged one is skipped with a warning (an older one may be good).
+std::optional<Checkpoint> restore_newest(const Recipe& recipe, Sequential& model, std::ostream& out, std::string& path) {
+  auto all = callbacks::BackupAndRestore::list(recipe.output.checkpoint_dir);
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    Checkpoint c;
+    try {
+      c = load_checkpoint(*it);
+    } catch (const Error& e) {
+      out << "elucid: skipping a checkpoint that does not load: " << e.what() << "\n";
+      continue;
+    }
+    if (c.run_key != recipe.run_key)
+      throw Error(*it + ": this checkpoint was written by a run with other settings (model, compile, fit, callbacks, "
+                        "data or seed differ from " + recipe.path + "); move it away to start afresh");
+    restore_checkpoint(model, c, *it);
+    path = *it;
+    return c;
+  }
+  return std::nullopt;
+}
+
+void write_outputs(const Recipe& recipe, Sequential& model, const RecipeData& data, TrainRecipeResult& result,
+                   std::ostream& out) {
+  const OutputSettings& o = recipe.output;
+  if (!o.model.empty()) {
+    save_model(model, o.model, {.include_optimizer = true, .class_names = data.class_names});
+    result.written.push_back(o.model);
+  }
+  if (!o.history_csv.empty()) {
+    write_file_atomically(o.history_csv, history_csv(result.history));
+    result.written.push_back(o.history_csv);
+  }
+  if (!o.training_curves.empty() && !result.history.epoch.empty()) {
+    write_file_atomically(o.training_curves, report::training_curves_svg(result.history, fs::path(recipe.path).stem().string()));
+    result.written.push_back(o.training_curves);
+  }
+  if (data.test) {
+    const bool one_hot = model.loss().kind() == losses::Loss::Kind::CategoricalCrossentropy;
+    auto test = one_hot ? data::one_hot(data.test, model.output_shape().back()) : data.test;
+    result.test = model.evaluate(*test, {.batch_size = recipe.fit.batch_size});
+    out << "Test: loss " << shortest(result.test->loss);
+    for (const auto& [name, value] : result.test->metrics.items()) out << " - " << name << " " << shortest(value);
+    out << "\n";
+    if (!o.confusion_matrix.empty() && data.test->label_shape().empty()) {
+      report::ConfusionMatrix matrix(model.output_shape().back());
+      matrix.add(model.predict(*data.test), data::to_tensors(*data.test).second);
+      write_file_atomically(o.confusion_matrix, report::confusion_matrix_svg(matrix, data.class_names, "Test set"));
+      result.written.push_back(o.confusion_matrix);
+    }
+  }
+}
+}  // namespace
+
+std::string history_csv(const History& history) {
+  std::vector<std::string> keys;
+  for (const auto& [key, values] : history.history) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  std::string csv = "epoch";
+  for (const auto& k : keys) {
+    csv += ',';  // (csv += "," + k trips a false -Wrestrict in GCC 12)
+    csv += k;
+  }
+  csv += '\n';
+  for (size_t i = 0; i < history.epoch.size(); ++i) {
+    csv += std::to_string(history.epoch[i]);
+    for (const auto& k : keys) {
+      csv += ',';
+      csv += shortest(history[k][i]);
+    }
+    csv += '\n';
+  }
+  return csv;
+}
+
+void check_recipe_outputs(const Recipe& recipe) {
+  const OutputSettings& o = recipe.output;
+  for (const std::string* p : {&o.model, &o.history_csv, &o.training_curves, &o.confusion_matrix})
+    if (!p->empty()) check_writable(*p);
+  for (const CallbackSpec& c : recipe.callbacks)
+    if (!c.path.empty()) check_writable(c.path);
+  if (!o.checkpoint_dir.empty()) {
+    std::error_code ec;
+    if (fs::is_directory(o.checkpoint_dir, ec)) check_writable((fs::path(o.checkpoint_dir) / "checkpoint").string());
+    else check_writable(o.checkpoint_dir);  // its parent must exist and be writable
+  }
+}
+
+TrainRecipeResult train_recipe(const Recipe& recipe, Sequential& model, const TrainRecipeOptions& options) {
+  std::ostream& out = *options.out;
+  if (!model.compiled())
+    throw Error(recipe.path + ": no compile settings: give the recipe a \"compile\" section (optimizer, loss, metrics)");
+  if (recipe.threads > 0) set_num_threads(recipe.threads);
+  RecipeData data = load_recipe_data(recipe.data, model.input_shape(), &out);
+  std::shared_ptr<const data::Dataset> train = data.train;
+  if (model.loss().kind() == losses::Loss::Kind::CategoricalCrossentropy && train->label_shape().empty())
+    train = data::one_hot(train, model.output_shape().back());
+
+  TrainRecipeResult result;
+  std::optional<Checkpoint> resumed;
+  if (options.resume) {
+    resumed = restore_newest(recipe, model, out, result.checkpoint);
+    if (resumed)
+      out << "Resuming from " << result.checkpoint << " (epoch " << resumed->fit.epoch + 1 << ", batch "
+          << resumed->fit.batch << ")\n";
+    else
+      out << "No checkpoint in " << recipe.output.checkpoint_dir << "; starting from the beginning\n";
+  }
+  result.resumed = resumed.has_value();
+
+  auto callbacks = make_callbacks(recipe, result.resumed);
+  if (result.resumed)  // a CSVLogger's file gets the rows of the epochs done (and no others), then appends
+    for (const CallbackSpec& c : recipe.callbacks)
+      if (c.class_name == "CSVLogger")
+        write_file_atomically(c.path, resumed->fit.history.epoch.empty() ? "" : history_csv(resumed->fit.history));
+  std::shared_ptr<callbacks::TerminateOnNaN> nan_guard;
+  for (const auto& c : callbacks)
+    if (auto t = std::dynamic_pointer_cast<callbacks::TerminateOnNaN>(c)) nan_guard = t;
+  if (!nan_guard && recipe.terminate_on_nan) {
+    nan_guard = std::make_shared<callbacks::TerminateOnNaN>(out);
+    callbacks.push_back(nan_guard);
+  }
+  std::shared_ptr<callbacks::BackupAndRestore> backup;
+  if (!recipe.output.checkpoint_dir.empty()) {
+    backup = std::make_shared<callbacks::BackupAndRestore>(
+        recipe.output.checkpoint_dir,
+        callbacks::BackupAndRestoreOptions{.save_freq = recipe.output.checkpoint_every, .keep = 2,
+                                           .run_key = recipe.run_key, .class_names = data.class_names});
+    callbacks.push_back(backup);  // last: the others' state is current when it saves
+  }
+
+  if (resumed && resumed->finished) {
+    out << "The run had finished; writing its outputs again\n";
+    result.history = resumed->fit.history;
+  } else {
+    FitOptions fit;
+    fit.batch_size = recipe.fit.batch_size;
+    fit.epochs = recipe.fit.epochs;
+    fit.verbose = recipe.fit.verbose;
+    fit.validation_split = recipe.fit.validation_split;
+    fit.shuffle = recipe.fit.shuffle;
+    fit.seed = recipe.fit.seed.value_or(recipe.seed);
+    fit.callbacks = callbacks;
+    fit.out = &out;
+    if (resumed) fit.resume = resumed->fit;
+    result.history = model.fit(train, fit);
+    if (backup && !backup->last_path().empty()) result.checkpoint = backup->last_path();
+    if (nan_guard && nan_guard->terminated())
+      throw Error(recipe.path + ": " + nan_guard->message() + "; no model written" +
+                  (result.checkpoint.empty() ? "" : "; the last good checkpoint is " + result.checkpoint));
+  }
+  write_outputs(recipe, model, data, result, out);
+  return result;
+}
+
+}  // namespace elucid
