@@ -14,6 +14,7 @@
 #include <elucid/report/training_curves.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 namespace elucid {
@@ -61,8 +62,13 @@ void write_outputs(const Recipe& recipe, Sequential& model, const RecipeData& da
     const bool one_hot = model.loss().kind() == losses::Loss::Kind::CategoricalCrossentropy;
     auto test = one_hot ? data::one_hot(data.test, model.output_shape().back()) : data.test;
     result.test = model.evaluate(*test, {.batch_size = recipe.fit.batch_size});
-    out << "Test: loss " << shortest(result.test->loss);
-    for (const auto& [name, value] : result.test->metrics.items()) out << " - " << name << " " << shortest(value);
+    char line[64];
+    std::snprintf(line, sizeof line, "Test (%lld samples): loss %.4f", static_cast<long long>(test->size()), result.test->loss);
+    out << line;
+    for (const auto& [name, value] : result.test->metrics.items()) {
+      std::snprintf(line, sizeof line, " - %s %.4f", name.c_str(), value);
+      out << line;
+    }
     out << "\n";
     if (!o.confusion_matrix.empty() && data.test->label_shape().empty()) {
       report::ConfusionMatrix matrix(model.output_shape().back());
