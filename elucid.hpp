@@ -1,4 +1,4 @@
-// elucid: the whole public API in one include. #include <elucid/elucid.hpp>
+// elucid: the whole public API in one include. `#include <elucid/elucid.hpp>`
 #pragma once
 
 #include <elucid/core/error.hpp>
@@ -8,6 +8,7 @@
 #include <elucid/core/random.hpp>
 #include <elucid/core/shape.hpp>
 #include <elucid/core/tensor.hpp>
+#include <elucid/core/version.hpp>
 
 #include <elucid/layers/layers.hpp>
 
