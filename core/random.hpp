@@ -1,5 +1,5 @@
 // Random: the one seeded generator (xoshiro256**, seeded through splitmix64). The same seed gives the same numbers
-// on every machine: the distributions below are written here, not taken from <random>, whose results vary by library.
+// on every machine: the distributions below are written here, not taken from `<random>`, whose results vary by library.
 #pragma once
 #include <array>
 #include <cstdint>
