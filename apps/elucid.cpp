@@ -4,6 +4,7 @@
 #include <elucid/core/error.hpp>
 #include <elucid/core/file_io.hpp>
 #include <elucid/core/ops.hpp>
+#include <elucid/core/parallel.hpp>
 #include <elucid/data/datasets.hpp>
 #include <elucid/data/image_folder.hpp>
 #include <elucid/model/interrupt.hpp>
@@ -148,11 +149,14 @@ int train(const Args& a) {
     Recipe recipe = load_recipe(path, out_dir);
     Sequential model = build_model(recipe);
     check_recipe_outputs(recipe);
-    check_data_source(recipe.data);
+    // Files that are not there, said plainly (a built-in set is looked for when it is loaded, just below).
+    if (recipe.data.kind != DataSource::Kind::BuiltIn) check_data_source(recipe.data);
+    if (recipe.threads > 0) set_num_threads(recipe.threads);
+    const RecipeData data = load_training_data(recipe, model, &std::cout);  // missing, unreadable or unfit: still 2
     g_failure_status = 1;
     // Without a checkpoint folder there is nothing to save on Ctrl-C: the default (stop at once) stays.
     if (!recipe.output.checkpoint_dir.empty()) install_interrupt_handlers();
-    TrainRecipeResult result = train_recipe(recipe, model, {.resume = a.options.count("--resume") > 0});
+    TrainRecipeResult result = train_recipe(recipe, model, data, {.resume = a.options.count("--resume") > 0});
     for (const auto& file : result.written) std::cout << "Wrote " << file << "\n";
     if (!result.checkpoint.empty()) std::cout << "Checkpoint: " << result.checkpoint << "\n";
     return 0;
@@ -214,12 +218,25 @@ int evaluate(const Args& a) {
     throw UsageError{"evaluate: --data SOURCE is required (or --images and --labels)"};
   const std::string& path = a.positional[0];
   const int batch_size = a.options.count("--batch-size") ? positive("evaluate", "--batch-size", a.options.at("--batch-size")) : 32;
+  // Data named on the command line that is not there is a usage mistake, as a recipe naming a missing file is.
+  for (const char* option : {"--images", "--labels", "--data"}) {
+    if (!a.options.count(option)) continue;
+    const std::string& named = a.options.at(option);
+    std::error_code ec;
+    if (named != "fashion_mnist" && named != "mnist" && named != "kmnist" && !fs::exists(named, ec))
+      return report(named, "no such file or folder", 2);
+  }
   try {
     g_failure_status = 1;
     ModelFile file = load_model_file(path);
     Sequential& model = file.model;
     if (!model.compiled()) throw Error(path + ": the model was saved without compile settings, so it has no loss to evaluate");
     auto data = evaluation_data(a, model.input_shape());
+    if (data->sample_shape() != model.input_shape()) {
+      const std::string source = a.options.count("--images") ? a.options.at("--images") : a.options.at("--data");
+      return report(source, "holds samples of shape " + to_string(data->sample_shape()) + "; the model " + path +
+                                " takes " + to_string(model.input_shape()), 2);
+    }
     if (model.loss().kind() == losses::Loss::Kind::CategoricalCrossentropy && data->label_shape().empty())
       data = data::one_hot(data, model.output_shape().back());
     Evaluation e = model.evaluate(*data, {.batch_size = batch_size});

@@ -270,7 +270,9 @@ std::shared_ptr<Layer> read_layer(const LayerInput& in, double& total) {
   if (k == "ReLU") return read_relu(in);
   if (k == "Softmax") return read_softmax(in);
   if (k == "BatchNormalization") return read_batch_normalization(in, total);
-  in.item.fail("layer class \"" + k + "\" is not supported; supported: " + kSupported);
+  const std::string name = name_of(in);
+  in.item.fail("layer class \"" + k + "\"" + (name.empty() ? "" : " (layer \"" + name + "\")") +
+               " is not supported; supported: " + kSupported);
 }
 
 // ---- writers ----

@@ -1,5 +1,5 @@
-// Sequential::summary in the tf.keras 2.x layout: columns end at 29, 55 and 65, each cell cut to its column,
-// rows separated by underscores, totals with thousands separators.
+// Sequential::summary in the tf.keras 2.x layout: columns end at 29, 55 and 65, each cell cut to its column with its
+// last character a space, rows separated by underscores, totals with thousands separators.
 #include <elucid/model/sequential.hpp>
 
 #include <elucid/core/error.hpp>
@@ -17,6 +17,7 @@ std::string row(const std::string& layer, const std::string& shape, const std::s
   std::string line;
   const std::string* cells[] = {&layer, &shape, &params};
   for (int i = 0; i < 3; ++i) {
+    if (i > 0) line.back() = ' ';  // as Keras' print_row: a cell cut at its column still ends with a space
     line += *cells[i];
     line.resize(static_cast<size_t>(kColumns[i]), ' ');  // cut or pad to the column's end
   }

@@ -114,12 +114,37 @@ void check_recipe_outputs(const Recipe& recipe) {
   }
 }
 
+RecipeData load_training_data(const Recipe& recipe, const Sequential& model, std::ostream* warnings) {
+  if (!model.compiled())
+    throw Error(recipe.path + ": no compile settings: give the recipe a \"compile\" section (optimizer, loss, metrics)");
+  RecipeData data = load_recipe_data(recipe.data, model.input_shape(), warnings);
+  const Shape input = model.input_shape(), output = model.output_shape();
+  const std::string source = recipe.data.kind == DataSource::Kind::Idx ? recipe.data.train_images : recipe.data.description();
+  for (const auto* set : {&data.train, &data.test})
+    if (*set && (*set)->sample_shape() != input)
+      throw Error(recipe.path + ": data: " + source + " holds samples of shape " + to_string((*set)->sample_shape()) +
+                  "; the model takes " + to_string(input));
+  const auto kind = model.loss().kind();
+  const bool class_labels = kind == losses::Loss::Kind::SparseCategoricalCrossentropy ||
+                            kind == losses::Loss::Kind::CategoricalCrossentropy;
+  const int64_t outputs = output.empty() ? 1 : output.back();
+  if (class_labels && data.train->label_shape().empty() && static_cast<int64_t>(data.class_names.size()) > outputs)
+    throw Error(recipe.path + ": data: the data has " + std::to_string(data.class_names.size()) + " classes (" +
+                source + "); the model has " + std::to_string(outputs) + " outputs");
+  return data;
+}
+
 TrainRecipeResult train_recipe(const Recipe& recipe, Sequential& model, const TrainRecipeOptions& options) {
+  if (recipe.threads > 0) set_num_threads(recipe.threads);
+  return train_recipe(recipe, model, load_training_data(recipe, model, options.out), options);
+}
+
+TrainRecipeResult train_recipe(const Recipe& recipe, Sequential& model, const RecipeData& data,
+                               const TrainRecipeOptions& options) {
   std::ostream& out = *options.out;
   if (!model.compiled())
     throw Error(recipe.path + ": no compile settings: give the recipe a \"compile\" section (optimizer, loss, metrics)");
   if (recipe.threads > 0) set_num_threads(recipe.threads);
-  RecipeData data = load_recipe_data(recipe.data, model.input_shape(), &out);
   std::shared_ptr<const data::Dataset> train = data.train;
   if (model.loss().kind() == losses::Loss::Kind::CategoricalCrossentropy && train->label_shape().empty())
     train = data::one_hot(train, model.output_shape().back());

@@ -4,6 +4,7 @@
 // test set.
 #pragma once
 #include <elucid/model/recipe.hpp>
+#include <elucid/model/recipe_data.hpp>
 #include <elucid/model/sequential.hpp>
 
 #include <iostream>
@@ -30,9 +31,17 @@ struct TrainRecipeResult {
   std::vector<std::string> written;  // the output files written
 };
 
-// `model` is build_model(recipe), compiled. Throws elucid::Error when something fails (a NaN loss included: the
-// message names the epoch and batch and the last good checkpoint), and Interrupted after writing the checkpoint of
-// an interrupted run.
+// The recipe's data, loaded at the model's input and checked against the model before anything is trained:
+// samples of another shape than the model's input, or more classes than the model has outputs, are errors naming
+// the recipe and the data (elucid train counts them, like a missing file, as configuration errors: exit 2).
+RecipeData load_training_data(const Recipe& recipe, const Sequential& model, std::ostream* warnings = nullptr);
+
+// `model` is build_model(recipe), compiled, and `data` load_training_data(recipe, model). Throws elucid::Error when
+// something fails (a NaN loss included: the message names the epoch and batch and the last good checkpoint), and
+// Interrupted after writing the checkpoint of an interrupted run.
+TrainRecipeResult train_recipe(const Recipe& recipe, Sequential& model, const RecipeData& data,
+                               const TrainRecipeOptions& options = {});
+// The same, loading the data itself.
 TrainRecipeResult train_recipe(const Recipe& recipe, Sequential& model, const TrainRecipeOptions& options = {});
 
 // History as CSVLogger writes it: "epoch" then the figures in sorted order, one row per epoch.

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
@@ -37,6 +38,31 @@ inline void write_tiny_idx(const std::filesystem::path& dir, uint32_t n = 96) {
   write_raw(dir / "train-labels.idx", idx_bytes({n}, train_labels));
   write_raw(dir / "test-images.idx", idx_bytes({n / 4, 12, 12}, test));
   write_raw(dir / "test-labels.idx", idx_bytes({n / 4}, test_labels));
+}
+
+// An MNIST-format folder (train-images-idx3-ubyte, ..., raw) of 28x28 digits-like images: class c is a bright 6x6
+// square at one of ten places on a dark, noisy canvas. `train` and `test` images, classes in turn.
+inline void write_tiny_mnist(const std::filesystem::path& dir, uint32_t train = 64, uint32_t test = 16) {
+  std::filesystem::create_directories(dir);
+  Random rng(11);
+  auto images = [&](uint32_t count, Bytes& pixels, Bytes& labels) {
+    for (uint32_t i = 0; i < count; ++i) {
+      const uint32_t c = i % 10, top = 2 + (c / 5) * 12, left = 1 + (c % 5) * 5;
+      Bytes img(784);
+      for (auto& p : img) p = static_cast<uint8_t>(rng.below(50));
+      for (uint32_t r = top; r < top + 6; ++r)
+        for (uint32_t k = left; k < left + 6 && k < 28; ++k) img[r * 28 + k] = 220;
+      pixels.insert(pixels.end(), img.begin(), img.end());
+      labels.push_back(static_cast<uint8_t>(c));
+    }
+  };
+  Bytes train_images, train_labels, test_images, test_labels;
+  images(train, train_images, train_labels);
+  images(test, test_images, test_labels);
+  write_raw(dir / "train-images-idx3-ubyte", idx_bytes({train, 28, 28}, train_images));
+  write_raw(dir / "train-labels-idx1-ubyte", idx_bytes({train}, train_labels));
+  write_raw(dir / "t10k-images-idx3-ubyte", idx_bytes({test, 28, 28}, test_images));
+  write_raw(dir / "t10k-labels-idx1-ubyte", idx_bytes({test}, test_labels));
 }
 
 // A small CNN with Dropout on the tiny set; `extra` is spliced into the top-level object (",\"key\": ...").
@@ -83,16 +109,29 @@ inline std::string read_text(const std::filesystem::path& path) {
   return s.str();
 }
 
+// Every file under `dir` (recursively) with its bytes, but the runner's own .stdout and .stderr: to check that a
+// failed command left the files on disk as they were.
+inline std::map<std::string, std::string> snapshot(const std::filesystem::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    const std::string name = std::filesystem::relative(entry.path(), dir).string();
+    if (name == ".stdout" || name == ".stderr") continue;
+    files[name] = entry.is_regular_file() ? read_text(entry.path()) : "(folder)";
+  }
+  return files;
+}
+
 struct Run {
   int status = -1;   // the exit status, or 128 + the signal that ended it
   std::string out, err;
 };
 
-// Runs `elucid ARGS` in `dir` (arguments are passed through the shell: keep them free of quotes).
-inline Run run_elucid(const std::filesystem::path& dir, const std::string& args) {
+// Runs PROGRAM ARGS (a program of the build, e.g. "elucid") in `dir`, as a user would in a shell; arguments go
+// through the shell: keep them free of quotes.
+inline Run run_program(const std::filesystem::path& dir, const std::string& program, const std::string& args) {
   const std::string out = (dir / ".stdout").string(), err = (dir / ".stderr").string();
-  const std::string command = "cd '" + dir.string() + "' && '" + std::string(ELUCID_BINARY_DIR) + "/elucid' " + args +
-                              " > '" + out + "' 2> '" + err + "' < /dev/null";
+  const std::string command = "cd '" + dir.string() + "' && '" + std::string(ELUCID_BINARY_DIR) + "/" + program + "' " +
+                              args + " > '" + out + "' 2> '" + err + "' < /dev/null";
   const int raw = std::system(command.c_str());
   Run r;
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
@@ -102,5 +141,8 @@ inline Run run_elucid(const std::filesystem::path& dir, const std::string& args)
   std::filesystem::remove(err);
   return r;
 }
+
+// Runs `elucid ARGS` in `dir`.
+inline Run run_elucid(const std::filesystem::path& dir, const std::string& args) { return run_program(dir, "elucid", args); }
 
 }  // namespace elucid::test

@@ -5,9 +5,11 @@
 #include <elucid/model/json.hpp>
 #include <elucid/model/keras_json.hpp>
 
+#include "same_bits.hpp"
+
 #include <catch2/catch.hpp>
 
-#include <cstring>
+#include <functional>
 
 using namespace elucid;
 using namespace elucid::layers;
@@ -62,16 +64,14 @@ TEST_CASE("a model from JSON has the C++ API's initial weights for the same seed
   by_hand.add(Dense(64, {.activation = "elu"}));
   by_hand.add(Dense(10));
   set_random_seed(0);
-  const auto a = from_json.weights(), b = by_hand.weights();
-  REQUIRE(a.size() == b.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    CHECK(a[i].name == b[i].name);
-    CHECK(std::memcmp(a[i].tensor.data(), b[i].tensor.data(), sizeof(float) * a[i].tensor.size()) == 0);
-  }
+  CHECK(test::same_bits(from_json.weights(), by_hand.weights()));
   CHECK(by_hand.to_json() == seed_json());
 }
 
 TEST_CASE("Keras 3 JSON reads, with its compile_config", "[keras_json]") {
+  // tests/data/seed_model.keras3.json is the seed model as Keras 3 (3.6 and later) writes it with model.to_json():
+  // module and registered_name on every object, DTypePolicy dtypes, build_config on each layer and the model, an
+  // InputLayer with batch_shape, and the model's compile_config (Adam, SparseCategoricalCrossentropy, accuracy).
   Sequential model = model_from_json(keras3_json(), "keras3.json");
   CHECK(model.count_params() == 93322);
   CHECK(model.input_shape() == Shape{28, 28, 1});
@@ -81,6 +81,13 @@ TEST_CASE("Keras 3 JSON reads, with its compile_config", "[keras_json]") {
   CHECK(model.loss().kind() == losses::Loss::Kind::SparseCategoricalCrossentropy);
   CHECK(model.loss().from_logits());
   CHECK(model.metric_names() == std::vector<std::string>{"accuracy"});
+  // The same layers, names and initial weights as the tf.keras 2.x JSON of the same model, for the same seed.
+  set_random_seed(5);
+  Sequential tf2 = model_from_json(seed_json());
+  set_random_seed(5);
+  Sequential k3 = model_from_json(keras3_json());
+  set_random_seed(0);
+  CHECK(test::same_bits(tf2.weights(), k3.weights()));
   // Written back in the tf.keras 2.x layout, with the input in an InputLayer of its own.
   json::Json out = json::parse(model.to_json(), "out");
   CHECK(out["config"]["layers"][0]["class_name"] == "InputLayer");
@@ -89,6 +96,39 @@ TEST_CASE("Keras 3 JSON reads, with its compile_config", "[keras_json]") {
   CHECK(model_from_json(model.to_json()).count_params() == 93322);
 }
 
+TEST_CASE("Keras 3 JSON: the input shape from build_config, compile_config by name, dtype policies", "[keras_json]") {
+  // A model built by calling it (no InputLayer): the input shape is in the first layer's build_config.
+  json::Json j = json::parse(keras3_json(), "k3");
+  j["config"]["layers"].erase(0);
+  j["config"].erase("build_input_shape");
+  j.erase("build_config");
+  // compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]) keeps the names.
+  j["compile_config"]["optimizer"] = "adam";
+  j["compile_config"]["loss"] = "sparse_categorical_crossentropy";
+  Sequential model = model_from_json(j.dump(), "k3.json");
+  CHECK(model.input_shape() == Shape{28, 28, 1});
+  CHECK(model.count_params() == 93322);
+  REQUIRE(model.compiled());
+  CHECK(model.optimizer().name() == "Adam");
+  CHECK_FALSE(model.loss().from_logits());
+
+  // A mixed-precision policy is refused, naming the layer.
+  json::Json mixed = json::parse(keras3_json(), "k3");
+  mixed["config"]["layers"][3]["config"]["dtype"]["config"]["name"] = "mixed_float16";
+  CHECK_THAT(error_of(mixed.dump()),
+             Contains("model.json: config.layers[3].config: Conv2D \"conv2d_1\": dtype: \"mixed_float16\" is not supported"));
+  // A registered custom layer is an unsupported class, named with its layer.
+  json::Json custom = json::parse(keras3_json(), "k3");
+  custom["config"]["layers"][2] = json::Json::parse(
+      R"({"module": "my_package.layers", "class_name": "MyPool", "config": {"name": "my_pool", "trainable": true},
+          "registered_name": "my_package>MyPool", "build_config": {"input_shape": [null, 26, 26, 32]}})");
+  CHECK_THAT(error_of(custom.dump()),
+             Contains("model.json: config.layers[2]: layer class \"MyPool\" (layer \"my_pool\") is not supported"));
+  // A compile_config that Keras 3 may write and elucid cannot follow is refused with its path.
+  json::Json weighted = json::parse(keras3_json(), "k3");
+  weighted["compile_config"]["loss_weights"] = json::Json::array({0.5});
+  CHECK_THAT(error_of(weighted.dump()), Contains("model.json: compile_config.loss_weights"));
+}
 TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
   Sequential model("every_layer");
   model.add(Conv2D(8, {3, 3},
@@ -135,6 +175,15 @@ TEST_CASE("floats are written as Python writes them", "[keras_json]") {
 
 TEST_CASE("unknown keys in layer configs are ignored, set unsupported options are errors naming the layer", "[keras_json]") {
   CHECK(model_from_json(edited(1, [](json::Json& c) { c["future_option"] = 3; })).count_params() == 93322);
+  // Unknown keys anywhere in Keras' own JSON: at the top, in the model's config, in an initializer's, in a layer item.
+  json::Json j = json::parse(seed_json(), "seed");
+  j["saved_by"] = "keras 9";
+  j["config"]["future_model_option"] = {{"a", 1}};
+  j["config"]["layers"][1]["config"]["kernel_initializer"]["config"]["future"] = true;
+  j["config"]["layers"][7]["future_item_key"] = nullptr;
+  Sequential model = model_from_json(j.dump());
+  CHECK(model.count_params() == 93322);
+  CHECK(model.to_json() == seed_json());  // and they are not written back
   CHECK_THAT(error_of(edited(1, [](json::Json& c) { c["kernel_regularizer"] = {{"class_name", "L2"}}; })),
              Contains("model.json: config.layers[1].config: Conv2D \"conv2d\": kernel_regularizer: a regularizer is not supported"));
   CHECK_THAT(error_of(edited(7, [](json::Json& c) { c["bias_constraint"] = {{"class_name", "NonNeg"}}; })),
@@ -153,7 +202,9 @@ TEST_CASE("unknown keys in layer configs are ignored, set unsupported options ar
 TEST_CASE("unknown layer classes, wrong types and impossible shapes name the JSON path", "[keras_json]") {
   json::Json j = json::parse(seed_json(), "seed");
   j["config"]["layers"][2]["class_name"] = "LSTM";
-  CHECK_THAT(error_of(j.dump()), Contains("model.json: config.layers[2]: layer class \"LSTM\" is not supported"));
+  CHECK_THAT(error_of(j.dump()),
+             Contains("model.json: config.layers[2]: layer class \"LSTM\" (layer \"max_pooling2d\") is not supported; "
+                      "supported: InputLayer, Conv2D,"));
   CHECK_THAT(error_of(edited(1, [](json::Json& c) { c["filters"] = "32"; })),
              Contains("config.layers[1].config.filters: expected an integer, got a string"));
   CHECK_THAT(error_of(edited(1, [](json::Json& c) { c["kernel_size"] = {3, 3, 3}; })),

@@ -7,6 +7,8 @@
 
 #include "test_data_files.hpp"
 
+#include "same_bits.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstring>
@@ -40,14 +42,7 @@ Sequential small_model(bool compile = true) {
   return model;
 }
 
-bool same_bits(const std::vector<NamedTensor>& a, const std::vector<NamedTensor>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].name != b[i].name || a[i].tensor.shape() != b[i].tensor.shape() ||
-        std::memcmp(a[i].tensor.data(), b[i].tensor.data(), sizeof(float) * a[i].tensor.size()) != 0)
-      return false;
-  return true;
-}
+using test::same_bits;
 
 std::string error_of(const std::string& bytes, const std::string& source = "m.elucid") {
   try {

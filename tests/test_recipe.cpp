@@ -224,7 +224,8 @@ TEST_CASE("a model without compile settings is refused before training", "[recip
 
 TEST_CASE("the example recipes read and build", "[recipe]") {
   test::OneThread one_thread;
-  for (const char* name : {"fashion_mnist_seed.json", "fashion_mnist_mlp.json", "image_folder.json"}) {
+  for (const char* name : {"fashion_mnist_seed.json", "fashion_mnist_seed_quick.json", "fashion_mnist_mlp.json",
+                           "image_folder.json"}) {
     CAPTURE(name);
     Recipe r = load_recipe(std::string(ELUCID_SOURCE_DIR) + "/examples/recipes/" + name);
     Sequential model = build_model(r);

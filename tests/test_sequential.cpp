@@ -3,9 +3,10 @@
 
 #include <elucid/data/synthetic.hpp>
 
+#include "same_bits.hpp"
+
 #include <catch2/catch.hpp>
 
-#include <cstring>
 #include <sstream>
 
 using namespace elucid;
@@ -25,44 +26,13 @@ Sequential seed_model() {
   return model;
 }
 
-bool same_bits(const std::vector<NamedTensor>& a, const std::vector<NamedTensor>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].name != b[i].name || a[i].tensor.shape() != b[i].tensor.shape()) return false;
-    if (std::memcmp(a[i].tensor.data(), b[i].tensor.data(), sizeof(float) * a[i].tensor.size()) != 0) return false;
-  }
-  return true;
-}
+using test::same_bits;
 }  // namespace
 
 TEST_CASE("the seed model's summary matches tf.keras 2.x line for line", "[sequential][keras]") {
   Sequential model = seed_model();
   CHECK(model.count_params() == 93322);
-  const std::string expected =
-      "Model: \"sequential\"\n"
-      "_________________________________________________________________\n"
-      "Layer (type)                 Output Shape              Param #   \n"
-      "=================================================================\n"
-      "conv2d (Conv2D)              (None, 26, 26, 32)        320       \n"
-      "_________________________________________________________________\n"
-      "max_pooling2d (MaxPooling2D) (None, 13, 13, 32)        0         \n"
-      "_________________________________________________________________\n"
-      "conv2d_1 (Conv2D)            (None, 11, 11, 64)        18496     \n"
-      "_________________________________________________________________\n"
-      "max_pooling2d_1 (MaxPooling2D(None, 5, 5, 64)          0         \n"
-      "_________________________________________________________________\n"
-      "conv2d_2 (Conv2D)            (None, 3, 3, 64)          36928     \n"
-      "_________________________________________________________________\n"
-      "flatten (Flatten)            (None, 576)               0         \n"
-      "_________________________________________________________________\n"
-      "dense (Dense)                (None, 64)                36928     \n"
-      "_________________________________________________________________\n"
-      "dense_1 (Dense)              (None, 10)                650       \n"
-      "=================================================================\n"
-      "Total params: 93,322\n"
-      "Trainable params: 93,322\n"
-      "Non-trainable params: 0\n"
-      "_________________________________________________________________\n";
+  const std::string expected = read_file(std::string(ELUCID_SOURCE_DIR) + "/tests/data/seed_model.tf2.summary.txt");
   CHECK(model.summary_string() == expected);
   CHECK(model.output_shape() == Shape{10});
   auto names = model.weights();
