@@ -8,6 +8,7 @@
 #include <elucid/data/datasets.hpp>
 #include <elucid/data/image_folder.hpp>
 #include <elucid/model/interrupt.hpp>
+#include <elucid/model/json.hpp>
 #include <elucid/model/keras_json.hpp>
 #include <elucid/model/model_file.hpp>
 #include <elucid/model/recipe.hpp>
@@ -138,6 +139,13 @@ int positive(const std::string& command, const std::string& option, const std::s
   return static_cast<int>(v);
 }
 
+// A model file named on the command line that is not there is a usage mistake (2); one that is there and cannot be
+// read, or is damaged, is a failure (1).
+bool missing(const std::string& path) {
+  std::error_code ec;
+  return !fs::exists(path, ec);
+}
+
 // ---- train ----
 
 int train(const Args& a) {
@@ -218,6 +226,7 @@ int evaluate(const Args& a) {
     throw UsageError{"evaluate: --data SOURCE is required (or --images and --labels)"};
   const std::string& path = a.positional[0];
   const int batch_size = a.options.count("--batch-size") ? positive("evaluate", "--batch-size", a.options.at("--batch-size")) : 32;
+  if (missing(path)) return report(path, "no such file", 2);
   // Data named on the command line that is not there is a usage mistake, as a recipe naming a missing file is.
   for (const char* option : {"--images", "--labels", "--data"}) {
     if (!a.options.count(option)) continue;
@@ -254,6 +263,7 @@ int predict(const Args& a) {
   if (a.positional.size() < 2) throw UsageError{"predict: expected MODEL and at least one IMAGE"};
   const std::string& path = a.positional[0];
   const int top = a.options.count("--top") ? positive("predict", "--top", a.options.at("--top")) : 3;
+  if (missing(path)) return report(path, "no such file", 2);
   std::string current = path;
   try {
     g_failure_status = 1;
@@ -334,8 +344,13 @@ int summary(const Args& a) {
       }
       return 0;
     }
-    // Keras JSON has a class_name at the top; a recipe does not.
-    const bool keras = bytes.find("\"class_name\"") != std::string::npos && bytes.find("\"model\"") == std::string::npos;
+    // Keras JSON has a class_name at the top; a recipe does not. (Malformed JSON is reported by the recipe reader.)
+    bool keras = false;
+    try {
+      const json::Json top = json::parse(bytes, path);
+      keras = top.is_object() && top.contains("class_name");
+    } catch (const Error&) {
+    }
     if (keras) {
       Sequential model = model_from_json(bytes, path);
       model.summary(std::cout);
@@ -367,8 +382,13 @@ int export_json(const Args& a) {
   if (!a.options.count("--keras-json")) throw UsageError{"export: --keras-json OUT is required"};
   const std::string& path = a.positional[0];
   const std::string& out = a.options.at("--keras-json");
+  if (missing(path)) return report(path, "no such file", 2);
   try {
     check_writable(out);
+  } catch (const Error& e) {
+    return report(out, e.what(), 2);
+  }
+  try {
     g_failure_status = 1;
     Sequential model = load_model(path);
     write_file_atomically(out, model.to_json());

@@ -144,6 +144,14 @@ TEST_CASE("elucid summary prints the seed model's Keras summary", "[cli]") {
   CHECK_THAT(r.out, Contains("Optimizer: Adam, learning_rate 0.001"));
   CHECK_THAT(r.out, Contains("Loss: sparse_categorical_crossentropy (from logits)\nMetrics: accuracy\n"));
 
+  // Keras JSON is told from a recipe by its top-level class_name, whatever its layers are called.
+  std::string named = test::read_text(std::string(ELUCID_SOURCE_DIR) + "/examples/recipes/seed_model.json");
+  named.replace(named.find("\"name\": \"dense_1\""), 17, "\"name\": \"model\"");
+  test::write_text(dir / "named.json", named);
+  r = test::run_elucid(dir, "summary named.json");
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Contains("\nmodel (Dense)                (None, 10)                650       \n"));
+
   auto tiny = tiny_folder("cli_summary_recipe");
   r = test::run_elucid(tiny, "summary tiny.json");
   CHECK(r.status == 0);
@@ -431,6 +439,22 @@ TEST_CASE("damaged model files exit 1 with one line naming the file, for every c
   CHECK_THAT(test::run_elucid(dir, "summary bad.elucid").err, Contains("checksum"));
   test::write_text(dir / "bad.elucid", test::read_text(dir / "x.png"));
   CHECK_THAT(test::run_elucid(dir, "summary bad.elucid").err, Contains("not an elucid"));
+
+  // A model file that is not there, or an export into a folder that is not: usage mistakes, 2.
+  const auto before = test::snapshot(dir);
+  for (const std::string& command : {std::string("summary gone.elucid"), std::string("predict gone.elucid x.png"),
+                                     std::string("evaluate gone.elucid --data tiny.json"),
+                                     std::string("export gone.elucid --keras-json out.json")}) {
+    CAPTURE(command);
+    test::Run r = test::run_elucid(dir, command);
+    CHECK(r.status == 2);
+    CHECK(one_error_line(r));
+    CHECK_THAT(r.err, StartsWith("elucid: gone.elucid: "));
+  }
+  test::Run r = test::run_elucid(dir, "export tiny.elucid --keras-json no/such/out.json");
+  CHECK(r.status == 2);
+  CHECK(r.err == "elucid: no/such/out.json: folder no/such does not exist\n");
+  CHECK(test::snapshot(dir) == before);
 }
 
 TEST_CASE("the shipped seed recipes train to the same weights as elucid-mnist with the same seed and settings", "[cli][demo]") {
