@@ -58,7 +58,7 @@ TrainTest load_mnist_format(const MnistFormatSource& source) {
       return {load_idx_images(paths[0], paths[1], source.class_names),
               load_idx_images(paths[2], paths[3], source.class_names)};
     std::error_code ec;
-    report += "\n  " + dir + ": ";
+    report += (report.empty() ? " " : "; ") + dir + ": ";
     if (!fs::is_directory(dir, ec)) {
       report += "no such directory";
     } else {
@@ -66,11 +66,11 @@ TrainTest load_mnist_format(const MnistFormatSource& source) {
       for (const std::string& m : missing) report += " " + m;
     }
   }
-  if (source.directories.empty()) report = "\n  (no directory given)";
+  if (source.directories.empty()) report = " (no directory given)";
   std::string looked_for;
   for (const std::string& name : kMnistFileNames) looked_for += (looked_for.empty() ? "" : ", ") + name;
   throw Error(source.name + ": the MNIST-format files were not found. Looked for " + looked_for +
-              " (each raw or .gz) in:" + report + "\n  These files come from " + source.origin);
+              " (each raw or .gz) in:" + report + ". These files come from " + source.origin);
 }
 
 }  // namespace elucid::data
