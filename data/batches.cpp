@@ -9,6 +9,14 @@
 
 namespace elucid::data {
 
+Part part_of(int64_t count, int64_t part, int64_t parts) {
+  if (count < 0 || parts < 1 || part < 0 || part >= parts)
+    throw Error("part_of: part " + std::to_string(part) + " of " + std::to_string(parts) + " of " +
+                std::to_string(count) + " items does not exist");
+  const int64_t base = count / parts, extra = count % parts;
+  return {part * base + std::min(part, extra), base + (part < extra ? 1 : 0)};
+}
+
 Batches::Batches(std::shared_ptr<const Dataset> data, int64_t batch_size, bool shuffle, uint64_t seed)
     : data_(std::move(data)), batch_size_(batch_size), shuffle_(shuffle), seed_(seed) {
   if (!data_) throw Error("Batches: the data set is null");
@@ -38,10 +46,13 @@ void Batches::seek(BatchPosition position) {
   batch_ = position.batch;
 }
 
-bool Batches::next(Batch& batch) {
+bool Batches::next(Batch& batch) { return next(batch, 0, 1); }
+
+bool Batches::next(Batch& batch, int64_t part, int64_t parts) {
   if (batch_ >= num_batches()) return false;
-  const int64_t begin = batch_ * batch_size_;
-  const int64_t count = std::min(batch_size_, data_->size() - begin);
+  const Part p = part_of(std::min(batch_size_, data_->size() - batch_ * batch_size_), part, parts);
+  const int64_t begin = batch_ * batch_size_ + p.begin;
+  const int64_t count = p.count;
   Shape xs = data_->sample_shape(), ys = data_->label_shape();
   xs.insert(xs.begin(), count);
   ys.insert(ys.begin(), count);

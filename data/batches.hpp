@@ -14,6 +14,15 @@ struct Batch {
   Tensor y;  // (B, ...label_shape)
 };
 
+// Part `part` of `parts` of `count` items: contiguous and in order, the first (count % parts) parts one item longer
+// (64 items in 3 parts: 22, 21, 21; 1 item in 2 parts: 1, 0). How a batch is split over the ranks of data-parallel
+// training (model/distributed.hpp).
+struct Part {
+  int64_t begin = 0;
+  int64_t count = 0;
+};
+Part part_of(int64_t count, int64_t part, int64_t parts);
+
 struct BatchPosition {
   int64_t epoch = 0;  // 0-based
   int64_t batch = 0;  // index of the next batch within that epoch
@@ -36,6 +45,8 @@ class Batches {
   // Same, filling `batch` in place: its tensors' storage is reused when their shapes fit (the caller must not hold
   // on to the previous batch's tensors). Returns false when the epoch is over.
   bool next(Batch& batch);
+  // Same, but only part_of(batch size, part, parts) of the next batch; the part may hold no sample.
+  bool next(Batch& batch, int64_t part, int64_t parts);
 
   BatchPosition position() const { return {epoch_, batch_}; }
   void seek(BatchPosition position);                        // start_epoch(position.epoch), then skip batches

@@ -4,9 +4,11 @@
 #include <elucid/core/error.hpp>
 #include <elucid/core/random.hpp>
 #include <elucid/data/tensor_dataset.hpp>
+#include <elucid/model/data_parallel.hpp>
 #include <elucid/model/progress_bar.hpp>
 
 #include <cmath>
+#include <optional>
 #include <set>
 
 namespace elucid {
@@ -118,6 +120,13 @@ std::vector<layers::NamedTensor> Sequential::trainable_weights() const {
   std::vector<layers::NamedTensor> all;
   for (const auto& l : layers_)
     for (auto& w : l->trainable_weights()) all.push_back(std::move(w));
+  return all;
+}
+
+std::vector<layers::NamedTensor> Sequential::non_trainable_weights() const {
+  std::vector<layers::NamedTensor> all;
+  for (const auto& l : layers_)
+    for (auto& w : l->non_trainable_weights()) all.push_back(std::move(w));
   return all;
 }
 
@@ -233,6 +242,40 @@ Logs Sequential::train_step(const Tensor& x, const Tensor& y) {
   return running_logs();
 }
 
+// One data-parallel step: x and y are this rank's slice of the global batch (perhaps empty). Each rank's figures
+// (loss * samples, samples, each metric's sums) are summed first, which gives the global batch's size for the
+// gradient average; then every rank takes the same optimizer step and adds the same global figures.
+Logs Sequential::train_step(const Tensor& x, const Tensor& y, distributed::DataParallel& parallel) {
+  std::vector<double> figures(2 + 2 * metrics_.size(), 0.0);
+  const int64_t n = x.dim(0);
+  if (n > 0) {
+    Tensor out = (*this)(x, /*training=*/true);
+    Tensor loss = (*loss_)(out, y);
+    figures[0] = static_cast<double>(loss.item()) * static_cast<double>(n);
+    figures[1] = static_cast<double>(n);
+    loss.backward();
+    for (size_t i = 0; i < metrics_.size(); ++i) {
+      const auto running = metrics_[i].sums();
+      metrics_[i].reset();
+      metrics_[i].update(out, y);
+      std::tie(figures[2 + 2 * i], figures[3 + 2 * i]) = metrics_[i].sums();
+      metrics_[i].set_sums(running.first, running.second);
+    }
+  }
+  parallel.sum(figures, "the loss and metrics of a step");
+  auto params = trainable_weights();
+  parallel.average_gradients(params, n, static_cast<int64_t>(figures[1]));
+  optimizer_->step(params);
+  for (auto& p : params) p.tensor.zero_grad();
+  running_loss_ += figures[0];
+  running_count_ += figures[1];
+  for (size_t i = 0; i < metrics_.size(); ++i) {
+    const auto [total, count] = metrics_[i].sums();
+    metrics_[i].set_sums(total + figures[2 + 2 * i], count + figures[3 + 2 * i]);
+  }
+  return running_logs();
+}
+
 void Sequential::check_labels(const char* who, const data::Dataset& data) {
   if (!loss_ || loss_->kind() != losses::Loss::Kind::SparseCategoricalCrossentropy) return;
   const Shape out = output_shape();
@@ -272,6 +315,21 @@ History Sequential::fit(const Tensor& x, const Tensor& y, const FitOptions& opti
 }
 
 History Sequential::fit(std::shared_ptr<const data::Dataset> all, const FitOptions& options) {
+  distributed::SingleProcess single;
+  distributed::Strategy& strategy = options.strategy ? *options.strategy : single;
+  if (strategy.size() == 1) return fit_ranks(std::move(all), options, strategy);
+  // With several ranks an error on one of them (a file it cannot write, a rank that died) would leave the others
+  // waiting in the next collective: every error ends the whole job, with its message.
+  try {
+    return fit_ranks(std::move(all), options, strategy);
+  } catch (const std::exception& e) {
+    strategy.abort(e.what());  // does not return
+  }
+  return {};
+}
+
+History Sequential::fit_ranks(std::shared_ptr<const data::Dataset> all, const FitOptions& options,
+                              distributed::Strategy& strategy) {
   require_compiled("fit");
   if (!all) throw Error("fit: the data set is null");
   if (options.batch_size < 1) throw Error("fit: batch_size must be at least 1, got " + std::to_string(options.batch_size));
@@ -326,6 +384,12 @@ History Sequential::fit(std::shared_ptr<const data::Dataset> all, const FitOptio
   }
   std::ostream& out = *options.out;
   const bool interactive = is_terminal(out);
+  const int verbose = strategy.is_chief() ? options.verbose : 0;  // only rank 0 prints
+  std::optional<distributed::DataParallel> parallel;
+  if (strategy.size() > 1) {
+    parallel.emplace(strategy);
+    parallel->start(weights(), *optimizer_, first_epoch, first_batch);
+  }
   stop_training = false;
   Logs train_logs;
   fit_history_ = &history;
@@ -348,8 +412,8 @@ History Sequential::fit(std::shared_ptr<const data::Dataset> all, const FitOptio
     fit_epoch_ = epoch;
     fit_batch_ = 0;
     for (auto& cb : options.callbacks) cb->on_epoch_begin(epoch, logs);
-    if (options.verbose) out << "Epoch " << epoch + 1 << "/" << options.epochs << "\n" << std::flush;
-    ProgressBar bar(batches.num_batches(), options.verbose, out, interactive);
+    if (verbose) out << "Epoch " << epoch + 1 << "/" << options.epochs << "\n" << std::flush;
+    ProgressBar bar(batches.num_batches(), verbose, out, interactive);
     reset_metrics();
     int64_t step = 0;
     if (epoch == first_epoch && first_batch > 0) {
@@ -364,23 +428,29 @@ History Sequential::fit(std::shared_ptr<const data::Dataset> all, const FitOptio
     } else {
       batches.start_epoch(epoch);
     }
-    for (; batches.next(batch); ++step) {
+    for (; batches.next(batch, strategy.rank(), strategy.size()); ++step) {
       Logs batch_logs;
       for (auto& cb : options.callbacks) cb->on_train_batch_begin(step, batch_logs);
-      batch_logs = train_step(batch.x, batch.y);
+      batch_logs = parallel ? train_step(batch.x, batch.y, *parallel) : train_step(batch.x, batch.y);
       fit_batch_ = step + 1;
       for (auto& cb : options.callbacks) cb->on_train_batch_end(step, batch_logs);
       bar.update(step + 1, batch_logs);
+      if (parallel) stop_training = parallel->any(stop_training, "stop_training after a batch");
       if (stop_training) break;
+    }
+    if (parallel) {
+      auto moving = non_trainable_weights();
+      parallel->average(moving);
     }
     logs = running_logs();
     if (validation) {
-      Evaluation v = evaluate_batches(validation, options.batch_size);
+      Evaluation v = evaluate_batches(validation, options.batch_size, parallel ? &*parallel : nullptr);
       logs.set("val_loss", v.loss);
       for (const auto& [name, value] : v.metrics.items()) logs.set("val_" + name, value);
     }
     bar.finish(logs);
     for (auto& cb : options.callbacks) cb->on_epoch_end(epoch, logs);
+    if (parallel) stop_training = parallel->any(stop_training, "stop_training after an epoch");
     history.append(epoch, logs);
   }
   for (auto& cb : options.callbacks) cb->on_train_end(train_logs);
@@ -419,16 +489,26 @@ Logs Sequential::test_on_batch(const Tensor& x, const Tensor& y) {
 
 // ---- evaluation and prediction ----
 
-Evaluation Sequential::evaluate_batches(std::shared_ptr<const data::Dataset> data, int batch_size) {
+Evaluation Sequential::evaluate_batches(std::shared_ptr<const data::Dataset> data, int batch_size,
+                                        distributed::DataParallel* parallel) {
   NoGradGuard no_grad;
   reset_metrics();
   data::Batches batches(data, batch_size, /*shuffle=*/false);
   data::Batch batch;
-  while (batches.next(batch)) {
+  const int rank = parallel ? parallel->strategy().rank() : 0, ranks = parallel ? parallel->strategy().size() : 1;
+  while (batches.next(batch, rank, ranks)) {
+    if (batch.x.dim(0) == 0) continue;
     Tensor out = (*this)(batch.x, /*training=*/false);
     running_loss_ += static_cast<double>((*loss_)(out, batch.y).item()) * static_cast<double>(batch.x.dim(0));
     running_count_ += static_cast<double>(batch.x.dim(0));
     for (auto& m : metrics_) m.update(out, batch.y);
+  }
+  if (parallel) {  // each rank evaluated its slices: sum the figures
+    std::vector<double> figures{running_loss_, running_count_};
+    for (const auto& m : metrics_) figures.insert(figures.end(), {m.sums().first, m.sums().second});
+    parallel->sum(figures, "the validation figures");
+    running_loss_ = figures[0], running_count_ = figures[1];
+    for (size_t i = 0; i < metrics_.size(); ++i) metrics_[i].set_sums(figures[2 + 2 * i], figures[3 + 2 * i]);
   }
   Evaluation e;
   e.loss = running_count_ > 0 ? running_loss_ / running_count_ : 0.0;

@@ -11,6 +11,7 @@
 #include <elucid/data/dataset.hpp>
 #include <elucid/layers/layer.hpp>
 #include <elucid/model/callback.hpp>
+#include <elucid/model/distributed.hpp>
 #include <elucid/model/history.hpp>
 #include <elucid/model/logs.hpp>
 #include <elucid/model/losses.hpp>
@@ -41,6 +42,10 @@ struct FitState {
   std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> callback_states = {};
 };
 
+namespace distributed {
+class DataParallel;
+}
+
 struct FitOptions {
   int batch_size = 32;
   int epochs = 1;
@@ -56,6 +61,11 @@ struct FitOptions {
   // generators must have been restored first. The callbacks must be those of the run (same kinds, same order):
   // their state is loaded after on_train_begin.
   std::optional<FitState> resume = {};
+  // Data-parallel training over several processes (model/distributed.hpp), e.g. distributed::from_environment().
+  // Null: this process alone. With several ranks, batch_size is the global batch, split across the ranks; only
+  // rank 0 prints; callbacks run on every rank (give the ones that write files to rank 0 only); an error on one
+  // rank during training ends every rank (Strategy::abort) instead of leaving the others waiting.
+  std::shared_ptr<distributed::Strategy> strategy = {};
 };
 
 struct EvaluateOptions {
@@ -108,6 +118,7 @@ class Sequential {
 
   std::vector<layers::NamedTensor> weights() const;  // every layer's, trainable first within a layer
   std::vector<layers::NamedTensor> trainable_weights() const;
+  std::vector<layers::NamedTensor> non_trainable_weights() const;  // BatchNormalization's moving statistics
   std::vector<layers::NamedTensor> get_weights() const;  // copies
   void set_weights(const std::vector<layers::NamedTensor>& weights);  // by name; shapes must match
   int64_t count_params() const;
@@ -154,7 +165,11 @@ class Sequential {
   void reset_metrics();
   Logs running_logs() const;
   Logs train_step(const Tensor& x, const Tensor& y);
-  Evaluation evaluate_batches(std::shared_ptr<const data::Dataset> data, int batch_size);
+  Logs train_step(const Tensor& x, const Tensor& y, distributed::DataParallel& parallel);
+  History fit_ranks(std::shared_ptr<const data::Dataset> train, const FitOptions& options,
+                    distributed::Strategy& strategy);
+  Evaluation evaluate_batches(std::shared_ptr<const data::Dataset> data, int batch_size,
+                              distributed::DataParallel* parallel = nullptr);
 
   std::string name_;
   std::optional<Shape> input_shape_;  // from the first layer's input_shape, an InputLayer, or fit()
