@@ -342,6 +342,8 @@ TEST_CASE("bad recipes exit 2 with one line naming the file and the problem, and
         "train-images.idx/m.elucid: train-images.idx is not a folder");
   check("proc.json", with("\"model\": \"tiny.elucid\"", "\"model\": \"/proc/self/m.elucid\""),
         "/proc/self/m.elucid: folder /proc/self is not writable");
+  check("output_is_folder.json", with("\"model\": \"tiny.elucid\"", "\"model\": \"empty\""),
+        "empty: is a directory, not a file");
   check("history_folder.json", with("\"history_csv\": \"tiny.history.csv\"", "\"history_csv\": \"gone/h.csv\""),
         "gone/h.csv: folder gone does not exist");
   check("checkpoints_folder.json", with("\"checkpoint_dir\": \"tiny.checkpoints\"", "\"checkpoint_dir\": \"gone/ckpt\""),
