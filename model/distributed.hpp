@@ -41,7 +41,9 @@ class Strategy {
   virtual void broadcast(std::span<std::byte> bytes, const char* what) = 0;
 
   // Ends every rank of the job with exit status `exit_code`, after printing "elucid: rank R of N: MESSAGE" on
-  // stderr: for an error on one rank that the others cannot know about, which would leave them waiting.
+  // stderr: for an error on one rank that the others cannot know about, which would leave them waiting. A program
+  // run under mpirun ends its error paths with it rather than returning from main: at exit MPI_Finalize waits for
+  // every rank, and the others may be waiting for this one (the watchdog would end them, but only after its timeout).
   [[noreturn]] virtual void abort(const std::string& message, int exit_code = 1) = 0;
 };
 
