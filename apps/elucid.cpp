@@ -7,6 +7,7 @@
 #include <elucid/core/parallel.hpp>
 #include <elucid/data/datasets.hpp>
 #include <elucid/data/image_folder.hpp>
+#include <elucid/model/distributed.hpp>
 #include <elucid/model/interrupt.hpp>
 #include <elucid/model/json.hpp>
 #include <elucid/model/keras_json.hpp>
@@ -55,7 +56,10 @@ const std::map<std::string, std::string> kHelp = {
      "  --output-dir DIR  write the outputs into DIR instead of the recipe's folder\n"
      "\n"
      "Ctrl-C (or SIGTERM) finishes the current batch, writes a checkpoint, says where, and exits with 130; a second\n"
-     "Ctrl-C stops at once.\n"},
+     "Ctrl-C stops at once.\n"
+     "\n"
+     "Under mpirun (mpirun -np N elucid train RECIPE) the ranks train data-parallel: fit.batch_size is the global\n"
+     "batch, split across the ranks; only rank 0 prints and writes files. See docs/distributed.md.\n"},
     {"evaluate",
      "usage: elucid evaluate MODEL --data SOURCE [--batch-size N]\n"
      "       elucid evaluate MODEL --images IDX --labels IDX [--batch-size N]\n"
@@ -96,11 +100,16 @@ std::string one_line(std::string s) {
   return s;
 }
 
-// "elucid: FILE: problem": messages that already begin with a path keep it, others get `file`.
-int report(const std::string& file, const std::string& message, int status) {
+// "FILE: problem" on one line: messages that already begin with a path keep it, others get `file`.
+std::string with_file(const std::string& file, const std::string& message) {
   std::string m = one_line(message);
   if (!file.empty() && m.rfind(file, 0) != 0) m = file + ": " + m;
-  std::cerr << "elucid: " << m << "\n";
+  return m;
+}
+
+// "elucid: FILE: problem" on stderr.
+int report(const std::string& file, const std::string& message, int status) {
+  std::cerr << "elucid: " << with_file(file, message) << "\n";
   return status;
 }
 
@@ -153,27 +162,45 @@ int train(const Args& a) {
   const std::string& path = a.positional[0];
   const auto out_dir = a.options.count("--output-dir") ? a.options.at("--output-dir") : "";
   if (!out_dir.empty() && !fs::is_directory(out_dir)) return report(out_dir, "no such folder", 2);
+  // Under mpirun with several ranks an error on one rank must end them all (the others would wait for it in their
+  // next collective): Strategy::abort prints "elucid: rank R of N: <file>: <problem>" and ends the job.
+  std::shared_ptr<distributed::Strategy> strategy;
+  auto fail = [&](const std::string& message, int status) {
+    if (strategy && strategy->size() > 1) strategy->abort(with_file(path, message), status);
+    return report(path, message, status);
+  };
   try {
+    strategy = distributed::from_environment();  // one process unless started by mpirun (docs/distributed.md)
+    const bool chief = strategy->is_chief();
     Recipe recipe = load_recipe(path, out_dir);
     Sequential model = build_model(recipe);
-    check_recipe_outputs(recipe);
+    if (chief) check_recipe_outputs(recipe);  // only rank 0 writes; every rank reads the data
     // Files that are not there, said plainly (a built-in set is looked for when it is loaded, just below).
     if (recipe.data.kind != DataSource::Kind::BuiltIn) check_data_source(recipe.data);
     if (recipe.threads > 0) set_num_threads(recipe.threads);
-    const RecipeData data = load_training_data(recipe, model, &std::cout);  // missing, unreadable or unfit: still 2
+    std::ostream quiet(nullptr);  // ranks other than 0 print nothing
+    // Missing, unreadable or unfit data: still 2.
+    const RecipeData data = load_training_data(recipe, model, chief ? &std::cout : &quiet);
     g_failure_status = 1;
     // Without a checkpoint folder there is nothing to save on Ctrl-C: the default (stop at once) stays.
     if (!recipe.output.checkpoint_dir.empty()) install_interrupt_handlers();
-    TrainRecipeResult result = train_recipe(recipe, model, data, {.resume = a.options.count("--resume") > 0});
+    TrainRecipeResult result =
+        train_recipe(recipe, model, data, {.resume = a.options.count("--resume") > 0, .strategy = strategy});
+    if (!chief) return 0;
     for (const auto& file : result.written) std::cout << "Wrote " << file << "\n";
     if (!result.checkpoint.empty()) std::cout << "Checkpoint: " << result.checkpoint << "\n";
     return 0;
   } catch (const Interrupted& e) {
-    std::cerr << "elucid: " << path << ": interrupted; checkpoint written to " << e.checkpoint()
-              << "; go on with: elucid train " << path << " --resume\n";
+    const std::string resume = "interrupted; checkpoint written to " + e.checkpoint() + "; go on with: elucid train " +
+                               path + " --resume";
+    if (strategy && strategy->size() > 1) strategy->abort(with_file(path, resume), 130);
+    std::cerr << "elucid: " << path << ": " << resume << "\n";
     return 130;
   } catch (const Error& e) {
-    return report(path, e.what(), g_failure_status);
+    return fail(e.what(), g_failure_status);
+  } catch (const std::exception& e) {  // out of memory and the like: main() reports them
+    if (strategy && strategy->size() > 1) strategy->abort(with_file(path, e.what()), 1);
+    throw;
   }
 }
 

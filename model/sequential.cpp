@@ -5,6 +5,7 @@
 #include <elucid/core/random.hpp>
 #include <elucid/data/tensor_dataset.hpp>
 #include <elucid/model/data_parallel.hpp>
+#include <elucid/model/interrupt.hpp>
 #include <elucid/model/progress_bar.hpp>
 
 #include <cmath>
@@ -322,6 +323,8 @@ History Sequential::fit(std::shared_ptr<const data::Dataset> all, const FitOptio
   // waiting in the next collective: every error ends the whole job, with its message.
   try {
     return fit_ranks(std::move(all), options, strategy);
+  } catch (const Interrupted& e) {  // Ctrl-C: rank 0 wrote its checkpoint (the elucid command's status 130)
+    strategy.abort(e.what(), 130);
   } catch (const std::exception& e) {
     strategy.abort(e.what());  // does not return
   }

@@ -22,13 +22,16 @@ namespace elucid {
 namespace fs = std::filesystem;
 
 namespace {
-// Restores the newest checkpoint that loads; a damaged one is skipped with a warning (an older one may be good).
-std::optional<Checkpoint> restore_newest(const Recipe& recipe, Sequential& model, std::ostream& out, std::string& path) {
+// The bytes of the newest checkpoint that loads, or "" when there is none; `path` names it. A damaged one is skipped
+// with a warning (an older one may be good).
+std::string newest_checkpoint(const Recipe& recipe, std::ostream& out, std::string& path) {
   auto all = callbacks::BackupAndRestore::list(recipe.output.checkpoint_dir);
   for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    std::string bytes;
     Checkpoint c;
     try {
-      c = load_checkpoint(*it);
+      bytes = read_file(*it);
+      c = read_checkpoint(bytes, *it);
     } catch (const Error& e) {
       out << "elucid: skipping a checkpoint that does not load: " << e.what() << "\n";
       continue;
@@ -36,11 +39,52 @@ std::optional<Checkpoint> restore_newest(const Recipe& recipe, Sequential& model
     if (c.run_key != recipe.run_key)
       throw Error(*it + ": this checkpoint was written by a run with other settings (model, compile, fit, callbacks, "
                         "data or seed differ from " + recipe.path + "); move it away to start afresh");
-    restore_checkpoint(model, c, *it);
     path = *it;
-    return c;
+    return bytes;
   }
-  return std::nullopt;
+  return {};
+}
+
+// Copies rank 0's string to every rank.
+void broadcast(distributed::Strategy& strategy, std::string& text, const char* what) {
+  uint64_t size = text.size();
+  strategy.broadcast({reinterpret_cast<std::byte*>(&size), sizeof size}, what);
+  text.resize(size);
+  strategy.broadcast({reinterpret_cast<std::byte*>(text.data()), text.size()}, what);
+}
+
+// Restores the newest checkpoint. With several ranks, rank 0 chooses it and sends its bytes to the others, which so
+// need not see the checkpoint folder, and every rank restores the same one: it holds the position in global
+// batches, so the run may go on with another number of ranks than wrote it.
+std::optional<Checkpoint> restore_newest(const Recipe& recipe, Sequential& model, std::ostream& out, std::string& path,
+                                         distributed::Strategy& strategy) {
+  std::string bytes = strategy.is_chief() ? newest_checkpoint(recipe, out, path) : std::string();
+  if (strategy.size() > 1) {
+    broadcast(strategy, path, "the checkpoint's path");
+    broadcast(strategy, bytes, "the checkpoint");
+  }
+  if (bytes.empty()) return std::nullopt;
+  Checkpoint c = read_checkpoint(bytes, path);
+  restore_checkpoint(model, c, path);
+  return c;
+}
+
+// On ranks other than 0, a callback that writes files (CSVLogger, ModelCheckpoint, BackupAndRestore) keeps its place,
+// name and state, which a checkpoint matches by position and name, but sees no event: only rank 0 writes.
+class OnChiefOnly : public Callback {
+ public:
+  explicit OnChiefOnly(std::shared_ptr<Callback> inner) : inner_(std::move(inner)) {}
+  std::string name() const override { return inner_->name(); }
+  std::vector<std::pair<std::string, double>> state() const override { return inner_->state(); }
+  void load_state(const std::vector<std::pair<std::string, double>>& state) override { inner_->load_state(state); }
+
+ private:
+  std::shared_ptr<Callback> inner_;
+};
+
+bool writes_files(const Callback& c) {
+  const std::string n = c.name();
+  return n == "CSVLogger" || n == "ModelCheckpoint" || n == "BackupAndRestore";
 }
 
 void write_outputs(const Recipe& recipe, Sequential& model, const RecipeData& data, TrainRecipeResult& result,
@@ -141,7 +185,11 @@ TrainRecipeResult train_recipe(const Recipe& recipe, Sequential& model, const Tr
 
 TrainRecipeResult train_recipe(const Recipe& recipe, Sequential& model, const RecipeData& data,
                                const TrainRecipeOptions& options) {
-  std::ostream& out = *options.out;
+  distributed::SingleProcess single;
+  distributed::Strategy& strategy = options.strategy ? *options.strategy : single;
+  const bool chief = strategy.is_chief();
+  std::ostream quiet(nullptr);  // discards what ranks other than 0 would print
+  std::ostream& out = chief ? *options.out : quiet;
   if (!model.compiled())
     throw Error(recipe.path + ": no compile settings: give the recipe a \"compile\" section (optimizer, loss, metrics)");
   if (recipe.threads > 0) set_num_threads(recipe.threads);
@@ -152,7 +200,7 @@ TrainRecipeResult train_recipe(const Recipe& recipe, Sequential& model, const Re
   TrainRecipeResult result;
   std::optional<Checkpoint> resumed;
   if (options.resume) {
-    resumed = restore_newest(recipe, model, out, result.checkpoint);
+    resumed = restore_newest(recipe, model, out, result.checkpoint, strategy);
     if (resumed)
       out << "Resuming from " << result.checkpoint << " (epoch " << resumed->fit.epoch + 1 << ", batch "
           << resumed->fit.batch << ")\n";
@@ -162,7 +210,7 @@ TrainRecipeResult train_recipe(const Recipe& recipe, Sequential& model, const Re
   result.resumed = resumed.has_value();
 
   auto callbacks = make_callbacks(recipe, result.resumed);
-  if (result.resumed)  // a CSVLogger's file gets the rows of the epochs done (and no others), then appends
+  if (result.resumed && chief)  // a CSVLogger's file gets the rows of the epochs done (and no others), then appends
     for (const CallbackSpec& c : recipe.callbacks)
       if (c.class_name == "CSVLogger")
         write_file_atomically(c.path, resumed->fit.history.epoch.empty() ? "" : history_csv(resumed->fit.history));
@@ -196,13 +244,18 @@ TrainRecipeResult train_recipe(const Recipe& recipe, Sequential& model, const Re
     fit.callbacks = callbacks;
     fit.out = &out;
     if (resumed) fit.resume = resumed->fit;
+    fit.strategy = options.strategy;
+    if (!chief)
+      for (auto& c : fit.callbacks)
+        if (writes_files(*c)) c = std::make_shared<OnChiefOnly>(c);
     result.history = model.fit(train, fit);
+    if (!chief) return result;  // rank 0 reports a NaN, evaluates and writes the outputs
     if (backup && !backup->last_path().empty()) result.checkpoint = backup->last_path();
     if (nan_guard && nan_guard->terminated())
       throw Error(recipe.path + ": " + nan_guard->message() + "; no model written" +
                   (result.checkpoint.empty() ? "" : "; the last good checkpoint is " + result.checkpoint));
   }
-  write_outputs(recipe, model, data, result, out);
+  if (chief) write_outputs(recipe, model, data, result, out);
   return result;
 }
 

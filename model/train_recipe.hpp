@@ -3,11 +3,13 @@
 // turned off, BackupAndRestore last), then write the model file, the history CSV, the plots, and evaluate on the
 // test set.
 #pragma once
+#include <elucid/model/distributed.hpp>
 #include <elucid/model/recipe.hpp>
 #include <elucid/model/recipe_data.hpp>
 #include <elucid/model/sequential.hpp>
 
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +23,11 @@ void check_recipe_outputs(const Recipe& recipe);
 struct TrainRecipeOptions {
   bool resume = false;             // go on from the newest checkpoint in output.checkpoint_dir, if there is one
   std::ostream* out = &std::cout;  // progress bar and messages
+  // Data-parallel training (model/distributed.hpp), e.g. distributed::from_environment() under mpirun; null: this
+  // process alone. Every rank reads the data; only rank 0 prints and writes the outputs and checkpoints, and chooses
+  // the checkpoint to resume from (its bytes go to the others); the other ranks return after fit() with only
+  // `history` set.
+  std::shared_ptr<distributed::Strategy> strategy = {};
 };
 
 struct TrainRecipeResult {

@@ -1,8 +1,11 @@
 // Data-parallel training under mpirun (model/mpi_strategy.hpp): tests/mpi/mpi_check.cpp started on 2 ranks on this
-// machine, compared with the same program in one process; and ranks that die, hang or throw. Built with MPI only.
+// machine, compared with the same program in one process; ranks that die, hang or throw; and `mpirun -np 2 elucid
+// train` with its checkpoints resumed on 1 and 2 ranks. Built with MPI only.
 #include <catch2/catch.hpp>
 
 #ifdef ELUCID_MPI_CHECK
+
+#include "recipe_testing.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -46,6 +49,31 @@ int run(bool under_mpirun, const std::string& args, std::string& log) {
   const int status = std::system(command.c_str());
   log = slurp(log_file);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+// Runs `elucid ARGS` in `dir` on `ranks` ranks under mpirun, or alone when ranks is 0; the output in `log`.
+int run_elucid(const fs::path& dir, int ranks, const std::string& args, std::string& log) {
+  const std::string launcher = ranks > 0 ? std::string(ELUCID_MPIEXEC) + " --allow-run-as-root --oversubscribe -np " +
+                                               std::to_string(ranks) + " -x LSAN_OPTIONS "
+                                         : "";
+  const std::string command = "cd '" + dir.string() + "' && LSAN_OPTIONS=suppressions=" ELUCID_SOURCE_DIR
+                              "/tests/mpi/lsan.supp timeout 120 " + launcher + ELUCID_BINARY_DIR "/elucid " + args +
+                              " > log.txt 2>&1";
+  const int status = std::system(command.c_str());
+  log = slurp(dir / "log.txt");
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+// The figures of the last row of a history CSV.
+std::vector<double> last_row(const fs::path& csv) {
+  std::istringstream lines(slurp(csv));
+  std::string line, last;
+  while (std::getline(lines, line))
+    if (!line.empty()) last = line;
+  std::vector<double> values;
+  std::istringstream cells(last);
+  for (std::string cell; std::getline(cells, cell, ',');) values.push_back(std::stod(cell));
+  return values;
 }
 
 size_t count(const std::string& text, const std::string& part) {
@@ -125,6 +153,60 @@ TEST_CASE("under mpirun a rank that dies, fails, hangs or throws ends the whole 
   CHECK(run(true, "hang", log) == 1);
   CHECK(log.find("elucid: rank 0 of 2: MPI_Bcast of the ") != std::string::npos);
   CHECK(log.find(" has not completed after 1 s; another rank has probably died or hangs") != std::string::npos);
+}
+
+TEST_CASE("mpirun -np 2 elucid train writes its outputs once, and its checkpoints resume on 1 or 2 ranks",
+          "[distributed][mpi][cli]") {
+  // The tiny recipe of the CLI tests without its Dropout layer (each rank would draw its own masks), 2 epochs of 5
+  // global batches (16 samples: 8 + 8 on 2 ranks), a checkpoint every 2 batches, the newest 2 kept.
+  const fs::path dir = folder / "cli";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  elucid::test::write_tiny_idx(dir);
+  std::string recipe = elucid::test::tiny_recipe(
+      2, R"(, "output": {"model": "tiny.elucid", "history_csv": "tiny.history.csv", "checkpoint_every": 2})");
+  const size_t dropout = recipe.find("    {\"class_name\": \"Dropout\"");
+  REQUIRE(dropout != std::string::npos);
+  recipe.erase(dropout, recipe.find('\n', dropout) + 1 - dropout);
+  elucid::test::write_text(dir / "tiny.json", recipe);
+
+  std::string log;
+  REQUIRE(run_elucid(dir, 2, "train tiny.json", log) == 0);
+  INFO(log);
+  CHECK(count(log, "Wrote tiny.elucid") == 1);  // rank 0 alone writes and reports
+  CHECK(count(log, "Test (24 samples)") == 1);
+  CHECK(fs::exists(dir / "tiny.elucid"));
+  const auto two_ranks = last_row(dir / "tiny.history.csv");
+  REQUIRE(two_ranks.size() >= 5);  // epoch, accuracy, loss, val_accuracy, val_loss (and the learning rate)
+  CHECK(two_ranks[0] == 1);
+  const fs::path last = dir / "tiny.checkpoints" / "checkpoint-e0002-b000000.elucid";
+  const fs::path middle = dir / "tiny.checkpoints" / "checkpoint-e0001-b000004.elucid";
+  REQUIRE(fs::exists(last));
+  REQUIRE(fs::exists(middle));
+
+  // The checkpoint written by 2 ranks after 4 batches of epoch 2 goes on in one process; the epoch's figures are
+  // those of the 2-rank run up to float rounding.
+  fs::remove(last);
+  REQUIRE(run_elucid(dir, 0, "train tiny.json --resume", log) == 0);
+  CHECK(log.find("Resuming from tiny.checkpoints/checkpoint-e0001-b000004.elucid (epoch 2, batch 4)") !=
+        std::string::npos);
+  const auto one_rank = last_row(dir / "tiny.history.csv");
+  REQUIRE(one_rank.size() == two_ranks.size());
+  for (size_t i = 0; i < one_rank.size(); ++i) CHECK(one_rank[i] == Approx(two_ranks[i]).epsilon(1e-4));
+
+  // And the same checkpoint on 2 ranks: rank 0 reads it and sends it to rank 1.
+  fs::remove(last);
+  REQUIRE(run_elucid(dir, 2, "train tiny.json --resume", log) == 0);
+  CHECK(count(log, "Resuming from tiny.checkpoints/checkpoint-e0001-b000004.elucid (epoch 2, batch 4)") == 1);
+  const auto resumed = last_row(dir / "tiny.history.csv");
+  REQUIRE(resumed.size() == two_ranks.size());
+  for (size_t i = 0; i < resumed.size(); ++i) CHECK(resumed[i] == Approx(two_ranks[i]).epsilon(1e-4));
+
+  // An error on one rank's side ends the whole job with its message: a recipe whose data is missing.
+  fs::remove(dir / "train-labels.idx");
+  CHECK(run_elucid(dir, 2, "train tiny.json", log) == 2);
+  CHECK(log.find("elucid: rank ") != std::string::npos);
+  CHECK(log.find("train-labels.idx") != std::string::npos);
 }
 
 #endif
