@@ -117,9 +117,18 @@ int run(const Args& args) {
 
   Sequential model = seed_model();
   model.summary();
-  model.compile(optimizers::Adam(), losses::SparseCategoricalCrossentropy({.from_logits = true}), {"accuracy"});
+  // Adam's rate falls from 0.001 to 0 along half a cosine over the whole run (Keras' CosineDecay), so the last
+  // epochs settle instead of wandering: the constant 0.001 of the bare Keras example ends 10 epochs at 0.8974 test
+  // accuracy, this schedule reaches 0.9062 in 5 (README, "The MNIST demo").
+  const double validation_split = 0.1;
+  const auto train_count =
+      static_cast<int64_t>(std::floor(static_cast<double>(train_set->size()) * (1.0 - validation_split)));
+  const int64_t steps_per_epoch = (train_count + args.batch_size - 1) / args.batch_size;
+  optimizers::Adam adam({.learning_rate = optimizers::schedules::CosineDecay(0.001f, steps_per_epoch * args.epochs)});
+  model.compile(adam, losses::SparseCategoricalCrossentropy({.from_logits = true}), {"accuracy"});
   const auto start = std::chrono::steady_clock::now();
-  History history = model.fit(train_set, {.batch_size = args.batch_size, .epochs = args.epochs, .validation_split = 0.1});
+  History history = model.fit(train_set, {.batch_size = args.batch_size, .epochs = args.epochs,
+                                          .validation_split = validation_split});
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   auto [loss, accuracy] = model.evaluate(*test_set, {.batch_size = 256});

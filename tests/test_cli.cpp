@@ -468,18 +468,24 @@ TEST_CASE("the shipped seed recipes train to the same weights as elucid-mnist wi
   const std::string recipes = std::string(ELUCID_SOURCE_DIR) + "/examples/recipes/";
   json::Json full = json::parse(test::read_text(recipes + "fashion_mnist_seed.json"), "full");
   json::Json quick = json::parse(test::read_text(recipes + "fashion_mnist_seed_quick.json"), "quick");
-  // The demo's defaults: seed 0, Adam at 0.001, sparse categorical cross-entropy from logits, accuracy, 5 epochs of
-  // batches of 32 with a tenth held out, no callbacks.
+  // The demo's defaults: seed 0, Adam from 0.001 down a cosine to 0 over the run's steps (epochs x
+  // ceil(54,000 / 32) = 5 x 1,688), sparse categorical cross-entropy from logits, accuracy, 5 epochs of batches of
+  // 32 with a tenth held out, no callbacks.
   CHECK(full["seed"] == 0);
   CHECK(full["compile"] == json::Json::parse(R"({
-      "optimizer": {"class_name": "Adam", "config": {"learning_rate": 0.001}},
+      "optimizer": {"class_name": "Adam", "config": {"learning_rate":
+          {"class_name": "CosineDecay", "config": {"initial_learning_rate": 0.001, "decay_steps": 8440}}}},
       "loss": {"class_name": "SparseCategoricalCrossentropy", "config": {"from_logits": true}},
       "metrics": ["accuracy"]})"));
   CHECK(full["fit"] == json::Json::parse(R"({"epochs": 5, "batch_size": 32, "validation_split": 0.1})"));
   CHECK_FALSE(full.contains("callbacks"));
   CHECK(full["data"] == json::Json::parse(R"({"dataset": "fashion_mnist"})"));
-  // The quick recipe differs in the epochs and the subset alone.
-  for (const char* key : {"seed", "model", "compile"}) CHECK(quick[key] == full[key]);
+  // The quick recipe differs in the epochs, the subset and so the steps the cosine spans (2 x ceil(2,700 / 32)).
+  for (const char* key : {"seed", "model"}) CHECK(quick[key] == full[key]);
+  json::Json& decay_steps = quick["compile"]["optimizer"]["config"]["learning_rate"]["config"]["decay_steps"];
+  CHECK(decay_steps == 170);
+  decay_steps = 8440;
+  CHECK(quick["compile"] == full["compile"]);
   CHECK(quick["fit"] == json::Json::parse(R"({"epochs": 2, "batch_size": 32, "validation_split": 0.1})"));
   CHECK(quick["data"] == json::Json::parse(R"({"dataset": "fashion_mnist", "max_train_samples": 3000, "max_test_samples": 1000})"));
   CHECK_FALSE(quick.contains("callbacks"));
@@ -488,6 +494,7 @@ TEST_CASE("the shipped seed recipes train to the same weights as elucid-mnist wi
   quick["threads"] = 1;
   quick["data"]["dataset"] = "mnist";
   quick["data"]["dir"] = "digits";
+  decay_steps = 2 * 3;  // the demo's cosine on 80 images: 72 for training, 3 batches per epoch
   test::write_text(dir / "quick.json", quick.dump(2));
   test::Run r = test::run_elucid(dir, "train quick.json");
   INFO(r.err);
