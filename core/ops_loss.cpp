@@ -93,7 +93,7 @@ Tensor sparse_categorical_crossentropy(const Tensor& predictions, const Tensor& 
   Tensor loss = loss_scalar(total, rows);
 
   if (needs_grad(predictions))
-    loss.set_backward(op, {predictions}, [rows, cols, from_logits, classes](std::span<const Tensor> in,
+    loss.set_backward(op, {predictions}, [rows = rows, cols = cols, from_logits, classes](std::span<const Tensor> in,
                                                                             const float* g) {
       Tensor pred = in[0];
       const float* p = pred.data();
@@ -144,7 +144,7 @@ Tensor categorical_crossentropy(const Tensor& predictions, const Tensor& targets
   Tensor loss = loss_scalar(total, rows);
 
   if (needs_grad(predictions))
-    loss.set_backward(op, {predictions, targets}, [rows, cols, from_logits](std::span<const Tensor> in,
+    loss.set_backward(op, {predictions, targets}, [rows = rows, cols = cols, from_logits](std::span<const Tensor> in,
                                                                             const float* g) {
       Tensor pred = in[0];
       const float *p = pred.data(), *t = in[1].data();

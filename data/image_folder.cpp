@@ -3,7 +3,9 @@
 #include <elucid/data/image_folder.hpp>
 
 #include <elucid/core/error.hpp>
+#include <elucid/core/file_io.hpp>
 #include <elucid/core/random.hpp>
+#include <elucid/data/image_check.hpp>
 #include <elucid/data/resize.hpp>
 
 #include <stb/stb_image.h>
@@ -23,6 +25,8 @@ namespace {
 constexpr const char* kWho = "image_dataset_from_directory";
 // The whole decoded set must stay below this many bytes (uint8 pixels).
 constexpr int64_t kMaxDatasetBytes = int64_t{16} << 30;
+// An image file is read whole before decoding; 2^26 pixels of 32-bit BMP are 256 MiB.
+constexpr size_t kMaxImageFileBytes = size_t{512} << 20;
 
 struct LabeledFile {
   std::string path;
@@ -85,14 +89,31 @@ void check_options(const std::string& directory, const ImageFolderOptions& o) {
 
 // Decodes `path` into `out` (h * w * channels bytes, resized when needed). Returns "" or why the file is bad.
 std::string decode(const std::string& path, int64_t h, int64_t w, int channels, uint8_t* out) {
+  std::string file;
+  try {
+    file = read_file(path, kMaxImageFileBytes);
+  } catch (const Error& e) {
+    const std::string what = e.what();  // "PATH: problem"
+    return what.rfind(path + ": ", 0) == 0 ? what.substr(path.size() + 2) : what;
+  }
+  const auto* bytes = reinterpret_cast<const stbi_uc*>(file.data());
+  const int size = static_cast<int>(file.size());
+  if (const std::string bad = check_image_bytes(bytes, file.size()); !bad.empty()) return bad;
   int iw = 0, ih = 0, file_channels = 0;
-  if (!stbi_info(path.c_str(), &iw, &ih, &file_channels))
-    return std::string("not a readable image (") + stbi_failure_reason() + ")";
+  if (!stbi_info_from_memory(bytes, size, &iw, &ih, &file_channels))
+    return std::string("not a readable image (") + stbi_failure_reason() + "); PNG, JPEG, BMP and GIF are read";
   if (iw < 1 || ih < 1 || iw > kMaxImageSide || ih > kMaxImageSide || int64_t{iw} * ih > kMaxImagePixels)
     return "image is " + std::to_string(iw) + "x" + std::to_string(ih) + " pixels, beyond the bound of " +
            std::to_string(kMaxImageSide) + " per side and " + std::to_string(kMaxImagePixels) + " pixels";
+  // A decompression bomb: a few bytes declaring a huge picture (a GIF's canvas costs nothing to declare) would make
+  // the decoder allocate and clear it all. No real PNG packs more than ~8,300 pixels into a byte of file (1-bit
+  // pixels at deflate's best 1032:1); JPEG and BMP far fewer.
+  const int64_t pixel_budget = std::max(int64_t{1} << 20, int64_t{16384} * static_cast<int64_t>(file.size()));
+  if (int64_t{iw} * ih > pixel_budget)
+    return "image declares " + std::to_string(iw) + "x" + std::to_string(ih) + " pixels in a file of only " +
+           std::to_string(file.size()) + " bytes (at most 16384 pixels per byte): a corrupt or hostile file";
   int lw = 0, lh = 0, unused = 0;
-  std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load(path.c_str(), &lw, &lh, &unused, channels),
+  std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load_from_memory(bytes, size, &lw, &lh, &unused, channels),
                                                    stbi_image_free);
   if (!pixels) return std::string("cannot decode the image (") + stbi_failure_reason() + ")";
   if (lw != iw || lh != ih)
@@ -169,7 +190,7 @@ std::shared_ptr<ImageDataset> image_dataset_from_directory(const std::string& di
   }
 
   const int channels = options.color_mode == "grayscale" ? 1 : options.color_mode == "rgb" ? 3 : 4;
-  const auto [h, w] = options.image_size;
+  const int64_t h = options.image_size.height, w = options.image_size.width;  // not a structured binding: clang 14 cannot use one inside the omp region
   const int64_t image_bytes = h * w * channels;
   const auto count = static_cast<int64_t>(files.size());
   if (image_bytes > kMaxDatasetBytes / count)

@@ -107,7 +107,8 @@ uint64_t Reader::count(uint64_t item_bytes, const char* what) {
 
 void Reader::floats(float* out, uint64_t n) {
   if (n > remaining() / 4) fail(std::to_string(n) + " floats do not fit in the " + std::to_string(remaining()) + " bytes left");
-  std::memcpy(out, take(n * 4, "floats"), static_cast<size_t>(n * 4));
+  const char* p = take(n * 4, "floats");
+  if (n > 0) std::memcpy(out, p, static_cast<size_t>(n * 4));  // an empty weight has no storage: out may be null
 }
 
 std::string seal(std::string_view magic, uint32_t version, std::string_view body) {

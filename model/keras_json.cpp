@@ -30,6 +30,7 @@ struct LayerInput {
   Value config;
   std::string class_name;
   std::optional<Shape> input;  // the sample shape the layer below gives
+  int64_t max_bytes = kMaxModelBytes;  // the model's weights may take at most this many bytes
   std::string label() const {
     const std::string name = config.has("name") && config.at("name").is_string() ? config.at("name").as_string() : "";
     return name.empty() ? class_name : class_name + " \"" + name + "\"";
@@ -113,9 +114,10 @@ std::optional<Shape> declared_shape(const Value& config) {
 // The weights a layer would make, refused past kMaxModelBytes before anything is allocated.
 void check_size(const LayerInput& in, double weights, const std::string& what, double& total) {
   total += weights;
-  if (total * 4 > static_cast<double>(kMaxModelBytes))
+  if (total * 4 > static_cast<double>(in.max_bytes))
     in.config.fail(in.label() + ": " + what + " would need " + thousands(static_cast<int64_t>(std::min(weights * 4, 9e18))) +
-                   " bytes of weights, beyond elucid's limit of " + thousands(kMaxModelBytes) + " bytes per model");
+                   " bytes of weights, beyond " + (in.max_bytes == kMaxModelBytes ? "elucid's limit of " : "the limit of ") +
+                   thousands(in.max_bytes) + " bytes per model");
 }
 
 double last_dim(const LayerInput& in) { return in.input && !in.input->empty() ? static_cast<double>(in.input->back()) : 0; }
@@ -368,7 +370,7 @@ Json layer_config(Layer& layer) {
 
 namespace keras {
 
-ModelJson read_model(const Value& top) {
+ModelJson read_model(const Value& top, int64_t max_bytes) {
   top.require_object();
   const std::string cls = top.at("class_name").as_string();
   if (cls != "Sequential")
@@ -388,7 +390,7 @@ ModelJson read_model(const Value& top) {
   for (size_t i = 0; i < items.size(); ++i) {
     const Value& item = items[i];
     item.require_object();
-    LayerInput in{item, item.at("config"), item.at("class_name").as_string(), std::nullopt};
+    LayerInput in{item, item.at("config"), item.at("class_name").as_string(), std::nullopt, max_bytes};
     in.config.require_object();
     check_common(in);
     if (in.class_name == "InputLayer") {
@@ -453,9 +455,9 @@ Json model_to_json(const Sequential& model) {
 
 }  // namespace keras
 
-Sequential model_from_json(const std::string& text, const std::string& source) {
+Sequential model_from_json(const std::string& text, const std::string& source, int64_t max_bytes) {
   const Json j = json::parse(text, source);
-  keras::ModelJson m = keras::read_model(Value(j, source, ""));
+  keras::ModelJson m = keras::read_model(Value(j, source, ""), max_bytes);
   if (m.compile) {
     try {
       m.compile->apply(m.model);

@@ -15,10 +15,11 @@ namespace elucid {
 // Unknown keys inside layer configs are ignored; a set option elucid does not support (a regularizer, a
 // constraint, channels_first, groups > 1, an unknown layer class) is an elucid::Error naming the source, the JSON
 // path, the layer and the option. A model whose weights would take more than kMaxModelBytes is refused before any
-// weight is allocated, with the bytes it would need.
-Sequential model_from_json(const std::string& text, const std::string& source = "model JSON");
-
+// weight is allocated, with the bytes it would need (`max_bytes` lowers the limit: a model file's architecture may
+// not ask for more weights than the file holds).
 inline constexpr int64_t kMaxModelBytes = int64_t{4} << 30;  // 4 GiB of float32 weights
+Sequential model_from_json(const std::string& text, const std::string& source = "model JSON",
+                           int64_t max_bytes = kMaxModelBytes);
 
 // tf.keras 2.x's model.to_json() text of `model` (which must be built): an InputLayer first, each layer's config
 // with Keras' keys in Keras' order, Python's json.dumps spacing. Throws for what Keras JSON cannot express (an ELU

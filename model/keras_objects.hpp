@@ -6,6 +6,7 @@
 #include <elucid/layers/initializers.hpp>
 #include <elucid/model/compile_config.hpp>
 #include <elucid/model/json.hpp>
+#include <elucid/model/keras_json.hpp>
 #include <elucid/model/sequential.hpp>
 
 #include <optional>
@@ -41,7 +42,7 @@ struct ModelJson {
   Sequential model;
   std::optional<CompileConfig> compile;
 };
-ModelJson read_model(const json::Value& v);
+ModelJson read_model(const json::Value& v, int64_t max_bytes = kMaxModelBytes);
 json::Json model_to_json(const Sequential& model);
 
 }  // namespace elucid::keras

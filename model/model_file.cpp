@@ -97,10 +97,12 @@ ModelFile read_model_file(std::string_view bytes, const std::string& source) {
   const uint64_t classes = r.count(8, "class names");
   for (uint64_t i = 0; i < classes; ++i) file.class_names.push_back(r.str("a class name"));
   std::vector<layers::NamedTensor> weights;
+  int64_t weight_bytes = 0;
   const uint64_t n = r.count(12, "weights");
   for (uint64_t i = 0; i < n; ++i) {
     std::string name = r.str("a weight name");
     weights.push_back({std::move(name), read_tensor(r)});
+    weight_bytes += weights.back().tensor.size() * 4;
   }
   std::optional<optimizers::OptimizerState> state;
   const uint8_t has_optimizer = r.u8();
@@ -121,7 +123,9 @@ ModelFile read_model_file(std::string_view bytes, const std::string& source) {
   if (!r.done()) r.fail(std::to_string(r.remaining()) + " bytes left over after the last record");
 
   // Everything read; now build. Errors from here on are about contents, not bytes.
-  file.model = model_from_json(architecture, source + " (architecture)");
+  // The architecture may not ask for more weights than the file holds (twice, as the JSON reader counts a bias or
+  // a batch normalization's four vectors whether or not the layer uses them), so a small file cannot make a big model.
+  file.model = model_from_json(architecture, source + " (architecture)", 2 * weight_bytes + (int64_t{1} << 20));
   try {
     if (!compile.empty()) {
       const json::Json j = json::parse(compile, source + " (compile settings)");

@@ -168,6 +168,23 @@ TEST_CASE("sizes inside a sealed file are checked before anything is allocated",
   CHECK_THAT(error_of(binary::seal("ELUCIDMD", 1, t.bytes())), Contains("does not fit in the"));
 }
 
+TEST_CASE("a small model file cannot make a big model: the architecture is bounded by the weights held", "[model_file]") {
+  // Well sealed, no weights, and an architecture asking for a (1000, 100000) kernel: 400 MB from a few hundred bytes.
+  const std::string big = R"({"class_name": "Sequential", "config": {"name": "big", "layers": [
+      {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 1000]}},
+      {"class_name": "Dense", "config": {"name": "dense", "units": 100000}}]}})";
+  binary::Writer w;
+  w.str(big);
+  w.str("");
+  w.u64(0);  // class names
+  w.u64(0);  // weights
+  w.u8(0);   // no optimizer state
+  CHECK_THAT(error_of(binary::seal("ELUCIDMD", 1, w.bytes())),
+             Contains("m.elucid (architecture)") && Contains("400,400,000 bytes of weights, beyond the limit of 1,048,576 bytes"));
+  // The same model with its weights loads.
+  CHECK(model_from_json(big, "big.json").count_params() == 100100000);
+}
+
 TEST_CASE("weights that do not fit the architecture are an error naming the weight", "[model_file]") {
   Sequential model = small_model(false);
   binary::Writer w;

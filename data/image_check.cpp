@@ -1,0 +1,77 @@
+// The JPEG walk: markers (after any 0xff fill bytes), segment lengths, Huffman tables, and the entropy-coded data
+// of a scan, in which a marker is 0xff followed by a byte other than 0x00 (a stuffed 0xff) or a restart marker.
+// The PNG walk: the signature, then chunks of length (u32, big-endian), type, data and crc, up to IEND.
+#include <elucid/data/image_check.hpp>
+
+#include <cstring>
+
+namespace elucid::data {
+
+namespace {
+
+std::string check_jpeg(const uint8_t* bytes, size_t size) {
+  size_t pos = 0;
+  // stb_image reads 0 past the end of the data; so does this walk.
+  auto get8 = [&]() -> unsigned { return pos < size ? bytes[pos++] : (pos++, 0u); };
+  auto get16 = [&]() -> unsigned { const unsigned hi = get8(); return (hi << 8) | get8(); };
+  // A marker is 0xff, then fill bytes 0xff, then the marker's code. Anything else before it is skipped, as stb
+  // does between the segments of the header (elsewhere stb refuses the file, which makes this walk stricter).
+  auto next_marker = [&]() -> int {
+    while (pos < size && bytes[pos] != 0xff) ++pos;
+    if (pos >= size) return -1;
+    while (pos < size && bytes[pos] == 0xff) ++pos;
+    return pos < size ? bytes[pos++] : -1;
+  };
+  if (size < 2 || bytes[0] != 0xff) return "";
+  if (next_marker() != 0xd8) return "";  // no SOI: not a JPEG (stb_image says so itself)
+  for (int m = next_marker(); m >= 0 && m != 0xd9; m = next_marker()) {
+    if (m == 0xc4) {  // DHT: tables of a class/slot byte, 16 code counts, then the values
+      long left = static_cast<long>(get16()) - 2;
+      while (left > 0 && pos < size) {
+        get8();
+        unsigned codes = 0;
+        for (int i = 0; i < 16; ++i) codes += get8();
+        if (codes > 256)
+          return "corrupt JPEG: a Huffman table of " + std::to_string(codes) + " codes (at most 256)";
+        pos += codes;
+        left -= 17 + static_cast<long>(codes);
+      }
+    } else if ((m >= 0xd0 && m <= 0xd7) || m == 0xd8 || m == 0x01) {
+      // markers without a length: nothing to skip
+    } else {
+      const unsigned length = get16();
+      pos += length >= 2 ? length - 2 : 0;
+      if (m == 0xda) {  // SOS: the entropy-coded data follows, up to the next marker
+        while (pos + 1 < size && !(bytes[pos] == 0xff && bytes[pos + 1] != 0x00 && bytes[pos + 1] != 0xff &&
+                                   !(bytes[pos + 1] >= 0xd0 && bytes[pos + 1] <= 0xd7)))
+          ++pos;
+      }
+    }
+  }
+  return "";
+}
+
+std::string check_png(const uint8_t* bytes, size_t size) {
+  static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (size < 8 || std::memcmp(bytes, signature, 8) != 0) return "";
+  for (size_t pos = 8; pos + 8 <= size;) {
+    const uint32_t length = (uint32_t{bytes[pos]} << 24) | (uint32_t{bytes[pos + 1]} << 16) |
+                            (uint32_t{bytes[pos + 2]} << 8) | uint32_t{bytes[pos + 3]};
+    const size_t left = size - pos - 8;  // after the length and the type
+    if (length > left)
+      return "corrupt PNG: a chunk of " + std::to_string(length) + " bytes at byte " + std::to_string(pos) +
+             ", where the file has " + std::to_string(left) + " bytes left";
+    if (std::memcmp(bytes + pos + 4, "IEND", 4) == 0) break;
+    pos += 12 + size_t{length};
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string check_image_bytes(const uint8_t* bytes, size_t size) {
+  if (std::string bad = check_png(bytes, size); !bad.empty()) return bad;
+  return check_jpeg(bytes, size);
+}
+
+}  // namespace elucid::data

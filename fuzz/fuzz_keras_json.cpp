@@ -1,0 +1,14 @@
+// Fuzz target: model_from_json on the input (tf.keras 2.x or Keras 3 JSON), which builds the model and its weights,
+// then writes it back with to_json when it is built.
+#include <elucid/model/keras_json.hpp>
+
+#include <fuzz_input.hpp>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  return elucid::fuzz::run([&] {
+    // Weights are bounded well under the fuzzer's -rss_limit_mb; the limit itself is what is being checked.
+    elucid::Sequential model = elucid::model_from_json(text, "fuzz.json", int64_t{64} << 20);
+    if (model.built()) elucid::to_json(model);
+  });
+}
