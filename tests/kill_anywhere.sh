@@ -14,6 +14,7 @@ kills=${2:-40}
 work=$(mktemp -d "${TMPDIR:-/tmp}/elucid-kill-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+trap 'echo "FAIL: line $LINENO: $BASH_COMMAND exited with $?" >&2' ERR
 seconds() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }  # milliseconds for sleep
 
 # ---- data: 256 samples of 12x12 pixels, 4 classes, as IDX files (header: 00 00 08 rank, big-endian dimensions) ----
