@@ -4,6 +4,7 @@
 #include <elucid/data/image_check.hpp>
 
 #include <cstring>
+#include <vector>
 
 namespace elucid::data {
 
@@ -24,11 +25,13 @@ std::string check_jpeg(const uint8_t* bytes, size_t size) {
   };
   if (size < 2 || bytes[0] != 0xff) return "";
   if (next_marker() != 0xd8) return "";  // no SOI: not a JPEG (stb_image says so itself)
+  bool defined[2][4] = {};  // the Huffman tables defined so far, by class (0 DC, 1 AC) and slot
   for (int m = next_marker(); m >= 0 && m != 0xd9; m = next_marker()) {
     if (m == 0xc4) {  // DHT: tables of a class/slot byte, 16 code counts, then the values
       long left = static_cast<long>(get16()) - 2;
       while (left > 0 && pos < size) {
-        get8();
+        const unsigned q = get8();
+        if ((q >> 4) < 2 && (q & 15) < 4) defined[q >> 4][q & 15] = true;
         unsigned codes = 0;
         for (int i = 0; i < 16; ++i) codes += get8();
         if (codes > 256)
@@ -39,8 +42,23 @@ std::string check_jpeg(const uint8_t* bytes, size_t size) {
     } else if ((m >= 0xd0 && m <= 0xd7) || m == 0xd8 || m == 0x01) {
       // markers without a length: nothing to skip
     } else {
+      const size_t start = pos;
       const unsigned length = get16();
-      pos += length >= 2 ? length - 2 : 0;
+      if (m == 0xda && pos < size) {
+        // SOS: n components of (id, DC table << 4 | AC table), then the spectral selection start and end. stb_image
+        // 2.27 decodes with a table nobody defined, reading past its arrays (fuzz/corpus/image/crash-jpeg-undefined-*).
+        const unsigned n = get8();
+        std::vector<unsigned> tables;
+        for (unsigned i = 0; i < n && i < 4; ++i) {
+          get8();
+          tables.push_back(get8());
+        }
+        const unsigned spectral_start = get8(), spectral_end = get8();
+        for (unsigned t : tables)
+          if ((spectral_start == 0 && !defined[0][(t >> 4) & 3]) || (spectral_end > 0 && !defined[1][t & 3]))
+            return "corrupt JPEG: a scan uses a Huffman table that was never defined";
+      }
+      pos = start + 2 + (length >= 2 ? length - 2 : 0);
       if (m == 0xda) {  // SOS: the entropy-coded data follows, up to the next marker
         while (pos + 1 < size && !(bytes[pos] == 0xff && bytes[pos + 1] != 0x00 && bytes[pos + 1] != 0xff &&
                                    !(bytes[pos + 1] >= 0xd0 && bytes[pos + 1] <= 0xd7)))

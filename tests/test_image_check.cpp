@@ -58,6 +58,11 @@ TEST_CASE("image check: a JPEG Huffman table of more than 256 codes is refused b
   CHECK_THAT(load_error(corpus("crash-jpeg-huffman-counts")), Contains("crash-jpeg-huffman-counts: corrupt JPEG: a Huffman table of"));
 }
 
+TEST_CASE("image check: a JPEG scan that uses an undefined Huffman table is refused", "[data][image_check]") {
+  CHECK_THAT(load_error(corpus("crash-jpeg-undefined-huffman-table")),
+             Contains("corrupt JPEG: a scan uses a Huffman table that was never defined"));
+}
+
 TEST_CASE("image check: a PNG chunk longer than the file is refused before stb_image allocates it", "[data][image_check]") {
   CHECK_THAT(load_error(corpus("oom-png-idat-length")),
              Contains("oom-png-idat-length: corrupt PNG: a chunk of 1073741861 bytes at byte 33, where the file has 9 bytes left"));
