@@ -1,11 +1,15 @@
 // ELU and softmax kernels. Elementwise and row-wise work splits over OpenMP threads with no cross-thread sums.
 // No FP exception flags are ever read, so GCC may turn the selects below into vector blends (with trapping math
-// on, it keeps them as branches and the loops stay scalar).
+// on, it keeps them as branches and the loops stay scalar). No contraction into FMA: the ELU loops are compiled
+// per instruction set (core/kernels_simd.hpp) and every version must give the same bits.
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("no-trapping-math")
+#pragma GCC optimize("no-trapping-math", "fp-contract=off")
 #endif
 #include <elucid/core/kernels_activation.hpp>
 
+#include <elucid/core/kernels_simd.hpp>
+
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -32,10 +36,12 @@ inline float expm1_nonpositive(float v) {
   const float two_k = std::bit_cast<float>(static_cast<int32_t>(k + 127.0f) << 23);
   return two_k * p + (two_k - 1.0f);
 }
-}  // namespace
 
-void elu_forward(const float* x, float* y, int64_t n, float alpha) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+// Elementwise loops run over fixed blocks of kBlock floats, each block one call of a per-CPU clone.
+constexpr int64_t kBlock = 1 << 13;
+
+ELUCID_SIMD_CLONES void elu_forward_block(const float* x, float* y, int64_t n, float alpha) {
+#pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
     const float v = x[i];
     const float neg = alpha * expm1_nonpositive(v < 0.0f ? v : 0.0f);
@@ -43,12 +49,27 @@ void elu_forward(const float* x, float* y, int64_t n, float alpha) {
   }
 }
 
-void elu_backward(const float* y, const float* dy, float* dx, int64_t n, float alpha) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+ELUCID_SIMD_CLONES void elu_backward_block(const float* y, const float* dy, float* dx, int64_t n, float alpha) {
+#pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
     const float v = y[i];
     dx[i] += dy[i] * (v > 0.0f ? 1.0f : v + alpha);
   }
+}
+}  // namespace
+
+void elu_forward(const float* x, float* y, int64_t n, float alpha) {
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (int64_t b = 0; b < blocks; ++b)
+    elu_forward_block(x + b * kBlock, y + b * kBlock, std::min(kBlock, n - b * kBlock), alpha);
+}
+
+void elu_backward(const float* y, const float* dy, float* dx, int64_t n, float alpha) {
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (int64_t b = 0; b < blocks; ++b)
+    elu_backward_block(y + b * kBlock, dy + b * kBlock, dx + b * kBlock, std::min(kBlock, n - b * kBlock), alpha);
 }
 
 namespace {

@@ -1,10 +1,13 @@
 // Max and average pooling kernels, NHWC, parallel over samples.
 // No FP exception flags are ever read, so GCC may turn the selects below into vector blends (with trapping math
-// on, it keeps them as branches and the loops stay scalar).
+// on, it keeps them as branches and the loops stay scalar). Max pooling is compiled per instruction set
+// (core/kernels_simd.hpp); compares and selects give the same bits in every version.
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("no-trapping-math")
+#pragma GCC optimize("no-trapping-math", "fp-contract=off")
 #endif
 #include <elucid/core/kernels_pool.hpp>
+
+#include <elucid/core/kernels_simd.hpp>
 
 #include <algorithm>
 
@@ -38,38 +41,50 @@ void each_window(const Pool2DGeometry& g, Visit visit) {
 }
 }  // namespace
 
-void max_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y, int32_t* argmax) {
-  each_window(g, [&](int64_t in, int64_t out, const Window& win) {
-    const float* xs = x + in;
-    // Channels in blocks held in local arrays, so the compare-and-select loop vectorises. The window's first cell
-    // seeds the maximum, so a window of NaNs still has an argmax.
-    const int32_t first = static_cast<int32_t>((win.i0 * g.w + win.j0) * g.c);
-    for (int64_t c0 = 0; c0 < g.c; c0 += kChannelBlock) {
-      const int64_t cb = std::min(kChannelBlock, g.c - c0);
-      float best[kChannelBlock];
-      int32_t arg[kChannelBlock];
-      for (int64_t c = 0; c < cb; ++c) {
-        best[c] = xs[first + c0 + c];
-        arg[c] = first + static_cast<int32_t>(c0 + c);
-      }
-      for (int64_t i = win.i0; i < win.i1; ++i)
-        for (int64_t j = win.j0; j < win.j1; ++j) {
-          const int32_t base = static_cast<int32_t>((i * g.w + j) * g.c + c0);
-          const float* xc = xs + base;
-#pragma omp simd
-          for (int64_t c = 0; c < cb; ++c) {  // selects as bit masks: GCC keeps ?: on int32 as a branch
-            const float v = xc[c];
-            const int32_t greater = -static_cast<int32_t>(v > best[c]);  // all ones or zero
-            best[c] = best[c] < v ? v : best[c];
-            arg[c] = (arg[c] & ~greater) | ((base + static_cast<int32_t>(c)) & greater);
-          }
+namespace {
+// Max pooling of one sample: xs (H, W, C) -> ys (OH, OW, C), argmax within the sample.
+ELUCID_SIMD_CLONES void max_pool2d_sample(const Pool2DGeometry& g, const float* xs, float* ys, int32_t* argmax) {
+  for (int64_t oh = 0; oh < g.oh; ++oh)
+    for (int64_t ow = 0; ow < g.ow; ++ow) {
+      const Window win = clip(g, oh, ow);
+      const int64_t out = (oh * g.ow + ow) * g.c;
+      // Channels in blocks held in local arrays, so the compare-and-select loop vectorises. The window's first
+      // cell seeds the maximum, so a window of NaNs still has an argmax.
+      const int32_t first = static_cast<int32_t>((win.i0 * g.w + win.j0) * g.c);
+      for (int64_t c0 = 0; c0 < g.c; c0 += kChannelBlock) {
+        const int64_t cb = std::min(kChannelBlock, g.c - c0);
+        float best[kChannelBlock];
+        int32_t arg[kChannelBlock];
+        for (int64_t c = 0; c < cb; ++c) {
+          best[c] = xs[first + c0 + c];
+          arg[c] = first + static_cast<int32_t>(c0 + c);
         }
-      for (int64_t c = 0; c < cb; ++c) {
-        y[out + c0 + c] = best[c];
-        argmax[out + c0 + c] = arg[c];
+        for (int64_t i = win.i0; i < win.i1; ++i)
+          for (int64_t j = win.j0; j < win.j1; ++j) {
+            const int32_t base = static_cast<int32_t>((i * g.w + j) * g.c + c0);
+            const float* xc = xs + base;
+#pragma omp simd
+            for (int64_t c = 0; c < cb; ++c) {  // selects as bit masks: GCC keeps ?: on int32 as a branch
+              const float v = xc[c];
+              const int32_t greater = -static_cast<int32_t>(v > best[c]);  // all ones or zero
+              best[c] = best[c] < v ? v : best[c];
+              arg[c] = (arg[c] & ~greater) | ((base + static_cast<int32_t>(c)) & greater);
+            }
+          }
+        for (int64_t c = 0; c < cb; ++c) {
+          ys[out + c0 + c] = best[c];
+          if (argmax) argmax[out + c0 + c] = arg[c];
+        }
       }
     }
-  });
+}
+}  // namespace
+
+void max_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y, int32_t* argmax) {
+  const int64_t in_sample = g.h * g.w * g.c, out_sample = g.oh * g.ow * g.c;
+#pragma omp parallel for schedule(static) if (g.n * out_sample >= kParallelMin)
+  for (int64_t s = 0; s < g.n; ++s)
+    max_pool2d_sample(g, x + s * in_sample, y + s * out_sample, argmax ? argmax + s * out_sample : nullptr);
 }
 
 void max_pool2d_backward(const Pool2DGeometry& g, const int32_t* argmax, const float* dy, float* dx) {

@@ -16,7 +16,8 @@ struct Pool2DGeometry {
 };
 
 // argmax (N, OH, OW, C) receives, for each output, the index of its maximum within its own sample's H * W * C
-// values (the first one on ties); the caller checks that H * W * C fits in int32.
+// values (the first one on ties); the caller checks that H * W * C fits in int32. A null argmax is skipped
+// (inference: no backward will need it).
 void max_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y, int32_t* argmax);
 // dx[sample s][argmax[i]] += dy[i]
 void max_pool2d_backward(const Pool2DGeometry& g, const int32_t* argmax, const float* dy, float* dx);
