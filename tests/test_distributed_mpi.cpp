@@ -20,7 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path folder = fs::path(ELUCID_BINARY_DIR) / "test_mpi";
+// Each test case has its own folder in here: ctest runs them at the same time.
+const fs::path root = fs::path(ELUCID_BINARY_DIR) / "test_mpi";
 
 // For the sanitizer build (the plain build ignores them): Open MPI's own allocations kept until exit are suppressed
 // by tests/mpi/lsan.supp, which names its libraries; those allocations are made in components that MPI_Finalize has
@@ -45,7 +46,7 @@ std::vector<float> floats(const fs::path& path) {
 
 // Runs elucid_mpi_check with `args`, on 2 ranks under mpirun or alone; returns the exit status, the output in `log`.
 // mpirun as CI runs it: as root, on a machine with fewer cores than ranks; `timeout` ends a test that would hang.
-int run(bool under_mpirun, const std::string& args, std::string& log) {
+int run(const fs::path& folder, bool under_mpirun, const std::string& args, std::string& log) {
   fs::create_directories(folder);
   const fs::path log_file = folder / "log.txt";
   const std::string lsan = kSanitizerOptions;
@@ -101,11 +102,12 @@ std::vector<double> history(const std::string& log) {
 }  // namespace
 
 TEST_CASE("mpirun -np 2 at global batch 64 trains the seed model as one process at batch 64", "[distributed][mpi]") {
+  const fs::path folder = root / "train";
   fs::remove_all(folder);
   std::string one_log, two_log;
-  REQUIRE(run(false, "train-single " + (folder / "one").string(), one_log) == 0);
+  REQUIRE(run(folder, false, "train-single " + (folder / "one").string(), one_log) == 0);
   INFO(one_log);
-  REQUIRE(run(true, "train " + (folder / "two").string(), two_log) == 0);
+  REQUIRE(run(folder, true, "train " + (folder / "two").string(), two_log) == 0);
   INFO(two_log);
 
   CHECK(two_log.find("strategy: MPI (Open MPI") != std::string::npos);
@@ -142,23 +144,24 @@ TEST_CASE("under mpirun a rank that dies, fails, hangs or throws ends the whole 
   // Each run ends (a hang would end in `timeout` and status 124) with mpirun's status: 128 + the signal that killed a
   // rank, or the first non-zero exit status. mpirun also prints its own account, not checked here: Open MPI
   // aggregates those messages and sometimes leaves one out.
+  const fs::path folder = root / "errors";
   std::string log;
   // A rank killed: mpirun itself ends the job, rank 0 (waiting in its first broadcast) with it.
-  CHECK(run(true, "die", log) == 128 + 9);
+  CHECK(run(folder, true, "die", log) == 128 + 9);
   CHECK(log.find("rank 1 is killed on purpose before the first collective") != std::string::npos);
 
   // An error on one rank outside fit(): the program's error path calls Strategy::abort, which says which rank
   // failed and why, and MPI_Abort ends every rank.
-  CHECK(run(true, "fail", log) == 1);
+  CHECK(run(folder, true, "fail", log) == 1);
   CHECK(log.find("elucid: rank 1 of 2: rank 1 fails on purpose before the first collective") != std::string::npos);
 
   // An error on one rank in the middle of training: fit() does the same.
-  CHECK(run(true, "throw", log) == 1);
+  CHECK(run(folder, true, "throw", log) == 1);
   CHECK(log.find("elucid: rank 1 of 2: a callback fails on purpose at batch 1") != std::string::npos);
 
   // A rank that hangs without dying: the others' watchdog (1 s here, 300 s by default) ends them with the call's
   // name, and mpirun then ends the one that hangs.
-  CHECK(run(true, "hang", log) == 1);
+  CHECK(run(folder, true, "hang", log) == 1);
   CHECK(log.find("elucid: rank 0 of 2: MPI_Bcast of the ") != std::string::npos);
   CHECK(log.find(" has not completed after 1 s; another rank has probably died or hangs") != std::string::npos);
 }
@@ -167,7 +170,7 @@ TEST_CASE("mpirun -np 2 elucid train writes its outputs once, and its checkpoint
           "[distributed][mpi][cli]") {
   // The tiny recipe of the CLI tests without its Dropout layer (each rank would draw its own masks), 2 epochs of 5
   // global batches (16 samples: 8 + 8 on 2 ranks), a checkpoint every 2 batches, the newest 2 kept.
-  const fs::path dir = folder / "cli";
+  const fs::path dir = root / "cli";
   fs::remove_all(dir);
   fs::create_directories(dir);
   elucid::test::write_tiny_idx(dir);
