@@ -72,6 +72,7 @@ std::string check_jpeg(const uint8_t* bytes, size_t size) {
 std::string check_png(const uint8_t* bytes, size_t size) {
   static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   if (size < 8 || std::memcmp(bytes, signature, 8) != 0) return "";
+  bool image_data = false;  // a non-empty IDAT seen
   for (size_t pos = 8; pos + 8 <= size;) {
     const uint32_t length = (uint32_t{bytes[pos]} << 24) | (uint32_t{bytes[pos + 1]} << 16) |
                             (uint32_t{bytes[pos + 2]} << 8) | uint32_t{bytes[pos + 3]};
@@ -80,6 +81,13 @@ std::string check_png(const uint8_t* bytes, size_t size) {
       return "corrupt PNG: a chunk of " + std::to_string(length) + " bytes at byte " + std::to_string(pos) +
              ", where the file has " + std::to_string(left) + " bytes left";
     if (std::memcmp(bytes + pos + 4, "IEND", 4) == 0) break;
+    // stb_image 2.27 copies an IDAT into a buffer it allocates at the first non-empty one: an empty IDAT before that
+    // is a memcpy of 0 bytes to a null pointer (fuzz/corpus/image/crash-png-empty-first-idat, UBSan).
+    if (std::memcmp(bytes + pos + 4, "IDAT", 4) == 0) {
+      if (length == 0 && !image_data)
+        return "corrupt PNG: an empty IDAT chunk at byte " + std::to_string(pos) + " before any image data";
+      image_data = image_data || length > 0;
+    }
     pos += 12 + size_t{length};
   }
   return "";

@@ -2,7 +2,8 @@
 // file is bad (each found by fuzz/fuzz_image):
 //  - JPEG: a Huffman table (DHT) whose code counts add up past 256 is written past stb's 256-entry arrays
 //    (fixed upstream in 2.28);
-//  - PNG: an IDAT chunk's length is allocated before stb checks that the file holds it (4 GiB from 50 bytes).
+//  - PNG: an IDAT chunk's length is allocated before stb checks that the file holds it (4 GiB from 50 bytes),
+//    and an empty IDAT before the first non-empty one is copied (0 bytes) to a null pointer.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -68,6 +68,15 @@ TEST_CASE("image check: a PNG chunk longer than the file is refused before stb_i
              Contains("oom-png-idat-length: corrupt PNG: a chunk of 1073741861 bytes at byte 33, where the file has 9 bytes left"));
 }
 
+TEST_CASE("image check: a PNG whose first IDAT chunk is empty is refused before stb_image", "[data][image_check]") {
+  CHECK_THAT(load_error(corpus("crash-png-empty-first-idat")),
+             Contains("crash-png-empty-first-idat: corrupt PNG: an empty IDAT chunk at byte 33 before any image data"));
+  // The same picture without the empty chunk loads: the refusal is about that chunk alone.
+  std::string bytes = read_file(corpus("crash-png-empty-first-idat"));
+  bytes.erase(33, 12);
+  CHECK(check(bytes) == "");
+}
+
 TEST_CASE("load_image refuses a few bytes that declare a huge picture", "[data][image_check]") {
   CHECK_THAT(load_error(corpus("timeout-gif-canvas-bomb")),
              Contains("image declares 7710x7710 pixels in a file of only 151 bytes (at most 16384 pixels per byte)"));
