@@ -4,6 +4,7 @@
 // Only the first N images and labels are read (not the whole 60,000: gunzipping them all took longer than a small
 // run's training). Inference runs at batch 256, as the libtorch reference (../shared/bench/libtorch_seed.cpp) does.
 // Usage: elucid-bench [--batch B] [--samples N] [--threads T]
+#include <elucid/apps/seed_model.hpp>
 #include <elucid/data/byte_reader.hpp>
 #include <elucid/elucid.hpp>
 
@@ -16,7 +17,6 @@
 #include <sys/resource.h>
 
 using namespace elucid;
-using namespace elucid::layers;
 
 namespace {
 // The seed model's arithmetic per sample: 2 * multiply-adds of the three convolutions and two dense layers.
@@ -99,15 +99,7 @@ int main(int argc, char** argv) try {
     source = "synthetic";
   }
 
-  Sequential model;
-  model.add(Conv2D(32, {3, 3}, {.activation = "elu", .input_shape = {28, 28, 1}}));
-  model.add(MaxPooling2D({2, 2}));
-  model.add(Conv2D(64, {3, 3}, {.activation = "elu"}));
-  model.add(MaxPooling2D({2, 2}));
-  model.add(Conv2D(64, {3, 3}, {.activation = "elu"}));
-  model.add(Flatten());
-  model.add(Dense(64, {.activation = "elu"}));
-  model.add(Dense(10));
+  Sequential model = examples::seed_model();
   model.compile(optimizers::Adam(), losses::SparseCategoricalCrossentropy({.from_logits = true}), {"accuracy"});
 
   constexpr int kInferBatch = 256;

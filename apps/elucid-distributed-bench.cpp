@@ -3,6 +3,7 @@
 //
 //   elucid-distributed-bench [--samples N] [--batch B]                   one process
 //   mpirun -np 2 elucid-distributed-bench [--samples N] [--batch B]      2 ranks (built with MPI)
+#include <elucid/apps/seed_model.hpp>
 #include <elucid/elucid.hpp>
 #include <elucid/model/data_parallel.hpp>
 
@@ -13,7 +14,6 @@
 #include <string>
 
 using namespace elucid;
-using namespace elucid::layers;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -51,15 +51,7 @@ int main(int argc, char** argv) {
       }
     }
     auto strategy = distributed::from_environment();
-    Sequential model;
-    model.add(Conv2D(32, {3, 3}, {.activation = "elu", .input_shape = Shape{28, 28, 1}}));
-    model.add(MaxPooling2D({2, 2}));
-    model.add(Conv2D(64, {3, 3}, {.activation = "elu"}));
-    model.add(MaxPooling2D({2, 2}));
-    model.add(Conv2D(64, {3, 3}, {.activation = "elu"}));
-    model.add(Flatten());
-    model.add(Dense(64, {.activation = "elu"}));
-    model.add(Dense(10));
+    Sequential model = examples::seed_model();
     model.compile(optimizers::Adam(), losses::SparseCategoricalCrossentropy({.from_logits = true}), {"accuracy"});
 
     auto [x, y] = datasets::synthetic_squares(samples, 1);

@@ -1,6 +1,7 @@
 // elucid-mnist: the documented Keras ELU example end to end. Builds the seed network with the C++ Sequential API,
 // trains it on Fashion-MNIST (or MNIST-format digits from --data DIR), evaluates it on the 10,000 test images, and
 // leaves the model file, the training curves, the confusion matrix and a grid of test predictions in --out.
+#include <elucid/apps/seed_model.hpp>
 #include <elucid/elucid.hpp>
 
 #include <chrono>
@@ -12,7 +13,6 @@
 #include <string>
 
 using namespace elucid;
-using namespace elucid::layers;
 
 namespace {
 
@@ -78,19 +78,6 @@ void prepare_out_dir(const std::string& dir) {
   std::filesystem::remove(probe, ec);
 }
 
-Sequential seed_model() {
-  Sequential model;
-  model.add(Conv2D(32, {3, 3}, {.activation = "elu", .input_shape = {28, 28, 1}}));
-  model.add(MaxPooling2D({2, 2}));
-  model.add(Conv2D(64, {3, 3}, {.activation = "elu"}));
-  model.add(MaxPooling2D({2, 2}));
-  model.add(Conv2D(64, {3, 3}, {.activation = "elu"}));
-  model.add(Flatten());
-  model.add(Dense(64, {.activation = activations::elu(/*alpha=*/1.0)}));
-  model.add(Dense(10));
-  return model;
-}
-
 int run(const Args& args) {
   prepare_out_dir(args.out_dir);
   set_num_threads(args.threads);
@@ -115,7 +102,7 @@ int run(const Args& args) {
   std::cout << "Data: " << where << ", " << train_set->size() << " training and " << test_set->size()
             << " test images; " << num_threads() << " threads\n\n";
 
-  Sequential model = seed_model();
+  Sequential model = examples::seed_model();
   model.summary();
   // Adam's rate falls from 0.001 to 0 along half a cosine over the whole run (Keras' CosineDecay), so the last
   // epochs settle instead of wandering: the constant 0.001 of the bare Keras example ends 10 epochs at 0.8974 test
@@ -151,7 +138,7 @@ int run(const Args& args) {
   const std::string matrix = args.out_dir + "/confusion_matrix.svg";
   const std::string grid = args.out_dir + "/test_predictions.png";
   const std::string model_path = args.out_dir + "/model.elucid";
-  model.save(model_path);
+  save_model(model, model_path, {.class_names = class_names});  // `elucid predict` then names the classes
   write_file_atomically(curves, report::training_curves_svg(history, title));
   write_file_atomically(matrix, report::confusion_matrix_svg(confusion, class_names,
                                                              "Confusion matrix, " + std::to_string(test_set->size()) +

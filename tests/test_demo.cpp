@@ -51,7 +51,11 @@ TEST_CASE("elucid-mnist --quick trains the seed model and writes its pictures", 
     CHECK(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0) == 0);
     CHECK(svg.find("</svg>\n") == svg.size() - 7);
   }
-  CHECK(elucid::load_model((out / "model.elucid").string()).count_params() == 93322);
+  // The model file carries the class names, so `elucid predict` names what it sees.
+  const elucid::ModelFile saved = elucid::load_model_file((out / "model.elucid").string());
+  CHECK(saved.model.count_params() == 93322);
+  CHECK(saved.class_names == std::vector<std::string>{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+                                                      "Shirt", "Sneaker", "Bag", "Ankle boot"});
   int w = 0, h = 0, c = 0;
   REQUIRE(stbi_info((out / "test_predictions.png").string().c_str(), &w, &h, &c) == 1);
   CHECK(w > 400);

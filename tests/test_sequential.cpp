@@ -1,7 +1,7 @@
 // Sequential: the seed model's Keras summary, training to high accuracy, determinism, and every bad input.
-#include <elucid/elucid.hpp>
-
+#include <elucid/apps/seed_model.hpp>
 #include <elucid/data/synthetic.hpp>
+#include <elucid/elucid.hpp>
 
 #include "same_bits.hpp"
 
@@ -13,19 +13,7 @@ using namespace elucid;
 using namespace elucid::layers;
 
 namespace {
-Sequential seed_model() {
-  Sequential model;
-  model.add(Conv2D(32, {3, 3}, {.activation = "elu", .input_shape = {28, 28, 1}}));
-  model.add(MaxPooling2D({2, 2}));
-  model.add(Conv2D(64, {3, 3}, {.activation = "elu"}));
-  model.add(MaxPooling2D({2, 2}));
-  model.add(Conv2D(64, {3, 3}, {.activation = "elu"}));
-  model.add(Flatten());
-  model.add(Dense(64, {.activation = activations::elu(/*alpha=*/1.0)}));
-  model.add(Dense(10));
-  return model;
-}
-
+using examples::seed_model;
 using test::same_bits;
 }  // namespace
 

@@ -7,6 +7,7 @@
 //   fail       rank 1 meets an error before training: the program's error path ends the job (Strategy::abort)
 //   hang       rank 1 sleeps 60 s before the first collective; rank 0 has a 1 s timeout
 //   throw      a callback throws on rank 1 during training: fit() ends the job
+#include <elucid/apps/seed_model.hpp>
 #include <elucid/elucid.hpp>
 #include <elucid/model/mpi_strategy.hpp>
 
@@ -18,20 +19,11 @@
 #include <thread>
 
 using namespace elucid;
-using namespace elucid::layers;
 
 namespace {
 
 Sequential seed_model() {
-  Sequential model;
-  model.add(Conv2D(32, {3, 3}, {.activation = "elu", .input_shape = Shape{28, 28, 1}}));
-  model.add(MaxPooling2D({2, 2}));
-  model.add(Conv2D(64, {3, 3}, {.activation = "elu"}));
-  model.add(MaxPooling2D({2, 2}));
-  model.add(Conv2D(64, {3, 3}, {.activation = "elu"}));
-  model.add(Flatten());
-  model.add(Dense(64, {.activation = "elu"}));
-  model.add(Dense(10));
+  Sequential model = examples::seed_model();
   model.compile(optimizers::Adam(), losses::SparseCategoricalCrossentropy({.from_logits = true}), {"accuracy"});
   return model;
 }
