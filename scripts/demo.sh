@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DELUCID_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target app_elucid-mnist
+cmake --build "$build" -j "$(nproc)" --target app_elucid-mnist app_elucid  # the demo, and `elucid` for predict
 exec "$build/elucid-mnist" "$@"
