@@ -286,6 +286,10 @@ Json shape_json(const Shape& shape) {
 }
 
 Json pair_json(Size2D s) { return Json::array({s.height, s.width}); }
+// Keras writes padding in lower case; elucid accepts either case when reading.
+std::string padding_json(const std::string& padding) {
+  return padding == "SAME" ? "same" : padding == "VALID" ? "valid" : padding;
+}
 
 Json layer_config(Layer& layer) {
   const std::string who = layer.label();
@@ -302,7 +306,7 @@ Json layer_config(Layer& layer) {
     c["filters"] = l->filters();
     c["kernel_size"] = pair_json(l->kernel_size());
     c["strides"] = pair_json(o.strides);
-    c["padding"] = o.padding == "SAME" ? "same" : o.padding == "VALID" ? "valid" : o.padding;
+    c["padding"] = padding_json(o.padding);
     c["data_format"] = "channels_last";
     c["dilation_rate"] = pair_json(o.dilation_rate);
     c["groups"] = 1;
@@ -323,7 +327,7 @@ Json layer_config(Layer& layer) {
                                   "bias_constraint"});
   } else if (auto* l = dynamic_cast<Pooling2D*>(&layer)) {
     c["pool_size"] = pair_json(l->pool_size());
-    c["padding"] = l->options().padding == "SAME" ? "same" : l->options().padding == "VALID" ? "valid" : l->options().padding;
+    c["padding"] = padding_json(l->options().padding);
     c["strides"] = pair_json(l->strides());
     c["data_format"] = "channels_last";
   } else if (auto* l = dynamic_cast<GlobalAveragePooling2D*>(&layer)) {
