@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Does a real Keras implementation read elucid's exported model and compute the same outputs? TensorFlow.js (its
+# pure-JavaScript CPU backend, from npm) loads `elucid export`'s Keras JSON unchanged with tf.models.modelFromJSON,
+# takes the model file's weights by name (tests/tfjs/dump_model.cpp, through elucid's public API), predicts
+# Fashion-MNIST test images and examples/images/*.png, and must agree with elucid to TOLERANCE at every layer's output
+# and with `elucid predict`'s printed percentages; then elucid reads TensorFlow.js's own model.toJSON() back and must
+# print the same summary.
+# A development check (docs/keras-compatibility.md), not part of .ci/run: it needs Node (20 tested), npm and its
+# registry, g++, and Fashion-MNIST (the Debian package dataset-fashion-mnist, or $ELUCID_DATA).
+# Nothing from npm goes into the repository: the package is installed in WORK (kept, so a second run is offline).
+#
+# Usage: scripts/check-tfjs.sh [MODEL]   (default: two models, ~1.5 minutes: the seed model trained by
+#        examples/recipes/fashion_mnist_seed_quick.json, and tests/tfjs/every_layer.json, every layer class elucid
+#        reads, with options off their defaults, trained for 3 short epochs)
+# Environment: BUILD_DIR (build: a built tree with elucid and libelucid.so), WORK (${TMPDIR:-/tmp}/elucid-tfjs),
+#   TFJS_VERSION (4.22.0), TOLERANCE (1e-5, max abs difference of any layer's output), SAMPLES (32 test images).
+# Exit status 0 when everything agrees, 1 on a mismatch or any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+build=$(realpath "${BUILD_DIR:-build}")
+work=${WORK:-${TMPDIR:-/tmp}/elucid-tfjs}
+tfjs_version=${TFJS_VERSION:-4.22.0}
+tolerance=${TOLERANCE:-1e-5}
+samples=${SAMPLES:-32}
+step() { echo "== check-tfjs: $* =="; }
+fail() { echo "check-tfjs: $*" >&2; exit 1; }
+
+[ -x "$build/elucid" ] && [ -e "$build/libelucid.so" ] && [ -d "$build/include/elucid" ] ||
+  fail "$build has no built elucid, libelucid.so and include/elucid (build it, or set BUILD_DIR)"
+command -v node >/dev/null && command -v npm >/dev/null || fail "node and npm are needed (apt-get install nodejs npm)"
+mkdir -p "$work"
+
+step "TensorFlow.js $tfjs_version from npm into $work"
+installed=$(node -p "try { require('$work/node_modules/@tensorflow/tfjs/package.json').version } catch { '' }")
+if [ "$installed" != "$tfjs_version" ]; then
+  [ -f "$work/package.json" ] || echo '{"name": "elucid-tfjs-check", "private": true}' > "$work/package.json"
+  # --ignore-scripts: the only install script in the tree is core-js's donation banner
+  (cd "$work" && npm install --no-audit --no-fund --ignore-scripts "@tensorflow/tfjs@$tfjs_version") ||
+    fail "npm install @tensorflow/tfjs@$tfjs_version failed"
+fi
+cp tests/tfjs/check.mjs "$work/check.mjs"  # next to its node_modules, where Node resolves the import
+
+step "dump_model (tests/tfjs/dump_model.cpp) against $build"
+dump=$work/dump_model
+if [ ! -x "$dump" ] || [ tests/tfjs/dump_model.cpp -nt "$dump" ] || [ "$build/libelucid.so" -nt "$dump" ]; then
+  ${CXX:-g++} -std=c++20 -O2 -Wall -Wextra -Werror -I"$build/include" tests/tfjs/dump_model.cpp -o "$dump" \
+    -L"$build" -lelucid -Wl,-rpath,"$build" || fail "dump_model does not compile"
+fi
+
+images=("$root"/examples/images/*.png)
+
+# check NAME MODEL: export, dump, predict, compare in TensorFlow.js, read TensorFlow.js's JSON back; files in WORK/NAME.
+check() {
+  local name=$1 model=$2 dir=$work/$1
+  mkdir -p "$dir"
+  step "$name: elucid export, dump_model and elucid predict on $model"
+  "$build/elucid" export "$model" --keras-json "$dir/model.json"
+  "$dump" "$model" "$samples" "$dir/dump.json" "${images[@]}" || fail "dump_model failed"
+  "$build/elucid" predict "$model" "${images[@]}" --top 100 > "$dir/predict.txt" || fail "elucid predict failed"
+
+  step "$name: TensorFlow.js: modelFromJSON, set the weights, predict, compare (tolerance $tolerance)"
+  local status=0
+  (cd "$work" && node check.mjs "$name/model.json" "$name/dump.json" "$tolerance" "$name/tfjs.json" \
+    "$name/predict.txt") > "$dir/check.txt" 2>&1 || status=$?
+  # TensorFlow.js prints a banner recommending its native tfjs-node package: not ours to show
+  grep -v -e '^=*$' -e 'running TensorFlow.js in Node.js' "$dir/check.txt" || true
+  [ "$status" -eq 0 ] || fail "$name: TensorFlow.js and elucid disagree, or check.mjs failed (above)"
+
+  step "$name: elucid reads TensorFlow.js's model.toJSON() back"
+  "$build/elucid" summary "$dir/model.json" > "$dir/summary-elucid.txt"
+  "$build/elucid" summary "$dir/tfjs.json" > "$dir/summary-tfjs.txt" || fail "elucid cannot read $dir/tfjs.json"
+  diff -u "$dir/summary-elucid.txt" "$dir/summary-tfjs.txt" || fail "$name: the two summaries differ (above)"
+  echo "the same summary: $(grep 'Total params' "$dir/summary-tfjs.txt")"
+}
+
+# train RECIPE NAME: trains RECIPE into WORK/NAME/train and prints the model file's path.
+train() {
+  local out=$work/$2/train
+  rm -rf "$out" && mkdir -p "$out"
+  step "$2: elucid train $1" >&2
+  "$build/elucid" train "$1" --output-dir "$out" >&2 || fail "elucid train $1 failed"
+  echo "$out/$(basename "$1" .json).elucid"  # the recipes name their model file after themselves
+}
+
+if [ $# -ge 1 ]; then
+  check model "$(realpath "$1")"
+else
+  seed=$(train examples/recipes/fashion_mnist_seed_quick.json seed) || exit 1
+  check seed "$seed"
+  every_layer=$(train tests/tfjs/every_layer.json every_layer) || exit 1
+  check every_layer "$every_layer"
+fi
+
+step "all passed"

@@ -1,0 +1,120 @@
+// For scripts/check-tfjs.sh: writes what TensorFlow.js needs to recompute an elucid model file's outputs, through
+// elucid's public API only: the weights (named, in model.weights() order, shapes as elucid keeps them, which are
+// Keras' own: Conv2D kernel (kh, kw, in, out), Dense kernel (in, units)), the inputs (the first N Fashion-MNIST
+// test images, then each IMAGE read as `elucid predict` reads it, all scaled to [0, 1]), elucid's outputs for them
+// and each layer's output on the way (to name the first layer where the two implementations part).
+//
+//   dump_model MODEL N OUT.json [IMAGE...]
+//
+// OUT.json: {"class_names", "weights": [{"name", "shape", "values"}], "inputs": {"shape", "values", "labels"},
+// "layer_outputs": [{"name", "shape", "values"}], "outputs": {"from_logits", "shape", "values"}}.
+// Floats are printed with 9 significant digits, enough to give back every float32 bit for bit.
+#include <elucid/data/image_folder.hpp>  // load_image, as `elucid predict` reads an image
+#include <elucid/elucid.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace {
+
+void put_floats(std::ostream& out, const float* p, int64_t n) {
+  char buf[32];
+  out << "[";
+  for (int64_t i = 0; i < n; ++i) {
+    std::snprintf(buf, sizeof buf, "%s%.9g", i ? "," : "", static_cast<double>(p[i]));
+    out << buf;
+  }
+  out << "]";
+}
+
+void put_shape(std::ostream& out, const elucid::Shape& shape) {
+  out << "[";
+  for (size_t i = 0; i < shape.size(); ++i) out << (i ? "," : "") << shape[i];
+  out << "]";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  using namespace elucid;
+  if (argc < 4) {
+    std::cerr << "usage: dump_model MODEL N OUT.json [IMAGE...]\n";
+    return 2;
+  }
+  ModelFile file = load_model_file(argv[1]);
+  Sequential& model = file.model;
+  const int64_t n = std::stoll(argv[2]);
+  const Shape input = model.input_shape();  // (28, 28, 1) for the seed model
+  const int64_t per_sample = input[0] * input[1] * input[2];
+  const int64_t images = argc - 4;
+
+  Shape batch_shape = {n + images};
+  batch_shape.insert(batch_shape.end(), input.begin(), input.end());
+  Tensor x(batch_shape);
+  std::vector<float> labels(static_cast<size_t>(n), 0.0f);
+  if (n > 0) {
+    auto [train, test] = datasets::fashion_mnist::load_data();
+    std::vector<int64_t> indices;
+    for (int64_t i = 0; i < n; ++i) indices.push_back(i);
+    test->fill(indices, x.data(), labels.data());
+  }
+  for (int64_t i = 0; i < images; ++i) {
+    const std::vector<uint8_t> pixels = data::load_image(argv[4 + i], input[0], input[1], static_cast<int>(input[2]));
+    float* dst = x.data() + (n + i) * per_sample;
+    for (int64_t k = 0; k < per_sample; ++k) dst[k] = static_cast<float>(pixels[static_cast<size_t>(k)]) / 255.0f;
+  }
+  const Tensor y = model.predict(x);
+  // Each layer's output in inference mode (what predict computes, one layer at a time).
+  std::vector<Tensor> layer_outputs;
+  Tensor h = x;
+  for (const auto& layer : model.layers()) layer_outputs.push_back(h = layer->forward(h, false));
+
+  std::ofstream out(argv[3], std::ios::binary);
+  out << "{\"class_names\": [";
+  for (size_t i = 0; i < file.class_names.size(); ++i) {
+    out << (i ? ", " : "") << "\"";
+    for (char c : file.class_names[i]) out << (c == '"' || c == '\\' ? "\\" : "") << c;
+    out << "\"";
+  }
+  out << "],\n\"weights\": [";
+  const auto weights = model.weights();
+  for (size_t i = 0; i < weights.size(); ++i) {
+    out << (i ? ",\n" : "\n") << "{\"name\": \"" << weights[i].name << "\", \"shape\": ";
+    put_shape(out, weights[i].tensor.shape());
+    out << ", \"values\": ";
+    put_floats(out, weights[i].tensor.data(), weights[i].tensor.size());
+    out << "}";
+  }
+  out << "],\n\"inputs\": {\"shape\": ";
+  put_shape(out, x.shape());
+  out << ", \"labels\": ";
+  put_floats(out, labels.data(), n);
+  out << ", \"values\": ";
+  put_floats(out, x.data(), x.size());
+  out << "},\n\"layer_outputs\": [";
+  for (size_t i = 0; i < layer_outputs.size(); ++i) {
+    out << (i ? ",\n" : "\n") << "{\"name\": \"" << model.layers()[i]->name() << "\", \"shape\": ";
+    put_shape(out, layer_outputs[i].shape());
+    out << ", \"values\": ";
+    put_floats(out, layer_outputs[i].data(), layer_outputs[i].size());
+    out << "}";
+  }
+  out << "],\n\"outputs\": {\"from_logits\": " << (model.compiled() && model.loss().from_logits() ? "true" : "false")
+      << ", \"shape\": ";
+  put_shape(out, y.shape());
+  out << ", \"values\": ";
+  put_floats(out, y.data(), y.size());
+  out << "}}\n";
+  out.close();
+  if (!out) {
+    std::cerr << "dump_model: cannot write " << argv[3] << "\n";
+    return 1;
+  }
+  return 0;
+} catch (const std::exception& e) {
+  std::cerr << "dump_model: " << e.what() << "\n";
+  return 1;
+}
