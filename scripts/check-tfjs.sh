@@ -9,9 +9,10 @@
 # registry, g++, and Fashion-MNIST (the Debian package dataset-fashion-mnist, or $ELUCID_DATA).
 # Nothing from npm goes into the repository: the package is installed in WORK (kept, so a second run is offline).
 #
-# Usage: scripts/check-tfjs.sh [MODEL]   (default: two models, ~1.5 minutes: the seed model trained by
-#        examples/recipes/fashion_mnist_seed_quick.json, and tests/tfjs/every_layer.json, every layer class elucid
-#        reads, with options off their defaults, trained for 3 short epochs)
+# Usage: scripts/check-tfjs.sh [MODEL]   (default: two models, under a minute: the seed model trained by
+#        examples/recipes/fashion_mnist_seed_quick.json, and tests/tfjs/every_layer.json, every other layer class
+#        elucid reads, with options off their defaults, trained for 3 short epochs; the first run
+#        takes about 45 s more: npm install and compiling dump_model)
 # Environment: BUILD_DIR (build: a built tree with elucid and libelucid.so), WORK (${TMPDIR:-/tmp}/elucid-tfjs),
 #   TFJS_VERSION (4.22.0), TOLERANCE (1e-5, max abs difference of any layer's output), SAMPLES (32 test images).
 # Exit status 0 when everything agrees, 1 on a mismatch or any failure.
