@@ -66,7 +66,7 @@ std::shared_ptr<const data::Dataset> fashion_mnist_head(int64_t samples) {
     for (const std::string ext : {"", ".gz"}) {
       const std::string images = dir + "/train-images-idx3-ubyte" + ext, labels = dir + "/train-labels-idx1-ubyte" + ext;
       if (!std::filesystem::exists(images) || !std::filesystem::exists(labels)) continue;
-      std::vector<uint8_t> pixels = read_records(images, 16, 28 * 28, samples);
+      std::vector<uint8_t> pixels = read_records(images, 16, int64_t{28} * 28, samples);
       const std::vector<uint8_t> label_bytes = read_records(labels, 8, 1, samples);
       return std::make_shared<data::ImageDataset>(Shape{samples, 28, 28, 1}, std::move(pixels),
                                                   std::vector<int32_t>(label_bytes.begin(), label_bytes.end()),

@@ -28,7 +28,7 @@ Tensor random_tensor(Shape shape, uint64_t seed, bool requires_grad) {
 }
 
 // A scalar whose backward hands the fixed gradient `dy` to y: backward() then runs y's op backward exactly once.
-Tensor seed_gradient(const Tensor& y, std::shared_ptr<std::vector<float>> dy) {
+Tensor seed_gradient(const Tensor& y, const std::shared_ptr<std::vector<float>>& dy) {
   Tensor s = Tensor::scalar(0);
   s.set_backward("bench_seed", {y}, [dy](std::span<const Tensor> in, const float*) {
     Tensor y = in[0];
@@ -80,14 +80,15 @@ Case conv_case(int64_t n, int64_t h, int64_t c, int64_t f, bool input_grad) {
 // max_pool2d 2x2: 3 comparisons per output forward, one add per output backward.
 Case pool_case(int64_t n, int64_t h, int64_t c) {
   Tensor x = random_tensor({n, h, h, c}, 4, true);
-  const double outputs = static_cast<double>(n) * (h / 2) * (h / 2) * c;
+  const int64_t oh = h / 2;  // the pooled side (floor)
+  const double outputs = static_cast<double>(n) * oh * oh * c;
   char name[96];
   std::snprintf(name, sizeof name, "max_pool2d %ldx%ldx%ldx%ld 2x2", long(n), long(h), long(h), long(c));
   return {name, 4 * outputs, [=] { return ops::max_pool2d(x, {}); }, {x}};
 }
 
 // elu: nominally one flop per element forward and two backward.
-Case elu_case(Shape shape) {
+Case elu_case(const Shape& shape) {
   Tensor x = random_tensor(shape, 5, true);
   std::string name = "elu " + to_string(shape);
   return {name, 3.0 * static_cast<double>(x.size()), [=] { return ops::elu(x, 1.0f); }, {x}};

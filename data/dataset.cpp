@@ -106,7 +106,7 @@ std::shared_ptr<Dataset> subset(std::shared_ptr<const Dataset> parent, std::vect
   return std::make_shared<SubsetDataset>(std::move(parent), std::move(indices));
 }
 
-std::pair<std::shared_ptr<Dataset>, std::shared_ptr<Dataset>> split_last(std::shared_ptr<const Dataset> data,
+std::pair<std::shared_ptr<Dataset>, std::shared_ptr<Dataset>> split_last(const std::shared_ptr<const Dataset>& data,
                                                                          double validation_fraction) {
   if (!data) throw Error("validation_split: the data set is null");
   if (!(validation_fraction > 0.0 && validation_fraction < 1.0))

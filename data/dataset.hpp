@@ -36,7 +36,7 @@ std::shared_ptr<Dataset> subset(std::shared_ptr<const Dataset> parent, std::vect
 
 // Keras' validation_split rule for fit: the LAST fraction of the samples, before any shuffling.
 // Training keeps floor(N * (1 - fraction)) samples; both parts must be non-empty. Returns {training, validation}.
-std::pair<std::shared_ptr<Dataset>, std::shared_ptr<Dataset>> split_last(std::shared_ptr<const Dataset> data,
+std::pair<std::shared_ptr<Dataset>, std::shared_ptr<Dataset>> split_last(const std::shared_ptr<const Dataset>& data,
                                                                          double validation_fraction);
 
 // Class-index labels () turned into one-hot rows (num_classes), as keras.utils.to_categorical, for

@@ -68,7 +68,7 @@ IdxArray read_idx(const std::string& path, int64_t max_bytes) {
     throw Error(path + ": IDX element type " + code + " (" + type_name(type) +
                 ") is not supported; elucid reads 0x08 (unsigned byte) IDX files");
   }
-  const int rank = head[3];
+  const int64_t rank = head[3];
   if (rank == 0) throw Error(path + ": IDX rank is 0, expected at least one dimension");
 
   unsigned char dims[255 * 4];
@@ -83,14 +83,14 @@ IdxArray read_idx(const std::string& path, int64_t max_bytes) {
   Shape shape(static_cast<size_t>(rank));
   uint64_t total = 1;
   bool overflow = false;
-  for (int i = 0; i < rank; ++i) {
+  for (int64_t i = 0; i < rank; ++i) {
     const unsigned char* d = dims + 4 * i;
     const uint64_t v = (uint64_t{d[0]} << 24) | (uint64_t{d[1]} << 16) | (uint64_t{d[2]} << 8) | uint64_t{d[3]};
     shape[static_cast<size_t>(i)] = static_cast<int64_t>(v);
     if (v != 0 && total > std::numeric_limits<uint64_t>::max() / v) overflow = true;
     else total *= v;
   }
-  for (int i = 0; i < rank; ++i)
+  for (int64_t i = 0; i < rank; ++i)
     if (shape[static_cast<size_t>(i)] == 0)
       throw Error(path + ": IDX dimension " + std::to_string(i) + " of " + to_string(shape) + " is 0");
   if (overflow || total > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))

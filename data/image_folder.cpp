@@ -57,6 +57,7 @@ std::vector<std::string> image_files(const fs::path& class_dir) {
   if (ec) throw Error(std::string(kWho) + ": cannot list " + class_dir.string() + ": " + ec.message());
   std::sort(found.begin(), found.end());
   std::vector<std::string> paths;
+  paths.reserve(found.size());
   for (const auto& [dir, name] : found) paths.push_back((fs::path(dir) / name).string());
   return paths;
 }
@@ -98,7 +99,7 @@ std::string decode(const std::string& path, int64_t h, int64_t w, int channels, 
   }
   const auto* bytes = reinterpret_cast<const stbi_uc*>(file.data());
   const int size = static_cast<int>(file.size());
-  if (const std::string bad = check_image_bytes(bytes, file.size()); !bad.empty()) return bad;
+  if (std::string bad = check_image_bytes(bytes, file.size()); !bad.empty()) return bad;
   int iw = 0, ih = 0, file_channels = 0;
   if (!stbi_info_from_memory(bytes, size, &iw, &ih, &file_channels))
     return std::string("not a readable image (") + stbi_failure_reason() + "); PNG, JPEG, BMP and GIF are read";
@@ -175,6 +176,7 @@ std::shared_ptr<ImageDataset> image_dataset_from_directory(const std::string& di
     Random rng(options.seed.value_or(0));
     rng.shuffle(order);
     std::vector<LabeledFile> shuffled;
+    shuffled.reserve(order.size());
     for (int64_t i : order) shuffled.push_back(files[static_cast<size_t>(i)]);
     files = std::move(shuffled);
   }

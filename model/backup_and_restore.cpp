@@ -53,6 +53,7 @@ std::vector<std::string> BackupAndRestore::list(const std::string& dir) {
   }
   std::sort(found.begin(), found.end());
   std::vector<std::string> paths;
+  paths.reserve(found.size());
   for (auto& f : found) paths.push_back(std::move(f.second));
   return paths;
 }

@@ -51,7 +51,7 @@ void Sequential::add(std::shared_ptr<layers::Layer> layer) {
     throw Error("Sequential::add: " + layer->label() + " declares input_shape " +
                 to_string(*layer->declared_input_shape) + " but the layer below outputs " +
                 to_string(output_shape()));
-  layers_.push_back(layer);
+  layers_.push_back(std::move(layer));
   if (input_shape_) {
     try {
       build(*input_shape_);
@@ -165,6 +165,7 @@ int64_t Sequential::count_params() const {
 void Sequential::compile(const optimizers::Optimizer& optimizer, const losses::Loss& loss,
                          std::vector<std::string> metric_names) {
   std::vector<metrics::Metric> resolved;
+  resolved.reserve(metric_names.size());
   for (const auto& name : metric_names) resolved.push_back(metrics::get(name, loss));
   optimizer_ = optimizer.clone();
   loss_ = loss;
@@ -315,14 +316,14 @@ History Sequential::fit(const Tensor& x, const Tensor& y, const FitOptions& opti
   return fit(std::make_shared<data::TensorDataset>(x, y), options);
 }
 
-History Sequential::fit(std::shared_ptr<const data::Dataset> all, const FitOptions& options) {
+History Sequential::fit(const std::shared_ptr<const data::Dataset>& all, const FitOptions& options) {
   distributed::SingleProcess single;
   distributed::Strategy& strategy = options.strategy ? *options.strategy : single;
-  if (strategy.size() == 1) return fit_ranks(std::move(all), options, strategy);
+  if (strategy.size() == 1) return fit_ranks(all, options, strategy);
   // With several ranks an error on one of them (a file it cannot write, a rank that died) would leave the others
   // waiting in the next collective: every error ends the whole job, with its message.
   try {
-    return fit_ranks(std::move(all), options, strategy);
+    return fit_ranks(all, options, strategy);
   } catch (const Interrupted& e) {  // Ctrl-C: rank 0 wrote its checkpoint (the elucid command's status 130)
     strategy.abort(e.what(), 130);
   } catch (const std::exception& e) {
@@ -331,7 +332,7 @@ History Sequential::fit(std::shared_ptr<const data::Dataset> all, const FitOptio
   return {};
 }
 
-History Sequential::fit_ranks(std::shared_ptr<const data::Dataset> all, const FitOptions& options,
+History Sequential::fit_ranks(const std::shared_ptr<const data::Dataset>& all, const FitOptions& options,
                               distributed::Strategy& strategy) {
   require_compiled("fit");
   if (!all) throw Error("fit: the data set is null");
@@ -496,7 +497,7 @@ Evaluation Sequential::evaluate_batches(std::shared_ptr<const data::Dataset> dat
                                         distributed::DataParallel* parallel) {
   NoGradGuard no_grad;
   reset_metrics();
-  data::Batches batches(data, batch_size, /*shuffle=*/false);
+  data::Batches batches(std::move(data), batch_size, /*shuffle=*/false);
   data::Batch batch;
   const int rank = parallel ? parallel->strategy().rank() : 0, ranks = parallel ? parallel->strategy().size() : 1;
   while (batches.next(batch, rank, ranks)) {

@@ -136,7 +136,7 @@ class Sequential {
   const std::vector<std::string>& metric_names() const { return metric_names_; }
 
   History fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
-  History fit(std::shared_ptr<const data::Dataset> train, const FitOptions& options = {});
+  History fit(const std::shared_ptr<const data::Dataset>& train, const FitOptions& options = {});
   Evaluation evaluate(const Tensor& x, const Tensor& y, const EvaluateOptions& options = {});
   Evaluation evaluate(const data::Dataset& data, const EvaluateOptions& options = {});
   Tensor predict(const Tensor& x, const PredictOptions& options = {});  // batched, no graph kept
@@ -166,7 +166,7 @@ class Sequential {
   Logs running_logs() const;
   Logs train_step(const Tensor& x, const Tensor& y);
   Logs train_step(const Tensor& x, const Tensor& y, distributed::DataParallel& parallel);
-  History fit_ranks(std::shared_ptr<const data::Dataset> train, const FitOptions& options,
+  History fit_ranks(const std::shared_ptr<const data::Dataset>& train, const FitOptions& options,
                     distributed::Strategy& strategy);
   Evaluation evaluate_batches(std::shared_ptr<const data::Dataset> data, int batch_size,
                               distributed::DataParallel* parallel = nullptr);

@@ -7,7 +7,7 @@
 
 namespace elucid::optimizers {
 
-Adagrad::Adagrad(AdagradOptions o)
+Adagrad::Adagrad(const AdagradOptions& o)
     : Optimizer("Adagrad", {o.learning_rate, o.weight_decay, o.clipnorm, o.clipvalue, o.global_clipnorm}),
       initial_accumulator_value_(o.initial_accumulator_value),
       epsilon_(o.epsilon) {

@@ -13,7 +13,7 @@ struct AdagradOptions {
 
 class Adagrad : public Optimizer {
  public:
-  explicit Adagrad(AdagradOptions options = {});
+  explicit Adagrad(const AdagradOptions& options = {});
   std::unique_ptr<Optimizer> clone() const override { return std::make_unique<Adagrad>(*this); }
 
  protected:

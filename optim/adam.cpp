@@ -8,7 +8,7 @@
 
 namespace elucid::optimizers {
 
-Adam::Adam(AdamOptions options) : Adam("Adam", options) {}
+Adam::Adam(const AdamOptions& options) : Adam("Adam", options) {}
 
 Adam::Adam(std::string name, const AdamOptions& o)
     : Optimizer(std::move(name), {o.learning_rate, o.weight_decay, o.clipnorm, o.clipvalue, o.global_clipnorm}),
@@ -60,7 +60,7 @@ Config Adam::own_config() const {
   return {{"beta_1", beta_1_}, {"beta_2", beta_2_}, {"epsilon", epsilon_}, {"amsgrad", amsgrad_ ? 1.0 : 0.0}};
 }
 
-AdamW::AdamW(AdamWOptions o)
+AdamW::AdamW(const AdamWOptions& o)
     : Adam("AdamW", {o.learning_rate, o.beta_1, o.beta_2, o.epsilon, o.amsgrad, o.weight_decay, o.clipnorm,
                      o.clipvalue, o.global_clipnorm}) {}
 

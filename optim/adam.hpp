@@ -15,7 +15,7 @@ struct AdamOptions {
 
 class Adam : public Optimizer {
  public:
-  explicit Adam(AdamOptions options = {});
+  explicit Adam(const AdamOptions& options = {});
   std::unique_ptr<Optimizer> clone() const override { return std::make_unique<Adam>(*this); }
 
  protected:
@@ -43,7 +43,7 @@ struct AdamWOptions {
 
 class AdamW : public Adam {
  public:
-  explicit AdamW(AdamWOptions options = {});
+  explicit AdamW(const AdamWOptions& options = {});
   std::unique_ptr<Optimizer> clone() const override { return std::make_unique<AdamW>(*this); }
 };
 

@@ -7,7 +7,7 @@
 
 namespace elucid::optimizers {
 
-RMSprop::RMSprop(RMSpropOptions o)
+RMSprop::RMSprop(const RMSpropOptions& o)
     : Optimizer("RMSprop", {o.learning_rate, o.weight_decay, o.clipnorm, o.clipvalue, o.global_clipnorm}),
       rho_(o.rho),
       momentum_(o.momentum),

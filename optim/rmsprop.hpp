@@ -16,7 +16,7 @@ struct RMSpropOptions {
 
 class RMSprop : public Optimizer {
  public:
-  explicit RMSprop(RMSpropOptions options = {});
+  explicit RMSprop(const RMSpropOptions& options = {});
   std::unique_ptr<Optimizer> clone() const override { return std::make_unique<RMSprop>(*this); }
 
  protected:

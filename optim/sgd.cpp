@@ -5,7 +5,7 @@
 
 namespace elucid::optimizers {
 
-SGD::SGD(SGDOptions o)
+SGD::SGD(const SGDOptions& o)
     : Optimizer("SGD", {o.learning_rate, o.weight_decay, o.clipnorm, o.clipvalue, o.global_clipnorm}),
       momentum_(o.momentum),
       nesterov_(o.nesterov) {

@@ -13,7 +13,7 @@ struct SGDOptions {
 
 class SGD : public Optimizer {
  public:
-  explicit SGD(SGDOptions options = {});
+  explicit SGD(const SGDOptions& options = {});
   std::unique_ptr<Optimizer> clone() const override { return std::make_unique<SGD>(*this); }
 
  protected:

@@ -39,8 +39,8 @@ void draw_text(Canvas& canvas, int x, int y, const std::string& text, Colour col
   const int quads = stb_easy_font_print(0, 0, const_cast<char*>(text.c_str()), nullptr, buffer.data(),
                                         static_cast<int>(buffer.size()));
   for (int q = 0; q < quads; ++q) {
-    const float* v0 = reinterpret_cast<const float*>(buffer.data() + q * 64);
-    const float* v2 = reinterpret_cast<const float*>(buffer.data() + q * 64 + 32);
+    const float* v0 = reinterpret_cast<const float*>(buffer.data() + static_cast<size_t>(q) * 64);
+    const float* v2 = reinterpret_cast<const float*>(buffer.data() + static_cast<size_t>(q) * 64 + 32);
     const int qx0 = static_cast<int>(std::lround(v0[0] * kTextScale)), qy0 = static_cast<int>(std::lround(v0[1] * kTextScale));
     const int qx1 = static_cast<int>(std::lround(v2[0] * kTextScale)), qy1 = static_cast<int>(std::lround(v2[1] * kTextScale));
     canvas.fill(x + std::min(qx0, qx1), y + std::min(qy0, qy1), std::abs(qx1 - qx0), std::abs(qy1 - qy0), colour);
