@@ -4,6 +4,7 @@
 #include <elucid/layers/layer.hpp>
 
 #include <cstdint>
+#include <optional>
 
 namespace elucid::layers {
 
@@ -30,6 +31,13 @@ class Dropout : public Layer {
   // The mask generator, for checkpoints that resume a run mid-way (Random::state / set_state).
   Random& generator() { return rng_; }
 
+  // Data-parallel training (model/sequential.cpp): the next forward() in training gets samples
+  // [begin, begin + count) of a global batch of `total`. It draws the mask of the whole global batch, as one process
+  // at batch `total` would, and applies this slice's part: so the ranks together use the one-process run's masks and
+  // every rank's generator stays in step. count 0 (a rank with no sample of a small last batch runs no forward())
+  // draws past the batch's mask at once. Without it, forward() masks its input alone, as before.
+  void set_batch_slice(int64_t begin, int64_t count, int64_t total);
+
  protected:
   void create_weights(const Shape& input_shape, Random& rng) override;
 
@@ -37,6 +45,10 @@ class Dropout : public Layer {
   double rate_;
   DropoutOptions options_;
   Random rng_;
+  struct Slice {
+    int64_t begin = 0, count = 0, total = 0;
+  };
+  std::optional<Slice> slice_;  // for the next forward() only
 };
 
 }  // namespace elucid::layers

@@ -15,6 +15,7 @@ namespace {
 struct StartHeader {
   uint64_t model_hash = 0;   // FNV-1a of every weight's name and shape, in order
   uint64_t values = 0;       // floats in all the weights
+  uint64_t generators = 0;   // Dropout layers' generators (Dropout has no weights: not in the hash)
   int64_t epoch = 0, batch = 0;
 };
 
@@ -24,8 +25,9 @@ uint64_t fnv1a(uint64_t hash, const void* data, size_t bytes) {
   return hash;
 }
 
-StartHeader header_of(const std::vector<layers::NamedTensor>& weights, int64_t epoch, int64_t batch) {
-  StartHeader h{14695981039346656037ull, 0, epoch, batch};
+StartHeader header_of(const std::vector<layers::NamedTensor>& weights, size_t generators, int64_t epoch,
+                      int64_t batch) {
+  StartHeader h{14695981039346656037ull, 0, generators, epoch, batch};
   for (const auto& w : weights) {
     h.model_hash = fnv1a(h.model_hash, w.name.data(), w.name.size() + 1);
     for (int64_t d : w.tensor.shape()) h.model_hash = fnv1a(h.model_hash, &d, sizeof d);
@@ -97,10 +99,10 @@ optimizers::OptimizerState deserialize(std::span<const std::byte> bytes) {
 
 }  // namespace
 
-void DataParallel::start(const std::vector<layers::NamedTensor>& weights, optimizers::Optimizer& optimizer,
-                         int64_t epoch, int64_t batch) {
+void DataParallel::start(const std::vector<layers::NamedTensor>& weights, std::span<Random* const> generators,
+                         optimizers::Optimizer& optimizer, int64_t epoch, int64_t batch) {
   const bool root = strategy_.is_chief();
-  const StartHeader mine = header_of(weights, epoch, batch);
+  const StartHeader mine = header_of(weights, generators.size(), epoch, batch);
   StartHeader chief = mine;
   strategy_.broadcast(bytes_of(&chief, sizeof chief), "the model check at the start of fit");
   const std::string who = "fit: rank " + std::to_string(strategy_.rank()) + " of " + std::to_string(strategy_.size());
@@ -108,6 +110,9 @@ void DataParallel::start(const std::vector<layers::NamedTensor>& weights, optimi
     throw Error(who + " holds another model than rank 0: " + std::to_string(weights.size()) + " weights of " +
                 std::to_string(mine.values) + " values, rank 0's have " + std::to_string(chief.values) +
                 " values or other names or shapes");
+  if (chief.generators != mine.generators)
+    throw Error(who + " holds " + std::to_string(mine.generators) + " Dropout layer(s), rank 0 " +
+                std::to_string(chief.generators));
   if (chief.epoch != mine.epoch || chief.batch != mine.batch)
     throw Error(who + " starts at epoch " + std::to_string(mine.epoch + 1) + ", batch " + std::to_string(mine.batch) +
                 ", rank 0 at epoch " + std::to_string(chief.epoch + 1) + ", batch " + std::to_string(chief.batch) +
@@ -125,6 +130,12 @@ void DataParallel::start(const std::vector<layers::NamedTensor>& weights, optimi
       from += w.tensor.size();
     }
   }
+
+  // The Dropout generators: every rank then draws the same global-batch masks (layers/dropout.hpp).
+  std::vector<Random::State> states;
+  for (const Random* g : generators) states.push_back(g->state());
+  strategy_.broadcast(bytes_of(states.data(), states.size() * sizeof(Random::State)), "the Dropout generators");
+  for (size_t i = 0; i < generators.size(); ++i) generators[i]->set_state(states[i]);
 
   std::vector<std::byte> state = root ? serialize(optimizer.state()) : std::vector<std::byte>{};
   uint64_t state_bytes = state.size();

@@ -17,11 +17,12 @@ class DataParallel {
   explicit DataParallel(Strategy& strategy) : strategy_(strategy) {}
   Strategy& strategy() { return strategy_; }
 
-  // Checks that every rank holds the same model (weight names and shapes) and starts at the same (epoch, batch),
-  // then copies rank 0's weights (all of them, trainable or not) and optimizer state (step count, slots, rate) to
-  // every rank: at the start of fit(), and so also when a run resumes from a checkpoint only rank 0 could read.
-  void start(const std::vector<layers::NamedTensor>& weights, optimizers::Optimizer& optimizer, int64_t epoch,
-             int64_t batch);
+  // Checks that every rank holds the same model (weight names and shapes, number of Dropout generators) and starts
+  // at the same (epoch, batch), then copies rank 0's weights (all of them, trainable or not), its Dropout layers'
+  // generator states and its optimizer state (step count, slots, rate) to every rank: at the start of fit(), and so
+  // also when a run resumes from a checkpoint only rank 0 could read.
+  void start(const std::vector<layers::NamedTensor>& weights, std::span<Random* const> generators,
+             optimizers::Optimizer& optimizer, int64_t epoch, int64_t batch);
 
   // Turns each parameter's gradient, the mean over this rank's `count` samples, into the mean over the `total`
   // samples of the global batch: one allreduce of (gradient * count) for every parameter, packed into one buffer in

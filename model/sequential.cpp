@@ -4,6 +4,7 @@
 #include <elucid/core/error.hpp>
 #include <elucid/core/random.hpp>
 #include <elucid/data/tensor_dataset.hpp>
+#include <elucid/layers/dropout.hpp>
 #include <elucid/model/data_parallel.hpp>
 #include <elucid/model/interrupt.hpp>
 #include <elucid/model/progress_bar.hpp>
@@ -29,6 +30,22 @@ std::string unique_name(const std::string& stem, const std::vector<std::shared_p
   if (!taken.count(stem)) return stem;
   for (int i = 1;; ++i)
     if (!taken.count(stem + "_" + std::to_string(i))) return stem + "_" + std::to_string(i);
+}
+
+// The Dropout layers' mask generators, in order.
+std::vector<Random*> dropout_generators(const std::vector<std::shared_ptr<layers::Layer>>& layers) {
+  std::vector<Random*> generators;
+  for (const auto& l : layers)
+    if (auto* dropout = dynamic_cast<layers::Dropout*>(l.get())) generators.push_back(&dropout->generator());
+  return generators;
+}
+
+// Data-parallel: tells each Dropout layer which samples of the global batch this rank's slice holds, so that the
+// ranks draw the one-process run's masks (layers/dropout.hpp).
+void set_dropout_slices(const std::vector<std::shared_ptr<layers::Layer>>& layers, data::Part slice, int64_t total) {
+  for (const auto& l : layers)
+    if (auto* dropout = dynamic_cast<layers::Dropout*>(l.get()))
+      dropout->set_batch_slice(slice.begin, slice.count, total);
 }
 }  // namespace
 
@@ -392,7 +409,7 @@ History Sequential::fit_ranks(const std::shared_ptr<const data::Dataset>& all, c
   std::optional<distributed::DataParallel> parallel;
   if (strategy.size() > 1) {
     parallel.emplace(strategy);
-    parallel->start(weights(), *optimizer_, first_epoch, first_batch);
+    parallel->start(weights(), dropout_generators(layers_), *optimizer_, first_epoch, first_batch);
   }
   stop_training = false;
   Logs train_logs;
@@ -435,6 +452,10 @@ History Sequential::fit_ranks(const std::shared_ptr<const data::Dataset>& all, c
     for (; batches.next(batch, strategy.rank(), strategy.size()); ++step) {
       Logs batch_logs;
       for (auto& cb : options.callbacks) cb->on_train_batch_begin(step, batch_logs);
+      if (parallel) {  // this rank's slice of the global batch, as Batches::next took it
+        const int64_t total = std::min<int64_t>(options.batch_size, train->size() - step * options.batch_size);
+        set_dropout_slices(layers_, data::part_of(total, strategy.rank(), strategy.size()), total);
+      }
       batch_logs = parallel ? train_step(batch.x, batch.y, *parallel) : train_step(batch.x, batch.y);
       fit_batch_ = step + 1;
       for (auto& cb : options.callbacks) cb->on_train_batch_end(step, batch_logs);

@@ -3,6 +3,8 @@
 //              for validation; prints the strategy, the History and the progress (rank 0 only), and writes
 //              OUT.rank<R>.weights (every rank: the test compares them) and OUT.csv (rank 0: the only file elucid
 //              itself writes under MPI)
+//   dropout OUT  the same with a small model holding two Dropout layers (its masks must be one process's)
+//   train-single OUT, dropout-single OUT  the same in one process, to compare
 //   die        rank 1 is killed (SIGKILL, as by the out-of-memory killer) before the first collective
 //   fail       rank 1 meets an error before training: the program's error path ends the job (Strategy::abort)
 //   hang       rank 1 sleeps 60 s before the first collective; rank 0 has a 1 s timeout
@@ -28,6 +30,22 @@ Sequential seed_model() {
   return model;
 }
 
+// Conv2D(8, 3x3, elu) -> MaxPooling2D(2x2) -> Dropout(0.25) -> Flatten -> Dense(32, elu) -> Dropout(0.5) -> Dense(10):
+// masks of 1,352 and 32 elements per sample.
+Sequential dropout_model() {
+  using namespace elucid::layers;
+  Sequential model;
+  model.add(Conv2D(8, {3, 3}, {.activation = "elu", .input_shape = {28, 28, 1}}));
+  model.add(MaxPooling2D({2, 2}));
+  model.add(Dropout(0.25));
+  model.add(Flatten());
+  model.add(Dense(32, {.activation = "elu"}));
+  model.add(Dropout(0.5));
+  model.add(Dense(10));
+  model.compile(optimizers::Adam(), losses::SparseCategoricalCrossentropy({.from_logits = true}), {"accuracy"});
+  return model;
+}
+
 struct ThrowAt : Callback {
   void on_train_batch_end(int64_t batch, Logs&) override {
     if (batch == 1) throw Error("a callback fails on purpose at batch 1");
@@ -38,13 +56,13 @@ struct ThrowAt : Callback {
 std::shared_ptr<distributed::Strategy> strategy;
 
 int run(const std::string& mode, const std::string& out) {
-  if (mode == "train-single") strategy = std::make_shared<distributed::SingleProcess>();
+  if (mode.ends_with("-single")) strategy = std::make_shared<distributed::SingleProcess>();
   else strategy = distributed::MPIStrategy::from_environment({.timeout_seconds = mode == "hang" ? 1.0 : 0.0});
   const int rank = strategy->rank();
   if (rank == 0) std::cout << "strategy: " << strategy->name() << ", " << num_threads() << " thread(s) per rank\n";
 
   set_random_seed(1);
-  Sequential model = seed_model();
+  Sequential model = mode.starts_with("dropout") ? dropout_model() : seed_model();
   if (rank == 1 && mode == "die") {
     std::cerr << "rank 1 is killed on purpose before the first collective" << std::endl;
     std::raise(SIGKILL);
@@ -73,7 +91,7 @@ int run(const std::string& mode, const std::string& out) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: elucid_mpi_check train|train-single|die|hang|throw [OUT]\n";
+    std::cerr << "usage: elucid_mpi_check train|train-single|dropout|dropout-single|die|fail|hang|throw [OUT]\n";
     return 2;
   }
   try {
