@@ -132,8 +132,8 @@ void DataParallel::start(const std::vector<layers::NamedTensor>& weights, std::s
   }
 
   // The Dropout generators: every rank then draws the same global-batch masks (layers/dropout.hpp).
-  std::vector<Random::State> states;
-  for (const Random* g : generators) states.push_back(g->state());
+  std::vector<Random::State> states(generators.size());
+  for (size_t i = 0; i < generators.size(); ++i) states[i] = generators[i]->state();
   strategy_.broadcast(bytes_of(states.data(), states.size() * sizeof(Random::State)), "the Dropout generators");
   for (size_t i = 0; i < generators.size(); ++i) generators[i]->set_state(states[i]);
 
