@@ -131,11 +131,14 @@ void DataParallel::start(const std::vector<layers::NamedTensor>& weights, std::s
     }
   }
 
-  // The Dropout generators: every rank then draws the same global-batch masks (layers/dropout.hpp).
-  std::vector<Random::State> states(generators.size());
-  for (size_t i = 0; i < generators.size(); ++i) states[i] = generators[i]->state();
-  strategy_.broadcast(bytes_of(states.data(), states.size() * sizeof(Random::State)), "the Dropout generators");
-  for (size_t i = 0; i < generators.size(); ++i) generators[i]->set_state(states[i]);
+  // The Dropout generators: every rank then draws the same global-batch masks (layers/dropout.hpp). Every rank has as
+  // many (checked above); with none, no broadcast (of zero bytes from a null buffer).
+  if (!generators.empty()) {
+    std::vector<Random::State> states(generators.size());
+    for (size_t i = 0; i < generators.size(); ++i) states[i] = generators[i]->state();
+    strategy_.broadcast(bytes_of(states.data(), states.size() * sizeof(Random::State)), "the Dropout generators");
+    for (size_t i = 0; i < generators.size(); ++i) generators[i]->set_state(states[i]);
+  }
 
   std::vector<std::byte> state = root ? serialize(optimizer.state()) : std::vector<std::byte>{};
   uint64_t state_bytes = state.size();
