@@ -49,7 +49,16 @@ ELUCID_SIMD_CLONES void elu_forward_block(const float* x, float* y, int64_t n, f
   }
 }
 
-ELUCID_SIMD_CLONES void elu_backward_block(const float* y, const float* dy, float* dx, int64_t n, float alpha) {
+ELUCID_SIMD_CLONES void elu_backward_block(const float* y, const float* dy, float* dx, bool fresh, int64_t n,
+                                           float alpha) {
+  if (fresh) {
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) {
+      const float v = y[i];
+      dx[i] = dy[i] * (v > 0.0f ? 1.0f : v + alpha);
+    }
+    return;
+  }
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
     const float v = y[i];
@@ -65,11 +74,12 @@ void elu_forward(const float* x, float* y, int64_t n, float alpha) {
     elu_forward_block(x + b * kBlock, y + b * kBlock, std::min(kBlock, n - b * kBlock), alpha);
 }
 
-void elu_backward(const float* y, const float* dy, float* dx, int64_t n, float alpha) {
+void elu_backward(const float* y, const float* dy, GradBuffer dx, int64_t n, float alpha) {
   const int64_t blocks = (n + kBlock - 1) / kBlock;
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
   for (int64_t b = 0; b < blocks; ++b)
-    elu_backward_block(y + b * kBlock, dy + b * kBlock, dx + b * kBlock, std::min(kBlock, n - b * kBlock), alpha);
+    elu_backward_block(y + b * kBlock, dy + b * kBlock, dx.data + b * kBlock, dx.fresh, std::min(kBlock, n - b * kBlock),
+                       alpha);
 }
 
 namespace {

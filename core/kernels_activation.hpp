@@ -1,5 +1,7 @@
 // Activation kernels over raw float arrays: the fused ELU pair and row-wise softmax / log-softmax.
 #pragma once
+#include <elucid/core/grad_buffer.hpp>
+
 #include <cstdint>
 
 namespace elucid::kernels {
@@ -7,8 +9,9 @@ namespace elucid::kernels {
 // y = x > 0 ? x : alpha * expm1(x); x and y hold n floats. Finite for every finite x (expm1 only sees x <= 0);
 // expm1 is computed in the kernel, vectorised, within 2 ulps.
 void elu_forward(const float* x, float* y, int64_t n, float alpha);
-// dx += dy * (y > 0 ? 1 : y + alpha), from the saved output y (y + alpha = alpha * exp(x) for x <= 0).
-void elu_backward(const float* y, const float* dy, float* dx, int64_t n, float alpha);
+// dx += dy * (y > 0 ? 1 : y + alpha), from the saved output y (y + alpha = alpha * exp(x) for x <= 0);
+// a fresh dx is assigned instead.
+void elu_backward(const float* y, const float* dy, GradBuffer dx, int64_t n, float alpha);
 
 // x and y are (rows, cols); each row is normalised on its own, shifted by its maximum for stability.
 void softmax_rows(const float* x, float* y, int64_t rows, int64_t cols);

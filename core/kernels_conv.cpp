@@ -129,8 +129,9 @@ void conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w, con
   }
 }
 
-void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, const float* dy, float* dx, float* dw,
-                     float* db) {
+void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, const float* dy, GradBuffer dx_out,
+                     GradBuffer dw_out, GradBuffer db_out) {
+  float *dx = dx_out.data, *dw = dw_out.data, *db = db_out.data;
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
   // Per-chunk partial sums of dW (K, F) and db (F), added in chunk order below.
@@ -158,7 +159,9 @@ void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, co
     if (dx) {
       // dcol (rows, K) = dy (rows, F) * w^T (F, K), then scattered back onto this chunk's own samples.
       sgemm(false, true, rows, k, g.f, 1.0f, dyc, g.f, w, g.f, 0.0f, col, k);
-      col2im_add(g, col, samples, dx + s0 * g.h * g.w * g.c);
+      float* dxc = dx + s0 * g.h * g.w * g.c;
+      if (dx_out.fresh) std::fill(dxc, dxc + samples * g.h * g.w * g.c, 0.0f);
+      col2im_add(g, col, samples, dxc);
     }
   }
   if (dw) {  // on the calling thread: a few hundred thousand adds cost less than another thread team barrier
@@ -166,14 +169,14 @@ void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, co
     for (int64_t i = 0; i < size; ++i) {
       float total = 0.0f;
       for (int64_t ci = 0; ci < chunks; ++ci) total += dw_partial[ci * size + i];
-      dw[i] += total;
+      dw[i] = dw_out.fresh ? total : dw[i] + total;
     }
   }
   if (db)
     for (int64_t f = 0; f < g.f; ++f) {
       float total = 0.0f;
       for (int64_t ci = 0; ci < chunks; ++ci) total += db_partial[ci * g.f + f];
-      db[f] += total;
+      db[f] = db_out.fresh ? total : db[f] + total;
     }
 }
 

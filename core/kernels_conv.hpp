@@ -3,6 +3,8 @@
 // take in any order; sums over the batch (dW, db) are kept per chunk and added in chunk order, so the results are
 // the same bits at any thread count.
 #pragma once
+#include <elucid/core/grad_buffer.hpp>
+
 #include <cstdint>
 
 namespace elucid::kernels {
@@ -19,9 +21,9 @@ struct Conv2DGeometry {
 
 // y = conv(x, w) + b; b (F) may be null.
 void conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w, const float* b, float* y);
-// Adds dx += dL/dx (N, H, W, C), dw += dL/dw (KH, KW, C, F), db += dL/db (F) from dy (N, OH, OW, F);
-// a null dx, dw or db is skipped.
-void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, const float* dy, float* dx, float* dw,
-                     float* db);
+// Adds dx += dL/dx (N, H, W, C), dw += dL/dw (KH, KW, C, F), db += dL/db (F) from dy (N, OH, OW, F), or
+// assigns them when fresh; a null dx, dw or db is skipped.
+void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, const float* dy, GradBuffer dx,
+                     GradBuffer dw, GradBuffer db);
 
 }  // namespace elucid::kernels

@@ -51,22 +51,24 @@ void matmul_forward(const float* a, const float* b, float* y, int64_t m, int64_t
   }
 }
 
-void matmul_backward(const float* a, const float* b, const float* dy, float* da, float* db, int64_t m, int64_t k,
-                     int64_t n) {
+void matmul_backward(const float* a, const float* b, const float* dy, GradBuffer da, GradBuffer db, int64_t m,
+                     int64_t k, int64_t n) {
   const int64_t blocks = (m + kRowBlock - 1) / kRowBlock;
   const bool parallel = blocks > 1 && m * n * k >= kParallelFlops;
-  if (da) {
+  if (da.data) {
+    const float beta = da.fresh ? 0.0f : 1.0f;  // BLAS overwrites c when beta is 0 (never reads it)
 #pragma omp parallel for schedule(static) if (parallel)
     for (int64_t blk = 0; blk < blocks; ++blk) {
       const int64_t r0 = blk * kRowBlock, rows = std::min(kRowBlock, m - r0);
-      sgemm(false, true, rows, k, n, 1.0f, dy + r0 * n, n, b, n, 1.0f, da + r0 * k, k);
+      sgemm(false, true, rows, k, n, 1.0f, dy + r0 * n, n, b, n, beta, da.data + r0 * k, k);
     }
   }
-  if (db) {
+  if (db.data) {
     if (blocks <= 1) {
-      sgemm(true, false, k, n, m, 1.0f, a, k, dy, n, 1.0f, db, n);
+      sgemm(true, false, k, n, m, 1.0f, a, k, dy, n, db.fresh ? 0.0f : 1.0f, db.data, n);
       return;
     }
+    if (db.fresh) std::fill(db.data, db.data + k * n, 0.0f);
     // One partial (K, N) per row block, then summed in block order: the same bits at any thread count.
     std::vector<float> partial(static_cast<size_t>(blocks * k * n));
 #pragma omp parallel for schedule(static) if (parallel)
@@ -76,7 +78,7 @@ void matmul_backward(const float* a, const float* b, const float* dy, float* da,
     }
     for (int64_t blk = 0; blk < blocks; ++blk) {
       const float* p = partial.data() + blk * k * n;
-      for (int64_t i = 0; i < k * n; ++i) db[i] += p[i];
+      for (int64_t i = 0; i < k * n; ++i) db.data[i] += p[i];
     }
   }
 }

@@ -2,6 +2,8 @@
 // OpenBLAS always runs single-threaded here: elucid splits work itself with OpenMP in fixed-size chunks, so every
 // float sum has the same order at any thread count.
 #pragma once
+#include <elucid/core/grad_buffer.hpp>
+
 #include <cstdint>
 
 namespace elucid::kernels {
@@ -12,8 +14,8 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 
 // a is (M, K), b is (K, N), y is (M, N): y = a * b.
 void matmul_forward(const float* a, const float* b, float* y, int64_t m, int64_t k, int64_t n);
-// Adds da += dy * b^T (M, K) and db += a^T * dy (K, N); either may be null to skip it.
-void matmul_backward(const float* a, const float* b, const float* dy, float* da, float* db, int64_t m, int64_t k,
-                     int64_t n);
+// Adds da += dy * b^T (M, K) and db += a^T * dy (K, N), or assigns a fresh one; a null one is skipped.
+void matmul_backward(const float* a, const float* b, const float* dy, GradBuffer da, GradBuffer db, int64_t m,
+                     int64_t k, int64_t n);
 
 }  // namespace elucid::kernels

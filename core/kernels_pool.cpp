@@ -87,12 +87,13 @@ void max_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y, int32
     max_pool2d_sample(g, x + s * in_sample, y + s * out_sample, argmax ? argmax + s * out_sample : nullptr);
 }
 
-void max_pool2d_backward(const Pool2DGeometry& g, const int32_t* argmax, const float* dy, float* dx) {
+void max_pool2d_backward(const Pool2DGeometry& g, const int32_t* argmax, const float* dy, GradBuffer dx) {
   const int64_t in_sample = g.h * g.w * g.c, out_sample = g.oh * g.ow * g.c;
   // argmax of sample s points into sample s only, so samples can go to different threads.
 #pragma omp parallel for schedule(static) if (g.n * out_sample >= kParallelMin)
   for (int64_t s = 0; s < g.n; ++s) {
-    float* dxs = dx + s * in_sample;
+    float* dxs = dx.data + s * in_sample;
+    if (dx.fresh) std::fill(dxs, dxs + in_sample, 0.0f);
     for (int64_t i = s * out_sample; i < (s + 1) * out_sample; ++i) dxs[argmax[i]] += dy[i];
   }
 }

@@ -1,6 +1,8 @@
 // Pooling kernels over NHWC images: max pooling (remembering each output's argmax for the backward) and average
 // pooling over the valid cells of each window. Work splits over samples, so no sum crosses threads.
 #pragma once
+#include <elucid/core/grad_buffer.hpp>
+
 #include <cstdint>
 
 namespace elucid::kernels {
@@ -19,8 +21,8 @@ struct Pool2DGeometry {
 // values (the first one on ties); the caller checks that H * W * C fits in int32. A null argmax is skipped
 // (inference: no backward will need it).
 void max_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y, int32_t* argmax);
-// dx[sample s][argmax[i]] += dy[i]
-void max_pool2d_backward(const Pool2DGeometry& g, const int32_t* argmax, const float* dy, float* dx);
+// dx[sample s][argmax[i]] += dy[i]; a fresh dx is zeroed sample by sample first (in cache, on the sample's thread).
+void max_pool2d_backward(const Pool2DGeometry& g, const int32_t* argmax, const float* dy, GradBuffer dx);
 
 // Each output is the mean of the window's cells inside the image (padding cells are not counted).
 void avg_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y);

@@ -17,7 +17,7 @@ using detail::shape_of;
 
 namespace {
 constexpr int64_t kParallelMin = 1 << 15;
-using Saved = std::shared_ptr<std::vector<float>>;
+using Saved = std::shared_ptr<Storage>;
 
 Saved storage_of(const Tensor& t) { return t.node()->data; }
 
@@ -25,7 +25,7 @@ Saved storage_of(const Tensor& t) { return t.node()->data; }
 template <class F, class DF>
 Tensor pointwise(const char* op, const Tensor& x, F f, DF df) {
   check_defined(op, x, "input");
-  Tensor y(x.shape());
+  Tensor y = Tensor::empty(x.shape());
   const float* px = x.data();
   float* py = y.data();
   const int64_t n = x.size();
@@ -61,12 +61,12 @@ Tensor elu(const Tensor& x, float alpha) {
   check_defined("elu", x, "input");
   if (!std::isfinite(alpha) || alpha < 0)
     throw Error("elu: alpha must be finite and >= 0, got " + std::to_string(alpha));
-  Tensor y(x.shape());
+  Tensor y = Tensor::empty(x.shape());
   kernels::elu_forward(x.data(), y.data(), x.size(), alpha);
   if (needs_grad(x))
     y.set_backward("elu", {x}, [alpha, saved = storage_of(y)](std::span<const Tensor> in, const float* g) {
       Tensor x = in[0];
-      kernels::elu_backward(saved->data(), g, x.grad_data(), x.size(), alpha);
+      kernels::elu_backward(saved->data(), g, x.grad_buffer(), x.size(), alpha);
     });
   return y;
 }
@@ -131,7 +131,7 @@ namespace {
 // softmax or log_softmax over the last axis; the backward works from the saved output (kernels_activation.hpp).
 Tensor normalise_last_axis(const char* op, const Tensor& x, bool log) {
   const int64_t cols = last_axis(op, x), rows = cols == 0 ? 0 : x.size() / cols;
-  Tensor y(x.shape());
+  Tensor y = Tensor::empty(x.shape());
   (log ? kernels::log_softmax_rows : kernels::softmax_rows)(x.data(), y.data(), rows, cols);
   if (needs_grad(x))
     y.set_backward(op, {x}, [rows, cols, log, saved = storage_of(y)](std::span<const Tensor> in, const float* g) {

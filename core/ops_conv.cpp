@@ -63,7 +63,7 @@ Tensor conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const C
       n, h, w, c, kh, kw, f, oh, ow, args.stride_h, args.stride_w, args.dilation_h, args.dilation_w,
       pad_before(h, oh, static_cast<int>(kh), args.stride_h, args.dilation_h, args.padding),
       pad_before(w, ow, static_cast<int>(kw), args.stride_w, args.dilation_w, args.padding)};
-  Tensor y({n, oh, ow, f});
+  Tensor y = Tensor::empty({n, oh, ow, f});
   kernels::conv2d_forward(g, x.data(), kernel.data(), bias.defined() ? bias.data() : nullptr, y.data());
 
   if (needs_grad(x, kernel, bias)) {
@@ -72,9 +72,9 @@ Tensor conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const C
     y.set_backward("conv2d", std::move(inputs), [g](std::span<const Tensor> in, const float* dy) {
       Tensor x = in[0], kernel = in[1];
       Tensor bias = in.size() > 2 ? in[2] : Tensor();
-      kernels::conv2d_backward(g, x.data(), kernel.data(), dy, x.requires_grad() ? x.grad_data() : nullptr,
-                               kernel.requires_grad() ? kernel.grad_data() : nullptr,
-                               bias.requires_grad() ? bias.grad_data() : nullptr);
+      kernels::conv2d_backward(g, x.data(), kernel.data(), dy, x.requires_grad() ? x.grad_buffer() : GradBuffer{},
+                               kernel.requires_grad() ? kernel.grad_buffer() : GradBuffer{},
+                               bias.requires_grad() ? bias.grad_buffer() : GradBuffer{});
     });
   }
   return y;

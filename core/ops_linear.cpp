@@ -5,6 +5,7 @@
 #include <elucid/core/kernels_gemm.hpp>
 #include <elucid/core/ops_check.hpp>
 
+#include <algorithm>
 #include <climits>
 
 namespace elucid::ops {
@@ -22,13 +23,13 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (b.dim(0) != k) throw Error("matmul: " + shape_of(a) + " x " + shape_of(b) + ": inner dimensions differ");
   if (m > INT_MAX || k > INT_MAX || n > INT_MAX)
     throw Error("matmul: " + shape_of(a) + " x " + shape_of(b) + ": too large for BLAS (a side above 2^31 - 1)");
-  Tensor y({m, n});
+  Tensor y = Tensor::empty({m, n});
   kernels::matmul_forward(a.data(), b.data(), y.data(), m, k, n);
   if (needs_grad(a, b))
     y.set_backward("matmul", {a, b}, [m, k, n](std::span<const Tensor> in, const float* g) {
       Tensor a = in[0], b = in[1];
-      kernels::matmul_backward(a.data(), b.data(), g, a.requires_grad() ? a.grad_data() : nullptr,
-                               b.requires_grad() ? b.grad_data() : nullptr, m, k, n);
+      kernels::matmul_backward(a.data(), b.data(), g, a.requires_grad() ? a.grad_buffer() : GradBuffer{},
+                               b.requires_grad() ? b.grad_buffer() : GradBuffer{}, m, k, n);
     });
   return y;
 }
@@ -41,7 +42,7 @@ Tensor bias_add(const Tensor& x, const Tensor& bias) {
     throw Error("bias_add: input " + shape_of(x) + " and bias " + shape_of(bias) +
                 ": the bias must have shape (C,) for the last axis C of the input");
   const int64_t c = bias.dim(0), rows = c == 0 ? 0 : x.size() / c;
-  Tensor y(x.shape());
+  Tensor y = Tensor::empty(x.shape());
   const float *px = x.data(), *pb = bias.data();
   float* py = y.data();
 #pragma omp parallel for if (x.size() >= (1 << 15))
@@ -51,8 +52,11 @@ Tensor bias_add(const Tensor& x, const Tensor& bias) {
     y.set_backward("bias_add", {x, bias}, [rows, c](std::span<const Tensor> in, const float* g) {
       Tensor x = in[0], bias = in[1];
       if (x.requires_grad()) {
-        float* gx = x.grad_data();
-        for (int64_t i = 0; i < rows * c; ++i) gx[i] += g[i];
+        const GradBuffer gx = x.grad_buffer();
+        if (gx.fresh)
+          std::copy(g, g + rows * c, gx.data);
+        else
+          for (int64_t i = 0; i < rows * c; ++i) gx.data[i] += g[i];
       }
       if (bias.requires_grad()) {  // summed over rows in order: deterministic
         float* gb = bias.grad_data();

@@ -4,6 +4,8 @@
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops_check.hpp>
 
+#include <algorithm>
+
 namespace elucid::ops {
 
 using detail::check_defined;
@@ -157,8 +159,11 @@ Tensor reshape_as(const char* op, const Tensor& x, Shape shape) {
   if (needs_grad(x))
     y.set_backward(op, {x}, [](std::span<const Tensor> in, const float* g) {
       Tensor x = in[0];
-      float* gx = x.grad_data();
-      for (int64_t i = 0; i < x.size(); ++i) gx[i] += g[i];
+      const GradBuffer gx = x.grad_buffer();
+      if (gx.fresh)
+        std::copy(g, g + x.size(), gx.data);
+      else
+        for (int64_t i = 0; i < x.size(); ++i) gx.data[i] += g[i];
     });
   return y;
 }

@@ -40,24 +40,24 @@ Tensor max_pool2d(const Tensor& x, const Pool2DArgs& args) {
   const kernels::Pool2DGeometry g = pool_geometry("max_pool2d", x, args);
   if (g.h * g.w * g.c > std::numeric_limits<int32_t>::max())
     throw Error("max_pool2d: input " + shape_of(x) + " has more than 2^31 - 1 values per sample");
-  Tensor y({g.n, g.oh, g.ow, g.c});
+  Tensor y = Tensor::empty({g.n, g.oh, g.ow, g.c});
   if (!needs_grad(x)) {  // inference: no argmax to keep
     kernels::max_pool2d_forward(g, x.data(), y.data(), nullptr);
     return y;
   }
-  // Saved for the backward: where each maximum came from, within its sample.
-  auto argmax = std::make_shared<std::vector<int32_t>>(static_cast<size_t>(y.size()));
-  kernels::max_pool2d_forward(g, x.data(), y.data(), argmax->data());
+  // Saved for the backward: where each maximum came from, within its sample (left uninitialised: all written).
+  std::shared_ptr<int32_t[]> argmax(new int32_t[static_cast<size_t>(y.size())]);
+  kernels::max_pool2d_forward(g, x.data(), y.data(), argmax.get());
   y.set_backward("max_pool2d", {x}, [g, argmax](std::span<const Tensor> in, const float* dy) {
     Tensor x = in[0];
-    kernels::max_pool2d_backward(g, argmax->data(), dy, x.grad_data());
+    kernels::max_pool2d_backward(g, argmax.get(), dy, x.grad_buffer());
   });
   return y;
 }
 
 Tensor avg_pool2d(const Tensor& x, const Pool2DArgs& args) {
   const kernels::Pool2DGeometry g = pool_geometry("avg_pool2d", x, args);
-  Tensor y({g.n, g.oh, g.ow, g.c});
+  Tensor y = Tensor::empty({g.n, g.oh, g.ow, g.c});
   kernels::avg_pool2d_forward(g, x.data(), y.data());
   if (needs_grad(x))
     y.set_backward("avg_pool2d", {x}, [g](std::span<const Tensor> in, const float* dy) {

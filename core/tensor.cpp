@@ -35,7 +35,14 @@ NoGradGuard::~NoGradGuard() { grad_mode = previous_; }
 Tensor::Tensor(Shape shape, float fill) : node_(std::make_shared<TensorNode>()) {
   const int64_t n = numel(shape);
   node_->shape = std::move(shape);
-  node_->data = std::make_shared<std::vector<float>>(static_cast<size_t>(n), fill);
+  node_->data = std::make_shared<Storage>(static_cast<size_t>(n), fill);
+}
+
+Tensor Tensor::empty(Shape shape) {
+  auto node = std::make_shared<TensorNode>();
+  node->data = std::make_shared<Storage>(static_cast<size_t>(numel(shape)));
+  node->shape = std::move(shape);
+  return Tensor(std::move(node));
 }
 
 Tensor::Tensor(Shape shape, std::vector<float> values) : node_(std::make_shared<TensorNode>()) {
@@ -44,7 +51,7 @@ Tensor::Tensor(Shape shape, std::vector<float> values) : node_(std::make_shared<
     throw Error("Tensor: " + std::to_string(values.size()) + " values do not fill shape " + to_string(shape) +
                 " (" + std::to_string(n) + " elements)");
   node_->shape = std::move(shape);
-  node_->data = std::make_shared<std::vector<float>>(std::move(values));
+  node_->data = std::make_shared<Storage>(values.begin(), values.end());
 }
 
 TensorNode& Tensor::checked() const {
@@ -103,14 +110,21 @@ Tensor Tensor::grad() const {
   auto& n = checked();
   auto node = std::make_shared<TensorNode>();
   node->shape = n.shape;
-  node->data = n.grad ? n.grad : std::make_shared<std::vector<float>>(n.data->size(), 0.0f);
+  node->data = n.grad ? n.grad : std::make_shared<Storage>(n.data->size(), 0.0f);
   return Tensor(std::move(node));
 }
 
 float* Tensor::grad_data() {
   auto& n = checked();
-  if (!n.grad) n.grad = std::make_shared<std::vector<float>>(n.data->size(), 0.0f);
+  if (!n.grad) n.grad = std::make_shared<Storage>(n.data->size(), 0.0f);
   return n.grad->data();
+}
+
+GradBuffer Tensor::grad_buffer() {
+  auto& n = checked();
+  if (n.grad) return {n.grad->data(), false};
+  n.grad = std::make_shared<Storage>(n.data->size());
+  return {n.grad->data(), true};
 }
 
 void Tensor::zero_grad() { checked().grad.reset(); }
@@ -159,7 +173,10 @@ void Tensor::backward() {
 
 Tensor Tensor::clone() const {
   const auto& n = checked();
-  return Tensor(n.shape, *n.data);
+  auto node = std::make_shared<TensorNode>();
+  node->shape = n.shape;
+  node->data = std::make_shared<Storage>(*n.data);
+  return Tensor(std::move(node));
 }
 
 Tensor Tensor::detach() const {

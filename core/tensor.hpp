@@ -8,17 +8,38 @@
 // accumulates gradients into the leaves that require grad, then releases the graph (inputs, backward functions and
 // intermediate gradients), so nothing outlives the step and no reference cycle is formed.
 #pragma once
+#include <elucid/core/grad_buffer.hpp>
 #include <elucid/core/shape.hpp>
 
 #include <functional>
 #include <initializer_list>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace elucid {
 
 class Tensor;
+
+// An allocator that default-initialises (for float: leaves uninitialised) elements made by resize or a sized
+// constructor; std::allocator value-initialises them, which zero-fills every op output only to overwrite it.
+template <class T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using Storage = std::vector<float, UninitializedAllocator<float>>;  // a tensor's data or gradient
 
 // Computes the inputs' gradients from the output's gradient `grad_out` (same numel as the output) and adds them
 // into inputs[i].grad_data() for each input that requires grad. It captures scalars and saved buffers only, never
@@ -27,8 +48,8 @@ using BackwardFn = std::function<void(std::span<const Tensor> inputs, const floa
 
 struct TensorNode {
   Shape shape;
-  std::shared_ptr<std::vector<float>> data;  // shared by reshape() views
-  std::shared_ptr<std::vector<float>> grad;  // allocated (zeroed) on first use
+  std::shared_ptr<Storage> data;  // shared by reshape() views
+  std::shared_ptr<Storage> grad;  // allocated on first use
   bool requires_grad = false;
   const char* op = "leaf";                   // the op that made it, for error messages and debugging
   std::vector<Tensor> inputs;                // the graph: empty for leaves and after backward()
@@ -44,6 +65,8 @@ class Tensor {
   static Tensor zeros(Shape shape) { return Tensor(std::move(shape), 0.0f); }
   static Tensor ones(Shape shape) { return Tensor(std::move(shape), 1.0f); }
   static Tensor scalar(float value) { return Tensor(Shape{}, value); }
+  // New storage with unspecified values, for ops whose kernel writes every element of their output.
+  static Tensor empty(Shape shape);
 
   bool defined() const { return node_ != nullptr; }
   const Shape& shape() const;
@@ -65,6 +88,9 @@ class Tensor {
   bool has_grad() const;        // true once a gradient has been accumulated
   Tensor grad() const;          // the accumulated gradient (shares storage), zeros if none yet
   float* grad_data();           // allocates a zeroed gradient on first use
+  // For backward functions: the gradient to add into, or on first use a new one with unspecified values that the
+  // caller must overwrite entirely (fresh), which saves the zero-fill.
+  GradBuffer grad_buffer();
   void zero_grad();             // drops the accumulated gradient
   void backward();              // from a one-element tensor: d(self)/d(self) = 1
   bool is_leaf() const;
