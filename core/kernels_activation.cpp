@@ -67,6 +67,15 @@ ELUCID_SIMD_CLONES void elu_backward_block(const float* y, const float* dy, floa
 }
 }  // namespace
 
+void elu_forward_serial(const float* x, float* y, int64_t n, float alpha) {
+  for (int64_t b = 0; b < n; b += kBlock) elu_forward_block(x + b, y + b, std::min(kBlock, n - b), alpha);
+}
+
+void elu_backward_serial(const float* y, const float* dy, GradBuffer dx, int64_t n, float alpha) {
+  for (int64_t b = 0; b < n; b += kBlock)
+    elu_backward_block(y + b, dy + b, dx.data + b, dx.fresh, std::min(kBlock, n - b), alpha);
+}
+
 void elu_forward(const float* x, float* y, int64_t n, float alpha) {
   const int64_t blocks = (n + kBlock - 1) / kBlock;
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)

@@ -12,6 +12,9 @@ void elu_forward(const float* x, float* y, int64_t n, float alpha);
 // dx += dy * (y > 0 ? 1 : y + alpha), from the saved output y (y + alpha = alpha * exp(x) for x <= 0);
 // a fresh dx is assigned instead.
 void elu_backward(const float* y, const float* dy, GradBuffer dx, int64_t n, float alpha);
+// Both on the calling thread only, for callers already inside a parallel region (conv2d_elu's batch chunks).
+void elu_forward_serial(const float* x, float* y, int64_t n, float alpha);
+void elu_backward_serial(const float* y, const float* dy, GradBuffer dx, int64_t n, float alpha);
 
 // x and y are (rows, cols); each row is normalised on its own, shifted by its maximum for stability.
 void softmax_rows(const float* x, float* y, int64_t rows, int64_t cols);

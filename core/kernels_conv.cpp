@@ -1,6 +1,7 @@
 // im2col / col2im for NHWC images and the chunked conv2d forward and backward built on them.
 #include <elucid/core/kernels_conv.hpp>
 
+#include <elucid/core/kernels_activation.hpp>
 #include <elucid/core/kernels_gemm.hpp>
 
 #include <omp.h>
@@ -34,11 +35,9 @@ float* workspace(std::vector<float>& buffer, int64_t size) {
 // about a chunk's arithmetic can depend on which thread took it.
 int64_t slot_size(int64_t floats) { return (floats + 15) / 16 * 16; }
 
-// One im2col slot of `slot` floats per thread of the coming parallel region, owned by the calling thread.
-float* column_slots(int64_t slot) {
-  thread_local std::vector<float> columns;
-  return workspace(columns, slot * omp_get_max_threads());
-}
+// One slot of `slot` floats per thread of the coming parallel region, in a buffer of the calling thread's.
+float* thread_slots(std::vector<float>& buffer, int64_t slot) { return workspace(buffer, slot * omp_get_max_threads()); }
+thread_local std::vector<float> column_buffer;  // im2col slots, shared by the forward and the backward
 
 // True when the whole receptive field of output (oh, ow) lies inside the image and its columns are contiguous
 // (dilation_w 1): then each kernel row is one run of KW * C floats in x. The common case for valid padding.
@@ -109,13 +108,13 @@ void col2im_add(const Conv2DGeometry& g, const float* col, int64_t samples, floa
   }
 }
 
-}  // namespace
-
-void conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w, const float* b, float* y) {
+// y = conv(x, w) + b, then y = elu(y) chunk by chunk while the chunk is in cache when `elu` is set.
+void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, const float* b, bool elu, float alpha,
+                    float* y) {
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
   const int64_t slot = slot_size(chunk * rows_per_sample * k);
-  float* columns = column_slots(slot);
+  float* columns = thread_slots(column_buffer, slot);
 #pragma omp parallel for schedule(static)
   for (int64_t ci = 0; ci < chunks; ++ci) {
     const int64_t s0 = ci * chunk, samples = std::min(chunk, g.n - s0), rows = samples * rows_per_sample;
@@ -126,11 +125,14 @@ void conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w, con
       for (int64_t r = 0; r < rows; ++r) std::memcpy(yc + r * g.f, b, sizeof(float) * static_cast<size_t>(g.f));
     // yc (rows, F) = col (rows, K) * w (K, F) + yc
     sgemm(false, false, rows, g.f, k, 1.0f, col, k, w, g.f, b ? 1.0f : 0.0f, yc, g.f);
+    if (elu) elu_forward_serial(yc, yc, rows * g.f, alpha);
   }
 }
 
-void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, const float* dy, GradBuffer dx_out,
-                     GradBuffer dw_out, GradBuffer db_out) {
+// The backward of forward_chunks. With `y_elu` (the saved ELU output), each chunk first turns dy into the gradient of
+// the pre-activation, dz = dy * elu'(y), in a per-thread slot, and goes on with dz.
+void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, const float* y_elu, float alpha,
+                     const float* dy, GradBuffer dx_out, GradBuffer dw_out, GradBuffer db_out) {
   float *dx = dx_out.data, *dw = dw_out.data, *db = db_out.data;
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
@@ -138,38 +140,50 @@ void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, co
   thread_local std::vector<float> dw_partial_buffer, db_partial_buffer;  // the calling thread's
   float* dw_partial = dw ? workspace(dw_partial_buffer, chunks * k * g.f) : nullptr;
   float* db_partial = db ? workspace(db_partial_buffer, chunks * g.f) : nullptr;
-  const int64_t slot = slot_size(chunk * rows_per_sample * k);
-  float* columns = column_slots(slot);
-#pragma omp parallel for schedule(static)
-  for (int64_t ci = 0; ci < chunks; ++ci) {
-    const int64_t s0 = ci * chunk, samples = std::min(chunk, g.n - s0), rows = samples * rows_per_sample;
-    const float* dyc = dy + s0 * rows_per_sample * g.f;
-    float* col = columns + omp_get_thread_num() * slot;  // im2col for dW, then reused for dcol
+  const int64_t slot = slot_size(chunk * rows_per_sample * k), dz_slot = slot_size(chunk * rows_per_sample * g.f);
+  thread_local std::vector<float> dz_buffer;
+  float* columns = thread_slots(column_buffer, slot);
+  float* dzs = y_elu ? thread_slots(dz_buffer, dz_slot) : nullptr;
+  const int64_t dw_size = k * g.f;
+#pragma omp parallel
+  {
+#pragma omp for schedule(static)
+    for (int64_t ci = 0; ci < chunks; ++ci) {
+      const int64_t s0 = ci * chunk, samples = std::min(chunk, g.n - s0), rows = samples * rows_per_sample;
+      const float* dyc = dy + s0 * rows_per_sample * g.f;
+      if (y_elu) {
+        float* dz = dzs + omp_get_thread_num() * dz_slot;
+        elu_backward_serial(y_elu + s0 * rows_per_sample * g.f, dyc, {dz, true}, rows * g.f, alpha);
+        dyc = dz;
+      }
+      float* col = columns + omp_get_thread_num() * slot;  // im2col for dW, then reused for dcol
+      if (dw) {
+        im2col(g, x + s0 * g.h * g.w * g.c, samples, col);
+        // dW chunk (K, F) = col^T (K, rows) * dy (rows, F)
+        sgemm(true, false, k, g.f, rows, 1.0f, col, k, dyc, g.f, 0.0f, dw_partial + ci * dw_size, g.f);
+      }
+      if (db) {
+        float* p = db_partial + ci * g.f;
+        std::fill(p, p + g.f, 0.0f);
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t f = 0; f < g.f; ++f) p[f] += dyc[r * g.f + f];
+      }
+      if (dx) {
+        // dcol (rows, K) = dy (rows, F) * w^T (F, K), then scattered back onto this chunk's own samples.
+        sgemm(false, true, rows, k, g.f, 1.0f, dyc, g.f, w, g.f, 0.0f, col, k);
+        float* dxc = dx + s0 * g.h * g.w * g.c;
+        if (dx_out.fresh) std::fill(dxc, dxc + samples * g.h * g.w * g.c, 0.0f);
+        col2im_add(g, col, samples, dxc);
+      }
+    }
+    // dW: each element summed over the chunks in chunk order, elements split over the same team (no new one).
     if (dw) {
-      im2col(g, x + s0 * g.h * g.w * g.c, samples, col);
-      // dW chunk (K, F) = col^T (K, rows) * dy (rows, F)
-      sgemm(true, false, k, g.f, rows, 1.0f, col, k, dyc, g.f, 0.0f, dw_partial + ci * k * g.f, g.f);
-    }
-    if (db) {
-      float* p = db_partial + ci * g.f;
-      std::fill(p, p + g.f, 0.0f);
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t f = 0; f < g.f; ++f) p[f] += dyc[r * g.f + f];
-    }
-    if (dx) {
-      // dcol (rows, K) = dy (rows, F) * w^T (F, K), then scattered back onto this chunk's own samples.
-      sgemm(false, true, rows, k, g.f, 1.0f, dyc, g.f, w, g.f, 0.0f, col, k);
-      float* dxc = dx + s0 * g.h * g.w * g.c;
-      if (dx_out.fresh) std::fill(dxc, dxc + samples * g.h * g.w * g.c, 0.0f);
-      col2im_add(g, col, samples, dxc);
-    }
-  }
-  if (dw) {  // on the calling thread: a few hundred thousand adds cost less than another thread team barrier
-    const int64_t size = k * g.f;
-    for (int64_t i = 0; i < size; ++i) {
-      float total = 0.0f;
-      for (int64_t ci = 0; ci < chunks; ++ci) total += dw_partial[ci * size + i];
-      dw[i] = dw_out.fresh ? total : dw[i] + total;
+#pragma omp for schedule(static)
+      for (int64_t i = 0; i < dw_size; ++i) {
+        float total = 0.0f;
+        for (int64_t ci = 0; ci < chunks; ++ci) total += dw_partial[ci * dw_size + i];
+        dw[i] = dw_out.fresh ? total : dw[i] + total;
+      }
     }
   }
   if (db)
@@ -178,6 +192,27 @@ void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, co
       for (int64_t ci = 0; ci < chunks; ++ci) total += db_partial[ci * g.f + f];
       db[f] = db_out.fresh ? total : db[f] + total;
     }
+}
+
+}  // namespace
+
+void conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w, const float* b, float* y) {
+  forward_chunks(g, x, w, b, false, 0.0f, y);
+}
+
+void conv2d_elu_forward(const Conv2DGeometry& g, const float* x, const float* w, const float* b, float alpha,
+                        float* y) {
+  forward_chunks(g, x, w, b, true, alpha, y);
+}
+
+void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, const float* dy, GradBuffer dx,
+                     GradBuffer dw, GradBuffer db) {
+  backward_chunks(g, x, w, nullptr, 0.0f, dy, dx, dw, db);
+}
+
+void conv2d_elu_backward(const Conv2DGeometry& g, const float* x, const float* w, const float* y, float alpha,
+                         const float* dy, GradBuffer dx, GradBuffer dw, GradBuffer db) {
+  backward_chunks(g, x, w, y, alpha, dy, dx, dw, db);
 }
 
 }  // namespace elucid::kernels

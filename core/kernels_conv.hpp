@@ -21,9 +21,18 @@ struct Conv2DGeometry {
 
 // y = conv(x, w) + b; b (F) may be null.
 void conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w, const float* b, float* y);
+// y = elu(conv(x, w) + b), each batch chunk activated while it is in cache: the same bits as conv2d_forward and
+// then elu_forward (core/kernels_activation.hpp).
+void conv2d_elu_forward(const Conv2DGeometry& g, const float* x, const float* w, const float* b, float alpha,
+                        float* y);
 // Adds dx += dL/dx (N, H, W, C), dw += dL/dw (KH, KW, C, F), db += dL/db (F) from dy (N, OH, OW, F), or
 // assigns them when fresh; a null dx, dw or db is skipped.
 void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, const float* dy, GradBuffer dx,
                      GradBuffer dw, GradBuffer db);
+
+// The backward of conv2d_elu_forward from its saved output y and dy = dL/dy: conv2d_backward of
+// dz = dy * (y > 0 ? 1 : y + alpha), computed chunk by chunk.
+void conv2d_elu_backward(const Conv2DGeometry& g, const float* x, const float* w, const float* y, float alpha,
+                         const float* dy, GradBuffer dx, GradBuffer dw, GradBuffer db);
 
 }  // namespace elucid::kernels

@@ -14,8 +14,8 @@ inline constexpr auto kOpNames = std::to_array<std::string_view>({
     "matmul", "bias_add",
     // core/ops_activation.cpp
     "elu", "relu", "sigmoid", "tanh", "selu", "softplus", "gelu", "swish", "softmax", "log_softmax",
-    // core/ops_conv.cpp, core/ops_pool.cpp
-    "conv2d", "max_pool2d", "avg_pool2d", "global_avg_pool2d",
+    // core/ops_conv.cpp (conv2d_elu: core/ops_fused.hpp), core/ops_pool.cpp
+    "conv2d", "conv2d_elu", "max_pool2d", "avg_pool2d", "global_avg_pool2d",
     // core/ops_dropout.cpp, core/ops_batch_norm.cpp
     "dropout", "batch_norm",
     // core/ops_loss.cpp
@@ -23,6 +23,6 @@ inline constexpr auto kOpNames = std::to_array<std::string_view>({
     "mean_absolute_error"});
 
 // Adding an op means adding its name here, its gradient check, and bumping this count (as ggml's GGML_OP_COUNT).
-static_assert(kOpNames.size() == 32, "an op was added or removed: update kOpNames and its gradient checks");
+static_assert(kOpNames.size() == 33, "an op was added or removed: update kOpNames and its gradient checks");
 
 }  // namespace elucid::ops

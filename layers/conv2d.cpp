@@ -1,8 +1,10 @@
-// Conv2D: argument checks, output shape, weights and the forward pass through ops::conv2d.
+// Conv2D: argument checks, output shape, weights and the forward pass through ops::conv2d (ops::conv2d_elu, fused,
+// when the activation is ELU).
 #include <elucid/layers/conv2d.hpp>
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops.hpp>
+#include <elucid/core/ops_fused.hpp>
 
 namespace elucid::layers {
 
@@ -46,6 +48,8 @@ Tensor Conv2D::forward(const Tensor& x, bool /*training*/) {
   if (x.rank() != 4 || x.dim(3) != kernel_.dim(2))
     throw Error(label() + ": input " + to_string(x.shape()) + " does not match kernel " + to_string(kernel_.shape()) +
                 " (expected (N, H, W, " + std::to_string(kernel_.dim(2)) + "))");
+  if (options_.activation.kind() == activations::Kind::Elu)  // fused: one pass over each chunk's output
+    return ops::conv2d_elu(x, kernel_, bias_, args_, static_cast<float>(options_.activation.alpha()));
   return options_.activation.apply(ops::conv2d(x, kernel_, bias_, args_));
 }
 

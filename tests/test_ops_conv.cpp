@@ -1,12 +1,15 @@
 // conv2d (core/ops_conv.cpp, core/kernels_conv.cpp) against a direct-loop double convolution: batch 1, odd sizes,
-// strides, same padding with odd and even kernels, dilation, no bias; bit-identical results at 1 and 2 threads.
+// strides, same padding with odd and even kernels, dilation, no bias; bit-identical results at 1 and 2 threads;
+// conv2d_elu (the fused convolution + ELU) against elu of the reference, and bit for bit against elu(conv2d).
 #include "grad_check.hpp"
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops.hpp>
+#include <elucid/core/ops_fused.hpp>
 #include <elucid/core/parallel.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 using namespace elucid;
@@ -173,4 +176,69 @@ TEST_CASE("conv2d forward and backward are bit-identical at 1 and 2 threads", "[
   CHECK(same_bits(one.dx, two.dx));
   CHECK(same_bits(one.dw, two.dw));
   CHECK(same_bits(one.db, two.db));
+}
+
+// ---- conv2d_elu: the fused convolution + bias + ELU ----
+
+namespace {
+// elu(conv_ref(...)) in double: v > 0 ? v : alpha * expm1(v).
+grad_check::RefFn conv_elu_ref(const ConvCase& cc, double alpha) {
+  return [conv = conv_ref(cc), alpha](const std::vector<Vec>& in) {
+    Vec y = conv(in);
+    for (double& v : y) v = v > 0 ? v : alpha * std::expm1(v);
+    return y;
+  };
+}
+
+void check_conv_elu(const ConvCase& cc, float alpha) {
+  INFO("conv2d_elu x " << to_string(cc.x) << " kernel " << cc.kh << "x" << cc.kw << " -> " << cc.f << ", alpha "
+                       << alpha);
+  std::vector<Tensor> inputs{grad_check::random_tensor(cc.x, 70), grad_check::random_tensor({cc.kh, cc.kw, cc.x[3], cc.f}, 71)};
+  inputs.push_back(cc.bias ? grad_check::random_tensor({cc.f}, 72) : Tensor());
+  const ops::Conv2DArgs args = cc.args;
+  auto op = [args, alpha](const std::vector<Tensor>& in) { return ops::conv2d_elu(in[0], in[1], in[2], args, alpha); };
+  grad_check::check_gradients("conv2d_elu", inputs, op, conv_elu_ref(cc, alpha));
+}
+}  // namespace
+
+GRAD_TEST("conv2d_elu", "valid and same, alpha 1 and 0.5, with and without bias", "[ops][conv]") {
+  check_conv_elu({{2, 6, 5, 3}, 3, 3, 4, conv_args(1, 1, kValid), true}, 1.0f);
+  check_conv_elu({{2, 5, 5, 2}, 3, 3, 3, conv_args(2, 2, kSame), false}, 1.0f);
+  check_conv_elu({{1, 6, 6, 2}, 3, 3, 3, conv_args(1, 1, kValid), true}, 0.5f);
+}
+
+TEST_CASE("conv2d_elu gives the same bits as elu of conv2d, at 1 and 2 threads", "[ops][conv][threads]") {
+  // 16 samples of 9x9 make several batch chunks; both paths and both thread counts must agree to the bit.
+  auto run = [](int threads, bool fused) {
+    set_num_threads(threads);
+    Tensor x = grad_check::random_tensor({16, 9, 9, 8}, 80);
+    Tensor w = grad_check::random_tensor({3, 3, 8, 16}, 81);
+    Tensor b = grad_check::random_tensor({16}, 82);
+    Tensor y = fused ? ops::conv2d_elu(x, w, b, conv_args(1, 1, kSame), 0.7f)
+                     : ops::elu(ops::conv2d(x, w, b, conv_args(1, 1, kSame)), 0.7f);
+    Vec weights(static_cast<size_t>(y.size()));
+    Random rng(83);
+    for (double& v : weights) v = rng.uniform(-1, 1);
+    grad_check::weighted_sum(y, weights).backward();
+    std::vector<float> all;
+    for (const Tensor& t : {y, x.grad(), w.grad(), b.grad()}) all.insert(all.end(), t.values().begin(), t.values().end());
+    return all;
+  };
+  const std::vector<float> reference = run(1, false);
+  for (int threads : {1, 2})
+    for (bool fused : {false, true}) {
+      INFO(threads << " threads, " << (fused ? "fused" : "elu of conv2d"));
+      const std::vector<float> got = run(threads, fused);
+      CHECK((got.size() == reference.size() &&
+             std::memcmp(got.data(), reference.data(), got.size() * sizeof(float)) == 0));
+    }
+  set_num_threads(0);
+}
+
+TEST_CASE("conv2d_elu rejects bad shapes and alpha naming itself", "[ops][conv]") {
+  CHECK_THROWS_WITH(ops::conv2d_elu(Tensor({2, 5, 5, 3}), Tensor({3, 3, 4, 8}), Tensor(), {}),
+                    "conv2d_elu: input (2, 5, 5, 3) and kernel (3, 3, 4, 8): the input has 3 channels, the kernel "
+                    "expects 4");
+  CHECK_THROWS_WITH(ops::conv2d_elu(Tensor({1, 5, 5, 1}), Tensor({3, 3, 1, 2}), Tensor(), {}, -1.0f),
+                    "conv2d_elu: alpha must be finite and >= 0, got -1.000000");
 }
