@@ -51,13 +51,7 @@ Tensor bias_add(const Tensor& x, const Tensor& bias) {
   if (needs_grad(x, bias))
     y.set_backward("bias_add", {x, bias}, [rows, c](std::span<const Tensor> in, const float* g) {
       Tensor x = in[0], bias = in[1];
-      if (x.requires_grad()) {
-        const GradBuffer gx = x.grad_buffer();
-        if (gx.fresh)
-          std::copy(g, g + rows * c, gx.data);
-        else
-          for (int64_t i = 0; i < rows * c; ++i) gx.data[i] += g[i];
-      }
+      if (x.requires_grad()) add_into(x.grad_buffer(), g, rows * c);
       if (bias.requires_grad()) {  // summed over rows in order: deterministic
         float* gb = bias.grad_data();
         for (int64_t r = 0; r < rows; ++r)

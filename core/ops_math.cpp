@@ -159,11 +159,7 @@ Tensor reshape_as(const char* op, const Tensor& x, Shape shape) {
   if (needs_grad(x))
     y.set_backward(op, {x}, [](std::span<const Tensor> in, const float* g) {
       Tensor x = in[0];
-      const GradBuffer gx = x.grad_buffer();
-      if (gx.fresh)
-        std::copy(g, g + x.size(), gx.data);
-      else
-        for (int64_t i = 0; i < x.size(); ++i) gx.data[i] += g[i];
+      add_into(x.grad_buffer(), g, x.size());
     });
   return y;
 }

@@ -2,6 +2,7 @@
 #include <elucid/core/tensor.hpp>
 
 #include <elucid/core/error.hpp>
+#include <elucid/core/leaf_gradients.hpp>
 
 #include <malloc.h>
 
@@ -116,12 +117,17 @@ Tensor Tensor::grad() const {
 
 float* Tensor::grad_data() {
   auto& n = checked();
+  if (auto redirected = LeafGradients::active_buffer(&n)) {  // this thread's own gradient for a shared weight
+    if (redirected->fresh) std::fill(redirected->data, redirected->data + n.data->size(), 0.0f);
+    return redirected->data;
+  }
   if (!n.grad) n.grad = std::make_shared<Storage>(n.data->size(), 0.0f);
   return n.grad->data();
 }
 
 GradBuffer Tensor::grad_buffer() {
   auto& n = checked();
+  if (auto redirected = LeafGradients::active_buffer(&n)) return *redirected;
   if (n.grad) return {n.grad->data(), false};
   n.grad = std::make_shared<Storage>(n.data->size());
   return {n.grad->data(), true};

@@ -21,6 +21,7 @@ class Dropout : public Layer {
  public:
   explicit Dropout(double rate, DropoutOptions options = {});  // rate outside [0, 1) throws
   std::string class_name() const override { return "Dropout"; }
+  bool can_train_in_slices() const override { return false; }
   std::string default_name_stem() const override { return "dropout"; }
   double rate() const { return rate_; }
   const DropoutOptions& options() const { return options_; }

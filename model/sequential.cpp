@@ -2,6 +2,7 @@
 #include <elucid/model/sequential.hpp>
 
 #include <elucid/core/error.hpp>
+#include <elucid/core/ops.hpp>
 #include <elucid/core/random.hpp>
 #include <elucid/data/tensor_dataset.hpp>
 #include <elucid/layers/dropout.hpp>
@@ -9,6 +10,7 @@
 #include <elucid/model/interrupt.hpp>
 #include <elucid/model/progress_bar.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <set>
@@ -246,18 +248,56 @@ Logs Sequential::running_logs() const {
   return logs;
 }
 
+// The forward and backward of a batch (under data-parallel training, this rank's slice of the global batch): leaves
+// in each trainable weight's gradient that of the mean loss over x's samples, and returns the step's figures: loss *
+// samples, samples, then each metric's (total, count) over these samples. A batch large enough is cut into slices
+// run at once on the thread team (model/batch_split.hpp) unless a layer changes in training (Dropout,
+// BatchNormalization); each slice's loss, its mean, is weighed by its share of the samples.
+std::vector<double> Sequential::forward_backward(const Tensor& x, const Tensor& y) {
+  std::vector<double> figures(2 + 2 * metrics_.size(), 0.0);
+  const int64_t n = x.dim(0);
+  if (n == 0) return figures;
+  check_input("Sequential", Shape(x.shape().begin() + 1, x.shape().end()));  // builds the model before threads run
+  const bool sliceable = y.rank() >= 1 && y.dim(0) == n &&  // else the loss names the mismatch, unsliced
+                         std::all_of(layers_.begin(), layers_.end(), [](const auto& l) { return l->can_train_in_slices(); });
+  const int64_t slices = sliceable ? BatchSplit::slices_for(n) : 1;
+  std::vector<Tensor> outputs(slices), labels(slices);
+  std::vector<double> losses(slices);
+  auto step = [&](int64_t s, const Tensor& xs, const Tensor& ys) {
+    const Tensor out = (*this)(xs, /*training=*/true);
+    Tensor loss = (*loss_)(out, ys);
+    losses[s] = static_cast<double>(loss.item()) * static_cast<double>(xs.dim(0));
+    if (slices > 1) loss = ops::mul_scalar(loss, static_cast<float>(xs.dim(0)) / static_cast<float>(n));
+    loss.backward();
+    outputs[s] = out;
+    labels[s] = ys;
+  };
+  if (slices == 1) {
+    step(0, x, y);
+  } else {
+    std::vector<Tensor> leaves;
+    for (const auto& w : weights())
+      if (w.tensor.requires_grad()) leaves.push_back(w.tensor);
+    batch_split_.run(x, y, slices, leaves, step);
+  }
+  for (int64_t s = 0; s < slices; ++s) figures[0] += losses[s];
+  figures[1] = static_cast<double>(n);
+  for (size_t i = 0; i < metrics_.size(); ++i) {
+    const auto running = metrics_[i].sums();
+    metrics_[i].reset();
+    for (int64_t s = 0; s < slices; ++s) metrics_[i].update(outputs[s], labels[s]);
+    std::tie(figures[2 + 2 * i], figures[3 + 2 * i]) = metrics_[i].sums();
+    metrics_[i].set_sums(running.first, running.second);
+  }
+  return figures;
+}
+
 Logs Sequential::train_step(const Tensor& x, const Tensor& y) {
-  Tensor out = (*this)(x, /*training=*/true);
-  Tensor loss = (*loss_)(out, y);
-  const double loss_value = loss.item();
-  loss.backward();
+  const std::vector<double> figures = forward_backward(x, y);
   auto params = trainable_weights();
   optimizer_->step(params);
   for (auto& p : params) p.tensor.zero_grad();
-  const double n = static_cast<double>(x.dim(0));
-  running_loss_ += loss_value * n;  // Keras weighs each batch's loss by its size
-  running_count_ += n;
-  for (auto& m : metrics_) m.update(out, y);
+  add_step_figures(figures);
   return running_logs();
 }
 
@@ -265,34 +305,25 @@ Logs Sequential::train_step(const Tensor& x, const Tensor& y) {
 // (loss * samples, samples, each metric's sums) are summed first, which gives the global batch's size for the
 // gradient average; then every rank takes the same optimizer step and adds the same global figures.
 Logs Sequential::train_step(const Tensor& x, const Tensor& y, distributed::DataParallel& parallel) {
-  std::vector<double> figures(2 + 2 * metrics_.size(), 0.0);
+  std::vector<double> figures = forward_backward(x, y);
   const int64_t n = x.dim(0);
-  if (n > 0) {
-    Tensor out = (*this)(x, /*training=*/true);
-    Tensor loss = (*loss_)(out, y);
-    figures[0] = static_cast<double>(loss.item()) * static_cast<double>(n);
-    figures[1] = static_cast<double>(n);
-    loss.backward();
-    for (size_t i = 0; i < metrics_.size(); ++i) {
-      const auto running = metrics_[i].sums();
-      metrics_[i].reset();
-      metrics_[i].update(out, y);
-      std::tie(figures[2 + 2 * i], figures[3 + 2 * i]) = metrics_[i].sums();
-      metrics_[i].set_sums(running.first, running.second);
-    }
-  }
   parallel.sum(figures, "the loss and metrics of a step");
   auto params = trainable_weights();
   parallel.average_gradients(params, n, static_cast<int64_t>(figures[1]));
   optimizer_->step(params);
   for (auto& p : params) p.tensor.zero_grad();
-  running_loss_ += figures[0];
+  add_step_figures(figures);
+  return running_logs();
+}
+
+// Adds a step's figures (forward_backward's layout) to the epoch's running loss and metrics.
+void Sequential::add_step_figures(const std::vector<double>& figures) {
+  running_loss_ += figures[0];  // Keras weighs each batch's loss by its size
   running_count_ += figures[1];
   for (size_t i = 0; i < metrics_.size(); ++i) {
     const auto [total, count] = metrics_[i].sums();
     metrics_[i].set_sums(total + figures[2 + 2 * i], count + figures[3 + 2 * i]);
   }
-  return running_logs();
 }
 
 void Sequential::check_labels(const char* who, const data::Dataset& data) {

@@ -10,6 +10,7 @@
 #include <elucid/data/batches.hpp>
 #include <elucid/data/dataset.hpp>
 #include <elucid/layers/layer.hpp>
+#include <elucid/model/batch_split.hpp>
 #include <elucid/model/callback.hpp>
 #include <elucid/model/distributed.hpp>
 #include <elucid/model/history.hpp>
@@ -164,7 +165,9 @@ class Sequential {
   void check_labels(const char* who, const data::Dataset& data);
   void reset_metrics();
   Logs running_logs() const;
+  std::vector<double> forward_backward(const Tensor& x, const Tensor& y);
   Logs train_step(const Tensor& x, const Tensor& y);
+  void add_step_figures(const std::vector<double>& figures);
   Logs train_step(const Tensor& x, const Tensor& y, distributed::DataParallel& parallel);
   History fit_ranks(const std::shared_ptr<const data::Dataset>& train, const FitOptions& options,
                     distributed::Strategy& strategy);
@@ -179,6 +182,7 @@ class Sequential {
   std::vector<std::string> metric_names_;
   std::vector<metrics::Metric> metrics_;
   double running_loss_ = 0, running_count_ = 0;
+  BatchSplit batch_split_;  // the training step's slices of the batch on the thread team
   // What fit_state() reads while fit() runs.
   const History* fit_history_ = nullptr;
   const std::vector<std::shared_ptr<Callback>>* fit_callbacks_ = nullptr;

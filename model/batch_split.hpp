@@ -1,0 +1,37 @@
+// BatchSplit: the training step's forward and backward over fixed slices of the batch, run by the thread team.
+// Each slice's whole forward and backward runs on one thread (the ops inside it then run single-threaded), with
+// its own weight gradients (core/leaf_gradients.hpp), which are then added into the weights' gradients in slice
+// order. The slices depend on the batch size alone, never on the thread count, so a seed gives the same bits at
+// any thread count. Threading each op instead leaves a core idle at every op's fork and join and in the ops too
+// small to split (the dense layers, the loss); one split per step keeps both busy (docs/performance.md).
+#pragma once
+#include <elucid/core/leaf_gradients.hpp>
+#include <elucid/core/tensor.hpp>
+
+#include <functional>
+#include <span>
+#include <vector>
+
+namespace elucid {
+
+class BatchSplit {
+ public:
+  static constexpr int64_t kMinSliceSamples = 16;  // smaller slices leave sgemm too little to do
+  static constexpr int64_t kMaxSlices = 8;         // each slice holds a copy of the weights' gradients
+
+  // How many slices a batch of n samples is cut into: the largest of 1, 2, 4, 8 that leaves every slice at least
+  // kMinSliceSamples samples (a power of two, so 2 or 4 threads share the slices evenly).
+  static int64_t slices_for(int64_t n);
+
+  // Runs step(s, x_s, y_s) for each slice s of `slices` (data::part_of over x's and y's first axis) on the thread
+  // team, with slice s's gradients of `weights` kept apart; then adds them into the weights' gradients in slice
+  // order. An error thrown by a slice is rethrown here (the first in slice order) once every slice has ended; the
+  // weights' gradients are then left as they were.
+  using Step = std::function<void(int64_t slice, const Tensor& x, const Tensor& y)>;
+  void run(const Tensor& x, const Tensor& y, int64_t slices, std::span<const Tensor> weights, const Step& step);
+
+ private:
+  std::vector<LeafGradients> gradients_;  // one per slice, their buffers kept from step to step
+};
+
+}  // namespace elucid

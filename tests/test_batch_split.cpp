@@ -1,0 +1,88 @@
+// BatchSplit: the slices a batch is cut into, the training step over them (the full batch's gradient, the same bits
+// at 1 and 2 threads), and an error inside a slice.
+#include <elucid/apps/seed_model.hpp>
+#include <elucid/data/synthetic.hpp>
+#include <elucid/elucid.hpp>
+#include <elucid/model/batch_split.hpp>
+
+#include "same_bits.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <stdexcept>
+
+using namespace elucid;
+using namespace elucid::layers;
+
+TEST_CASE("a batch is cut into 1, 2, 4 or 8 slices of at least 16 samples", "[batch_split]") {
+  CHECK(BatchSplit::slices_for(1) == 1);
+  CHECK(BatchSplit::slices_for(31) == 1);
+  CHECK(BatchSplit::slices_for(32) == 2);
+  CHECK(BatchSplit::slices_for(63) == 2);
+  CHECK(BatchSplit::slices_for(64) == 4);
+  CHECK(BatchSplit::slices_for(128) == 8);
+  CHECK(BatchSplit::slices_for(100000) == 8);
+}
+
+TEST_CASE("a split step's weight gradient is the whole batch's, at 1 and 2 threads alike", "[batch_split][fit]") {
+  // 50 samples: 2 slices of 25. One SGD step at rate 1 moves each weight by minus its gradient.
+  auto [x, y] = datasets::synthetic_squares(50, 4);
+  auto step = [&](int threads) {
+    set_num_threads(threads);
+    set_random_seed(5);
+    Sequential model = examples::seed_model();
+    model.compile(optimizers::SGD({.learning_rate = 1.0}), losses::SparseCategoricalCrossentropy({.from_logits = true}));
+    const auto before = model.get_weights();
+    model.train_on_batch(x, y);
+    return std::make_pair(before, model.get_weights());
+  };
+  auto [before, after1] = step(1);
+  auto [before2, after2] = step(2);
+  set_num_threads(0);
+
+  // The reference: the whole batch's mean loss, one backward, no split.
+  set_random_seed(5);
+  Sequential reference = examples::seed_model();
+  const losses::Loss loss = losses::SparseCategoricalCrossentropy({.from_logits = true});
+  loss(reference(x, /*training=*/true), y).backward();
+  set_random_seed(0);
+
+  CHECK(test::same_bits(before, before2));
+  CHECK(test::same_bits(after1, after2));
+  const auto weights = reference.weights();
+  REQUIRE(weights.size() == after1.size());
+  double largest = 0, largest_gradient = 0;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    const Tensor g = weights[i].tensor.grad();
+    for (int64_t j = 0; j < g.size(); ++j) {
+      const double step_taken = double(before[i].tensor.data()[j]) - double(after1[i].tensor.data()[j]);
+      largest = std::max(largest, std::abs(step_taken - double(g.data()[j])));
+      largest_gradient = std::max(largest_gradient, std::abs(double(g.data()[j])));
+    }
+  }
+  INFO("largest gradient difference " << largest << ", largest gradient " << largest_gradient);
+  CHECK(largest_gradient > 1e-3);  // the step did move the weights
+  CHECK(largest < 1e-6);
+}
+
+TEST_CASE("an error inside a slice reaches the caller and leaves the weights' gradients alone", "[batch_split]") {
+  Tensor w(Shape{2}, std::vector<float>{1, 2});
+  w.set_requires_grad();
+  const Tensor x(Shape{64, 2}, 1.0f), y(Shape{64}, 0.0f);
+  BatchSplit split;
+  const std::vector<Tensor> leaves{w};
+  auto failing = [&](int64_t slice, const Tensor& xs, const Tensor&) {
+    CHECK(xs.dim(0) == 16);
+    ops::sum(ops::mul(w, ops::mul_scalar(Tensor::ones(Shape{2}), ops::sum(xs).item()))).backward();
+    if (slice == 2) throw Error("slice 2 went wrong");
+    if (slice == 3) throw std::runtime_error("slice 3 went wrong too");
+  };
+  CHECK_THROWS_WITH(split.run(x, y, 4, leaves, failing), "slice 2 went wrong");
+  CHECK_FALSE(w.has_grad());
+  // The same BatchSplit then runs a good step: 4 slices of 16 samples, each adding sum(x_s) = 32 per element.
+  split.run(x, y, 4, leaves, [&](int64_t, const Tensor& xs, const Tensor&) {
+    ops::sum(ops::mul(w, ops::mul_scalar(Tensor::ones(Shape{2}), ops::sum(xs).item()))).backward();
+  });
+  CHECK(w.grad().values()[0] == 128);
+}
