@@ -258,8 +258,9 @@ std::vector<double> Sequential::forward_backward(const Tensor& x, const Tensor& 
   const int64_t n = x.dim(0);
   if (n == 0) return figures;
   check_input("Sequential", Shape(x.shape().begin() + 1, x.shape().end()));  // builds the model before threads run
+  const auto in_slices = [](const auto& layer) { return layer->can_train_in_slices(); };
   const bool sliceable = y.rank() >= 1 && y.dim(0) == n &&  // else the loss names the mismatch, unsliced
-                         std::all_of(layers_.begin(), layers_.end(), [](const auto& l) { return l->can_train_in_slices(); });
+                         std::all_of(layers_.begin(), layers_.end(), in_slices);
   const int64_t slices = sliceable ? BatchSplit::slices_for(n) : 1;
   std::vector<Tensor> outputs(slices), labels(slices);
   std::vector<double> losses(slices);

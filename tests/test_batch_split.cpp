@@ -25,14 +25,16 @@ TEST_CASE("a batch is cut into 1, 2, 4 or 8 slices of at least 16 samples", "[ba
   CHECK(BatchSplit::slices_for(100000) == 8);
 }
 
-TEST_CASE("a split step's weight gradient is the whole batch's, at 1 and 2 threads alike", "[batch_split][fit]") {
+TEST_CASE("a split step's weight gradient is the whole batch's, at 1 and 2 threads alike",
+          "[batch_split][fit][threads]") {
   // 50 samples: 2 slices of 25. One SGD step at rate 1 moves each weight by minus its gradient.
   auto [x, y] = datasets::synthetic_squares(50, 4);
   auto step = [&](int threads) {
     set_num_threads(threads);
     set_random_seed(5);
     Sequential model = examples::seed_model();
-    model.compile(optimizers::SGD({.learning_rate = 1.0}), losses::SparseCategoricalCrossentropy({.from_logits = true}));
+    model.compile(optimizers::SGD({.learning_rate = 1.0f}),
+                  losses::SparseCategoricalCrossentropy({.from_logits = true}));
     const auto before = model.get_weights();
     model.train_on_batch(x, y);
     return std::make_pair(before, model.get_weights());
@@ -66,7 +68,8 @@ TEST_CASE("a split step's weight gradient is the whole batch's, at 1 and 2 threa
   CHECK(largest < 1e-6);
 }
 
-TEST_CASE("an error inside a slice reaches the caller and leaves the weights' gradients alone", "[batch_split]") {
+TEST_CASE("an error inside a slice reaches the caller and leaves the weights' gradients alone",
+          "[batch_split][threads]") {
   Tensor w(Shape{2}, std::vector<float>{1, 2});
   w.set_requires_grad();
   const Tensor x(Shape{64, 2}, 1.0f), y(Shape{64}, 0.0f);
