@@ -6,6 +6,7 @@
 #include <elucid/core/ops.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 using namespace elucid;
@@ -85,6 +86,26 @@ constexpr auto kSame = ops::Padding::Same;
 GRAD_TEST("max_pool2d", "2x2 with default strides, batch 1, odd size (floor rounding)", "[ops][pool]") {
   check_pool("max_pool2d", {{1, 4, 4, 2}, pool_args(2, 2)}, {1, 2, 2, 2});
   check_pool("max_pool2d", {{2, 5, 7, 3}, pool_args(2, 2)}, {2, 2, 3, 3});
+  check_pool("max_pool2d", {{2, 6, 4, 20}, pool_args(2, 2)}, {2, 3, 2, 20});  // channels past a vector's width
+}
+
+TEST_CASE("max_pool2d sends a tied window's gradient to its first cell, a NaN cell never wins", "[ops][pool]") {
+  // 2x2 windows at stride 2 (the fast path) and 3x3 at stride 3 (the general one) must agree on ties.
+  for (const int64_t size : {2, 3}) {
+    INFO("pool " << size);
+    Tensor x(Shape{1, 2 * size, 2 * size, 17}, 1.0f);
+    x.data()[17] = std::nanf("");  // row 0, column 1, channel 0, in window (0, 0): not its maximum
+    x.set_requires_grad();
+    ops::sum(ops::max_pool2d(x, pool_args(size, size, size, size))).backward();
+    const Tensor g = x.grad();
+    for (int64_t i = 0; i < 2 * size; ++i)
+      for (int64_t j = 0; j < 2 * size; ++j)
+        for (int64_t c = 0; c < 17; ++c) {
+          const bool first = i % size == 0 && j % size == 0;
+          INFO(i << ", " << j << ", " << c);
+          CHECK(g.at({0, i, j, c}) == (first ? 1.0f : 0.0f));
+        }
+  }
 }
 
 GRAD_TEST("max_pool2d", "3x3 stride 2 overlapping, and same padding", "[ops][pool]") {
