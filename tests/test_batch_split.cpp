@@ -28,7 +28,8 @@ TEST_CASE("a batch is cut into 1, 2, 4 or 8 slices of at least 16 samples", "[ba
 TEST_CASE("a split step's weight gradient is the whole batch's, at 1 and 2 threads alike",
           "[batch_split][fit][threads]") {
   // 50 samples: 2 slices of 25. One SGD step at rate 1 moves each weight by minus its gradient.
-  auto [x, y] = datasets::synthetic_squares(50, 4);
+  const auto data = datasets::synthetic_squares(50, 4);  // not a structured binding: clang 14 cannot capture one
+  const Tensor &x = data.first, &y = data.second;
   auto step = [&](int threads) {
     set_num_threads(threads);
     set_random_seed(5);
