@@ -50,7 +50,8 @@ bool Batches::next(Batch& batch) { return next(batch, 0, 1); }
 
 bool Batches::next(Batch& batch, int64_t part, int64_t parts) {
   if (batch_ >= num_batches()) return false;
-  const Part p = part_of(std::min(batch_size_, data_->size() - batch_ * batch_size_), part, parts);
+  const int64_t whole = std::min(batch_size_, data_->size() - batch_ * batch_size_);
+  const Part p = part_of(whole, part, parts);
   const int64_t begin = batch_ * batch_size_ + p.begin;
   const int64_t count = p.count;
   Shape xs = data_->sample_shape(), ys = data_->label_shape();
@@ -60,6 +61,8 @@ bool Batches::next(Batch& batch, int64_t part, int64_t parts) {
   if (!batch.y.defined() || batch.y.shape() != ys) batch.y = Tensor(ys);
   data_->fill(std::span<const int64_t>(order_).subspan(static_cast<size_t>(begin), static_cast<size_t>(count)),
               batch.x.data(), batch.y.data());
+  batch.begin = p.begin;
+  batch.whole = whole;
   ++batch_;
   return true;
 }

@@ -12,6 +12,10 @@ namespace elucid::data {
 struct Batch {
   Tensor x;  // (B, ...sample_shape)
   Tensor y;  // (B, ...label_shape)
+  // Where x and y sit in the whole batch: next(batch, part, parts) takes samples [begin, begin + B) of a batch of
+  // `whole` (data-parallel training); next(batch) takes all of it (begin 0, whole B).
+  int64_t begin = 0;
+  int64_t whole = 0;
 };
 
 // Part `part` of `parts` of `count` items: contiguous and in order, the first (count % parts) parts one item longer

@@ -34,20 +34,19 @@ std::string unique_name(const std::string& stem, const std::vector<std::shared_p
     if (!taken.count(stem + "_" + std::to_string(i))) return stem + "_" + std::to_string(i);
 }
 
-// The Dropout layers' mask generators, in order.
-std::vector<Random*> dropout_generators(const std::vector<std::shared_ptr<layers::Layer>>& layers) {
-  std::vector<Random*> generators;
+// The Dropout layers, in order: their mask generators are part of a run's state (checkpoints, the ranks' start), and
+// under data-parallel training each is told which samples of the global batch its rank holds (layers/dropout.hpp).
+std::vector<layers::Dropout*> dropout_layers(const std::vector<std::shared_ptr<layers::Layer>>& layers) {
+  std::vector<layers::Dropout*> dropouts;
   for (const auto& l : layers)
-    if (auto* dropout = dynamic_cast<layers::Dropout*>(l.get())) generators.push_back(&dropout->generator());
-  return generators;
+    if (auto* dropout = dynamic_cast<layers::Dropout*>(l.get())) dropouts.push_back(dropout);
+  return dropouts;
 }
 
-// Data-parallel: tells each Dropout layer which samples of the global batch this rank's slice holds, so that the
-// ranks draw the one-process run's masks (layers/dropout.hpp).
-void set_dropout_slices(const std::vector<std::shared_ptr<layers::Layer>>& layers, data::Part slice, int64_t total) {
-  for (const auto& l : layers)
-    if (auto* dropout = dynamic_cast<layers::Dropout*>(l.get()))
-      dropout->set_batch_slice(slice.begin, slice.count, total);
+std::vector<Random*> dropout_generators(const std::vector<std::shared_ptr<layers::Layer>>& layers) {
+  std::vector<Random*> generators;
+  for (auto* dropout : dropout_layers(layers)) generators.push_back(&dropout->generator());
+  return generators;
 }
 }  // namespace
 
@@ -484,10 +483,9 @@ History Sequential::fit_ranks(const std::shared_ptr<const data::Dataset>& all, c
     for (; batches.next(batch, strategy.rank(), strategy.size()); ++step) {
       Logs batch_logs;
       for (auto& cb : options.callbacks) cb->on_train_batch_begin(step, batch_logs);
-      if (parallel) {  // this rank's slice of the global batch, as Batches::next took it
-        const int64_t total = std::min<int64_t>(options.batch_size, train->size() - step * options.batch_size);
-        set_dropout_slices(layers_, data::part_of(total, strategy.rank(), strategy.size()), total);
-      }
+      if (parallel)  // this rank's slice of the global batch, as Batches::next took it
+        for (auto* dropout : dropout_layers(layers_))
+          dropout->set_batch_slice(batch.begin, batch.x.dim(0), batch.whole);
       batch_logs = parallel ? train_step(batch.x, batch.y, *parallel) : train_step(batch.x, batch.y);
       fit_batch_ = step + 1;
       for (auto& cb : options.callbacks) cb->on_train_batch_end(step, batch_logs);

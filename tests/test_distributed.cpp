@@ -101,6 +101,8 @@ TEST_CASE("a batch splits over the ranks in contiguous parts, the first ranks on
     REQUIRE(first.next(b0, 0, 2));
     REQUIRE(second.next(b1, 1, 2));
     CHECK(b0.x.dim(0) + b1.x.dim(0) == b.x.dim(0));
+    CHECK((b.begin == 0 && b0.begin == 0 && b1.begin == b0.x.dim(0)));  // and each part says where it sits
+    CHECK((b.whole == b.x.dim(0) && b0.whole == b.whole && b1.whole == b.whole));
     CHECK(std::memcmp(b.x.data(), b0.x.data(), sizeof(float) * b0.x.size()) == 0);
     CHECK(std::memcmp(b.x.data() + b0.x.size(), b1.x.data(), sizeof(float) * b1.x.size()) == 0);
     ++batches;
