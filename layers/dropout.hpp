@@ -21,7 +21,6 @@ class Dropout : public Layer {
  public:
   explicit Dropout(double rate, DropoutOptions options = {});  // rate outside [0, 1) throws
   std::string class_name() const override { return "Dropout"; }
-  bool can_train_in_slices() const override { return false; }
   std::string default_name_stem() const override { return "dropout"; }
   double rate() const { return rate_; }
   const DropoutOptions& options() const { return options_; }
@@ -39,6 +38,22 @@ class Dropout : public Layer {
   // draws past the batch's mask at once. Without it, forward() masks its input alone, as before.
   void set_batch_slice(int64_t begin, int64_t count, int64_t total);
 
+  // Training on slices of the batch at once on the thread team (model/batch_split.hpp). begin_slices(n), before the
+  // slices run, keeps the generator's state; each slice's forward(), on its own thread inside a SliceScope, draws
+  // from a copy of it the masks of its own samples, those one forward() over all n would have drawn; end_slices()
+  // then moves the generator past the whole batch. With set_batch_slice (a rank's part of a global batch), the
+  // slices are slices of that part and draw that part's masks.
+  void begin_slices(int64_t n);
+  void end_slices();
+  // Tells forward() on this thread which samples of the batch given to begin_slices its input holds.
+  class SliceScope {
+   public:
+    SliceScope(int64_t begin, int64_t count);
+    ~SliceScope();
+    SliceScope(const SliceScope&) = delete;
+    SliceScope& operator=(const SliceScope&) = delete;
+  };
+
  protected:
   void create_weights(const Shape& input_shape, Random& rng) override;
 
@@ -50,6 +65,12 @@ class Dropout : public Layer {
     int64_t begin = 0, count = 0, total = 0;
   };
   std::optional<Slice> slice_;  // for the next forward() only
+  struct Slices {
+    Random start;              // the generator as the step began
+    int64_t begin = 0, total = 0;  // the batch given to begin_slices: samples [begin, begin + n) of `total`
+  };
+  std::optional<Slices> slices_;  // between begin_slices and end_slices
+  Tensor forward_slice(const Tensor& x, const Slices& slices);
 };
 
 }  // namespace elucid::layers

@@ -47,8 +47,8 @@ class Layer {
 
   // x is (N, ...input_shape); `training` switches Dropout and BatchNormalization behaviour.
   virtual Tensor forward(const Tensor& x, bool training) = 0;
-  // False when forward() in training changes the layer (Dropout draws from its generator, BatchNormalization takes
-  // the batch's statistics): then a batch must not be cut into slices run at once (model/batch_split.hpp).
+  // False when forward() in training needs the whole batch at once (BatchNormalization takes its statistics): then
+  // a batch is not cut into slices run at once on several threads (model/batch_split.hpp).
   virtual bool can_train_in_slices() const { return true; }
 
   // Weights in Keras order (kernel, bias; gamma, beta, moving_mean, moving_variance), trainable ones first.

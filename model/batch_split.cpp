@@ -2,7 +2,6 @@
 #include <elucid/model/batch_split.hpp>
 
 #include <elucid/core/parallel.hpp>
-#include <elucid/data/batches.hpp>
 
 #include <algorithm>
 #include <exception>
@@ -40,7 +39,7 @@ void BatchSplit::run(const Tensor& x, const Tensor& y, int64_t slices, std::span
     try {
       const data::Part part = data::part_of(n, s, slices);
       LeafGradients::Scope own_gradients(gradients_[s]);
-      step(s, samples_of(x, part), samples_of(y, part));
+      step(s, part, samples_of(x, part), samples_of(y, part));
     } catch (...) {
       errors[s] = std::current_exception();
     }

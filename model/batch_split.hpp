@@ -7,6 +7,7 @@
 #pragma once
 #include <elucid/core/leaf_gradients.hpp>
 #include <elucid/core/tensor.hpp>
+#include <elucid/data/batches.hpp>
 
 #include <functional>
 #include <span>
@@ -23,11 +24,11 @@ class BatchSplit {
   // kMinSliceSamples samples (a power of two, so 2 or 4 threads share the slices evenly).
   static int64_t slices_for(int64_t n);
 
-  // Runs step(s, x_s, y_s) for each slice s of `slices` (data::part_of over x's and y's first axis) on the thread
-  // team, with slice s's gradients of `weights` kept apart; then adds them into the weights' gradients in slice
-  // order. An error thrown by a slice is rethrown here (the first in slice order) once every slice has ended; the
-  // weights' gradients are then left as they were.
-  using Step = std::function<void(int64_t slice, const Tensor& x, const Tensor& y)>;
+  // Runs step(s, part, x_s, y_s) for each slice s of `slices` on the thread team: `part` is data::part_of(n, s,
+  // slices), the samples of x and y (first axis) that x_s and y_s hold. Slice s's gradients of `weights` are kept
+  // apart, then added into the weights' gradients in slice order. An error thrown by a slice is rethrown here (the
+  // first in slice order) once every slice has ended; the weights' gradients are then left as they were.
+  using Step = std::function<void(int64_t slice, data::Part part, const Tensor& x, const Tensor& y)>;
   void run(const Tensor& x, const Tensor& y, int64_t slices, std::span<const Tensor> weights, const Step& step);
 
  private:

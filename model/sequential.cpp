@@ -250,8 +250,9 @@ Logs Sequential::running_logs() const {
 // The forward and backward of a batch (under data-parallel training, this rank's slice of the global batch): leaves
 // in each trainable weight's gradient that of the mean loss over x's samples, and returns the step's figures: loss *
 // samples, samples, then each metric's (total, count) over these samples. A batch large enough is cut into slices
-// run at once on the thread team (model/batch_split.hpp) unless a layer changes in training (Dropout,
-// BatchNormalization); each slice's loss, its mean, is weighed by its share of the samples.
+// run at once on the thread team (model/batch_split.hpp) unless a layer cannot train in slices (BatchNormalization:
+// its statistics are the whole batch's); each slice's loss, its mean, is weighed by its share of the samples.
+// Dropout layers draw the masks of the unsliced batch, each slice its own samples' (layers/dropout.hpp).
 std::vector<double> Sequential::forward_backward(const Tensor& x, const Tensor& y) {
   std::vector<double> figures(2 + 2 * metrics_.size(), 0.0);
   const int64_t n = x.dim(0);
@@ -263,7 +264,8 @@ std::vector<double> Sequential::forward_backward(const Tensor& x, const Tensor& 
   const int64_t slices = sliceable ? BatchSplit::slices_for(n) : 1;
   std::vector<Tensor> outputs(slices), labels(slices);
   std::vector<double> losses(slices);
-  auto step = [&](int64_t s, const Tensor& xs, const Tensor& ys) {
+  auto step = [&](int64_t s, data::Part part, const Tensor& xs, const Tensor& ys) {
+    const layers::Dropout::SliceScope samples(part.begin, part.count);  // which masks Dropout draws on this thread
     const Tensor out = (*this)(xs, /*training=*/true);
     Tensor loss = (*loss_)(out, ys);
     losses[s] = static_cast<double>(loss.item()) * static_cast<double>(xs.dim(0));
@@ -273,12 +275,20 @@ std::vector<double> Sequential::forward_backward(const Tensor& x, const Tensor& 
     labels[s] = ys;
   };
   if (slices == 1) {
-    step(0, x, y);
+    step(0, {0, n}, x, y);
   } else {
     std::vector<Tensor> leaves;
     for (const auto& w : weights())
       if (w.tensor.requires_grad()) leaves.push_back(w.tensor);
-    batch_split_.run(x, y, slices, leaves, step);
+    const auto dropouts = dropout_layers(layers_);
+    for (auto* dropout : dropouts) dropout->begin_slices(n);
+    try {
+      batch_split_.run(x, y, slices, leaves, step);
+    } catch (...) {
+      for (auto* dropout : dropouts) dropout->end_slices();
+      throw;
+    }
+    for (auto* dropout : dropouts) dropout->end_slices();
   }
   for (int64_t s = 0; s < slices; ++s) figures[0] += losses[s];
   figures[1] = static_cast<double>(n);

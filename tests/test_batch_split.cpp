@@ -25,48 +25,76 @@ TEST_CASE("a batch is cut into 1, 2, 4 or 8 slices of at least 16 samples", "[ba
   CHECK(BatchSplit::slices_for(100000) == 8);
 }
 
+namespace {
+// The seed model, or with Dropout(0.4) before its last layer: the slices must then draw the unsliced batch's masks.
+Sequential model_for_split(bool dropout) {
+  Sequential model = examples::seed_model();
+  if (dropout) {
+    model.pop();
+    model.add(Dropout(0.4));
+    model.add(Dense(10));
+  }
+  return model;
+}
+
+Random::State generator_state(Sequential& model) {
+  for (const auto& l : model.layers())
+    if (auto* dropout = dynamic_cast<Dropout*>(l.get())) return dropout->generator().state();
+  return {};
+}
+}  // namespace
+
 TEST_CASE("a split step's weight gradient is the whole batch's, at 1 and 2 threads alike",
           "[batch_split][fit][threads]") {
+  const bool dropout = GENERATE(false, true);
+  INFO((dropout ? "with" : "without") << " Dropout");
   // 50 samples: 2 slices of 25. One SGD step at rate 1 moves each weight by minus its gradient.
   const auto data = datasets::synthetic_squares(50, 4);  // not a structured binding: clang 14 cannot capture one
   const Tensor &x = data.first, &y = data.second;
+  struct Run {
+    std::vector<NamedTensor> before, after;
+    Random::State generator;
+  };
   auto step = [&](int threads) {
     set_num_threads(threads);
     set_random_seed(5);
-    Sequential model = examples::seed_model();
+    Sequential model = model_for_split(dropout);
     model.compile(optimizers::SGD({.learning_rate = 1.0f}),
                   losses::SparseCategoricalCrossentropy({.from_logits = true}));
-    const auto before = model.get_weights();
+    Run run{model.get_weights(), {}, {}};
     model.train_on_batch(x, y);
-    return std::make_pair(before, model.get_weights());
+    run.after = model.get_weights();
+    run.generator = generator_state(model);
+    return run;
   };
-  auto [before, after1] = step(1);
-  auto [before2, after2] = step(2);
+  const Run one = step(1), two = step(2);
   set_num_threads(0);
 
-  // The reference: the whole batch's mean loss, one backward, no split.
+  // The reference: the whole batch's mean loss, one backward, no split, the masks drawn in one go.
   set_random_seed(5);
-  Sequential reference = examples::seed_model();
+  Sequential reference = model_for_split(dropout);
   const losses::Loss loss = losses::SparseCategoricalCrossentropy({.from_logits = true});
   loss(reference(x, /*training=*/true), y).backward();
   set_random_seed(0);
 
-  CHECK(test::same_bits(before, before2));
-  CHECK(test::same_bits(after1, after2));
+  CHECK(test::same_bits(one.before, two.before));
+  CHECK(test::same_bits(one.after, two.after));
+  CHECK(one.generator == generator_state(reference));  // the sliced step moved the generator past the whole batch
+  CHECK(two.generator == one.generator);
   const auto weights = reference.weights();
-  REQUIRE(weights.size() == after1.size());
+  REQUIRE(weights.size() == one.after.size());
   double largest = 0, largest_gradient = 0;
   for (size_t i = 0; i < weights.size(); ++i) {
     const Tensor g = weights[i].tensor.grad();
     for (int64_t j = 0; j < g.size(); ++j) {
-      const double step_taken = double(before[i].tensor.data()[j]) - double(after1[i].tensor.data()[j]);
+      const double step_taken = double(one.before[i].tensor.data()[j]) - double(one.after[i].tensor.data()[j]);
       largest = std::max(largest, std::abs(step_taken - double(g.data()[j])));
       largest_gradient = std::max(largest_gradient, std::abs(double(g.data()[j])));
     }
   }
   INFO("largest gradient difference " << largest << ", largest gradient " << largest_gradient);
   CHECK(largest_gradient > 1e-3);  // the step did move the weights
-  CHECK(largest < 1e-6);
+  CHECK(largest < 1e-6);           // with other masks the dense layers' gradients would differ by far more
 }
 
 TEST_CASE("an error inside a slice reaches the caller and leaves the weights' gradients alone",
@@ -76,7 +104,7 @@ TEST_CASE("an error inside a slice reaches the caller and leaves the weights' gr
   const Tensor x(Shape{64, 2}, 1.0f), y(Shape{64}, 0.0f);
   BatchSplit split;
   const std::vector<Tensor> leaves{w};
-  auto failing = [&](int64_t slice, const Tensor& xs, const Tensor&) {
+  auto failing = [&](int64_t slice, data::Part, const Tensor& xs, const Tensor&) {
     CHECK(xs.dim(0) == 16);
     ops::sum(ops::mul(w, ops::mul_scalar(Tensor::ones(Shape{2}), ops::sum(xs).item()))).backward();
     if (slice == 2) throw Error("slice 2 went wrong");
@@ -85,7 +113,7 @@ TEST_CASE("an error inside a slice reaches the caller and leaves the weights' gr
   CHECK_THROWS_WITH(split.run(x, y, 4, leaves, failing), "slice 2 went wrong");
   CHECK_FALSE(w.has_grad());
   // The same BatchSplit then runs a good step: 4 slices of 16 samples, each adding sum(x_s) = 32 per element.
-  split.run(x, y, 4, leaves, [&](int64_t, const Tensor& xs, const Tensor&) {
+  split.run(x, y, 4, leaves, [&](int64_t, data::Part, const Tensor& xs, const Tensor&) {
     ops::sum(ops::mul(w, ops::mul_scalar(Tensor::ones(Shape{2}), ops::sum(xs).item()))).backward();
   });
   CHECK(w.grad().values()[0] == 128);
