@@ -28,8 +28,11 @@ std::optional<GradBuffer> LeafGradients::active_buffer(const TensorNode* leaf) {
 }
 
 void LeafGradients::add_into_leaves() {
-  for (Slot& s : slots_)
+  for (Slot& s : slots_) {
     if (s.written) add_into(s.leaf.grad_buffer(), s.values.data(), static_cast<int64_t>(s.values.size()));
+    s.written = false;
+    s.leaf = Tensor();  // the buffers stay for the next step, the weights are not kept alive by them
+  }
 }
 
 LeafGradients::Scope::Scope(LeafGradients& gradients) : previous_(active) { active = &gradients; }

@@ -20,7 +20,8 @@ class LeafGradients {
   // here or it does not hold this leaf. fresh on the first write of the step, as Tensor::grad_buffer().
   static std::optional<GradBuffer> active_buffer(const TensorNode* leaf);
 
-  // Adds each written gradient into its leaf's gradient (copies it when the leaf has none yet).
+  // Adds each written gradient into its leaf's gradient (copies it when the leaf has none yet), then lets go of the
+  // leaves until the next reset().
   void add_into_leaves();
 
   // Makes `gradients` the active one on this thread for the scope's lifetime.

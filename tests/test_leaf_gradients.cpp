@@ -41,7 +41,9 @@ TEST_CASE("LeafGradients keep a thread's gradients apart until they are added in
   second.add_into_leaves();
   CHECK(std::vector<float>(w.grad().values().begin(), w.grad().values().end()) == std::vector<float>{6, 60, 600});
 
-  // Reset for a new step: nothing written yet, so nothing is added.
+  // Added once only; after a reset for a new step nothing is written yet, so nothing is added either.
+  second.add_into_leaves();
+  CHECK(w.grad().values()[0] == 6);
   first.reset(leaves);
   first.add_into_leaves();
   CHECK(w.grad().values()[0] == 6);
