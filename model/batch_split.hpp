@@ -18,11 +18,14 @@ namespace elucid {
 class BatchSplit {
  public:
   static constexpr int64_t kMinSliceSamples = 16;  // smaller slices leave sgemm too little to do
-  static constexpr int64_t kMaxSlices = 8;         // each slice holds a copy of the weights' gradients
+  static constexpr int64_t kMaxSlices = 8;
+  static constexpr int64_t kMaxGradientBytes = int64_t{256} << 20;  // the slices' copies of the weights' gradients
 
-  // How many slices a batch of n samples is cut into: the largest of 1, 2, 4, 8 that leaves every slice at least
-  // kMinSliceSamples samples (a power of two, so 2 or 4 threads share the slices evenly).
-  static int64_t slices_for(int64_t n);
+  // How many slices a batch of n samples is cut into, for a model of `weights` floats: the largest of 1, 2, 4, 8
+  // that leaves every slice at least kMinSliceSamples samples (a power of two, so 2 or 4 threads share the slices
+  // evenly) and their gradient copies within kMaxGradientBytes. So a batch of 32 keeps 2 cores busy, one of 128 up
+  // to 8; a model of more than 32M weights trains unsliced (each op threaded on its own instead).
+  static int64_t slices_for(int64_t n, int64_t weights);
 
   // Runs step(s, part, x_s, y_s) for each slice s of `slices` on the thread team: `part` is data::part_of(n, s,
   // slices), the samples of x and y (first axis) that x_s and y_s hold. Slice s's gradients of `weights` are kept

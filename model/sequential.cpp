@@ -261,7 +261,7 @@ std::vector<double> Sequential::forward_backward(const Tensor& x, const Tensor& 
   const auto in_slices = [](const auto& layer) { return layer->can_train_in_slices(); };
   const bool sliceable = y.rank() >= 1 && y.dim(0) == n &&  // else the loss names the mismatch, unsliced
                          std::all_of(layers_.begin(), layers_.end(), in_slices);
-  const int64_t slices = sliceable ? BatchSplit::slices_for(n) : 1;
+  const int64_t slices = sliceable ? BatchSplit::slices_for(n, count_params()) : 1;
   std::vector<Tensor> outputs(slices), labels(slices);
   std::vector<double> losses(slices);
   auto step = [&](int64_t s, data::Part part, const Tensor& xs, const Tensor& ys) {

@@ -15,14 +15,20 @@
 using namespace elucid;
 using namespace elucid::layers;
 
-TEST_CASE("a batch is cut into 1, 2, 4 or 8 slices of at least 16 samples", "[batch_split]") {
-  CHECK(BatchSplit::slices_for(1) == 1);
-  CHECK(BatchSplit::slices_for(31) == 1);
-  CHECK(BatchSplit::slices_for(32) == 2);
-  CHECK(BatchSplit::slices_for(63) == 2);
-  CHECK(BatchSplit::slices_for(64) == 4);
-  CHECK(BatchSplit::slices_for(128) == 8);
-  CHECK(BatchSplit::slices_for(100000) == 8);
+TEST_CASE("a batch is cut into 1, 2, 4 or 8 slices of at least 16 samples, within 256 MB of gradients",
+          "[batch_split]") {
+  const int64_t seed_model = 93322;
+  CHECK(BatchSplit::slices_for(1, seed_model) == 1);
+  CHECK(BatchSplit::slices_for(31, seed_model) == 1);
+  CHECK(BatchSplit::slices_for(32, seed_model) == 2);
+  CHECK(BatchSplit::slices_for(63, seed_model) == 2);
+  CHECK(BatchSplit::slices_for(64, seed_model) == 4);
+  CHECK(BatchSplit::slices_for(128, seed_model) == 8);
+  CHECK(BatchSplit::slices_for(100000, seed_model) == 8);
+  // 8M weights (32 MB): 8 copies fit in 256 MB; 16M: 4; 40M: none (one copy would be 160 MB, two 320).
+  CHECK(BatchSplit::slices_for(128, int64_t{8} << 20) == 8);
+  CHECK(BatchSplit::slices_for(128, int64_t{16} << 20) == 4);
+  CHECK(BatchSplit::slices_for(128, 40'000'000) == 1);
 }
 
 namespace {
