@@ -2,13 +2,16 @@
 # Builds the fuzz targets of fuzz/ with clang (libFuzzer, ASan, UBSan) and runs each one RUNS times, starting from
 # its seed corpus; new inputs go to a scratch folder, never into the tree. Fails on any crash, leak, timeout (5 s)
 # or memory blow-up (1 GiB); the input is left in BUILD/fuzz/artifacts. fuzz/README.md says how to fuzz for longer.
-# Usage: scripts/fuzz.sh [RUNS] [BUILD_DIR]
+# Usage: scripts/fuzz.sh [RUNS] [BUILD_DIR]. A BUILD_DIR already configured with -DELUCID_FUZZ=ON is used as it is
+# (CI's clang ASan + UBSan test tree, which has the fuzz targets too); any other is configured here for fuzzing only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3000}
 build=${2:-build-fuzz}
-CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DELUCID_FUZZ=ON -DELUCID_BUILD_TESTS=OFF \
-  -DELUCID_INSTALL=OFF -DELUCID_WERROR=ON > /dev/null
+if ! grep -q '^ELUCID_FUZZ:BOOL=ON$' "$build/CMakeCache.txt" 2>/dev/null; then
+  CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DELUCID_FUZZ=ON -DELUCID_BUILD_TESTS=OFF \
+    -DELUCID_INSTALL=OFF -DELUCID_WERROR=ON > /dev/null
+fi
 cmake --build "$build" --target fuzz -j "$(nproc)"
 mkdir -p "$build/fuzz/artifacts"
 for target in idx idx_gzip recipe keras_json model_file checkpoint image; do

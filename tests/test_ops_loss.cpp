@@ -30,7 +30,6 @@ Tensor labels(std::vector<float> values) {
 GRAD_TEST("sparse_categorical_crossentropy", "from logits and from probabilities, batch 1 and 5", "[ops][loss]") {
   for (bool from_logits : {true, false}) {
     for (auto [rows, lab] : {std::pair<int64_t, std::vector<float>>{1, {2}}, {5, {0, 3, 1, 3, 2}}}) {
-      const size_t cols = 4;
       INFO((from_logits ? "logits" : "probabilities") << ", " << rows << " rows");
       // Probabilities are positive and not normalised, so the log(sum clip(p)) term of Keras' formula is tested.
       Tensor pred = from_logits ? grad_check::random_tensor({rows, 4}, 80, -3, 3)
@@ -40,8 +39,8 @@ GRAD_TEST("sparse_categorical_crossentropy", "from logits and from probabilities
           [from_logits](const std::vector<Tensor>& in) {
             return ops::sparse_categorical_crossentropy(in[0], in[1], from_logits);
           },
-          [from_logits, cols](const std::vector<Vec>& in) {
-            const size_t n = in[1].size();
+          [from_logits](const std::vector<Vec>& in) {
+            const size_t cols = 4, n = in[1].size();
             double total = 0;
             for (size_t r = 0; r < n; ++r) {
               const double* x = in[0].data() + r * cols;
