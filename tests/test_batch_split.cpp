@@ -110,13 +110,15 @@ TEST_CASE("an error inside a slice reaches the caller and leaves the weights' gr
   const Tensor x(Shape{64, 2}, 1.0f), y(Shape{64}, 0.0f);
   BatchSplit split;
   const std::vector<Tensor> leaves{w};
+  std::vector<int64_t> sizes(4);  // checked after the slices: Catch2's CHECK is not thread-safe
   auto failing = [&](int64_t slice, data::Part, const Tensor& xs, const Tensor&) {
-    CHECK(xs.dim(0) == 16);
+    sizes[static_cast<size_t>(slice)] = xs.dim(0);
     ops::sum(ops::mul(w, ops::mul_scalar(Tensor::ones(Shape{2}), ops::sum(xs).item()))).backward();
     if (slice == 2) throw Error("slice 2 went wrong");
     if (slice == 3) throw std::runtime_error("slice 3 went wrong too");
   };
   CHECK_THROWS_WITH(split.run(x, y, 4, leaves, failing), "slice 2 went wrong");
+  CHECK(sizes == std::vector<int64_t>{16, 16, 16, 16});
   CHECK_FALSE(w.has_grad());
   // The same BatchSplit then runs a good step: 4 slices of 16 samples, each adding sum(x_s) = 32 per element.
   split.run(x, y, 4, leaves, [&](int64_t, data::Part, const Tensor& xs, const Tensor&) {
