@@ -1,8 +1,10 @@
-// cblas_sgemm wrapper (OpenBLAS pinned to one thread) and the matmul kernels: rows split over OpenMP threads in
-// fixed blocks; the one reduction over rows (db = a^T dy) is summed per block and then in block order.
+// sgemm (elucid's AVX-512 kernel for small products, else cblas_sgemm with OpenBLAS pinned to one thread) and
+// the matmul kernels: rows split over OpenMP threads in fixed blocks; the one reduction over rows (db = a^T dy) is
+// summed per block and then in block order.
 #include <elucid/core/kernels_gemm.hpp>
 
 #include <elucid/core/error.hpp>
+#include <elucid/core/kernels_gemm_avx512.hpp>
 
 #include <cblas.h>
 
@@ -36,6 +38,10 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
   if (k == 0) {  // BLAS leaves c untouched only for beta == 1; make the empty product explicit
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0 ? 0.0f : beta * c[i * ldc + j];
+    return;
+  }
+  if (sgemm_avx512_suits(m, n, k)) {
+    sgemm_avx512(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
   cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, blas_int(m),

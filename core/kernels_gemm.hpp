@@ -1,4 +1,5 @@
-// Row-major single-precision matrix products through OpenBLAS's cblas_sgemm, and the dense matmul kernels built on it.
+// Row-major single-precision matrix products (elucid's AVX-512 kernel for the small ones on a CPU that has it,
+// OpenBLAS's cblas_sgemm otherwise: core/kernels_gemm_avx512.hpp), and the dense matmul kernels built on them.
 // OpenBLAS always runs single-threaded here: elucid splits work itself with OpenMP in fixed-size chunks, so every
 // float sum has the same order at any thread count.
 #pragma once

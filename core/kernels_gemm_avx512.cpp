@@ -1,0 +1,156 @@
+// The AVX-512 sgemm: C is cut into panels of 64 columns and each panel into tiles of up to 6 rows; a tile keeps its
+// 6 x 64 sums in 24 zmm registers while k runs, each step one row of B (4 vectors) times 6 broadcast values of A.
+// B is read in place (packed into a k x 64 panel first when it comes transposed); A is read in place either way.
+// Column tails are masked loads and stores, row tails smaller tiles; nothing is read past a matrix's last element.
+#include <elucid/core/kernels_gemm_avx512.hpp>
+
+#include <elucid/core/error.hpp>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+namespace elucid::kernels {
+
+#if defined(__x86_64__)
+
+namespace {
+
+constexpr int64_t kTileRows = 6;      // rows of C per tile: 6 x 4 accumulators leave 8 of 32 zmm for B and A
+constexpr int64_t kPanelVectors = 4;  // 16-float vectors per panel row
+constexpr int64_t kPanelCols = 16 * kPanelVectors;
+constexpr int64_t kMaxDepth = 1024;   // k: a panel of B (k x 64 floats, 256 KB at most) stays in L2
+constexpr int64_t kMaxCols = 1024;
+
+// Where op(a) and op(b) elements sit: op(a)(i, p) = a[i * row + p * depth], op(b)(p, j) = b[p * row + j].
+struct TileArgs {
+  const float* a;
+  int64_t a_row, a_depth;
+  const float* b;  // the panel's first column
+  int64_t b_row;
+  int64_t k;
+  float alpha, beta;
+  float* c;  // the tile's first element
+  int64_t ldc;
+  std::array<__mmask16, kPanelVectors> mask;  // the columns of each vector that exist
+};
+
+// One tile of R rows and V vectors: c = alpha * sum over p of a(r, p) * b(p, :) + beta * c.
+template <int R, int V>
+__attribute__((target("avx512f"))) void tile(const TileArgs& t) {
+  __m512 sum[R][V];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) sum[r][v] = _mm512_setzero_ps();
+  int64_t a_offset[R];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) a_offset[r] = r * t.a_row;
+  const float* a = t.a;
+  const float* b = t.b;
+  const int64_t k = t.k, a_depth = t.a_depth, b_step = t.b_row;
+  for (int64_t p = 0; p < k; ++p, a += a_depth, b += b_step) {
+    __m512 b_row[V];
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) b_row[v] = _mm512_maskz_loadu_ps(t.mask[v], b + 16 * v);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m512 a_value = _mm512_set1_ps(a[a_offset[r]]);
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) sum[r][v] = _mm512_fmadd_ps(a_value, b_row[v], sum[r][v]);
+    }
+  }
+  const __m512 alpha = _mm512_set1_ps(t.alpha), beta = _mm512_set1_ps(t.beta);
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) {
+      float* c = t.c + r * t.ldc + 16 * v;
+      __m512 out = _mm512_mul_ps(alpha, sum[r][v]);
+      if (t.beta != 0.0f) out = _mm512_fmadd_ps(beta, _mm512_maskz_loadu_ps(t.mask[v], c), out);
+      _mm512_mask_storeu_ps(c, t.mask[v], out);
+    }
+}
+
+using TileFunction = void (*)(const TileArgs&);
+
+template <int R>
+constexpr std::array<TileFunction, kPanelVectors> tiles_of_rows() {
+  return {tile<R, 1>, tile<R, 2>, tile<R, 3>, tile<R, 4>};
+}
+
+// kTiles[R - 1][V - 1] is the tile of R rows and V vectors.
+constexpr std::array<std::array<TileFunction, kPanelVectors>, kTileRows> kTiles = {
+    tiles_of_rows<1>(), tiles_of_rows<2>(), tiles_of_rows<3>(),
+    tiles_of_rows<4>(), tiles_of_rows<5>(), tiles_of_rows<6>()};
+
+bool cpu_has_avx512() {
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
+}
+
+}  // namespace
+
+bool sgemm_avx512_suits(int64_t m, int64_t n, int64_t k) {
+  return cpu_has_avx512() && m > 0 && n > 0 && n <= kMaxCols && k > 0 && k <= kMaxDepth;
+}
+
+void sgemm_avx512(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                  int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  if (!sgemm_avx512_suits(m, n, k))
+    throw Error("sgemm_avx512: the product (" + std::to_string(m) + " x " + std::to_string(k) + ") * (" +
+                std::to_string(k) + " x " + std::to_string(n) + ") is not one it is made for");
+  // A transposed b is packed panel by panel: (k, 64) floats, grown once per thread (256 KB at most).
+  thread_local std::vector<float> packed;
+  if (trans_b && static_cast<int64_t>(packed.size()) < k * kPanelCols)
+    packed.resize(static_cast<size_t>(k * kPanelCols));
+  TileArgs t{};
+  t.a_row = trans_a ? 1 : lda;
+  t.a_depth = trans_a ? lda : 1;
+  t.k = k;
+  t.alpha = alpha;
+  t.beta = beta;
+  t.ldc = ldc;
+  for (int64_t j0 = 0; j0 < n; j0 += kPanelCols) {
+    const int64_t cols = std::min(kPanelCols, n - j0);
+    for (int64_t v = 0; v < kPanelVectors; ++v) {
+      const int64_t left = std::clamp<int64_t>(cols - 16 * v, 0, 16);
+      t.mask[static_cast<size_t>(v)] = static_cast<__mmask16>((1u << left) - 1u);
+    }
+    if (trans_b) {  // op(b)(p, j) = b[j * ldb + p]
+      for (int64_t p = 0; p < k; ++p)
+        for (int64_t j = 0; j < cols; ++j) packed[static_cast<size_t>(p * kPanelCols + j)] = b[(j0 + j) * ldb + p];
+      t.b = packed.data();
+      t.b_row = kPanelCols;
+    } else {
+      t.b = b + j0;
+      t.b_row = ldb;
+    }
+    const TileFunction* row_of_tiles = nullptr;
+    const int64_t vectors = (cols + 15) / 16;
+    for (int64_t i0 = 0; i0 < m; i0 += kTileRows) {
+      const int64_t rows = std::min(kTileRows, m - i0);
+      row_of_tiles = kTiles[static_cast<size_t>(rows - 1)].data();
+      t.a = trans_a ? a + i0 : a + i0 * lda;
+      t.c = c + i0 * ldc + j0;
+      row_of_tiles[vectors - 1](t);
+    }
+  }
+}
+
+#else  // not x86-64: OpenBLAS does every product
+
+bool sgemm_avx512_suits(int64_t, int64_t, int64_t) { return false; }
+
+void sgemm_avx512(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t, float,
+                  float*, int64_t) {
+  throw Error("sgemm_avx512: this build is not for x86-64");
+}
+
+#endif
+
+}  // namespace elucid::kernels
