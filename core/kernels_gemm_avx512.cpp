@@ -44,31 +44,31 @@ template <int R, int V>
 __attribute__((target("avx512f"))) void tile(const TileArgs& t) {
   __m512 sum[R][V];
 #pragma GCC unroll 8
-  for (int r = 0; r < R; ++r)
+  for (int64_t r = 0; r < R; ++r)
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) sum[r][v] = _mm512_setzero_ps();
+    for (int64_t v = 0; v < V; ++v) sum[r][v] = _mm512_setzero_ps();
   int64_t a_offset[R];
 #pragma GCC unroll 8
-  for (int r = 0; r < R; ++r) a_offset[r] = r * t.a_row;
+  for (int64_t r = 0; r < R; ++r) a_offset[r] = r * t.a_row;
   const float* a = t.a;
   const float* b = t.b;
   const int64_t k = t.k, a_depth = t.a_depth, b_step = t.b_row;
   for (int64_t p = 0; p < k; ++p, a += a_depth, b += b_step) {
     __m512 b_row[V];
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) b_row[v] = _mm512_maskz_loadu_ps(t.mask[v], b + 16 * v);
+    for (int64_t v = 0; v < V; ++v) b_row[v] = _mm512_maskz_loadu_ps(t.mask[v], b + 16 * v);
 #pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
+    for (int64_t r = 0; r < R; ++r) {
       const __m512 a_value = _mm512_set1_ps(a[a_offset[r]]);
 #pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) sum[r][v] = _mm512_fmadd_ps(a_value, b_row[v], sum[r][v]);
+      for (int64_t v = 0; v < V; ++v) sum[r][v] = _mm512_fmadd_ps(a_value, b_row[v], sum[r][v]);
     }
   }
   const __m512 alpha = _mm512_set1_ps(t.alpha), beta = _mm512_set1_ps(t.beta);
 #pragma GCC unroll 8
-  for (int r = 0; r < R; ++r)
+  for (int64_t r = 0; r < R; ++r)
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) {
+    for (int64_t v = 0; v < V; ++v) {
       float* c = t.c + r * t.ldc + 16 * v;
       __m512 out = _mm512_mul_ps(alpha, sum[r][v]);
       if (t.beta != 0.0f) out = _mm512_fmadd_ps(beta, _mm512_maskz_loadu_ps(t.mask[v], c), out);
