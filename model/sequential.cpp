@@ -264,8 +264,7 @@ std::vector<double> Sequential::forward_backward(const Tensor& x, const Tensor& 
   const int64_t slices = sliceable ? BatchSplit::slices_for(n, count_params()) : 1;
   std::vector<Tensor> outputs(slices), labels(slices);
   std::vector<double> losses(slices);
-  auto step = [&](int64_t s, data::Part part, const Tensor& xs, const Tensor& ys) {
-    const layers::Dropout::SliceScope samples(part.begin, part.count);  // which masks Dropout draws on this thread
+  auto step = [&](int64_t s, const Tensor& xs, const Tensor& ys) {
     const Tensor out = (*this)(xs, /*training=*/true);
     Tensor loss = (*loss_)(out, ys);
     losses[s] = static_cast<double>(loss.item()) * static_cast<double>(xs.dim(0));
@@ -275,7 +274,7 @@ std::vector<double> Sequential::forward_backward(const Tensor& x, const Tensor& 
     labels[s] = ys;
   };
   if (slices == 1) {
-    step(0, {0, n}, x, y);
+    step(0, x, y);
   } else {
     std::vector<Tensor> leaves;
     for (const auto& w : weights())
@@ -283,7 +282,10 @@ std::vector<double> Sequential::forward_backward(const Tensor& x, const Tensor& 
     const auto dropouts = dropout_layers(layers_);
     for (auto* dropout : dropouts) dropout->begin_slices(n);
     try {
-      batch_split_.run(x, y, slices, leaves, step);
+      batch_split_.run(x, y, slices, leaves, [&](int64_t s, data::Part part, const Tensor& xs, const Tensor& ys) {
+        const layers::Dropout::SliceScope samples(part.begin, part.count);  // which masks Dropout draws on this thread
+        step(s, xs, ys);
+      });
     } catch (...) {
       for (auto* dropout : dropouts) dropout->end_slices();
       throw;
