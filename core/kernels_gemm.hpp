@@ -12,6 +12,9 @@ namespace elucid::kernels {
 // c (m, n) = alpha * op(a) * op(b) + beta * c, op(a) (m, k), op(b) (k, n); row-major with leading dimensions.
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
            const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+// The same product through OpenBLAS alone: what sgemm runs when the AVX-512 kernel does not suit (tests run both).
+void sgemm_openblas(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                    int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
 // a is (M, K), b is (K, N), y is (M, N): y = a * b.
 void matmul_forward(const float* a, const float* b, float* y, int64_t m, int64_t k, int64_t n);

@@ -1,5 +1,5 @@
 // kernels::sgemm, through elucid's AVX-512 kernel (small products on a CPU with AVX-512F) and through OpenBLAS
-// (the rest), against a double-precision product: every transpose, tails of rows and columns, padded leading
+// (the rest; and kernels::sgemm_openblas, OpenBLAS for every product), against a double-precision product: every transpose, tails of rows and columns, padded leading
 // dimensions, alpha and beta, and c left unread when beta is 0.
 #include <elucid/core/kernels_gemm.hpp>
 #include <elucid/core/kernels_gemm_avx512.hpp>
@@ -30,7 +30,10 @@ std::vector<float> random_values(int64_t size, uint64_t seed) {
 
 // Runs c = alpha * op(a) * op(b) + beta * c with every leading dimension 3 wider than needed, and checks each
 // element of c against the product in double (within 1e-5 of the sum of the magnitudes) and the padding untouched.
-void check_product(bool trans_a, bool trans_b, Product p, float alpha, float beta) {
+using Sgemm = void (*)(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t,
+                      float, float*, int64_t);
+
+void check_product(Sgemm sgemm, bool trans_a, bool trans_b, Product p, float alpha, float beta) {
   const int64_t a_rows = trans_a ? p.k : p.m, a_cols = trans_a ? p.m : p.k;
   const int64_t b_rows = trans_b ? p.n : p.k, b_cols = trans_b ? p.k : p.n;
   const int64_t lda = a_cols + 3, ldb = b_cols + 3, ldc = p.n + 3;
@@ -40,7 +43,7 @@ void check_product(bool trans_a, bool trans_b, Product p, float alpha, float bet
   if (beta == 0.0f)  // BLAS: c is not read, so NaN there must not show through
     for (int64_t i = 0; i < p.m; ++i)
       for (int64_t j = 0; j < p.n; ++j) c[static_cast<size_t>(i * ldc + j)] = std::numeric_limits<float>::quiet_NaN();
-  kernels::sgemm(trans_a, trans_b, p.m, p.n, p.k, alpha, a.data(), lda, b.data(), ldb, beta, c.data(), ldc);
+  sgemm(trans_a, trans_b, p.m, p.n, p.k, alpha, a.data(), lda, b.data(), ldb, beta, c.data(), ldc);
 
   int64_t wrong = 0, padding_changed = 0;
   double worst = 0;
@@ -65,7 +68,7 @@ void check_product(bool trans_a, bool trans_b, Product p, float alpha, float bet
                       sizeof(float)) != 0)
         ++padding_changed;
   }
-  INFO("trans_a " << trans_a << " trans_b " << trans_b << " m " << p.m << " n " << p.n << " k " << p.k << " alpha "
+  INFO((sgemm == &kernels::sgemm ? "sgemm" : "sgemm_openblas") << " trans_a " << trans_a << " trans_b " << trans_b << " m " << p.m << " n " << p.n << " k " << p.k << " alpha "
                   << alpha << " beta " << beta << " avx512 " << kernels::sgemm_avx512_suits(p.m, p.n, p.k)
                   << " worst error / allowed " << worst);
   CHECK(wrong == 0);
@@ -76,17 +79,18 @@ void check_product(bool trans_a, bool trans_b, Product p, float alpha, float bet
 
 TEST_CASE("sgemm matches a double-precision product for every transpose, tail and leading dimension", "[gemm]") {
   // The seed model's products (conv1 k 9, conv2 k 288 and its backward's n 288, conv3 k 576, dense 576 -> 64 -> 10),
-  // tails of 1 to 5 rows and 1 to 15 columns, and products past the AVX-512 kernel's limits (n or k over 1024).
+  // tails of 1 to 5 rows and 1 to 15 columns, products past the AVX-512 kernel's limits (n or k over 1024), and k 0.
   const Product products[] = {{1, 1, 1},    {5, 10, 9},     {7, 17, 3},    {13, 64, 288},  {6, 65, 64},
                               {25, 288, 64}, {288, 64, 121}, {9, 64, 576},  {32, 10, 64},   {4, 1024, 2},
-                              {2, 1100, 5},  {3, 8, 1500},   {11, 47, 1024}, {128, 33, 17}};
+                              {2, 1100, 5},  {3, 8, 1500},   {11, 47, 1024}, {128, 33, 17}, {3, 5, 0}};
   for (const bool trans_a : {false, true})
     for (const bool trans_b : {false, true})
-      for (const Product& p : products) {
-        check_product(trans_a, trans_b, p, 1.0f, 0.0f);
-        check_product(trans_a, trans_b, p, 1.0f, 1.0f);
-        check_product(trans_a, trans_b, p, 0.5f, -0.25f);
-      }
+      for (const Product& p : products)
+        for (const Sgemm sgemm : {&kernels::sgemm, &kernels::sgemm_openblas}) {
+          check_product(sgemm, trans_a, trans_b, p, 1.0f, 0.0f);
+          check_product(sgemm, trans_a, trans_b, p, 1.0f, 1.0f);
+          check_product(sgemm, trans_a, trans_b, p, 0.5f, -0.25f);
+        }
 }
 
 TEST_CASE("sgemm takes the AVX-512 kernel for the seed model's products when the CPU has AVX-512F", "[gemm]") {
