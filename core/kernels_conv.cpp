@@ -3,6 +3,7 @@
 
 #include <elucid/core/kernels_activation.hpp>
 #include <elucid/core/kernels_gemm.hpp>
+#include <elucid/core/kernels_gemm_avx512.hpp>
 
 #include <omp.h>
 
@@ -30,7 +31,8 @@ int64_t chunk_samples(const Conv2DGeometry& g) {
 
 // A buffer that only grows: no allocation per call once warm. Sized before a parallel region, so an allocation
 // failure throws on the calling thread instead of terminating inside an OpenMP worker.
-float* workspace(std::vector<float>& buffer, int64_t size) {
+template <typename T>
+T* workspace(std::vector<T>& buffer, int64_t size) {
   if (static_cast<int64_t>(buffer.size()) < size) buffer.resize(static_cast<size_t>(size));
   return buffer.data();
 }
@@ -47,6 +49,23 @@ thread_local std::vector<float> column_buffer;  // im2col slots, shared by the f
 // (dilation_w 1): then each kernel row is one run of KW * C floats in x. The common case for valid padding.
 bool contiguous_window(const Conv2DGeometry& g, int64_t ih0, int64_t iw0) {
   return g.dilation_w == 1 && ih0 >= 0 && ih0 + (g.kh - 1) * g.dilation_h < g.h && iw0 >= 0 && iw0 + g.kw <= g.w;
+}
+
+// True when the forward can read x in place instead of building im2col columns: every receptive field lies inside
+// the image with contiguous kernel rows (no padding at the top and left, dilation_w 1; what Keras' "valid" padding
+// gives) and the AVX-512 kernel takes the product (kernels_gemm_avx512.hpp). Same bits either way.
+bool reads_in_place(const Conv2DGeometry& g) {
+  return g.pad_top == 0 && g.pad_left == 0 && g.dilation_w == 1 &&
+         (g.oh - 1) * g.stride_h + (g.kh - 1) * g.dilation_h < g.h && (g.ow - 1) * g.stride_w + g.kw <= g.w &&
+         sgemm_avx512_rows_suit(g.f, g.kh, g.kw * g.c);
+}
+
+// starts (samples * OH * OW): where in x the first kernel row of each output's receptive field begins.
+void receptive_field_starts(const Conv2DGeometry& g, const float* x, int64_t samples, const float** starts) {
+  for (int64_t s = 0; s < samples; ++s)
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+      for (int64_t ow = 0; ow < g.ow; ++ow)
+        *starts++ = x + ((s * g.h + oh * g.stride_h) * g.w + ow * g.stride_w) * g.c;
 }
 
 // col (samples * OH * OW, KH * KW * C): row (s, oh, ow) holds the receptive field of that output, in kernel order.
@@ -117,18 +136,30 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
                     float* y) {
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
-  const int64_t slot = slot_size(chunk * rows_per_sample * k);
-  float* columns = thread_slots(column_buffer, slot);
+  const bool in_place = reads_in_place(g);
+  const int64_t slot = slot_size(chunk * rows_per_sample * k), starts_slot = chunk * rows_per_sample;
+  thread_local std::vector<const float*> starts_buffer;
+  float* columns = in_place ? nullptr : thread_slots(column_buffer, slot);
+  const float** all_starts = in_place ? workspace(starts_buffer, starts_slot * omp_get_max_threads()) : nullptr;
 #pragma omp parallel for schedule(static)
   for (int64_t ci = 0; ci < chunks; ++ci) {
     const int64_t s0 = ci * chunk, samples = std::min(chunk, g.n - s0), rows = samples * rows_per_sample;
-    float* col = columns + omp_get_thread_num() * slot;
-    im2col(g, x + s0 * g.h * g.w * g.c, samples, col);
+    const float* xc = x + s0 * g.h * g.w * g.c;
     float* yc = y + s0 * rows_per_sample * g.f;
     if (b)
       for (int64_t r = 0; r < rows; ++r) std::memcpy(yc + r * g.f, b, sizeof(float) * static_cast<size_t>(g.f));
-    // yc (rows, F) = col (rows, K) * w (K, F) + yc
-    sgemm(false, false, rows, g.f, k, 1.0f, col, k, w, g.f, b ? 1.0f : 0.0f, yc, g.f);
+    if (in_place) {
+      // yc (rows, F) = the receptive fields in x, KH runs of KW * C floats each, (rows, K) * w (K, F) + yc
+      const float** starts = all_starts + omp_get_thread_num() * starts_slot;
+      receptive_field_starts(g, xc, samples, starts);
+      sgemm_avx512_rows(rows, g.f, g.kh, g.kw * g.c, starts, g.dilation_h * g.w * g.c, w, g.f, b ? 1.0f : 0.0f, yc,
+                        g.f);
+    } else {
+      // yc (rows, F) = col (rows, K) * w (K, F) + yc
+      float* col = columns + omp_get_thread_num() * slot;
+      im2col(g, xc, samples, col);
+      sgemm(false, false, rows, g.f, k, 1.0f, col, k, w, g.f, b ? 1.0f : 0.0f, yc, g.f);
+    }
     if (elu) elu_forward_serial(yc, yc, rows * g.f, alpha);
   }
 }

@@ -26,13 +26,16 @@ constexpr int64_t kPanelCols = 16 * kPanelVectors;
 constexpr int64_t kMaxDepth = 1024;   // k: a panel of B (k x 64 floats, 256 KB at most) stays in L2
 constexpr int64_t kMaxCols = 1024;
 
-// Where op(a) and op(b) elements sit: op(a)(i, p) = a[i * row + p * depth], op(b)(p, j) = b[p * row + j].
+// Where a tile's operands sit. Row r of op(a) is read at a + a_offset[r], step a_depth per k; k runs in `segments`
+// runs of `run` (a plain product: one run of k), run s starting segment_step floats after run s - 1 in a and
+// run * b_row floats after it in b; op(b)(p, j) = b[p * b_row + j].
 struct TileArgs {
   const float* a;
-  int64_t a_row, a_depth;
+  std::array<int64_t, kTileRows> a_offset;
+  int64_t a_depth;
+  int64_t run, segments, segment_step;
   const float* b;  // the panel's first column
   int64_t b_row;
-  int64_t k;
   float alpha, beta;
   float* c;  // the tile's first element
   int64_t ldc;
@@ -49,19 +52,21 @@ __attribute__((target("avx512f"))) void tile(const TileArgs& t) {
     for (int64_t v = 0; v < V; ++v) sum[r][v] = _mm512_setzero_ps();
   int64_t a_offset[R];
 #pragma GCC unroll 8
-  for (int64_t r = 0; r < R; ++r) a_offset[r] = r * t.a_row;
-  const float* a = t.a;
-  const float* b = t.b;
-  const int64_t k = t.k, a_depth = t.a_depth, b_step = t.b_row;
-  for (int64_t p = 0; p < k; ++p, a += a_depth, b += b_step) {
-    __m512 b_row[V];
+  for (int64_t r = 0; r < R; ++r) a_offset[r] = t.a_offset[static_cast<size_t>(r)];
+  const int64_t run = t.run, a_depth = t.a_depth, b_step = t.b_row;
+  for (int64_t segment = 0; segment < t.segments; ++segment) {
+    const float* a = t.a + segment * t.segment_step;
+    const float* b = t.b + segment * run * b_step;
+    for (int64_t p = 0; p < run; ++p, a += a_depth, b += b_step) {
+      __m512 b_row[V];
 #pragma GCC unroll 4
-    for (int64_t v = 0; v < V; ++v) b_row[v] = _mm512_maskz_loadu_ps(t.mask[v], b + 16 * v);
+      for (int64_t v = 0; v < V; ++v) b_row[v] = _mm512_maskz_loadu_ps(t.mask[v], b + 16 * v);
 #pragma GCC unroll 8
-    for (int64_t r = 0; r < R; ++r) {
-      const __m512 a_value = _mm512_set1_ps(a[a_offset[r]]);
+      for (int64_t r = 0; r < R; ++r) {
+        const __m512 a_value = _mm512_set1_ps(a[a_offset[r]]);
 #pragma GCC unroll 4
-      for (int64_t v = 0; v < V; ++v) sum[r][v] = _mm512_fmadd_ps(a_value, b_row[v], sum[r][v]);
+        for (int64_t v = 0; v < V; ++v) sum[r][v] = _mm512_fmadd_ps(a_value, b_row[v], sum[r][v]);
+      }
     }
   }
   const __m512 alpha = _mm512_set1_ps(t.alpha), beta = _mm512_set1_ps(t.beta);
@@ -93,6 +98,27 @@ bool cpu_has_avx512() {
   return has;
 }
 
+// Runs the tiles of c (m, n), panel by panel of 64 columns: set_b(j0, cols) points t.b at the panel (packing it if
+// need be), set_a(i0) points t.a and t.a_offset at the tile's rows i0...
+template <typename SetB, typename SetA>
+void run_tiles(TileArgs& t, int64_t m, int64_t n, float* c, const SetB& set_b, const SetA& set_a) {
+  for (int64_t j0 = 0; j0 < n; j0 += kPanelCols) {
+    const int64_t cols = std::min(kPanelCols, n - j0);
+    for (int64_t v = 0; v < kPanelVectors; ++v) {
+      const int64_t left = std::clamp<int64_t>(cols - 16 * v, 0, 16);
+      t.mask[static_cast<size_t>(v)] = static_cast<__mmask16>((1u << left) - 1u);
+    }
+    set_b(j0, cols);
+    const int64_t vectors = (cols + 15) / 16;
+    for (int64_t i0 = 0; i0 < m; i0 += kTileRows) {
+      const int64_t rows = std::min(kTileRows, m - i0);
+      set_a(i0);
+      t.c = c + i0 * t.ldc + j0;
+      kTiles[static_cast<size_t>(rows - 1)][static_cast<size_t>(vectors - 1)](t);
+    }
+  }
+}
+
 }  // namespace
 
 bool sgemm_avx512_suits(int64_t m, int64_t n, int64_t k) {
@@ -109,18 +135,15 @@ void sgemm_avx512(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
   if (trans_b && static_cast<int64_t>(packed.size()) < k * kPanelCols)
     packed.resize(static_cast<size_t>(k * kPanelCols));
   TileArgs t{};
-  t.a_row = trans_a ? 1 : lda;
+  const int64_t a_row = trans_a ? 1 : lda;
+  for (int64_t r = 0; r < kTileRows; ++r) t.a_offset[static_cast<size_t>(r)] = r * a_row;
   t.a_depth = trans_a ? lda : 1;
-  t.k = k;
+  t.run = k;
+  t.segments = 1;
   t.alpha = alpha;
   t.beta = beta;
   t.ldc = ldc;
-  for (int64_t j0 = 0; j0 < n; j0 += kPanelCols) {
-    const int64_t cols = std::min(kPanelCols, n - j0);
-    for (int64_t v = 0; v < kPanelVectors; ++v) {
-      const int64_t left = std::clamp<int64_t>(cols - 16 * v, 0, 16);
-      t.mask[static_cast<size_t>(v)] = static_cast<__mmask16>((1u << left) - 1u);
-    }
+  const auto set_b = [&](int64_t j0, int64_t cols) {
     if (trans_b) {  // op(b)(p, j) = b[j * ldb + p]
       for (int64_t p = 0; p < k; ++p)
         for (int64_t j = 0; j < cols; ++j) packed[static_cast<size_t>(p * kPanelCols + j)] = b[(j0 + j) * ldb + p];
@@ -130,25 +153,53 @@ void sgemm_avx512(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
       t.b = b + j0;
       t.b_row = ldb;
     }
-    const TileFunction* row_of_tiles = nullptr;
-    const int64_t vectors = (cols + 15) / 16;
-    for (int64_t i0 = 0; i0 < m; i0 += kTileRows) {
-      const int64_t rows = std::min(kTileRows, m - i0);
-      row_of_tiles = kTiles[static_cast<size_t>(rows - 1)].data();
-      t.a = trans_a ? a + i0 : a + i0 * lda;
-      t.c = c + i0 * ldc + j0;
-      row_of_tiles[vectors - 1](t);
-    }
-  }
+  };
+  run_tiles(t, m, n, c, set_b, [&](int64_t i0) { t.a = a + i0 * a_row; });
+}
+
+bool sgemm_avx512_rows_suit(int64_t n, int64_t segments, int64_t run) {
+  return cpu_has_avx512() && n > 0 && n <= kMaxCols && segments > 0 && run > 0 && segments * run <= kMaxDepth;
+}
+
+void sgemm_avx512_rows(int64_t m, int64_t n, int64_t segments, int64_t run, const float* const* rows,
+                       int64_t segment_step, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  if (!sgemm_avx512_rows_suit(n, segments, run))
+    throw Error("sgemm_avx512_rows: " + std::to_string(segments) + " runs of " + std::to_string(run) +
+                " floats times n " + std::to_string(n) + " is not a product it is made for");
+  if (m <= 0) return;
+  TileArgs t{};
+  t.a_depth = 1;
+  t.run = run;
+  t.segments = segments;
+  t.segment_step = segment_step;
+  t.alpha = 1.0f;
+  t.beta = beta;
+  t.ldc = ldc;
+  const auto set_b = [&](int64_t j0, int64_t /*cols*/) {
+    t.b = b + j0;
+    t.b_row = ldb;
+  };
+  const auto set_a = [&](int64_t i0) {
+    t.a = rows[i0];
+    for (int64_t r = 0; r < std::min(kTileRows, m - i0); ++r)
+      t.a_offset[static_cast<size_t>(r)] = rows[i0 + r] - rows[i0];
+  };
+  run_tiles(t, m, n, c, set_b, set_a);
 }
 
 #else  // not x86-64: OpenBLAS does every product
 
 bool sgemm_avx512_suits(int64_t, int64_t, int64_t) { return false; }
+bool sgemm_avx512_rows_suit(int64_t, int64_t, int64_t) { return false; }
 
 void sgemm_avx512(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t, float,
                   float*, int64_t) {
   throw Error("sgemm_avx512: this build is not for x86-64");
+}
+
+void sgemm_avx512_rows(int64_t, int64_t, int64_t, int64_t, const float* const*, int64_t, const float*, int64_t, float,
+                       float*, int64_t) {
+  throw Error("sgemm_avx512_rows: this build is not for x86-64");
 }
 
 #endif

@@ -127,3 +127,40 @@ TEST_CASE("sgemm gives the same bits on every call, on any thread", "[gemm]") {
   CHECK(std::memcmp(results[0].data(), results[1].data(), results[0].size() * sizeof(float)) == 0);
   CHECK(std::memcmp(results[0].data(), results[2].data(), results[0].size() * sizeof(float)) == 0);
 }
+
+TEST_CASE("sgemm_avx512_rows reads a convolution's input in place with the bits of sgemm_avx512 on im2col", "[gemm]") {
+  if (!kernels::sgemm_avx512_rows_suit(64, 3, 6)) {
+    WARN("this CPU has no AVX-512F: the convolution forward builds im2col columns");
+    return;
+  }
+  // x (2, 9, 6, 3) NHWC; a 3x2 kernel at stride (2, 1), dilation (2, 1): outputs (2, 3, 5), rows of K = 3 * 2 * 3.
+  const int64_t samples = 2, h = 9, w = 6, c = 3, kh = 3, kw = 2, stride_h = 2, stride_w = 1, dilation_h = 2;
+  const int64_t oh = (h - (kh - 1) * dilation_h - 1) / stride_h + 1, ow = (w - kw) / stride_w + 1;
+  const int64_t m = samples * oh * ow, run = kw * c, k = kh * run;
+  const std::vector<float> x = random_values(samples * h * w * c, 6);
+  std::vector<const float*> starts;
+  std::vector<float> columns;  // the im2col matrix (m, k)
+  for (int64_t s = 0; s < samples; ++s)
+    for (int64_t i = 0; i < oh; ++i)
+      for (int64_t j = 0; j < ow; ++j) {
+        const float* start = x.data() + ((s * h + i * stride_h) * w + j * stride_w) * c;
+        starts.push_back(start);
+        for (int64_t segment = 0; segment < kh; ++segment)
+          columns.insert(columns.end(), start + segment * dilation_h * w * c,
+                         start + segment * dilation_h * w * c + run);
+      }
+  for (const int64_t n : {5, 64, 70}) {
+    const std::vector<float> b = random_values(k * (n + 1), 7);  // row step n + 1
+    for (const float beta : {0.0f, 1.0f}) {
+      std::vector<float> expected = random_values(m * n, 8), got = expected;
+      kernels::sgemm_avx512(false, false, m, n, k, 1.0f, columns.data(), k, b.data(), n + 1, beta, expected.data(),
+                            n);
+      kernels::sgemm_avx512_rows(m, n, kh, run, starts.data(), dilation_h * w * c, b.data(), n + 1, beta, got.data(),
+                                 n);
+      INFO("n " << n << " beta " << beta);
+      CHECK(std::memcmp(expected.data(), got.data(), expected.size() * sizeof(float)) == 0);
+    }
+  }
+  CHECK_THROWS_WITH(kernels::sgemm_avx512_rows(m, 64, 3, 400, starts.data(), 0, x.data(), 64, 0.0f, nullptr, 64),
+                    "sgemm_avx512_rows: 3 runs of 400 floats times n 64 is not a product it is made for");
+}
