@@ -146,16 +146,15 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
     const int64_t s0 = ci * chunk, samples = std::min(chunk, g.n - s0), rows = samples * rows_per_sample;
     const float* xc = x + s0 * g.h * g.w * g.c;
     float* yc = y + s0 * rows_per_sample * g.f;
-    if (b)
-      for (int64_t r = 0; r < rows; ++r) std::memcpy(yc + r * g.f, b, sizeof(float) * static_cast<size_t>(g.f));
     if (in_place) {
-      // yc (rows, F) = the receptive fields in x, KH runs of KW * C floats each, (rows, K) * w (K, F) + yc
+      // yc (rows, F) = the receptive fields in x, KH runs of KW * C floats each, (rows, K) * w (K, F) + b
       const float** starts = all_starts + omp_get_thread_num() * starts_slot;
       receptive_field_starts(g, xc, samples, starts);
-      sgemm_avx512_rows(rows, g.f, g.kh, g.kw * g.c, starts, g.dilation_h * g.w * g.c, w, g.f, b ? 1.0f : 0.0f, yc,
-                        g.f);
+      sgemm_avx512_rows(rows, g.f, g.kh, g.kw * g.c, starts, g.dilation_h * g.w * g.c, w, g.f, b, yc, g.f);
     } else {
-      // yc (rows, F) = col (rows, K) * w (K, F) + yc
+      // yc (rows, F) = col (rows, K) * w (K, F) + yc, yc set to b first
+      if (b)
+        for (int64_t r = 0; r < rows; ++r) std::memcpy(yc + r * g.f, b, sizeof(float) * static_cast<size_t>(g.f));
       float* col = columns + omp_get_thread_num() * slot;
       im2col(g, xc, samples, col);
       sgemm(false, false, rows, g.f, k, 1.0f, col, k, w, g.f, b ? 1.0f : 0.0f, yc, g.f);

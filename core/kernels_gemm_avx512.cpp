@@ -37,12 +37,13 @@ struct TileArgs {
   const float* b;  // the panel's first column
   int64_t b_row;
   float alpha, beta;
+  const float* bias;  // the panel's first column of a bias added to every row, or null
   float* c;  // the tile's first element
   int64_t ldc;
   std::array<__mmask16, kPanelVectors> mask;  // the columns of each vector that exist
 };
 
-// One tile of R rows and V vectors: c = alpha * sum over p of a(r, p) * b(p, :) + beta * c.
+// One tile of R rows and V vectors: c = alpha * sum over p of a(r, p) * b(p, :) (+ bias) + beta * c.
 template <int R, int V>
 __attribute__((target("avx512f"))) void tile(const TileArgs& t) {
   __m512 sum[R][V];
@@ -76,6 +77,7 @@ __attribute__((target("avx512f"))) void tile(const TileArgs& t) {
     for (int64_t v = 0; v < V; ++v) {
       float* c = t.c + r * t.ldc + 16 * v;
       __m512 out = _mm512_mul_ps(alpha, sum[r][v]);
+      if (t.bias) out = _mm512_add_ps(out, _mm512_maskz_loadu_ps(t.mask[v], t.bias + 16 * v));
       if (t.beta != 0.0f) out = _mm512_fmadd_ps(beta, _mm512_maskz_loadu_ps(t.mask[v], c), out);
       _mm512_mask_storeu_ps(c, t.mask[v], out);
     }
@@ -162,7 +164,7 @@ bool sgemm_avx512_rows_suit(int64_t n, int64_t segments, int64_t run) {
 }
 
 void sgemm_avx512_rows(int64_t m, int64_t n, int64_t segments, int64_t run, const float* const* rows,
-                       int64_t segment_step, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+                       int64_t segment_step, const float* b, int64_t ldb, const float* bias, float* c, int64_t ldc) {
   if (!sgemm_avx512_rows_suit(n, segments, run))
     throw Error("sgemm_avx512_rows: " + std::to_string(segments) + " runs of " + std::to_string(run) +
                 " floats times n " + std::to_string(n) + " is not a product it is made for");
@@ -173,11 +175,11 @@ void sgemm_avx512_rows(int64_t m, int64_t n, int64_t segments, int64_t run, cons
   t.segments = segments;
   t.segment_step = segment_step;
   t.alpha = 1.0f;
-  t.beta = beta;
   t.ldc = ldc;
   const auto set_b = [&](int64_t j0, int64_t /*cols*/) {
     t.b = b + j0;
     t.b_row = ldb;
+    t.bias = bias ? bias + j0 : nullptr;
   };
   const auto set_a = [&](int64_t i0) {
     t.a = rows[i0];
@@ -197,8 +199,8 @@ void sgemm_avx512(bool, bool, int64_t, int64_t, int64_t, float, const float*, in
   throw Error("sgemm_avx512: this build is not for x86-64");
 }
 
-void sgemm_avx512_rows(int64_t, int64_t, int64_t, int64_t, const float* const*, int64_t, const float*, int64_t, float,
-                       float*, int64_t) {
+void sgemm_avx512_rows(int64_t, int64_t, int64_t, int64_t, const float* const*, int64_t, const float*, int64_t,
+                       const float*, float*, int64_t) {
   throw Error("sgemm_avx512_rows: this build is not for x86-64");
 }
 

@@ -17,12 +17,13 @@ bool sgemm_avx512_suits(int64_t m, int64_t n, int64_t k);
 void sgemm_avx512(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
                   int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
-// A convolution's forward product without im2col: c (m, n) = A * b + beta * c, where row r of A (m, segments * run)
-// is the `segments` runs of `run` floats at rows[r], rows[r] + segment_step, ... (an output's receptive field, one
-// run per kernel row, read in place from the image) and b is (segments * run, n) with row step ldb. Each element is
-// the FMA chain sgemm_avx512 runs on the im2col matrix, in the same order: the same bits.
+// A convolution's forward product without im2col: c (m, n) = A * b + bias, where row r of A (m, segments * run) is
+// the `segments` runs of `run` floats at rows[r], rows[r] + segment_step, ... (an output's receptive field, one run
+// per kernel row, read in place from the image), b is (segments * run, n) with row step ldb, and bias (n) is added
+// to every row (none when null); c is only written. Each element is the FMA chain sgemm_avx512 runs on the im2col
+// matrix, in the same order, and then + bias: the bits of sgemm_avx512 with c set to the bias and beta 1.
 bool sgemm_avx512_rows_suit(int64_t n, int64_t segments, int64_t run);  // AVX-512F, n and segments * run <= 1024
 void sgemm_avx512_rows(int64_t m, int64_t n, int64_t segments, int64_t run, const float* const* rows,
-                       int64_t segment_step, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+                       int64_t segment_step, const float* b, int64_t ldb, const float* bias, float* c, int64_t ldc);
 
 }  // namespace elucid::kernels

@@ -150,17 +150,19 @@ TEST_CASE("sgemm_avx512_rows reads a convolution's input in place with the bits 
                          start + segment * dilation_h * w * c + run);
       }
   for (const int64_t n : {5, 64, 70}) {
-    const std::vector<float> b = random_values(k * (n + 1), 7);  // row step n + 1
-    for (const float beta : {0.0f, 1.0f}) {
-      std::vector<float> expected = random_values(m * n, 8), got = expected;
-      kernels::sgemm_avx512(false, false, m, n, k, 1.0f, columns.data(), k, b.data(), n + 1, beta, expected.data(),
-                            n);
-      kernels::sgemm_avx512_rows(m, n, kh, run, starts.data(), dilation_h * w * c, b.data(), n + 1, beta, got.data(),
-                                 n);
-      INFO("n " << n << " beta " << beta);
+    const std::vector<float> b = random_values(k * (n + 1), 7), bias = random_values(n, 9);  // b's row step n + 1
+    for (const bool with_bias : {false, true}) {
+      // sgemm_avx512 on the columns, c set to the bias rows and beta 1 (or beta 0 without bias), is the reference.
+      std::vector<float> expected(static_cast<size_t>(m * n)), got(static_cast<size_t>(m * n), 123.0f);
+      for (int64_t r = 0; r < m; ++r) std::copy(bias.begin(), bias.end(), expected.begin() + r * n);
+      kernels::sgemm_avx512(false, false, m, n, k, 1.0f, columns.data(), k, b.data(), n + 1, with_bias ? 1.0f : 0.0f,
+                            expected.data(), n);
+      kernels::sgemm_avx512_rows(m, n, kh, run, starts.data(), dilation_h * w * c, b.data(), n + 1,
+                                 with_bias ? bias.data() : nullptr, got.data(), n);
+      INFO("n " << n << " bias " << with_bias);
       CHECK(std::memcmp(expected.data(), got.data(), expected.size() * sizeof(float)) == 0);
     }
   }
-  CHECK_THROWS_WITH(kernels::sgemm_avx512_rows(m, 64, 3, 400, starts.data(), 0, x.data(), 64, 0.0f, nullptr, 64),
+  CHECK_THROWS_WITH(kernels::sgemm_avx512_rows(m, 64, 3, 400, starts.data(), 0, x.data(), 64, nullptr, nullptr, 64),
                     "sgemm_avx512_rows: 3 runs of 400 floats times n 64 is not a product it is made for");
 }
