@@ -44,6 +44,7 @@ int64_t slot_size(int64_t floats) { return (floats + 15) / 16 * 16; }
 // One slot of `slot` floats per thread of the coming parallel region, in a buffer of the calling thread's.
 float* thread_slots(std::vector<float>& buffer, int64_t slot) { return workspace(buffer, slot * omp_get_max_threads()); }
 thread_local std::vector<float> column_buffer;  // im2col slots, shared by the forward and the backward
+thread_local std::vector<const float*> starts_buffer;  // receptive_field_starts slots, the same
 
 // True when the whole receptive field of output (oh, ow) lies inside the image and its columns are contiguous
 // (dilation_w 1): then each kernel row is one run of KW * C floats in x. The common case for valid padding.
@@ -138,7 +139,6 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
   const bool in_place = reads_in_place(g);
   const int64_t slot = slot_size(chunk * rows_per_sample * k), starts_slot = chunk * rows_per_sample;
-  thread_local std::vector<const float*> starts_buffer;
   float* columns = in_place ? nullptr : thread_slots(column_buffer, slot);
   const float** all_starts = in_place ? workspace(starts_buffer, starts_slot * omp_get_max_threads()) : nullptr;
 #pragma omp parallel for schedule(static)
@@ -178,6 +178,10 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
   thread_local std::vector<float> dz_buffer;
   float* columns = thread_slots(column_buffer, slot);
   float* dzs = y_elu ? thread_slots(dz_buffer, dz_slot) : nullptr;
+  // dW reads x in place, as the forward does, when the chunk's rows are a depth the AVX-512 kernel takes.
+  const bool dw_in_place = dw && reads_in_place(g) && sgemm_avx512_suits(k, g.f, chunk * rows_per_sample);
+  const int64_t starts_slot = chunk * rows_per_sample;
+  const float** all_starts = dw_in_place ? workspace(starts_buffer, starts_slot * omp_get_max_threads()) : nullptr;
   const int64_t dw_size = k * g.f;
 #pragma omp parallel
   {
@@ -191,7 +195,13 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
         dyc = dz;
       }
       float* col = columns + omp_get_thread_num() * slot;  // im2col for dW, then reused for dcol
-      if (dw) {
+      if (dw_in_place) {
+        // dW chunk (K, F) = (the receptive fields in x, (rows, K))^T * dy (rows, F)
+        const float** starts = all_starts + omp_get_thread_num() * starts_slot;
+        receptive_field_starts(g, x + s0 * g.h * g.w * g.c, samples, starts);
+        sgemm_avx512_rows_transposed(g.kh, g.kw * g.c, g.f, rows, starts, g.dilation_h * g.w * g.c, dyc, g.f,
+                                     dw_partial + ci * dw_size, g.f);
+      } else if (dw) {
         im2col(g, x + s0 * g.h * g.w * g.c, samples, col);
         // dW chunk (K, F) = col^T (K, rows) * dy (rows, F)
         sgemm(true, false, k, g.f, rows, 1.0f, col, k, dyc, g.f, 0.0f, dw_partial + ci * dw_size, g.f);

@@ -28,9 +28,11 @@ constexpr int64_t kMaxCols = 1024;
 
 // Where a tile's operands sit. Row r of op(a) is read at a + a_offset[r], step a_depth per k; k runs in `segments`
 // runs of `run` (a plain product: one run of k), run s starting segment_step floats after run s - 1 in a and
-// run * b_row floats after it in b; op(b)(p, j) = b[p * b_row + j].
+// run * b_row floats after it in b; op(b)(p, j) = b[p * b_row + j]. A gathering tile reads op(a)(r, p) at
+// a_rows[p] + a_offset[r] instead (one run of k).
 struct TileArgs {
   const float* a;
+  const float* const* a_rows;
   std::array<int64_t, kTileRows> a_offset;
   int64_t a_depth;
   int64_t run, segments, segment_step;
@@ -43,8 +45,24 @@ struct TileArgs {
   std::array<__mmask16, kPanelVectors> mask;  // the columns of each vector that exist
 };
 
-// One tile of R rows and V vectors: c = alpha * sum over p of a(r, p) * b(p, :) (+ bias) + beta * c.
+// One step of k in a tile: sum[r] += a[a_offset[r]] * b's row (V vectors).
 template <int R, int V>
+__attribute__((target("avx512f"), always_inline)) inline void multiply_add(
+    __m512 (&sum)[R][V], const int64_t (&a_offset)[R], const std::array<__mmask16, kPanelVectors>& mask, const float* a,
+    const float* b) {
+  __m512 b_row[V];
+#pragma GCC unroll 4
+  for (int64_t v = 0; v < V; ++v) b_row[v] = _mm512_maskz_loadu_ps(mask[static_cast<size_t>(v)], b + 16 * v);
+#pragma GCC unroll 8
+  for (int64_t r = 0; r < R; ++r) {
+    const __m512 a_value = _mm512_set1_ps(a[a_offset[r]]);
+#pragma GCC unroll 4
+    for (int64_t v = 0; v < V; ++v) sum[r][v] = _mm512_fmadd_ps(a_value, b_row[v], sum[r][v]);
+  }
+}
+
+// One tile of R rows and V vectors: c = alpha * sum over p of a(r, p) * b(p, :) (+ bias) + beta * c.
+template <int R, int V, bool Gather>
 __attribute__((target("avx512f"))) void tile(const TileArgs& t) {
   __m512 sum[R][V];
 #pragma GCC unroll 8
@@ -55,19 +73,14 @@ __attribute__((target("avx512f"))) void tile(const TileArgs& t) {
 #pragma GCC unroll 8
   for (int64_t r = 0; r < R; ++r) a_offset[r] = t.a_offset[static_cast<size_t>(r)];
   const int64_t run = t.run, a_depth = t.a_depth, b_step = t.b_row;
-  for (int64_t segment = 0; segment < t.segments; ++segment) {
-    const float* a = t.a + segment * t.segment_step;
-    const float* b = t.b + segment * run * b_step;
-    for (int64_t p = 0; p < run; ++p, a += a_depth, b += b_step) {
-      __m512 b_row[V];
-#pragma GCC unroll 4
-      for (int64_t v = 0; v < V; ++v) b_row[v] = _mm512_maskz_loadu_ps(t.mask[v], b + 16 * v);
-#pragma GCC unroll 8
-      for (int64_t r = 0; r < R; ++r) {
-        const __m512 a_value = _mm512_set1_ps(a[a_offset[r]]);
-#pragma GCC unroll 4
-        for (int64_t v = 0; v < V; ++v) sum[r][v] = _mm512_fmadd_ps(a_value, b_row[v], sum[r][v]);
-      }
+  if constexpr (Gather) {
+    const float* b = t.b;
+    for (int64_t p = 0; p < run; ++p, b += b_step) multiply_add<R, V>(sum, a_offset, t.mask, t.a_rows[p], b);
+  } else {
+    for (int64_t segment = 0; segment < t.segments; ++segment) {
+      const float* a = t.a + segment * t.segment_step;
+      const float* b = t.b + segment * run * b_step;
+      for (int64_t p = 0; p < run; ++p, a += a_depth, b += b_step) multiply_add<R, V>(sum, a_offset, t.mask, a, b);
     }
   }
   const __m512 alpha = _mm512_set1_ps(t.alpha), beta = _mm512_set1_ps(t.beta);
@@ -85,15 +98,21 @@ __attribute__((target("avx512f"))) void tile(const TileArgs& t) {
 
 using TileFunction = void (*)(const TileArgs&);
 
-template <int R>
+template <int R, bool Gather>
 constexpr std::array<TileFunction, kPanelVectors> tiles_of_rows() {
-  return {tile<R, 1>, tile<R, 2>, tile<R, 3>, tile<R, 4>};
+  return {tile<R, 1, Gather>, tile<R, 2, Gather>, tile<R, 3, Gather>, tile<R, 4, Gather>};
 }
 
-// kTiles[R - 1][V - 1] is the tile of R rows and V vectors.
-constexpr std::array<std::array<TileFunction, kPanelVectors>, kTileRows> kTiles = {
-    tiles_of_rows<1>(), tiles_of_rows<2>(), tiles_of_rows<3>(),
-    tiles_of_rows<4>(), tiles_of_rows<5>(), tiles_of_rows<6>()};
+using TileTable = std::array<std::array<TileFunction, kPanelVectors>, kTileRows>;
+
+template <bool Gather>
+constexpr TileTable tile_table() {
+  return {tiles_of_rows<1, Gather>(), tiles_of_rows<2, Gather>(), tiles_of_rows<3, Gather>(),
+          tiles_of_rows<4, Gather>(), tiles_of_rows<5, Gather>(), tiles_of_rows<6, Gather>()};
+}
+
+// kTiles[G][R - 1][V - 1] is the tile of R rows and V vectors, gathering (G 1) or not.
+constexpr std::array<TileTable, 2> kTiles = {tile_table<false>(), tile_table<true>()};
 
 bool cpu_has_avx512() {
   static const bool has = __builtin_cpu_supports("avx512f");
@@ -116,7 +135,7 @@ void run_tiles(TileArgs& t, int64_t m, int64_t n, float* c, const SetB& set_b, c
       const int64_t rows = std::min(kTileRows, m - i0);
       set_a(i0);
       t.c = c + i0 * t.ldc + j0;
-      kTiles[static_cast<size_t>(rows - 1)][static_cast<size_t>(vectors - 1)](t);
+      kTiles[t.a_rows ? 1 : 0][static_cast<size_t>(rows - 1)][static_cast<size_t>(vectors - 1)](t);
     }
   }
 }
@@ -189,6 +208,29 @@ void sgemm_avx512_rows(int64_t m, int64_t n, int64_t segments, int64_t run, cons
   run_tiles(t, m, n, c, set_b, set_a);
 }
 
+void sgemm_avx512_rows_transposed(int64_t segments, int64_t run, int64_t n, int64_t depth, const float* const* rows,
+                                  int64_t segment_step, const float* b, int64_t ldb, float* c, int64_t ldc) {
+  const int64_t m = segments * run;
+  if (!sgemm_avx512_suits(m, n, depth))
+    throw Error("sgemm_avx512_rows_transposed: (" + std::to_string(m) + " x " + std::to_string(depth) + ") * (" +
+                std::to_string(depth) + " x " + std::to_string(n) + ") is not a product it is made for");
+  TileArgs t{};
+  t.a_rows = rows;
+  t.run = depth;
+  t.segments = 1;
+  t.alpha = 1.0f;
+  t.ldc = ldc;
+  const auto set_b = [&](int64_t j0, int64_t /*cols*/) {
+    t.b = b + j0;
+    t.b_row = ldb;
+  };
+  const auto set_a = [&](int64_t i0) {  // column i of A: kernel row i / run, float i % run of that run
+    for (int64_t r = 0; r < std::min(kTileRows, m - i0); ++r)
+      t.a_offset[static_cast<size_t>(r)] = (i0 + r) / run * segment_step + (i0 + r) % run;
+  };
+  run_tiles(t, m, n, c, set_b, set_a);
+}
+
 #else  // not x86-64: OpenBLAS does every product
 
 bool sgemm_avx512_suits(int64_t, int64_t, int64_t) { return false; }
@@ -202,6 +244,11 @@ void sgemm_avx512(bool, bool, int64_t, int64_t, int64_t, float, const float*, in
 void sgemm_avx512_rows(int64_t, int64_t, int64_t, int64_t, const float* const*, int64_t, const float*, int64_t,
                        const float*, float*, int64_t) {
   throw Error("sgemm_avx512_rows: this build is not for x86-64");
+}
+
+void sgemm_avx512_rows_transposed(int64_t, int64_t, int64_t, int64_t, const float* const*, int64_t, const float*,
+                                  int64_t, float*, int64_t) {
+  throw Error("sgemm_avx512_rows_transposed: this build is not for x86-64");
 }
 
 #endif

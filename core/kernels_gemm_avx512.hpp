@@ -26,4 +26,11 @@ bool sgemm_avx512_rows_suit(int64_t n, int64_t segments, int64_t run);  // AVX-5
 void sgemm_avx512_rows(int64_t m, int64_t n, int64_t segments, int64_t run, const float* const* rows,
                        int64_t segment_step, const float* b, int64_t ldb, const float* bias, float* c, int64_t ldc);
 
+// The weight gradient's product of a convolution without im2col: c (K, n) = A^T * b, A (depth, K) the matrix
+// sgemm_avx512_rows reads in place (K = segments * run; its row p at rows[p], ...), b (depth, n) with row step ldb;
+// c is only written. The bits of sgemm_avx512 with trans_a on the im2col matrix and beta 0. Only to be called when
+// sgemm_avx512_suits(K, n, depth).
+void sgemm_avx512_rows_transposed(int64_t segments, int64_t run, int64_t n, int64_t depth, const float* const* rows,
+                                  int64_t segment_step, const float* b, int64_t ldb, float* c, int64_t ldc);
+
 }  // namespace elucid::kernels

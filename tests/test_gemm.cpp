@@ -128,13 +128,15 @@ TEST_CASE("sgemm gives the same bits on every call, on any thread", "[gemm]") {
   CHECK(std::memcmp(results[0].data(), results[2].data(), results[0].size() * sizeof(float)) == 0);
 }
 
-TEST_CASE("sgemm_avx512_rows reads a convolution's input in place with the bits of sgemm_avx512 on im2col", "[gemm]") {
+TEST_CASE("sgemm_avx512_rows and its transpose read a convolution's input in place with the bits of sgemm_avx512 on im2col",
+          "[gemm]") {
   if (!kernels::sgemm_avx512_rows_suit(64, 3, 6)) {
     WARN("this CPU has no AVX-512F: the convolution forward builds im2col columns");
     return;
   }
-  // x (2, 9, 6, 3) NHWC; a 3x2 kernel at stride (2, 1), dilation (2, 1): outputs (2, 3, 5), rows of K = 3 * 2 * 3.
-  const int64_t samples = 2, h = 9, w = 6, c = 3, kh = 3, kw = 2, stride_h = 2, stride_w = 1, dilation_h = 2;
+  // x (2, 9, 6, 2) NHWC; a 3x2 kernel at stride (2, 1), dilation (2, 1): outputs (2, 3, 5), rows of K = 3 * 2 * 2
+  // (runs of 4 floats: the transpose's tiles of 6 columns of A cross from one kernel row to the next).
+  const int64_t samples = 2, h = 9, w = 6, c = 2, kh = 3, kw = 2, stride_h = 2, stride_w = 1, dilation_h = 2;
   const int64_t oh = (h - (kh - 1) * dilation_h - 1) / stride_h + 1, ow = (w - kw) / stride_w + 1;
   const int64_t m = samples * oh * ow, run = kw * c, k = kh * run;
   const std::vector<float> x = random_values(samples * h * w * c, 6);
@@ -162,6 +164,14 @@ TEST_CASE("sgemm_avx512_rows reads a convolution's input in place with the bits 
       INFO("n " << n << " bias " << with_bias);
       CHECK(std::memcmp(expected.data(), got.data(), expected.size() * sizeof(float)) == 0);
     }
+    // The weight gradient's product: (K, n) = columns^T (K, m) * dy (m, n).
+    const std::vector<float> dy = random_values(m * (n + 1), 10);
+    std::vector<float> expected(static_cast<size_t>(k * n)), got(static_cast<size_t>(k * n), 123.0f);
+    kernels::sgemm_avx512(true, false, k, n, m, 1.0f, columns.data(), k, dy.data(), n + 1, 0.0f, expected.data(), n);
+    kernels::sgemm_avx512_rows_transposed(kh, run, n, m, starts.data(), dilation_h * w * c, dy.data(), n + 1,
+                                          got.data(), n);
+    INFO("transposed, n " << n);
+    CHECK(std::memcmp(expected.data(), got.data(), expected.size() * sizeof(float)) == 0);
   }
   CHECK_THROWS_WITH(kernels::sgemm_avx512_rows(m, 64, 3, 400, starts.data(), 0, x.data(), 64, nullptr, nullptr, 64),
                     "sgemm_avx512_rows: 3 runs of 400 floats times n 64 is not a product it is made for");
