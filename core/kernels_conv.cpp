@@ -1,4 +1,5 @@
-// im2col / col2im for NHWC images and the chunked conv2d forward and backward built on them.
+// The chunked conv2d forward and backward for NHWC images: im2col + sgemm, or on an AVX-512 CPU with valid padding
+// the AVX-512 kernel reading the image in place (forward and weight gradient); col2im for the input gradient.
 #include <elucid/core/kernels_conv.hpp>
 
 #include <elucid/core/kernels_activation.hpp>
@@ -176,10 +177,10 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
   float* db_partial = db ? workspace(db_partial_buffer, chunks * g.f) : nullptr;
   const int64_t slot = slot_size(chunk * rows_per_sample * k), dz_slot = slot_size(chunk * rows_per_sample * g.f);
   thread_local std::vector<float> dz_buffer;
-  float* columns = thread_slots(column_buffer, slot);
   float* dzs = y_elu ? thread_slots(dz_buffer, dz_slot) : nullptr;
   // dW reads x in place, as the forward does, when the chunk's rows are a depth the AVX-512 kernel takes.
   const bool dw_in_place = dw && reads_in_place(g) && sgemm_avx512_suits(k, g.f, chunk * rows_per_sample);
+  float* columns = dx || (dw && !dw_in_place) ? thread_slots(column_buffer, slot) : nullptr;
   const int64_t starts_slot = chunk * rows_per_sample;
   const float** all_starts = dw_in_place ? workspace(starts_buffer, starts_slot * omp_get_max_threads()) : nullptr;
   const int64_t dw_size = k * g.f;
@@ -194,7 +195,7 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
         elu_backward_serial(y_elu + s0 * rows_per_sample * g.f, dyc, {dz, true}, rows * g.f, alpha);
         dyc = dz;
       }
-      float* col = columns + omp_get_thread_num() * slot;  // im2col for dW, then reused for dcol
+      float* col = columns ? columns + omp_get_thread_num() * slot : nullptr;  // im2col for dW, then dcol
       if (dw_in_place) {
         // dW chunk (K, F) = (the receptive fields in x, (rows, K))^T * dy (rows, F)
         const float** starts = all_starts + omp_get_thread_num() * starts_slot;

@@ -1,6 +1,8 @@
 // The AVX-512 sgemm: C is cut into panels of 64 columns and each panel into tiles of up to 6 rows; a tile keeps its
 // 6 x 64 sums in 24 zmm registers while k runs, each step one row of B (4 vectors) times 6 broadcast values of A.
-// B is read in place (packed into a k x 64 panel first when it comes transposed); A is read in place either way.
+// B is read in place (packed into a k x 64 panel first when it comes transposed); A is read in place either way, and
+// for a convolution straight from its image: each row of A at its own address (sgemm_avx512_rows), or each step of
+// k at its own address (the gathering tiles of sgemm_avx512_rows_transposed).
 // Column tails are masked loads and stores, row tails smaller tiles; nothing is read past a matrix's last element.
 #include <elucid/core/kernels_gemm_avx512.hpp>
 
