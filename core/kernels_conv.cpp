@@ -53,21 +53,24 @@ bool contiguous_window(const Conv2DGeometry& g, int64_t ih0, int64_t iw0) {
   return g.dilation_w == 1 && ih0 >= 0 && ih0 + (g.kh - 1) * g.dilation_h < g.h && iw0 >= 0 && iw0 + g.kw <= g.w;
 }
 
-// True when the forward can read x in place instead of building im2col columns: every receptive field lies inside
-// the image with contiguous kernel rows (no padding at the top and left, dilation_w 1; what Keras' "valid" padding
-// gives) and the AVX-512 kernel takes the product (kernels_gemm_avx512.hpp). Same bits either way.
+// True when the forward can read x in place instead of building im2col columns: every receptive field is a
+// contiguous window (the first and the last are, so all between are: what Keras' "valid" padding gives) and the
+// AVX-512 kernel takes the product (kernels_gemm_avx512.hpp). Same bits either way.
 bool reads_in_place(const Conv2DGeometry& g) {
-  return g.pad_top == 0 && g.pad_left == 0 && g.dilation_w == 1 &&
-         (g.oh - 1) * g.stride_h + (g.kh - 1) * g.dilation_h < g.h && (g.ow - 1) * g.stride_w + g.kw <= g.w &&
+  return contiguous_window(g, -g.pad_top, -g.pad_left) &&
+         contiguous_window(g, (g.oh - 1) * g.stride_h - g.pad_top, (g.ow - 1) * g.stride_w - g.pad_left) &&
          sgemm_avx512_rows_suit(g.f, g.kh, g.kw * g.c);
 }
 
-// starts (samples * OH * OW): where in x the first kernel row of each output's receptive field begins.
+// starts (samples * OH * OW): where in x the first kernel row of each output's receptive field begins (as im2col
+// finds it; only for reads_in_place geometries, whose windows all lie inside the image).
 void receptive_field_starts(const Conv2DGeometry& g, const float* x, int64_t samples, const float** starts) {
   for (int64_t s = 0; s < samples; ++s)
     for (int64_t oh = 0; oh < g.oh; ++oh)
-      for (int64_t ow = 0; ow < g.ow; ++ow)
-        *starts++ = x + ((s * g.h + oh * g.stride_h) * g.w + ow * g.stride_w) * g.c;
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        const int64_t ih0 = oh * g.stride_h - g.pad_top, iw0 = ow * g.stride_w - g.pad_left;
+        *starts++ = x + ((s * g.h + ih0) * g.w + iw0) * g.c;
+      }
 }
 
 // col (samples * OH * OW, KH * KW * C): row (s, oh, ow) holds the receptive field of that output, in kernel order.
