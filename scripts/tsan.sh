@@ -3,10 +3,9 @@
 # what OpenMP's regions and barriers order (GCC's libgomp is not instrumented: every parallel region would be a
 # false report). Built: elucid (all of it), the elucid command and the test files that use threads (tests/CMakeLists).
 # Run, at 2 threads: the 1-vs-2-thread bit-identity tests of conv2d, matmul and training, the sgemm tests (one
-# multiplies on a second thread), every test of Sequential
-# (training at 2 threads), the training step's batch split and per-thread weight gradients, the image-folder loader
-# (decodes files in parallel), the MPI watchdog's thread, and the CLI's Ctrl-C test (the signal handler in a training
-# elucid, itself built with TSan).
+# multiplies on a second thread), every test of Sequential (training at 2 threads), the training step's batch split
+# and per-thread weight gradients, the image-folder loader (decodes files in parallel), the MPI watchdog's thread,
+# and the CLI's Ctrl-C test (the signal handler in a training elucid, itself built with TSan).
 # OpenBLAS is not instrumented either: elucid calls it single-threaded inside its own parallel regions, and
 # OPENBLAS_NUM_THREADS=1 keeps OpenBLAS from starting its thread pool at all, so no thread exists whose
 # synchronization TSan cannot see (races inside a BLAS call would not be seen; elucid gives each call its own output).
