@@ -22,18 +22,18 @@
 #include <elucid/data/synthetic.hpp>
 #include <elucid/data/tensor_dataset.hpp>
 
-#include <elucid/model/callback.hpp>
-#include <elucid/model/csv_logger.hpp>
-#include <elucid/model/early_stopping.hpp>
-#include <elucid/model/history.hpp>
-#include <elucid/model/keras_json.hpp>
-#include <elucid/model/learning_rate_scheduler.hpp>
-#include <elucid/model/losses.hpp>
-#include <elucid/model/metrics.hpp>
-#include <elucid/model/model_file.hpp>
-#include <elucid/model/reduce_lr_on_plateau.hpp>
+#include <elucid/train/callback.hpp>
+#include <elucid/callbacks/csv_logger.hpp>
+#include <elucid/callbacks/early_stopping.hpp>
+#include <elucid/train/history.hpp>
+#include <elucid/saving/keras_json.hpp>
+#include <elucid/callbacks/learning_rate_scheduler.hpp>
+#include <elucid/train/losses.hpp>
+#include <elucid/train/metrics.hpp>
+#include <elucid/saving/model_file.hpp>
+#include <elucid/callbacks/reduce_lr_on_plateau.hpp>
 #include <elucid/model/sequential.hpp>
-#include <elucid/model/terminate_on_nan.hpp>
+#include <elucid/callbacks/terminate_on_nan.hpp>
 
 #include <elucid/report/confusion_matrix.hpp>
 #include <elucid/report/image_grid.hpp>

@@ -5,7 +5,7 @@
 //   mpirun -np 2 elucid-distributed-bench [--samples N] [--batch B]      2 ranks (built with MPI)
 #include <elucid/apps/seed_model.hpp>
 #include <elucid/elucid.hpp>
-#include <elucid/model/data_parallel.hpp>
+#include <elucid/distributed/data_parallel.hpp>
 
 #include <chrono>
 #include <cstdio>

@@ -7,15 +7,15 @@
 #include <elucid/core/parallel.hpp>
 #include <elucid/data/datasets.hpp>
 #include <elucid/data/image_folder.hpp>
-#include <elucid/model/distributed.hpp>
-#include <elucid/model/interrupt.hpp>
-#include <elucid/model/json.hpp>
-#include <elucid/model/keras_json.hpp>
-#include <elucid/model/model_file.hpp>
-#include <elucid/model/recipe.hpp>
-#include <elucid/model/recipe_data.hpp>
-#include <elucid/model/text.hpp>
-#include <elucid/model/train_recipe.hpp>
+#include <elucid/distributed/strategy.hpp>
+#include <elucid/train/interrupt.hpp>
+#include <elucid/saving/json.hpp>
+#include <elucid/saving/keras_json.hpp>
+#include <elucid/saving/model_file.hpp>
+#include <elucid/recipe/recipe.hpp>
+#include <elucid/recipe/recipe_data.hpp>
+#include <elucid/core/format.hpp>
+#include <elucid/recipe/train_recipe.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -276,8 +276,8 @@ int evaluate(const Args& a) {
     if (model.loss().kind() == losses::Loss::Kind::CategoricalCrossentropy && data->label_shape().empty())
       data = data::one_hot(data, model.output_shape().back());
     Evaluation e = model.evaluate(*data, {.batch_size = batch_size});
-    std::cout << "samples: " << data->size() << "\nloss: " << shortest(e.loss) << "\n";
-    for (const auto& [name, value] : e.metrics.items()) std::cout << name << ": " << shortest(value) << "\n";
+    std::cout << "samples: " << data->size() << "\nloss: " << format_number(e.loss) << "\n";
+    for (const auto& [name, value] : e.metrics.items()) std::cout << name << ": " << format_number(value) << "\n";
     return 0;
   } catch (const Error& e) {
     return report(path, e.what(), g_failure_status);
@@ -344,7 +344,7 @@ void describe_compile(const Sequential& model, std::ostream& out) {
     return;
   }
   out << "Optimizer: " << model.optimizer().name();
-  for (const auto& [key, value] : model.optimizer().config()) out << ", " << key << " " << shortest(value);
+  for (const auto& [key, value] : model.optimizer().config()) out << ", " << key << " " << format_number(value);
   out << "\nLoss: " << model.loss().name() << (model.loss().from_logits() ? " (from logits)" : "") << "\n";
   if (!model.metric_names().empty()) {
     out << "Metrics:";

@@ -1,7 +1,7 @@
 // LeafGradients: one thread's own gradients for a set of leaves (a model's weights). While it is active on a thread
 // (LeafGradients::Scope), backward() on that thread writes those leaves' gradients into it instead of into the
 // leaves, so several threads can run backward through the same weights at once; add_into_leaves() then adds them to
-// the leaves' gradients. The training step's batch split (model/batch_split.hpp) gives each slice one.
+// the leaves' gradients. The training step's batch split (train/batch_split.hpp) gives each slice one.
 #pragma once
 #include <elucid/core/tensor.hpp>
 

@@ -1,5 +1,5 @@
 // kOpNames: every differentiable op, by the name it records with set_backward (and shows in Tensor::op()).
-// tests/test_ops_registry.cpp fails when one of these has no gradient check, or a check names an op not listed.
+// tests/core/ops/registry.cpp fails when one of these has no gradient check, or a check names an op not listed.
 #pragma once
 #include <array>
 #include <string_view>
@@ -8,17 +8,17 @@ namespace elucid::ops {
 
 // The size is deduced from the list, so adding a name without updating the count below fails to compile.
 inline constexpr auto kOpNames = std::to_array<std::string_view>({
-    // core/ops_math.cpp
+    // core/ops/math.cpp
     "add", "sub", "mul", "add_scalar", "mul_scalar", "sum", "mean", "reshape", "flatten",
-    // core/ops_linear.cpp
+    // core/ops/linear.cpp
     "matmul", "bias_add",
-    // core/ops_activation.cpp
+    // core/ops/activation.cpp
     "elu", "relu", "sigmoid", "tanh", "selu", "softplus", "gelu", "swish", "softmax", "log_softmax",
-    // core/ops_conv.cpp (conv2d_elu: core/ops_fused.hpp), core/ops_pool.cpp
+    // core/ops/conv.cpp (conv2d_elu: core/ops/fused.hpp), core/ops/pool.cpp
     "conv2d", "conv2d_elu", "max_pool2d", "avg_pool2d", "global_avg_pool2d",
-    // core/ops_dropout.cpp, core/ops_batch_norm.cpp
+    // core/ops/dropout.cpp, core/ops/batch_norm.cpp
     "dropout", "batch_norm",
-    // core/ops_loss.cpp
+    // core/ops/loss.cpp
     "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy", "mean_squared_error",
     "mean_absolute_error"});
 

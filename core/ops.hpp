@@ -12,7 +12,7 @@
 
 namespace elucid::ops {
 
-// ---- elementwise and reductions (core/ops_math.cpp) ----
+// ---- elementwise and reductions (core/ops/math.cpp) ----
 Tensor add(const Tensor& a, const Tensor& b);   // same shapes
 Tensor sub(const Tensor& a, const Tensor& b);   // same shapes
 Tensor mul(const Tensor& a, const Tensor& b);   // same shapes, elementwise
@@ -23,11 +23,11 @@ Tensor mean(const Tensor& x);                   // all elements -> shape ()
 Tensor reshape(const Tensor& x, Shape shape);   // same element count, one dimension may be -1; shares the data
 Tensor flatten(const Tensor& x);                // (N, d1, d2, ...) -> (N, d1*d2*...), row-major: H, W, C order
 
-// ---- dense algebra (core/ops_linear.cpp) ----
+// ---- dense algebra (core/ops/linear.cpp) ----
 Tensor matmul(const Tensor& a, const Tensor& b);      // (M, K) x (K, N) -> (M, N), cblas_sgemm
 Tensor bias_add(const Tensor& x, const Tensor& bias); // x (..., C) + bias (C), broadcast over leading axes
 
-// ---- activations (core/ops_activation.cpp) ----
+// ---- activations (core/ops/activation.cpp) ----
 Tensor elu(const Tensor& x, float alpha = 1.0f);  // fused: expm1 for x <= 0, backward from the saved output
 Tensor relu(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
@@ -39,7 +39,7 @@ Tensor swish(const Tensor& x);   // x * sigmoid(x), also called silu
 Tensor softmax(const Tensor& x);      // over the last axis
 Tensor log_softmax(const Tensor& x);  // over the last axis
 
-// ---- convolution and pooling (core/ops_conv.cpp, core/ops_pool.cpp) ----
+// ---- convolution and pooling (core/ops/conv.cpp, core/ops/pool.cpp) ----
 enum class Padding { Valid, Same };
 struct Conv2DArgs {
   int stride_h = 1, stride_w = 1;
@@ -62,7 +62,7 @@ Tensor global_avg_pool2d(const Tensor& x);                   // (N, H, W, C) -> 
 // Output size of a convolution or pooling window along one axis, as Keras computes it.
 int64_t window_output_size(int64_t in, int window, int stride, int dilation, Padding padding);
 
-// ---- regularisation and normalisation (core/ops_dropout.cpp, core/ops_batch_norm.cpp) ----
+// ---- regularisation and normalisation (core/ops/dropout.cpp, core/ops/batch_norm.cpp) ----
 // Training: zeroes each element with probability `rate` and scales the rest by 1 / (1 - rate); the mask comes
 // from `rng`, one uniform() per element in order (dropped when below the rate). Not training, or rate 0: returns x
 // itself and draws nothing. rate must be in [0, 1).
@@ -74,7 +74,7 @@ Tensor dropout(const Tensor& x, float rate, Random& rng, bool training);
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& moving_mean,
                   Tensor& moving_variance, float momentum, float epsilon, bool training);
 
-// ---- losses, each the mean over the batch -> shape () (core/ops_loss.cpp) ----
+// ---- losses, each the mean over the batch -> shape () (core/ops/loss.cpp) ----
 // Gradients flow to the predictions only; labels and targets are data.
 // labels: (N) class indices stored as floats; an index outside [0, C) throws naming the index and the sample.
 // from_logits: predictions are logits (fused, stable log-softmax); otherwise probabilities, clipped to

@@ -15,6 +15,7 @@
 #include <initializer_list>
 #include <memory>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -114,6 +115,13 @@ class Tensor {
   explicit Tensor(std::shared_ptr<TensorNode> node) : node_(std::move(node)) {}
   TensorNode& checked() const;
   std::shared_ptr<TensorNode> node_;
+};
+
+// A weight with its Keras-style path, e.g. {"conv2d/kernel", t}. Files, checkpoints and optimizer state are keyed
+// by these names and their order, never by address.
+struct NamedTensor {
+  std::string name;
+  Tensor tensor;
 };
 
 // Grad mode: when off, ops record no graph (inference, evaluation, optimizer updates).

@@ -20,7 +20,7 @@ struct Batch {
 
 // Part `part` of `parts` of `count` items: contiguous and in order, the first (count % parts) parts one item longer
 // (64 items in 3 parts: 22, 21, 21; 1 item in 2 parts: 1, 0). How a batch is split over the ranks of data-parallel
-// training (model/distributed.hpp).
+// training (distributed/strategy.hpp).
 struct Part {
   int64_t begin = 0;
   int64_t count = 0;

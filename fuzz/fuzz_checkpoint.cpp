@@ -1,7 +1,7 @@
 // Fuzz target: read_checkpoint on the input, then the model inside it and restore_checkpoint into that model, as
 // `elucid train --resume` does; first as it is, then with the lengths and checksums of the checkpoint and of the
 // model file inside it set to match (fuzz_input.hpp), so that mutations reach the records.
-#include <elucid/model/checkpoint.hpp>
+#include <elucid/saving/checkpoint.hpp>
 
 #include <fuzz_input.hpp>
 

@@ -1,6 +1,6 @@
 // Fuzz target: model_from_json on the input (tf.keras 2.x or Keras 3 JSON), which builds the model and its weights,
 // then writes it back with to_json when it is built.
-#include <elucid/model/keras_json.hpp>
+#include <elucid/saving/keras_json.hpp>
 
 #include <fuzz_input.hpp>
 

@@ -1,7 +1,7 @@
 // Fuzz target: read_model_file on the input (a model file, or a checkpoint holding one) as it is, then on a copy
 // with its length and checksum set to match (fuzz_input.hpp), which reaches the records behind the envelope. A
 // file that loads is written back and must load again.
-#include <elucid/model/model_file.hpp>
+#include <elucid/saving/model_file.hpp>
 
 #include <fuzz_input.hpp>
 

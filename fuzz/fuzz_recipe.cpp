@@ -1,6 +1,6 @@
 // Fuzz target: parse_recipe on the input as a recipe's text (JSON syntax, keys, types, ranges, paths), then the
 // run key and the callbacks it describes. The model JSON is read but not built (fuzz_keras_json builds models).
-#include <elucid/model/recipe.hpp>
+#include <elucid/recipe/recipe.hpp>
 
 #include <fuzz_input.hpp>
 

@@ -4,7 +4,7 @@
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops.hpp>
-#include <elucid/core/ops_fused.hpp>
+#include <elucid/core/ops/fused.hpp>
 
 namespace elucid::layers {
 

@@ -38,7 +38,7 @@ class Dropout : public Layer {
   // draws past the batch's mask at once. Without it, forward() masks its input alone, as before.
   void set_batch_slice(int64_t begin, int64_t count, int64_t total);
 
-  // Training on slices of the batch at once on the thread team (model/batch_split.hpp). begin_slices(n), before the
+  // Training on slices of the batch at once on the thread team (train/batch_split.hpp). begin_slices(n), before the
   // slices run, keeps the generator's state; each slice's forward(), on its own thread inside a SliceScope, draws
   // from a copy of it the masks of its own samples, those one forward() over all n would have drawn; end_slices()
   // then moves the generator past the whole batch. With set_batch_slice (a rank's part of a global batch), the

@@ -127,14 +127,14 @@ Initializer ones() { return {Kind::Ones, 0, 0, std::nullopt}; }
 Initializer random_normal(double mean, double stddev, std::optional<uint64_t> seed) {
   if (!(stddev >= 0) || !std::isfinite(mean) || !std::isfinite(stddev))
     throw Error("random_normal: stddev must be finite and >= 0 and mean finite, got mean " +
-                layers::format_number(mean) + ", stddev " + layers::format_number(stddev));
+                format_number(mean) + ", stddev " + format_number(stddev));
   return {Kind::RandomNormal, mean, stddev, seed};
 }
 
 Initializer random_uniform(double minval, double maxval, std::optional<uint64_t> seed) {
   if (!(minval <= maxval) || !std::isfinite(minval) || !std::isfinite(maxval))
-    throw Error("random_uniform: needs finite minval <= maxval, got minval " + layers::format_number(minval) +
-                ", maxval " + layers::format_number(maxval));
+    throw Error("random_uniform: needs finite minval <= maxval, got minval " + format_number(minval) +
+                ", maxval " + format_number(maxval));
   return {Kind::RandomUniform, minval, maxval, seed};
 }
 

@@ -7,12 +7,6 @@
 
 namespace elucid::layers {
 
-std::string format_number(double x) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%g", x);
-  return buffer;
-}
-
 Shape Layer::build(const Shape& input_shape, Random& rng) {
   Shape out = output_shape(input_shape);  // validates before any weight is made
   if (input_shape_) {

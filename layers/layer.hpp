@@ -1,6 +1,7 @@
 // Layer: the base of every Keras-style layer. A layer is built once its input shape is known, owns named weights,
 // and maps a batch (N, ...) to a batch (N, ...) through ops (core/ops.hpp).
 #pragma once
+#include <elucid/core/format.hpp>
 #include <elucid/core/random.hpp>
 #include <elucid/core/shape.hpp>
 #include <elucid/core/tensor.hpp>
@@ -10,16 +11,6 @@
 #include <vector>
 
 namespace elucid::layers {
-
-// A number for an error message: "0.5", "1e-07", "3" (shortest %g form, not std::to_string's "0.500000").
-std::string format_number(double x);
-
-// A weight with its Keras-style path, e.g. {"conv2d/kernel", t}. Files, checkpoints and optimizer state are keyed
-// by these names and their order, never by address.
-struct NamedTensor {
-  std::string name;
-  Tensor tensor;
-};
 
 class Layer {
  public:
@@ -48,7 +39,7 @@ class Layer {
   // x is (N, ...input_shape); `training` switches Dropout and BatchNormalization behaviour.
   virtual Tensor forward(const Tensor& x, bool training) = 0;
   // False when forward() in training needs the whole batch at once (BatchNormalization takes its statistics): then
-  // a batch is not cut into slices run at once on several threads (model/batch_split.hpp).
+  // a batch is not cut into slices run at once on several threads (train/batch_split.hpp).
   virtual bool can_train_in_slices() const { return true; }
 
   // Weights in Keras order (kernel, bias; gamma, beta, moving_mean, moving_variance), trainable ones first.

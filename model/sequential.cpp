@@ -6,9 +6,9 @@
 #include <elucid/core/random.hpp>
 #include <elucid/data/tensor_dataset.hpp>
 #include <elucid/layers/dropout.hpp>
-#include <elucid/model/data_parallel.hpp>
-#include <elucid/model/interrupt.hpp>
-#include <elucid/model/progress_bar.hpp>
+#include <elucid/distributed/data_parallel.hpp>
+#include <elucid/train/interrupt.hpp>
+#include <elucid/train/progress_bar.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -128,34 +128,34 @@ Shape Sequential::output_shape() const {
   return shape;
 }
 
-std::vector<layers::NamedTensor> Sequential::weights() const {
-  std::vector<layers::NamedTensor> all;
+std::vector<NamedTensor> Sequential::weights() const {
+  std::vector<NamedTensor> all;
   for (const auto& l : layers_)
     for (auto& w : l->weights()) all.push_back(std::move(w));
   return all;
 }
 
-std::vector<layers::NamedTensor> Sequential::trainable_weights() const {
-  std::vector<layers::NamedTensor> all;
+std::vector<NamedTensor> Sequential::trainable_weights() const {
+  std::vector<NamedTensor> all;
   for (const auto& l : layers_)
     for (auto& w : l->trainable_weights()) all.push_back(std::move(w));
   return all;
 }
 
-std::vector<layers::NamedTensor> Sequential::non_trainable_weights() const {
-  std::vector<layers::NamedTensor> all;
+std::vector<NamedTensor> Sequential::non_trainable_weights() const {
+  std::vector<NamedTensor> all;
   for (const auto& l : layers_)
     for (auto& w : l->non_trainable_weights()) all.push_back(std::move(w));
   return all;
 }
 
-std::vector<layers::NamedTensor> Sequential::get_weights() const {
+std::vector<NamedTensor> Sequential::get_weights() const {
   auto all = weights();
   for (auto& w : all) w.tensor = w.tensor.clone();
   return all;
 }
 
-void Sequential::set_weights(const std::vector<layers::NamedTensor>& new_weights) {
+void Sequential::set_weights(const std::vector<NamedTensor>& new_weights) {
   auto current = weights();
   if (new_weights.size() != current.size())
     throw Error("set_weights: the model has " + std::to_string(current.size()) + " weight tensors, got " +
@@ -250,7 +250,7 @@ Logs Sequential::running_logs() const {
 // The forward and backward of a batch (under data-parallel training, this rank's slice of the global batch): leaves
 // in each trainable weight's gradient that of the mean loss over x's samples, and returns the step's figures: loss *
 // samples, samples, then each metric's (total, count) over these samples. A batch large enough is cut into slices
-// run at once on the thread team (model/batch_split.hpp) unless a layer cannot train in slices (BatchNormalization:
+// run at once on the thread team (train/batch_split.hpp) unless a layer cannot train in slices (BatchNormalization:
 // its statistics are the whole batch's); each slice's loss, its mean, is weighed by its share of the samples.
 // Dropout layers draw the masks of the unsliced batch, each slice its own samples' (layers/dropout.hpp).
 std::vector<double> Sequential::forward_backward(const Tensor& x, const Tensor& y) {

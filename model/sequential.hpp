@@ -10,13 +10,13 @@
 #include <elucid/data/batches.hpp>
 #include <elucid/data/dataset.hpp>
 #include <elucid/layers/layer.hpp>
-#include <elucid/model/batch_split.hpp>
-#include <elucid/model/callback.hpp>
-#include <elucid/model/distributed.hpp>
-#include <elucid/model/history.hpp>
-#include <elucid/model/logs.hpp>
-#include <elucid/model/losses.hpp>
-#include <elucid/model/metrics.hpp>
+#include <elucid/train/batch_split.hpp>
+#include <elucid/train/callback.hpp>
+#include <elucid/distributed/strategy.hpp>
+#include <elucid/train/history.hpp>
+#include <elucid/train/logs.hpp>
+#include <elucid/train/losses.hpp>
+#include <elucid/train/metrics.hpp>
 #include <elucid/optim/get.hpp>
 #include <elucid/optim/optimizer.hpp>
 
@@ -32,7 +32,7 @@
 namespace elucid {
 
 // Where a fit() run stands between two batches: what a checkpoint keeps (with the weights, the optimizer state and
-// the Dropout generators) so that a resumed run goes on exactly as an uninterrupted one would (model/checkpoint.hpp).
+// the Dropout generators) so that a resumed run goes on exactly as an uninterrupted one would (saving/checkpoint.hpp).
 struct FitState {
   int epoch = 0;                          // the epoch under way
   int64_t batch = 0;                      // batches of that epoch already taken
@@ -62,7 +62,7 @@ struct FitOptions {
   // generators must have been restored first. The callbacks must be those of the run (same kinds, same order):
   // their state is loaded after on_train_begin.
   std::optional<FitState> resume = {};
-  // Data-parallel training over several processes (model/distributed.hpp), e.g. distributed::from_environment().
+  // Data-parallel training over several processes (distributed/strategy.hpp), e.g. distributed::from_environment().
   // Null: this process alone. With several ranks, batch_size is the global batch, split across the ranks; only
   // rank 0 prints; callbacks run on every rank (give the ones that write files to rank 0 only); an error on one
   // rank during training ends every rank (Strategy::abort) instead of leaving the others waiting.
@@ -117,11 +117,11 @@ class Sequential {
   Shape input_shape() const;   // without the batch axis; throws if unknown
   Shape output_shape() const;
 
-  std::vector<layers::NamedTensor> weights() const;  // every layer's, trainable first within a layer
-  std::vector<layers::NamedTensor> trainable_weights() const;
-  std::vector<layers::NamedTensor> non_trainable_weights() const;  // BatchNormalization's moving statistics
-  std::vector<layers::NamedTensor> get_weights() const;  // copies
-  void set_weights(const std::vector<layers::NamedTensor>& weights);  // by name; shapes must match
+  std::vector<NamedTensor> weights() const;  // every layer's, trainable first within a layer
+  std::vector<NamedTensor> trainable_weights() const;
+  std::vector<NamedTensor> non_trainable_weights() const;  // BatchNormalization's moving statistics
+  std::vector<NamedTensor> get_weights() const;  // copies
+  void set_weights(const std::vector<NamedTensor>& weights);  // by name; shapes must match
   int64_t count_params() const;
 
   // The tf.keras 2.x summary: Layer (type), Output Shape with None for the batch, Param #, and the totals.
@@ -145,8 +145,8 @@ class Sequential {
   Logs train_on_batch(const Tensor& x, const Tensor& y);  // one optimizer step; returns loss and metrics
   Logs test_on_batch(const Tensor& x, const Tensor& y);
 
-  // Keras' model.to_json() in tf.keras 2.x's layout (model/keras_json.hpp), and model.save(path): architecture,
-  // compile settings, weights and optimizer state in one file (model/model_file.hpp; load it with load_model).
+  // Keras' model.to_json() in tf.keras 2.x's layout (saving/keras_json.hpp), and model.save(path): architecture,
+  // compile settings, weights and optimizer state in one file (saving/model_file.hpp; load it with load_model).
   std::string to_json() const;
   void save(const std::string& path) const;
 

@@ -3,7 +3,7 @@
 #include <elucid/model/sequential.hpp>
 
 #include <elucid/core/error.hpp>
-#include <elucid/model/text.hpp>
+#include <elucid/core/format.hpp>
 
 #include <sstream>
 

@@ -1,16 +1,12 @@
 // Checks of optimizer and schedule options: a bad value throws elucid::Error naming the owner, the option and the
 // value, e.g. `Adam: beta_1 must be in [0, 1), got 1.5`.
 #pragma once
+#include <elucid/core/format.hpp>
+
 #include <cstdint>
 #include <string>
 
 namespace elucid::optimizers {
-
-// The shortest text that reads back as the same number: 0.001f -> "0.001", 1e-7 -> "1e-07".
-std::string format_number(double value);
-std::string format_number(float value);
-// The double written the same way as a float: 0.001f -> 0.001 (not 0.0010000000474974513), for configs.
-double as_written(float value);
 
 // Throws `owner: option must be requirement, got value` unless ok. Write conditions so that NaN fails them
 // (`x >= 0`, not `!(x < 0)`). Each overload prints its value as written (0.1f as "0.1", not 0.100000001).

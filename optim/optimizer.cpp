@@ -86,7 +86,7 @@ size_t Optimizer::find_or_add(const std::string& name, int64_t size) {
 
 // Keras clip_by_global_norm: scale = clipnorm * min(1 / norm, 1 / clipnorm) + (norm - norm), the last term making
 // every gradient NaN when the norm is not finite.
-float Optimizer::global_clip_scale(std::span<layers::NamedTensor> params) const {
+float Optimizer::global_clip_scale(std::span<NamedTensor> params) const {
   double sum = 0;
   for (auto& p : params)
     if (p.tensor.has_grad()) sum += sum_of_squares({p.tensor.grad_data(), static_cast<size_t>(p.tensor.size())});
@@ -118,7 +118,7 @@ std::span<const float> Optimizer::clipped_gradient(Tensor& param, float global_s
   return {out, n};
 }
 
-void Optimizer::step(std::span<layers::NamedTensor> params) {
+void Optimizer::step(std::span<NamedTensor> params) {
   if (params.empty()) return;
   // Check every parameter (and create missing slots) before changing any weight.
   ++calls_;

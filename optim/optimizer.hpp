@@ -6,7 +6,7 @@
 // .amsgrad = true}). Every member has a default (`= {}` for the optional ones), so any may be left out without a
 // -Wmissing-field-initializers warning. Hyperparameters are doubles, like Keras' Python floats.
 #pragma once
-#include <elucid/layers/layer.hpp>
+#include <elucid/core/tensor.hpp>
 #include <elucid/optim/learning_rate.hpp>
 
 #include <cstdint>
@@ -52,7 +52,7 @@ class Optimizer {
   // then the step counter advances once. The first step creates each parameter's slots; a later step with a
   // parameter of another size is an error. An empty list does nothing (Keras too); a list in which no parameter has
   // a gradient is an error (Keras: "No gradients provided for any variable").
-  void step(std::span<layers::NamedTensor> params);
+  void step(std::span<NamedTensor> params);
 
   float learning_rate() const { return learning_rate_.at(iterations_); }  // the rate the next step will use
   // Replaces a constant rate (ReduceLROnPlateau, LearningRateScheduler). An optimizer made with a schedule refuses,
@@ -91,7 +91,7 @@ class Optimizer {
     uint64_t seen_in_call = 0;  // finds a name given twice in one step
   };
   size_t find_or_add(const std::string& name, int64_t size);
-  float global_clip_scale(std::span<layers::NamedTensor> params) const;
+  float global_clip_scale(std::span<NamedTensor> params) const;
   std::span<const float> clipped_gradient(Tensor& param, float global_scale);
 
   std::string name_;

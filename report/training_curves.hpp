@@ -1,7 +1,7 @@
 // Training curves: the History of a fit as an SVG picture, one panel per figure (loss, accuracy, ...), training and
 // validation lines per epoch, with axes, ticks, labels and a legend.
 #pragma once
-#include <elucid/model/history.hpp>
+#include <elucid/train/history.hpp>
 
 #include <string>
 

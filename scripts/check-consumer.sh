@@ -43,7 +43,7 @@ inc=$prefix/include
 
 step "installed headers"
 [ -f "$inc/elucid/elucid.hpp" ] || fail "the umbrella header include/elucid/elucid.hpp is not installed"
-for internal in core/kernels_gemm.hpp core/ops_check.hpp data/byte_reader.hpp optim/check_option.hpp; do
+for internal in core/kernels/gemm.hpp core/ops/check.hpp data/byte_reader.hpp optim/check_option.hpp; do
   [ ! -e "$inc/elucid/$internal" ] || fail "internal header $internal is installed"
 done
 # nlohmann/json, stb, OpenBLAS and OpenMP are private: a consumer must not need their headers.

@@ -1,0 +1,266 @@
+// The chunked conv2d forward and backward for NHWC images: im2col + sgemm, or on an AVX-512 CPU with valid padding
+// the AVX-512 kernel reading the image in place (forward and weight gradient); col2im for the input gradient.
+#include <elucid/core/kernels/conv.hpp>
+
+#include <elucid/core/kernels/activation.hpp>
+#include <elucid/core/kernels/gemm.hpp>
+#include <elucid/core/kernels/gemm_avx512.hpp>
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace elucid::kernels {
+
+namespace {
+
+// Samples per chunk: enough rows (samples * OH * OW) for an efficient sgemm (and an im2col slot that stays in
+// cache), but at least 4 chunks when the batch allows so both cores get work. Inside an enclosing parallel region
+// (a slice of the training step's batch split, train/batch_split.hpp) the op runs on one thread, so the 4-chunk
+// floor would only cut the sgemms smaller. Depends on the shapes and on that alone, never on the thread count:
+// omp_get_level() counts the enclosing region at 1 thread too.
+int64_t chunk_samples(const Conv2DGeometry& g) {
+  constexpr int64_t kTargetRows = 256;
+  const int64_t rows = std::max<int64_t>(1, g.oh * g.ow);
+  int64_t chunk = 1;
+  while (chunk * rows < kTargetRows) chunk *= 2;
+  const int64_t floor_chunks = omp_get_level() > 0 ? 1 : 4;
+  return std::max<int64_t>(1, std::min(chunk, (g.n + floor_chunks - 1) / floor_chunks));
+}
+
+// A buffer that only grows: no allocation per call once warm. Sized before a parallel region, so an allocation
+// failure throws on the calling thread instead of terminating inside an OpenMP worker.
+template <typename T>
+T* workspace(std::vector<T>& buffer, int64_t size) {
+  if (static_cast<int64_t>(buffer.size()) < size) buffer.resize(static_cast<size_t>(size));
+  return buffer.data();
+}
+
+// Floats per im2col slot, rounded up to 64 bytes so that every thread's slot has the same alignment and nothing
+// about a chunk's arithmetic can depend on which thread took it.
+int64_t slot_size(int64_t floats) { return (floats + 15) / 16 * 16; }
+
+// One slot of `slot` floats per thread of the coming parallel region, in a buffer of the calling thread's.
+float* thread_slots(std::vector<float>& buffer, int64_t slot) { return workspace(buffer, slot * omp_get_max_threads()); }
+thread_local std::vector<float> column_buffer;  // im2col slots, shared by the forward and the backward
+thread_local std::vector<const float*> starts_buffer;  // receptive_field_starts slots, the same
+
+// True when the whole receptive field of output (oh, ow) lies inside the image and its columns are contiguous
+// (dilation_w 1): then each kernel row is one run of KW * C floats in x. The common case for valid padding.
+bool contiguous_window(const Conv2DGeometry& g, int64_t ih0, int64_t iw0) {
+  return g.dilation_w == 1 && ih0 >= 0 && ih0 + (g.kh - 1) * g.dilation_h < g.h && iw0 >= 0 && iw0 + g.kw <= g.w;
+}
+
+// True when the forward can read x in place instead of building im2col columns: every receptive field is a
+// contiguous window (the first and the last are, so all between are: what Keras' "valid" padding gives) and the
+// AVX-512 kernel takes the product (core/kernels/gemm_avx512.hpp). Same bits either way.
+bool reads_in_place(const Conv2DGeometry& g) {
+  return contiguous_window(g, -g.pad_top, -g.pad_left) &&
+         contiguous_window(g, (g.oh - 1) * g.stride_h - g.pad_top, (g.ow - 1) * g.stride_w - g.pad_left) &&
+         sgemm_avx512_rows_suit(g.f, g.kh, g.kw * g.c);
+}
+
+// starts (samples * OH * OW): where in x the first kernel row of each output's receptive field begins (as im2col
+// finds it; only for reads_in_place geometries, whose windows all lie inside the image).
+void receptive_field_starts(const Conv2DGeometry& g, const float* x, int64_t samples, const float** starts) {
+  for (int64_t s = 0; s < samples; ++s)
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        const int64_t ih0 = oh * g.stride_h - g.pad_top, iw0 = ow * g.stride_w - g.pad_left;
+        *starts++ = x + ((s * g.h + ih0) * g.w + iw0) * g.c;
+      }
+}
+
+// col (samples * OH * OW, KH * KW * C): row (s, oh, ow) holds the receptive field of that output, in kernel order.
+void im2col(const Conv2DGeometry& g, const float* x, int64_t samples, float* col) {
+  const int64_t k = g.kh * g.kw * g.c, run = g.kw * g.c;
+  for (int64_t s = 0; s < samples; ++s) {
+    const float* xs = x + s * g.h * g.w * g.c;
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        float* row = col + ((s * g.oh + oh) * g.ow + ow) * k;
+        const int64_t ih0 = oh * g.stride_h - g.pad_top, iw0 = ow * g.stride_w - g.pad_left;
+        if (contiguous_window(g, ih0, iw0)) {
+          for (int64_t i = 0; i < g.kh; ++i)
+            std::memcpy(row + i * run, xs + ((ih0 + i * g.dilation_h) * g.w + iw0) * g.c,
+                        sizeof(float) * static_cast<size_t>(run));
+          continue;
+        }
+        for (int64_t i = 0; i < g.kh; ++i) {
+          const int64_t ih = ih0 + i * g.dilation_h;
+          const bool row_inside = ih >= 0 && ih < g.h;
+          for (int64_t j = 0; j < g.kw; ++j) {
+            const int64_t iw = iw0 + j * g.dilation_w;
+            float* dst = row + (i * g.kw + j) * g.c;
+            if (row_inside && iw >= 0 && iw < g.w)
+              std::memcpy(dst, xs + (ih * g.w + iw) * g.c, sizeof(float) * static_cast<size_t>(g.c));
+            else
+              std::memset(dst, 0, sizeof(float) * static_cast<size_t>(g.c));
+          }
+        }
+      }
+  }
+}
+
+// The adjoint of im2col: adds each column entry back into the input cell it was copied from.
+void col2im_add(const Conv2DGeometry& g, const float* col, int64_t samples, float* dx) {
+  const int64_t k = g.kh * g.kw * g.c, run = g.kw * g.c;
+  for (int64_t s = 0; s < samples; ++s) {
+    float* dxs = dx + s * g.h * g.w * g.c;
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+      for (int64_t ow = 0; ow < g.ow; ++ow) {
+        const float* row = col + ((s * g.oh + oh) * g.ow + ow) * k;
+        const int64_t ih0 = oh * g.stride_h - g.pad_top, iw0 = ow * g.stride_w - g.pad_left;
+        if (contiguous_window(g, ih0, iw0)) {
+          for (int64_t i = 0; i < g.kh; ++i) {
+            const float* src = row + i * run;
+            float* dst = dxs + ((ih0 + i * g.dilation_h) * g.w + iw0) * g.c;
+            for (int64_t t = 0; t < run; ++t) dst[t] += src[t];
+          }
+          continue;
+        }
+        for (int64_t i = 0; i < g.kh; ++i) {
+          const int64_t ih = ih0 + i * g.dilation_h;
+          if (ih < 0 || ih >= g.h) continue;
+          for (int64_t j = 0; j < g.kw; ++j) {
+            const int64_t iw = iw0 + j * g.dilation_w;
+            if (iw < 0 || iw >= g.w) continue;
+            const float* src = row + (i * g.kw + j) * g.c;
+            float* dst = dxs + (ih * g.w + iw) * g.c;
+            for (int64_t c = 0; c < g.c; ++c) dst[c] += src[c];
+          }
+        }
+      }
+  }
+}
+
+// y = conv(x, w) + b, then y = elu(y) chunk by chunk while the chunk is in cache when `elu` is set.
+void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, const float* b, bool elu, float alpha,
+                    float* y) {
+  const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
+  const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
+  const bool in_place = reads_in_place(g);
+  const int64_t slot = slot_size(chunk * rows_per_sample * k), starts_slot = chunk * rows_per_sample;
+  float* columns = in_place ? nullptr : thread_slots(column_buffer, slot);
+  const float** all_starts = in_place ? workspace(starts_buffer, starts_slot * omp_get_max_threads()) : nullptr;
+#pragma omp parallel for schedule(static)
+  for (int64_t ci = 0; ci < chunks; ++ci) {
+    const int64_t s0 = ci * chunk, samples = std::min(chunk, g.n - s0), rows = samples * rows_per_sample;
+    const float* xc = x + s0 * g.h * g.w * g.c;
+    float* yc = y + s0 * rows_per_sample * g.f;
+    if (in_place) {
+      // yc (rows, F) = the receptive fields in x, KH runs of KW * C floats each, (rows, K) * w (K, F) + b
+      const float** starts = all_starts + omp_get_thread_num() * starts_slot;
+      receptive_field_starts(g, xc, samples, starts);
+      sgemm_avx512_rows(rows, g.f, g.kh, g.kw * g.c, starts, g.dilation_h * g.w * g.c, w, g.f, b, yc, g.f);
+    } else {
+      // yc (rows, F) = col (rows, K) * w (K, F) + yc, yc set to b first
+      if (b)
+        for (int64_t r = 0; r < rows; ++r) std::memcpy(yc + r * g.f, b, sizeof(float) * static_cast<size_t>(g.f));
+      float* col = columns + omp_get_thread_num() * slot;
+      im2col(g, xc, samples, col);
+      sgemm(false, false, rows, g.f, k, 1.0f, col, k, w, g.f, b ? 1.0f : 0.0f, yc, g.f);
+    }
+    if (elu) elu_forward_serial(yc, yc, rows * g.f, alpha);
+  }
+}
+
+// The backward of forward_chunks. With `y_elu` (the saved ELU output), each chunk first turns dy into the gradient of
+// the pre-activation, dz = dy * elu'(y), in a per-thread slot, and goes on with dz.
+void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, const float* y_elu, float alpha,
+                     const float* dy, GradBuffer dx_out, GradBuffer dw_out, GradBuffer db_out) {
+  float *dx = dx_out.data, *dw = dw_out.data, *db = db_out.data;
+  const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
+  const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
+  // Per-chunk partial sums of dW (K, F) and db (F), added in chunk order below.
+  thread_local std::vector<float> dw_partial_buffer, db_partial_buffer;  // the calling thread's
+  float* dw_partial = dw ? workspace(dw_partial_buffer, chunks * k * g.f) : nullptr;
+  float* db_partial = db ? workspace(db_partial_buffer, chunks * g.f) : nullptr;
+  const int64_t slot = slot_size(chunk * rows_per_sample * k), dz_slot = slot_size(chunk * rows_per_sample * g.f);
+  thread_local std::vector<float> dz_buffer;
+  float* dzs = y_elu ? thread_slots(dz_buffer, dz_slot) : nullptr;
+  // dW reads x in place, as the forward does, when the chunk's rows are a depth the AVX-512 kernel takes.
+  const bool dw_in_place = dw && reads_in_place(g) && sgemm_avx512_suits(k, g.f, chunk * rows_per_sample);
+  float* columns = dx || (dw && !dw_in_place) ? thread_slots(column_buffer, slot) : nullptr;
+  const int64_t starts_slot = chunk * rows_per_sample;
+  const float** all_starts = dw_in_place ? workspace(starts_buffer, starts_slot * omp_get_max_threads()) : nullptr;
+  const int64_t dw_size = k * g.f;
+#pragma omp parallel
+  {
+#pragma omp for schedule(static)
+    for (int64_t ci = 0; ci < chunks; ++ci) {
+      const int64_t s0 = ci * chunk, samples = std::min(chunk, g.n - s0), rows = samples * rows_per_sample;
+      const float* dyc = dy + s0 * rows_per_sample * g.f;
+      if (y_elu) {
+        float* dz = dzs + omp_get_thread_num() * dz_slot;
+        elu_backward_serial(y_elu + s0 * rows_per_sample * g.f, dyc, {dz, true}, rows * g.f, alpha);
+        dyc = dz;
+      }
+      float* col = columns ? columns + omp_get_thread_num() * slot : nullptr;  // im2col for dW, then dcol
+      if (dw_in_place) {
+        // dW chunk (K, F) = (the receptive fields in x, (rows, K))^T * dy (rows, F)
+        const float** starts = all_starts + omp_get_thread_num() * starts_slot;
+        receptive_field_starts(g, x + s0 * g.h * g.w * g.c, samples, starts);
+        sgemm_avx512_rows_transposed(g.kh, g.kw * g.c, g.f, rows, starts, g.dilation_h * g.w * g.c, dyc, g.f,
+                                     dw_partial + ci * dw_size, g.f);
+      } else if (dw) {
+        im2col(g, x + s0 * g.h * g.w * g.c, samples, col);
+        // dW chunk (K, F) = col^T (K, rows) * dy (rows, F)
+        sgemm(true, false, k, g.f, rows, 1.0f, col, k, dyc, g.f, 0.0f, dw_partial + ci * dw_size, g.f);
+      }
+      if (db) {
+        float* p = db_partial + ci * g.f;
+        std::fill(p, p + g.f, 0.0f);
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t f = 0; f < g.f; ++f) p[f] += dyc[r * g.f + f];
+      }
+      if (dx) {
+        // dcol (rows, K) = dy (rows, F) * w^T (F, K), then scattered back onto this chunk's own samples.
+        sgemm(false, true, rows, k, g.f, 1.0f, dyc, g.f, w, g.f, 0.0f, col, k);
+        float* dxc = dx + s0 * g.h * g.w * g.c;
+        if (dx_out.fresh) std::fill(dxc, dxc + samples * g.h * g.w * g.c, 0.0f);
+        col2im_add(g, col, samples, dxc);
+      }
+    }
+    // dW: each element summed over the chunks in chunk order, elements split over the same team (no new one).
+    if (dw) {
+#pragma omp for schedule(static)
+      for (int64_t i = 0; i < dw_size; ++i) {
+        float total = 0.0f;
+        for (int64_t ci = 0; ci < chunks; ++ci) total += dw_partial[ci * dw_size + i];
+        dw[i] = dw_out.fresh ? total : dw[i] + total;
+      }
+    }
+  }
+  if (db)
+    for (int64_t f = 0; f < g.f; ++f) {
+      float total = 0.0f;
+      for (int64_t ci = 0; ci < chunks; ++ci) total += db_partial[ci * g.f + f];
+      db[f] = db_out.fresh ? total : db[f] + total;
+    }
+}
+
+}  // namespace
+
+void conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w, const float* b, float* y) {
+  forward_chunks(g, x, w, b, false, 0.0f, y);
+}
+
+void conv2d_elu_forward(const Conv2DGeometry& g, const float* x, const float* w, const float* b, float alpha,
+                        float* y) {
+  forward_chunks(g, x, w, b, true, alpha, y);
+}
+
+void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, const float* dy, GradBuffer dx,
+                     GradBuffer dw, GradBuffer db) {
+  backward_chunks(g, x, w, nullptr, 0.0f, dy, dx, dw, db);
+}
+
+void conv2d_elu_backward(const Conv2DGeometry& g, const float* x, const float* w, const float* y, float alpha,
+                         const float* dy, GradBuffer dx, GradBuffer dw, GradBuffer db) {
+  backward_chunks(g, x, w, y, alpha, dy, dx, dw, db);
+}
+
+}  // namespace elucid::kernels

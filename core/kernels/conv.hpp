@@ -1,0 +1,38 @@
+// 2-D convolution kernels, NHWC: im2col + sgemm forward with the bias added in place, and the matching backward
+// (dW = col^T dY, dX = col2im(dY W^T), db = sum dY). The batch is split into fixed-size chunks that OpenMP threads
+// take in any order; sums over the batch (dW, db) are kept per chunk and added in chunk order, so the results are
+// the same bits at any thread count.
+#pragma once
+#include <elucid/core/grad_buffer.hpp>
+
+#include <cstdint>
+
+namespace elucid::kernels {
+
+// x is (N, H, W, C), w is (KH, KW, C, F), y is (N, OH, OW, F).
+// Input row of output row oh, kernel row i: oh * stride_h - pad_top + i * dilation_h (outside [0, H) reads zero).
+struct Conv2DGeometry {
+  int64_t n, h, w, c;
+  int64_t kh, kw, f;
+  int64_t oh, ow;
+  int64_t stride_h, stride_w, dilation_h, dilation_w;
+  int64_t pad_top, pad_left;
+};
+
+// y = conv(x, w) + b; b (F) may be null.
+void conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w, const float* b, float* y);
+// y = elu(conv(x, w) + b), each batch chunk activated while it is in cache: the same bits as conv2d_forward and
+// then elu_forward (core/kernels/activation.hpp).
+void conv2d_elu_forward(const Conv2DGeometry& g, const float* x, const float* w, const float* b, float alpha,
+                        float* y);
+// Adds dx += dL/dx (N, H, W, C), dw += dL/dw (KH, KW, C, F), db += dL/db (F) from dy (N, OH, OW, F), or
+// assigns them when fresh; a null dx, dw or db is skipped.
+void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, const float* dy, GradBuffer dx,
+                     GradBuffer dw, GradBuffer db);
+
+// The backward of conv2d_elu_forward from its saved output y and dy = dL/dy: conv2d_backward of
+// dz = dy * (y > 0 ? 1 : y + alpha), computed chunk by chunk.
+void conv2d_elu_backward(const Conv2DGeometry& g, const float* x, const float* w, const float* y, float alpha,
+                         const float* dy, GradBuffer dx, GradBuffer dw, GradBuffer db);
+
+}  // namespace elucid::kernels

@@ -1,0 +1,96 @@
+// sgemm (elucid's AVX-512 kernel for small products, else cblas_sgemm with OpenBLAS pinned to one thread) and
+// the matmul kernels: rows split over OpenMP threads in fixed blocks; the one reduction over rows (db = a^T dy) is
+// summed per block and then in block order.
+#include <elucid/core/kernels/gemm.hpp>
+
+#include <elucid/core/error.hpp>
+#include <elucid/core/kernels/gemm_avx512.hpp>
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <climits>
+#include <string>
+#include <vector>
+
+namespace elucid::kernels {
+
+namespace {
+// OpenBLAS starts with as many threads as cores; elucid wants it single-threaded from the first call on.
+const bool openblas_single_threaded = [] {
+  openblas_set_num_threads(1);
+  return true;
+}();
+
+constexpr int64_t kRowBlock = 128;            // rows per parallel block of a matmul
+constexpr int64_t kParallelFlops = 1 << 20;   // smaller products run on the calling thread
+
+int blas_int(int64_t v) {
+  if (v > INT_MAX) throw Error("sgemm: dimension " + std::to_string(v) + " is too large for BLAS (more than 2^31 - 1)");
+  return static_cast<int>(v);
+}
+}  // namespace
+
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+           const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  if (sgemm_avx512_suits(m, n, k))
+    sgemm_avx512(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  else
+    sgemm_openblas(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void sgemm_openblas(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                    int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  (void)openblas_single_threaded;
+  if (m == 0 || n == 0) return;
+  if (k == 0) {  // BLAS leaves c untouched only for beta == 1; make the empty product explicit
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0 ? 0.0f : beta * c[i * ldc + j];
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, blas_int(m),
+              blas_int(n), blas_int(k), alpha, a, blas_int(lda), b, blas_int(ldb), beta, c, blas_int(ldc));
+}
+
+void matmul_forward(const float* a, const float* b, float* y, int64_t m, int64_t k, int64_t n) {
+  const int64_t blocks = (m + kRowBlock - 1) / kRowBlock;
+#pragma omp parallel for schedule(static) if (blocks > 1 && m * n * k >= kParallelFlops)
+  for (int64_t blk = 0; blk < blocks; ++blk) {
+    const int64_t r0 = blk * kRowBlock, rows = std::min(kRowBlock, m - r0);
+    sgemm(false, false, rows, n, k, 1.0f, a + r0 * k, k, b, n, 0.0f, y + r0 * n, n);
+  }
+}
+
+void matmul_backward(const float* a, const float* b, const float* dy, GradBuffer da, GradBuffer db, int64_t m,
+                     int64_t k, int64_t n) {
+  const int64_t blocks = (m + kRowBlock - 1) / kRowBlock;
+  const bool parallel = blocks > 1 && m * n * k >= kParallelFlops;
+  if (da.data) {
+    const float beta = da.fresh ? 0.0f : 1.0f;  // BLAS overwrites c when beta is 0 (never reads it)
+#pragma omp parallel for schedule(static) if (parallel)
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      const int64_t r0 = blk * kRowBlock, rows = std::min(kRowBlock, m - r0);
+      sgemm(false, true, rows, k, n, 1.0f, dy + r0 * n, n, b, n, beta, da.data + r0 * k, k);
+    }
+  }
+  if (db.data) {
+    if (blocks <= 1) {
+      sgemm(true, false, k, n, m, 1.0f, a, k, dy, n, db.fresh ? 0.0f : 1.0f, db.data, n);
+      return;
+    }
+    if (db.fresh) std::fill(db.data, db.data + k * n, 0.0f);
+    // One partial (K, N) per row block, then summed in block order: the same bits at any thread count.
+    std::vector<float> partial(static_cast<size_t>(blocks * k * n));
+#pragma omp parallel for schedule(static) if (parallel)
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      const int64_t r0 = blk * kRowBlock, rows = std::min(kRowBlock, m - r0);
+      sgemm(true, false, k, n, rows, 1.0f, a + r0 * k, k, dy + r0 * n, n, 0.0f, partial.data() + blk * k * n, n);
+    }
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      const float* p = partial.data() + blk * k * n;
+      for (int64_t i = 0; i < k * n; ++i) db.data[i] += p[i];
+    }
+  }
+}
+
+}  // namespace elucid::kernels

@@ -1,0 +1,19 @@
+// Input checks shared by the op implementations (core/ops/*.cpp): each throws elucid::Error naming the op and shapes.
+#pragma once
+#include <elucid/core/tensor.hpp>
+
+#include <string>
+
+namespace elucid::ops::detail {
+
+// "conv2d: kernel is undefined"
+void check_defined(const char* op, const Tensor& t, const char* what);
+// "add: (2, 3) and (3, 2): shapes differ"
+void check_same_shape(const char* op, const Tensor& a, const Tensor& b);
+// "conv2d: input (2, 3) must have rank 4 (N, H, W, C)"
+void check_rank(const char* op, const Tensor& t, int rank, const char* what, const char* layout);
+
+// "(2, 3)": shorthand for to_string(t.shape()) in messages.
+std::string shape_of(const Tensor& t);
+
+}  // namespace elucid::ops::detail

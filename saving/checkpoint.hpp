@@ -1,0 +1,42 @@
+// Checkpoints: everything a training run needs to go on exactly where it stopped — the model file (architecture,
+// weights, optimizer state), the fit() state (epoch, batch, running figures, history, callback states) and the
+// Dropout layers' generator states. A run stopped after any batch and resumed from its checkpoint ends with the
+// same bits as one that was never stopped.
+//
+// The file is sealed like a model file ("ELUCIDCK", version, length, body, crc32) and its body opens with the whole
+// model file, so load_model() reads a checkpoint too.
+#pragma once
+#include <elucid/core/random.hpp>
+#include <elucid/saving/model_file.hpp>
+#include <elucid/model/sequential.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace elucid {
+
+struct Checkpoint {
+  std::string model_file;  // the model file's bytes (saving/model_file.hpp), optimizer state included
+  FitState fit;            // where the run stands
+  std::vector<std::pair<std::string, Random::State>> generators = {};  // each Dropout layer's, by layer name
+  bool finished = false;   // the run had ended (all epochs, or a callback stopped it): nothing is left to train
+  std::string run_key = {};  // the settings a resume must share with the run (the CLI's: data, batches, seed)
+};
+
+// The checkpoint of `model` now. Dropout generators are read from the model's layers.
+Checkpoint make_checkpoint(const Sequential& model, FitState state, bool finished, std::string run_key,
+                           const SaveOptions& save = {});
+std::string checkpoint_bytes(const Checkpoint& checkpoint);
+// Atomic: a process killed while writing leaves the previous file whole.
+void save_checkpoint(const Checkpoint& checkpoint, const std::string& path);
+
+// Every problem is an elucid::Error naming `source` (the path) and what is wrong, as for model files.
+Checkpoint read_checkpoint(std::string_view bytes, const std::string& source);
+Checkpoint load_checkpoint(const std::string& path);
+
+// Puts the checkpoint's weights, optimizer state and Dropout generators into `model`, which must have the same
+// architecture and be compiled the same way. Throws naming `source` and the weight or layer that does not fit.
+void restore_checkpoint(Sequential& model, const Checkpoint& checkpoint, const std::string& source);
+
+}  // namespace elucid

@@ -1,0 +1,479 @@
+// Keras model JSON: one reader per layer class (Keras' config keys into the layer's options struct, refusing set
+// options elucid lacks) and one writer per class (the options back into tf.keras 2.x's keys, in its order).
+#include <elucid/saving/keras_json.hpp>
+
+#include <elucid/core/error.hpp>
+#include <elucid/layers/layers.hpp>
+#include <elucid/saving/keras_objects.hpp>
+#include <elucid/core/format.hpp>
+
+#include <cmath>
+#include <limits>
+
+namespace elucid {
+
+using json::Json;
+using json::Value;
+using namespace layers;
+
+namespace {
+constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
+constexpr int64_t kMaxSide = 1 << 20;  // any kernel, stride or pool side beyond this is a mistake
+const char* const kKerasVersion = "2.4.0";  // the tf.keras layout to_json() writes (as the seed model's JSON)
+const char* const kSupported =
+    "InputLayer, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dense, Dropout, "
+    "Activation, ELU, ReLU, Softmax, BatchNormalization";
+
+// What one layer's reader knows: its config, where it is, and the shape coming into it (when known).
+struct LayerInput {
+  Value item;  // {"class_name": ..., "config": ...}
+  Value config;
+  std::string class_name;
+  std::optional<Shape> input;  // the sample shape the layer below gives
+  int64_t max_bytes = kMaxModelBytes;  // the model's weights may take at most this many bytes
+  std::string label() const {
+    const std::string name = config.has("name") && config.at("name").is_string() ? config.at("name").as_string() : "";
+    return name.empty() ? class_name : class_name + " \"" + name + "\"";
+  }
+  [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
+    config.fail(label() + ": " + key + ": " + problem);
+  }
+};
+
+// A key Keras writes as null when the feature is off.
+void require_null(const LayerInput& in, const std::string& key, const std::string& feature) {
+  if (in.config.has(key)) in.fail(key, feature + " is not supported (set to " + in.config.at(key).json().dump() + ")");
+}
+
+void require_value(const LayerInput& in, const std::string& key, const Json& expected, const std::string& feature) {
+  if (!in.config.has(key)) return;
+  const Json& got = in.config.at(key).json();
+  const bool same = got.is_number() && expected.is_number() ? got.get<double>() == expected.get<double>() : got == expected;
+  if (!same) in.fail(key, feature + " is not supported (set to " + got.dump() + ")");
+}
+
+void check_data_format(const LayerInput& in) {
+  if (in.config.has("data_format") && in.config.at("data_format").as_string() != "channels_last")
+    in.fail("data_format", "\"" + in.config.at("data_format").as_string() +
+                               "\" is not supported; elucid works channels_last (N, H, W, C)");
+}
+
+// The keys every Keras layer has: name, trainable, dtype. A frozen layer or a dtype other than float32 is refused.
+void check_common(const LayerInput& in) {
+  if (in.config.has("trainable") && !in.config.at("trainable").as_bool())
+    in.fail("trainable", "a frozen layer (trainable: false) is not supported");
+  if (in.config.has("dtype")) {
+    const Value dtype = in.config.at("dtype");
+    // tf.keras 2.x writes "float32" (or a Policy object); Keras 3 a DTypePolicy object {"config": {"name": ...}}.
+    std::string name = dtype.is_string() ? dtype.as_string() : dtype.at("config").at("name").as_string();
+    if (name != "float32") in.fail("dtype", "\"" + name + "\" is not supported; elucid computes in float32");
+  }
+}
+
+std::string name_of(const LayerInput& in) { return in.config.get_string("name", ""); }
+
+Size2D size2d(const LayerInput& in, const std::string& key, Size2D fallback) {
+  if (!in.config.has(key)) return fallback;
+  const Value v = in.config.at(key);
+  if (!v.is_array()) {
+    const int side = static_cast<int>(v.as_int(1, kMaxSide));
+    return {side, side};
+  }
+  const auto items = v.as_array();
+  if (items.size() != 2) v.fail("expected 2 numbers (height, width), got " + std::to_string(items.size()));
+  return {static_cast<int>(items[0].as_int(1, kMaxSide)), static_cast<int>(items[1].as_int(1, kMaxSide))};
+}
+
+std::string padding(const LayerInput& in) {
+  const std::string p = in.config.get_string("padding", "valid");
+  std::string lower;
+  for (char c : p) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower != "valid" && lower != "same") in.fail("padding", "\"" + p + "\" is not supported; use \"valid\" or \"same\"");
+  return lower;
+}
+
+// A batch shape [null, 28, 28, 1] -> the sample shape (28, 28, 1).
+Shape sample_shape(const Value& v) {
+  const auto items = v.as_array();
+  if (items.empty()) v.fail("expected a batch shape such as [null, 28, 28, 1], got an empty array");
+  if (!items[0].is_null()) items[0].as_int(1, kMaxInt);  // a fixed batch size is allowed, and ignored
+  Shape shape;
+  for (size_t i = 1; i < items.size(); ++i) {
+    if (items[i].is_null()) items[i].fail("a dimension of unknown size (null) is not supported");
+    shape.push_back(items[i].as_int(1, int64_t{1} << 32));
+  }
+  return shape;
+}
+
+std::optional<Shape> declared_shape(const Value& config) {
+  for (const char* key : {"batch_input_shape", "batch_shape"})
+    if (config.has(key)) return sample_shape(config.at(key));
+  return std::nullopt;
+}
+
+// The weights a layer would make, refused past kMaxModelBytes before anything is allocated.
+void check_size(const LayerInput& in, double weights, const std::string& what, double& total) {
+  total += weights;
+  if (total * 4 > static_cast<double>(in.max_bytes))
+    in.config.fail(in.label() + ": " + what + " would need " + thousands(static_cast<int64_t>(std::min(weights * 4, 9e18))) +
+                   " bytes of weights, beyond " + (in.max_bytes == kMaxModelBytes ? "elucid's limit of " : "the limit of ") +
+                   thousands(in.max_bytes) + " bytes per model");
+}
+
+double last_dim(const LayerInput& in) { return in.input && !in.input->empty() ? static_cast<double>(in.input->back()) : 0; }
+
+// ---- one reader per class ----
+
+std::shared_ptr<Layer> read_conv2d(const LayerInput& in, double& total) {
+  const Value& c = in.config;
+  const int64_t filters = c.at("filters").as_int(1, kMaxInt);
+  const Size2D kernel = size2d(in, "kernel_size", {0, 0});
+  if (!c.has("kernel_size")) in.fail("kernel_size", "missing");
+  check_data_format(in);
+  require_value(in, "groups", 1, "groups > 1 (grouped convolution)");
+  for (const char* key : {"kernel_regularizer", "bias_regularizer", "activity_regularizer"}) require_null(in, key, "a regularizer");
+  for (const char* key : {"kernel_constraint", "bias_constraint"}) require_null(in, key, "a constraint");
+  require_null(in, "lora_rank", "LoRA");
+  const double weights = static_cast<double>(filters) * (kernel.height * double(kernel.width) * last_dim(in) + 1);
+  check_size(in, weights, "a " + std::to_string(kernel.height) + "x" + std::to_string(kernel.width) + " kernel with " +
+                             std::to_string(filters) + " filters", total);
+  Conv2DOptions o;
+  o.strides = size2d(in, "strides", o.strides);
+  o.padding = padding(in);
+  o.dilation_rate = size2d(in, "dilation_rate", o.dilation_rate);
+  if (c.has("activation")) o.activation = keras::activation_from_json(c.at("activation"), in.label());
+  o.use_bias = c.get_bool("use_bias", true);
+  if (c.has("kernel_initializer")) o.kernel_initializer = keras::initializer_from_json(c.at("kernel_initializer"), in.label());
+  if (c.has("bias_initializer")) o.bias_initializer = keras::initializer_from_json(c.at("bias_initializer"), in.label());
+  o.name = name_of(in);
+  return std::make_shared<Conv2D>(static_cast<int>(filters), kernel, o);
+}
+
+std::shared_ptr<Layer> read_dense(const LayerInput& in, double& total) {
+  const Value& c = in.config;
+  const int64_t units = c.at("units").as_int(1, kMaxInt);
+  for (const char* key : {"kernel_regularizer", "bias_regularizer", "activity_regularizer"}) require_null(in, key, "a regularizer");
+  for (const char* key : {"kernel_constraint", "bias_constraint"}) require_null(in, key, "a constraint");
+  require_null(in, "lora_rank", "LoRA");
+  check_size(in, static_cast<double>(units) * (last_dim(in) + 1),
+             "a (" + std::to_string(static_cast<int64_t>(last_dim(in))) + ", " + std::to_string(units) + ") kernel", total);
+  DenseOptions o;
+  if (c.has("activation")) o.activation = keras::activation_from_json(c.at("activation"), in.label());
+  o.use_bias = c.get_bool("use_bias", true);
+  if (c.has("kernel_initializer")) o.kernel_initializer = keras::initializer_from_json(c.at("kernel_initializer"), in.label());
+  if (c.has("bias_initializer")) o.bias_initializer = keras::initializer_from_json(c.at("bias_initializer"), in.label());
+  o.name = name_of(in);
+  return std::make_shared<Dense>(static_cast<int>(units), o);
+}
+
+std::shared_ptr<Layer> read_pooling(const LayerInput& in, bool max) {
+  check_data_format(in);
+  const Size2D pool = size2d(in, "pool_size", {2, 2});
+  Pooling2DOptions o;
+  o.strides = size2d(in, "strides", {0, 0});  // null: the pool size
+  o.padding = padding(in);
+  o.name = name_of(in);
+  if (max) return std::make_shared<MaxPooling2D>(pool, o);
+  return std::make_shared<AveragePooling2D>(pool, o);
+}
+
+std::shared_ptr<Layer> read_global_average_pooling(const LayerInput& in) {
+  check_data_format(in);
+  return std::make_shared<GlobalAveragePooling2D>(
+      GlobalAveragePooling2DOptions{.keepdims = in.config.get_bool("keepdims", false), .name = name_of(in)});
+}
+
+std::shared_ptr<Layer> read_flatten(const LayerInput& in) {
+  check_data_format(in);
+  return std::make_shared<Flatten>(FlattenOptions{.name = name_of(in)});
+}
+
+std::shared_ptr<Layer> read_dropout(const LayerInput& in) {
+  const Value& c = in.config;
+  require_null(in, "noise_shape", "noise_shape");
+  DropoutOptions o;
+  if (c.has("seed")) o.seed = static_cast<uint64_t>(c.at("seed").as_int(0, kMaxInt));
+  o.name = name_of(in);
+  return std::make_shared<Dropout>(c.at("rate").as_number(), o);
+}
+
+std::shared_ptr<Layer> read_activation(const LayerInput& in) {
+  return std::make_shared<layers::Activation>(keras::activation_from_json(in.config.at("activation"), in.label()),
+                                              ActivationOptions{.name = name_of(in)});
+}
+
+std::shared_ptr<Layer> read_elu(const LayerInput& in) {
+  return std::make_shared<ELU>(ELUOptions{.alpha = in.config.get_number("alpha", 1.0), .name = name_of(in)});
+}
+
+std::shared_ptr<Layer> read_relu(const LayerInput& in) {
+  require_null(in, "max_value", "max_value");
+  require_value(in, "negative_slope", 0, "negative_slope (a leaky ReLU)");
+  require_value(in, "threshold", 0, "threshold");
+  return std::make_shared<ReLU>(ActivationOptions{.name = name_of(in)});
+}
+
+std::shared_ptr<Layer> read_softmax(const LayerInput& in) {
+  int64_t axis = -1;
+  if (in.config.has("axis")) {
+    const Value a = in.config.at("axis");
+    const auto one = a.is_array() ? a.as_array() : std::vector<Value>{a};
+    if (one.size() != 1) in.fail("axis", "a softmax over several axes is not supported");
+    axis = one[0].as_int(-64, 64);
+  }
+  const int64_t rank = in.input ? static_cast<int64_t>(in.input->size()) : -1;
+  if (axis != -1 && axis != rank) in.fail("axis", "only the last axis is supported, got " + std::to_string(axis));
+  return std::make_shared<Softmax>(SoftmaxOptions{.axis = -1, .name = name_of(in)});
+}
+
+std::shared_ptr<Layer> read_batch_normalization(const LayerInput& in, double& total) {
+  const Value& c = in.config;
+  if (c.has("axis")) {
+    // tf.keras writes the resolved axis list of a built layer ([3] for images); Keras 3 an int.
+    const Value a = c.at("axis");
+    const auto one = a.is_array() ? a.as_array() : std::vector<Value>{a};
+    if (one.size() != 1) in.fail("axis", "normalising over several axes is not supported");
+    const int64_t axis = one[0].as_int(-64, 64), rank = in.input ? static_cast<int64_t>(in.input->size()) : -1;
+    if (axis != -1 && axis != rank) in.fail("axis", "only the last (channels) axis is supported, got " + std::to_string(axis));
+  }
+  for (const char* key : {"beta_regularizer", "gamma_regularizer"}) require_null(in, key, "a regularizer");
+  for (const char* key : {"beta_constraint", "gamma_constraint"}) require_null(in, key, "a constraint");
+  require_value(in, "renorm", false, "renorm (batch renormalization)");
+  require_value(in, "synchronized", false, "synchronized batch statistics");
+  require_null(in, "virtual_batch_size", "virtual_batch_size");
+  require_null(in, "adjustment", "adjustment");
+  check_size(in, 4 * last_dim(in), "batch normalization", total);
+  BatchNormalizationOptions o;
+  o.momentum = c.get_number("momentum", o.momentum);
+  o.epsilon = c.get_number("epsilon", o.epsilon);
+  o.center = c.get_bool("center", o.center);
+  o.scale = c.get_bool("scale", o.scale);
+  if (c.has("beta_initializer")) o.beta_initializer = keras::initializer_from_json(c.at("beta_initializer"), in.label());
+  if (c.has("gamma_initializer")) o.gamma_initializer = keras::initializer_from_json(c.at("gamma_initializer"), in.label());
+  if (c.has("moving_mean_initializer"))
+    o.moving_mean_initializer = keras::initializer_from_json(c.at("moving_mean_initializer"), in.label());
+  if (c.has("moving_variance_initializer"))
+    o.moving_variance_initializer = keras::initializer_from_json(c.at("moving_variance_initializer"), in.label());
+  o.name = name_of(in);
+  return std::make_shared<BatchNormalization>(o);
+}
+
+std::shared_ptr<Layer> read_layer(const LayerInput& in, double& total) {
+  const std::string& k = in.class_name;
+  if (k == "Conv2D" || k == "Convolution2D") return read_conv2d(in, total);
+  if (k == "Dense") return read_dense(in, total);
+  if (k == "MaxPooling2D" || k == "MaxPool2D") return read_pooling(in, true);
+  if (k == "AveragePooling2D" || k == "AvgPool2D") return read_pooling(in, false);
+  if (k == "GlobalAveragePooling2D" || k == "GlobalAvgPool2D") return read_global_average_pooling(in);
+  if (k == "Flatten") return read_flatten(in);
+  if (k == "Dropout") return read_dropout(in);
+  if (k == "Activation") return read_activation(in);
+  if (k == "ELU") return read_elu(in);
+  if (k == "ReLU") return read_relu(in);
+  if (k == "Softmax") return read_softmax(in);
+  if (k == "BatchNormalization") return read_batch_normalization(in, total);
+  const std::string name = name_of(in);
+  in.item.fail("layer class \"" + k + "\"" + (name.empty() ? "" : " (layer \"" + name + "\")") +
+               " is not supported; supported: " + kSupported);
+}
+
+// ---- writers ----
+
+Json shape_json(const Shape& shape) {
+  Json j = Json::array({nullptr});
+  for (int64_t d : shape) j.push_back(d);
+  return j;
+}
+
+Json pair_json(Size2D s) { return Json::array({s.height, s.width}); }
+// Keras writes padding in lower case; elucid accepts either case when reading.
+std::string padding_json(const std::string& padding) {
+  return padding == "SAME" ? "same" : padding == "VALID" ? "valid" : padding;
+}
+
+Json layer_config(Layer& layer) {
+  const std::string who = layer.label();
+  Json c = Json::object();
+  c["name"] = layer.name();
+  c["trainable"] = true;
+  if (layer.declared_input_shape) c["batch_input_shape"] = shape_json(*layer.declared_input_shape);
+  c["dtype"] = "float32";
+  auto regularizers_and_constraints = [&](std::initializer_list<const char*> keys) {
+    for (const char* key : keys) c[key] = nullptr;
+  };
+  if (auto* l = dynamic_cast<Conv2D*>(&layer)) {
+    const auto& o = l->options();
+    c["filters"] = l->filters();
+    c["kernel_size"] = pair_json(l->kernel_size());
+    c["strides"] = pair_json(o.strides);
+    c["padding"] = padding_json(o.padding);
+    c["data_format"] = "channels_last";
+    c["dilation_rate"] = pair_json(o.dilation_rate);
+    c["groups"] = 1;
+    c["activation"] = keras::activation_to_json(o.activation, who);
+    c["use_bias"] = o.use_bias;
+    c["kernel_initializer"] = keras::initializer_to_json(o.kernel_initializer);
+    c["bias_initializer"] = keras::initializer_to_json(o.bias_initializer);
+    regularizers_and_constraints({"kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+                                  "bias_constraint"});
+  } else if (auto* l = dynamic_cast<Dense*>(&layer)) {
+    const auto& o = l->options();
+    c["units"] = l->units();
+    c["activation"] = keras::activation_to_json(o.activation, who);
+    c["use_bias"] = o.use_bias;
+    c["kernel_initializer"] = keras::initializer_to_json(o.kernel_initializer);
+    c["bias_initializer"] = keras::initializer_to_json(o.bias_initializer);
+    regularizers_and_constraints({"kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+                                  "bias_constraint"});
+  } else if (auto* l = dynamic_cast<Pooling2D*>(&layer)) {
+    c["pool_size"] = pair_json(l->pool_size());
+    c["padding"] = padding_json(l->options().padding);
+    c["strides"] = pair_json(l->strides());
+    c["data_format"] = "channels_last";
+  } else if (auto* l = dynamic_cast<GlobalAveragePooling2D*>(&layer)) {
+    c["data_format"] = "channels_last";
+    c["keepdims"] = l->options().keepdims;
+  } else if (dynamic_cast<Flatten*>(&layer)) {
+    c["data_format"] = "channels_last";
+  } else if (auto* l = dynamic_cast<Dropout*>(&layer)) {
+    c["rate"] = l->rate();
+    c["noise_shape"] = nullptr;
+    c["seed"] = l->options().seed ? Json(*l->options().seed) : Json();
+  } else if (auto* l = dynamic_cast<layers::Activation*>(&layer)) {
+    c["activation"] = l->activation().name();  // the layer form may carry ELU's alpha: use an ELU layer for that
+    if (l->activation().kind() == activations::Kind::Elu && l->activation().alpha() != 1.0)
+      keras::activation_to_json(l->activation(), who);  // throws with the reason
+  } else if (auto* l = dynamic_cast<ELU*>(&layer)) {
+    c["alpha"] = l->alpha();
+  } else if (dynamic_cast<ReLU*>(&layer)) {
+    c["max_value"] = nullptr;
+    c["negative_slope"] = 0.0;
+    c["threshold"] = 0.0;
+  } else if (auto* l = dynamic_cast<Softmax*>(&layer)) {
+    c["axis"] = l->options().axis;
+  } else if (auto* l = dynamic_cast<BatchNormalization*>(&layer)) {
+    const auto& o = l->options();
+    // A built tf.keras layer writes its axis resolved to a list: [3] for (N, H, W, C).
+    const int64_t rank = layer.built_input_shape() ? static_cast<int64_t>(layer.built_input_shape()->size()) : -1;
+    c["axis"] = rank > 0 ? Json::array({rank}) : Json(o.axis);
+    c["momentum"] = o.momentum;
+    c["epsilon"] = o.epsilon;
+    c["center"] = o.center;
+    c["scale"] = o.scale;
+    c["beta_initializer"] = keras::initializer_to_json(o.beta_initializer);
+    c["gamma_initializer"] = keras::initializer_to_json(o.gamma_initializer);
+    c["moving_mean_initializer"] = keras::initializer_to_json(o.moving_mean_initializer);
+    c["moving_variance_initializer"] = keras::initializer_to_json(o.moving_variance_initializer);
+    regularizers_and_constraints({"beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"});
+  } else {
+    throw Error(who + ": layer class " + layer.class_name() + " cannot be written as Keras JSON");
+  }
+  return c;
+}
+}  // namespace
+
+namespace keras {
+
+ModelJson read_model(const Value& top, int64_t max_bytes) {
+  top.require_object();
+  const std::string cls = top.at("class_name").as_string();
+  if (cls != "Sequential")
+    top.at("class_name").fail("only Sequential models are supported, got \"" + cls + "\"");
+  const Value config = top.at("config");
+  // Old Keras wrote the layer list as the config itself.
+  const Value layer_list = config.is_array() ? config : config.at("layers");
+  const std::string name = config.is_object() ? config.get_string("name", "sequential") : "sequential";
+  ModelJson result{Sequential(name), std::nullopt};
+  Sequential& model = result.model;
+
+  std::optional<Shape> shape;  // the sample shape coming into the next layer, once known
+  if (config.is_object() && config.has("build_input_shape")) shape = sample_shape(config.at("build_input_shape"));
+  bool input_given = false;
+  double total = 0;
+  const auto items = layer_list.as_array();
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Value& item = items[i];
+    item.require_object();
+    LayerInput in{item, item.at("config"), item.at("class_name").as_string(), std::nullopt, max_bytes};
+    in.config.require_object();
+    check_common(in);
+    if (in.class_name == "InputLayer") {
+      if (i != 0) item.fail("an InputLayer must come first");
+      require_value(in, "sparse", false, "a sparse input");
+      require_value(in, "ragged", false, "a ragged input");
+      const auto declared = declared_shape(in.config);
+      if (!declared) in.fail("batch_input_shape", "missing: an InputLayer needs its shape");
+      shape = declared;
+      input_given = true;
+      continue;
+    }
+    // The first layer may declare the input shape itself (tf.keras' batch_input_shape), or Keras 3 may give it in
+    // the layer's build_config.
+    const std::optional<Shape> own = declared_shape(in.config);
+    const bool first = model.layers().empty();
+    if (first && own) {
+      if (shape && *own != *shape)
+        in.fail("batch_input_shape", to_string(*own) + " does not match the InputLayer's " + to_string(*shape));
+      shape = own;
+    } else if (first && !shape && item.has("build_config") && item.at("build_config").has("input_shape")) {
+      shape = sample_shape(item.at("build_config").at("input_shape"));
+    }
+    in.input = shape;
+    try {
+      auto layer = read_layer(in, total);
+      layer->declared_input_shape = own;
+      if (first && shape && !own) model.add(std::make_shared<InputLayer>(InputLayerOptions{.shape = *shape}));
+      model.add(layer);
+      if (shape) shape = model.output_shape();
+    } catch (const Error& e) {
+      // Messages from the readers name the path already; those from the layers themselves get it here.
+      if (std::string(e.what()).rfind(top.source() + ": ", 0) == 0) throw;
+      item.fail(e.what());
+    }
+  }
+  if (input_given && model.layers().empty()) top.fail("the model has an InputLayer and no other layer");
+  if (top.has("compile_config")) result.compile = compile_config_from_json(top.at("compile_config"), /*strict=*/false);
+  return result;
+}
+
+Json model_to_json(const Sequential& model) {
+  if (!model.built())
+    throw Error("to_json: the model \"" + model.name() + "\" is not built; give its first layer an input_shape");
+  Json layers_json = Json::array();
+  const auto& layers = model.layers();
+  const bool declared = !layers.empty() && layers[0]->declared_input_shape.has_value();
+  // tf.keras puts the model's InputLayer first, named after the first layer when that layer declared the shape.
+  Json input = Json::object();
+  input["batch_input_shape"] = shape_json(model.input_shape());
+  input["dtype"] = "float32";
+  input["sparse"] = false;
+  input["ragged"] = false;
+  input["name"] = declared ? layers[0]->name() + "_input" : std::string("input_1");
+  layers_json.push_back(Json{{"class_name", "InputLayer"}, {"config", input}});
+  for (const auto& layer : layers) layers_json.push_back(Json{{"class_name", layer->class_name()}, {"config", layer_config(*layer)}});
+  Json config = Json::object();
+  config["name"] = model.name();
+  config["layers"] = layers_json;
+  return Json{{"class_name", "Sequential"}, {"config", config}, {"keras_version", kKerasVersion}, {"backend", "tensorflow"}};
+}
+
+}  // namespace keras
+
+Sequential model_from_json(const std::string& text, const std::string& source, int64_t max_bytes) {
+  const Json j = json::parse(text, source);
+  keras::ModelJson m = keras::read_model(Value(j, source, ""), max_bytes);
+  if (m.compile) {
+    try {
+      m.compile->apply(m.model);
+    } catch (const Error& e) {
+      throw Error(source + ": compile_config: " + e.what());
+    }
+  }
+  return std::move(m.model);
+}
+
+std::string to_json(const Sequential& model) { return json::dump_python(keras::model_to_json(model)); }
+
+std::string Sequential::to_json() const { return elucid::to_json(*this); }
+
+}  // namespace elucid

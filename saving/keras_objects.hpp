@@ -1,0 +1,48 @@
+// Keras' serialized objects in JSON, both ways (internal: includes saving/json.hpp): initializers, activations,
+// optimizers with their learning-rate schedules, losses, metrics and the compile config. Reading accepts the
+// tf.keras 2.x form ({"class_name", "config"}) and Keras 3's (with "module" and "registered_name"), and plain names.
+#pragma once
+#include <elucid/layers/activations.hpp>
+#include <elucid/layers/initializers.hpp>
+#include <elucid/train/compile_config.hpp>
+#include <elucid/saving/json.hpp>
+#include <elucid/saving/keras_json.hpp>
+#include <elucid/model/sequential.hpp>
+
+#include <optional>
+
+namespace elucid::keras {
+
+// "glorot_uniform", {"class_name": "GlorotUniform", "config": {"seed": null}}, or a VarianceScaling config that
+// is one of the named ones. `who` names the layer for messages.
+initializers::Initializer initializer_from_json(const json::Value& v, const std::string& who);
+json::Json initializer_to_json(const initializers::Initializer& init);  // tf.keras 2.x form
+
+// "elu", null (linear), or Keras 3's {"class_name": "function", "config": "elu"}.
+activations::Activation activation_from_json(const json::Value& v, const std::string& who);
+// The Keras name; an activation Keras cannot name (ELU with alpha != 1) throws naming `who`.
+json::Json activation_to_json(const activations::Activation& a, const std::string& who);
+
+// "adam" or {"class_name": "Adam", "config": {...}}. With `strict`, a config key that no Keras optimizer of this
+// kind takes is an error with the nearest known key (recipes); without, it is ignored (Keras JSON).
+std::shared_ptr<optimizers::Optimizer> optimizer_from_json(const json::Value& v, bool strict);
+json::Json optimizer_to_json(const optimizers::Optimizer& optimizer);
+
+losses::Loss loss_from_json(const json::Value& v, bool strict);
+json::Json loss_to_json(const losses::Loss& loss);
+
+std::vector<std::string> metrics_from_json(const json::Value& v);
+
+// {"optimizer": ..., "loss": ..., "metrics": [...]} plus Keras 3's other compile_config keys (ignored when unset).
+CompileConfig compile_config_from_json(const json::Value& v, bool strict);
+json::Json compile_config_to_json(const CompileConfig& config);
+
+// A whole model.to_json() value (keras_json.cpp): the built model, and Keras 3's compile_config when present.
+struct ModelJson {
+  Sequential model;
+  std::optional<CompileConfig> compile;
+};
+ModelJson read_model(const json::Value& v, int64_t max_bytes = kMaxModelBytes);
+json::Json model_to_json(const Sequential& model);
+
+}  // namespace elucid::keras

@@ -1,0 +1,44 @@
+// Model files: one file holds the architecture (Keras JSON), the compile settings, the weights (named, in order,
+// with shapes) and optionally the optimizer state, so that a trained model is saved and loaded as in Keras:
+//
+//   model.save("fashion.elucid");                      // or elucid::save_model(model, "fashion.elucid")
+//   Sequential model = elucid::load_model("fashion.elucid");  // compiled if it was, optimizer state and all
+//
+// The format: "ELUCIDMD", a format version, the body length, the body (little-endian), and a zlib crc32 over all of
+// it. No timestamps: the same model gives the same bytes. Writes are atomic (core/file_io.hpp).
+#pragma once
+#include <elucid/model/sequential.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace elucid {
+
+inline constexpr uint32_t kModelFileVersion = 1;
+
+struct SaveOptions {
+  bool include_optimizer = true;              // the optimizer's step count, rate and slots, to go on training
+  std::vector<std::string> class_names = {};  // what each output means, for `elucid predict`
+};
+
+// The exact bytes save_model writes. Throws when the model is not built.
+std::string model_file_bytes(const Sequential& model, const SaveOptions& options = {});
+// Writes atomically; an error names the path (missing folder, not writable, disk full) and leaves any old file.
+void save_model(const Sequential& model, const std::string& path, const SaveOptions& options = {});
+
+struct ModelFile {
+  Sequential model;
+  std::vector<std::string> class_names;
+  bool has_optimizer_state = false;
+};
+
+// Reads a model file, or the model inside a checkpoint (saving/checkpoint.hpp). Every problem — a missing, truncated,
+// corrupted, foreign or newer-version file, weights that do not fit the architecture — is an elucid::Error naming
+// the path (`source`) and what is wrong; no size is trusted before it is checked against the file's length.
+ModelFile read_model_file(std::string_view bytes, const std::string& source);
+ModelFile load_model_file(const std::string& path);
+Sequential load_model(const std::string& path);
+
+}  // namespace elucid

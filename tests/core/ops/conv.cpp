@@ -1,0 +1,244 @@
+// conv2d (core/ops/conv.cpp, core/kernels/conv.cpp) against a direct-loop double convolution: batch 1, odd sizes,
+// strides, same padding with odd and even kernels, dilation, no bias; bit-identical results at 1 and 2 threads;
+// conv2d_elu (the fused convolution + ELU) against elu of the reference, and bit for bit against elu(conv2d).
+#include "support/grad_check.hpp"
+
+#include <elucid/core/error.hpp>
+#include <elucid/core/ops.hpp>
+#include <elucid/core/ops/fused.hpp>
+#include <elucid/core/parallel.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+using namespace elucid;
+using grad_check::Vec;
+
+namespace {
+struct ConvCase {
+  Shape x;         // (N, H, W, C)
+  int kh, kw, f;
+  ops::Conv2DArgs args;
+  bool bias;
+};
+
+// Output size and leading padding along one axis, straight from Keras / TensorFlow's definitions.
+struct Axis {
+  int64_t out, pad;
+};
+Axis axis(int64_t in, int k, int s, int d, ops::Padding p) {
+  const int64_t span = (k - 1) * d + 1;
+  if (p == ops::Padding::Valid) return {(in - span) / s + 1, 0};
+  const int64_t out = (in + s - 1) / s;
+  return {out, std::max<int64_t>((out - 1) * s + span - in, 0) / 2};
+}
+
+// in = {x, kernel, bias?}: y[n, oh, ow, f] = b[f] + sum_{i, j, c} x[n, oh*s - pad + i*d, ow*s - pad + j*d, c] w[i, j, c, f]
+grad_check::RefFn conv_ref(const ConvCase& cc) {
+  return [cc](const std::vector<Vec>& in) {
+    const int64_t n = cc.x[0], h = cc.x[1], w = cc.x[2], c = cc.x[3];
+    const Axis ah = axis(h, cc.kh, cc.args.stride_h, cc.args.dilation_h, cc.args.padding);
+    const Axis aw = axis(w, cc.kw, cc.args.stride_w, cc.args.dilation_w, cc.args.padding);
+    Vec y(static_cast<size_t>(n * ah.out * aw.out * cc.f), 0.0);
+    for (int64_t s = 0; s < n; ++s)
+      for (int64_t oh = 0; oh < ah.out; ++oh)
+        for (int64_t ow = 0; ow < aw.out; ++ow)
+          for (int64_t f = 0; f < cc.f; ++f) {
+            double acc = cc.bias ? in[2][f] : 0.0;
+            for (int64_t i = 0; i < cc.kh; ++i)
+              for (int64_t j = 0; j < cc.kw; ++j) {
+                const int64_t ih = oh * cc.args.stride_h - ah.pad + i * cc.args.dilation_h;
+                const int64_t iw = ow * cc.args.stride_w - aw.pad + j * cc.args.dilation_w;
+                if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
+                for (int64_t ch = 0; ch < c; ++ch)
+                  acc += in[0][((s * h + ih) * w + iw) * c + ch] * in[1][((i * cc.kw + j) * c + ch) * cc.f + f];
+              }
+            y[((s * ah.out + oh) * aw.out + ow) * cc.f + f] = acc;
+          }
+    return y;
+  };
+}
+
+void check_conv(const ConvCase& cc, Shape want_out) {
+  INFO("conv2d x " << to_string(cc.x) << " kernel " << cc.kh << "x" << cc.kw << " -> " << cc.f << ", strides ("
+                   << cc.args.stride_h << ", " << cc.args.stride_w << "), dilation (" << cc.args.dilation_h << ", "
+                   << cc.args.dilation_w << "), " << (cc.args.padding == ops::Padding::Same ? "same" : "valid"));
+  std::vector<Tensor> inputs{grad_check::random_tensor(cc.x, 50),
+                             grad_check::random_tensor({cc.kh, cc.kw, cc.x[3], cc.f}, 51)};
+  inputs.push_back(cc.bias ? grad_check::random_tensor({cc.f}, 52) : Tensor());
+  const ops::Conv2DArgs args = cc.args;
+  auto op = [args](const std::vector<Tensor>& in) { return ops::conv2d(in[0], in[1], in[2], args); };
+  CHECK(op(inputs).shape() == want_out);
+  grad_check::check_gradients("conv2d", inputs, op, conv_ref(cc));
+}
+
+ops::Conv2DArgs conv_args(int sh, int sw, ops::Padding p, int dh = 1, int dw = 1) {
+  ops::Conv2DArgs a;
+  a.stride_h = sh;
+  a.stride_w = sw;
+  a.padding = p;
+  a.dilation_h = dh;
+  a.dilation_w = dw;
+  return a;
+}
+constexpr auto kValid = ops::Padding::Valid;
+constexpr auto kSame = ops::Padding::Same;
+}  // namespace
+
+GRAD_TEST("conv2d", "batch 1, valid, 3x3 on one channel", "[ops][conv]") {
+  check_conv({{1, 5, 5, 1}, 3, 3, 3, conv_args(1, 1, kValid), true}, {1, 3, 3, 3});
+}
+
+GRAD_TEST("conv2d", "odd sizes, stride 2, valid", "[ops][conv]") {
+  check_conv({{2, 7, 6, 3}, 3, 3, 4, conv_args(2, 2, kValid), true}, {2, 3, 2, 4});
+  check_conv({{2, 6, 5, 2}, 1, 3, 3, conv_args(2, 1, kValid), false}, {2, 3, 3, 3});
+}
+
+GRAD_TEST("conv2d", "same padding, odd kernel 3x3 and stride 2", "[ops][conv]") {
+  check_conv({{2, 5, 5, 2}, 3, 3, 3, conv_args(1, 1, kSame), true}, {2, 5, 5, 3});
+  check_conv({{1, 6, 5, 2}, 3, 3, 2, conv_args(2, 2, kSame), true}, {1, 3, 3, 2});
+}
+
+GRAD_TEST("conv2d", "same padding, even kernels 2x2 and 4x4 (extra pad at bottom and right)", "[ops][conv]") {
+  check_conv({{2, 5, 4, 2}, 2, 2, 3, conv_args(1, 1, kSame), true}, {2, 5, 4, 3});
+  check_conv({{1, 7, 6, 2}, 4, 4, 2, conv_args(2, 2, kSame), false}, {1, 4, 3, 2});
+}
+
+GRAD_TEST("conv2d", "dilation 2, valid and same", "[ops][conv]") {
+  check_conv({{2, 7, 7, 2}, 3, 3, 2, conv_args(1, 1, kValid, 2, 2), true}, {2, 3, 3, 2});
+  check_conv({{1, 6, 7, 2}, 3, 2, 3, conv_args(1, 1, kSame, 2, 2), true}, {1, 6, 7, 3});
+  check_conv({{1, 7, 5, 2}, 3, 2, 2, conv_args(1, 1, kValid, 2, 1), true}, {1, 3, 4, 2});  // rows dilated only
+}
+
+TEST_CASE("conv2d places the extra same-padding row at the bottom, as TensorFlow", "[ops][conv]") {
+  // A 2x2 all-ones kernel over a 3x3 image with values 1..9, same padding: pad_total 1, all of it at the bottom
+  // and right, so output (0, 0) sums x[0..1, 0..1] = 1 + 2 + 4 + 5 and output (2, 2) is x[2, 2] alone.
+  Tensor x({1, 3, 3, 1}, std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8, 9});
+  Tensor y = ops::conv2d(x, Tensor::ones({2, 2, 1, 1}), Tensor(), conv_args(1, 1, kSame));
+  CHECK(y.shape() == Shape{1, 3, 3, 1});
+  CHECK(y.at({0, 0, 0, 0}) == 12);
+  CHECK(y.at({0, 2, 2, 0}) == 9);
+  CHECK(y.at({0, 1, 2, 0}) == 6 + 9);
+}
+
+TEST_CASE("window_output_size follows Keras for valid and same", "[ops][conv]") {
+  CHECK(ops::window_output_size(28, 3, 1, 1, kValid) == 26);
+  CHECK(ops::window_output_size(26, 2, 2, 1, kValid) == 13);
+  CHECK(ops::window_output_size(13, 2, 2, 1, kValid) == 6);  // floor rounding
+  CHECK(ops::window_output_size(13, 2, 2, 1, kSame) == 7);   // ceil(13 / 2)
+  CHECK(ops::window_output_size(7, 3, 1, 2, kValid) == 3);   // dilated window spans 5
+  CHECK(ops::window_output_size(2, 3, 1, 1, kValid) == 0);
+  CHECK_THROWS_WITH(ops::window_output_size(5, 0, 1, 1, kValid),
+                    "window_output_size: window 0, stride 1 and dilation 1 must all be >= 1");
+}
+
+TEST_CASE("conv2d rejects bad shapes naming input and kernel", "[ops][conv]") {
+  const Tensor none;
+  CHECK_THROWS_WITH(ops::conv2d(Tensor({2, 5, 5, 3}), Tensor({3, 3, 4, 8}), none, {}),
+                    "conv2d: input (2, 5, 5, 3) and kernel (3, 3, 4, 8): the input has 3 channels, the kernel "
+                    "expects 4");
+  CHECK_THROWS_WITH(ops::conv2d(Tensor({1, 2, 2, 1}), Tensor({3, 3, 1, 1}), none, {}),
+                    "conv2d: input (1, 2, 2, 1) and kernel (3, 3, 1, 1): the kernel does not fit in the input with "
+                    "valid padding");
+  CHECK_THROWS_WITH(ops::conv2d(Tensor({5, 5}), Tensor({3, 3, 1, 1}), none, {}),
+                    "conv2d: input (5, 5) must have rank 4 (N, H, W, C)");
+  CHECK_THROWS_WITH(ops::conv2d(Tensor({1, 5, 5, 1}), Tensor({3, 3, 1, 2}), Tensor({3}), {}),
+                    "conv2d: kernel (3, 3, 1, 2) and bias (3,): the bias must have shape (2,)");
+  CHECK_THROWS_WITH(ops::conv2d(Tensor({1, 5, 5, 1}), Tensor({3, 3, 1, 2}), none, conv_args(0, 1, kValid)),
+                    "conv2d: strides (0, 1) and dilation (1, 1) must be >= 1");
+}
+
+TEST_CASE("conv2d forward and backward are bit-identical at 1 and 2 threads", "[ops][conv][threads]") {
+  // 16 samples of 9x9 make several batch chunks, so the per-chunk sums of dW and db are exercised.
+  struct Result {
+    std::vector<float> y, dx, dw, db;
+  };
+  auto run = [](int threads) {
+    set_num_threads(threads);
+    Tensor x = grad_check::random_tensor({16, 9, 9, 8}, 60);
+    Tensor w = grad_check::random_tensor({3, 3, 8, 16}, 61);
+    Tensor b = grad_check::random_tensor({16}, 62);
+    Tensor y = ops::conv2d(x, w, b, conv_args(1, 1, kSame));
+    Vec weights(static_cast<size_t>(y.size()));
+    Random rng(63);
+    for (double& v : weights) v = rng.uniform(-1, 1);
+    grad_check::weighted_sum(y, weights).backward();
+    auto copy = [](const Tensor& t) { return std::vector<float>(t.values().begin(), t.values().end()); };
+    return Result{copy(y), copy(x.grad()), copy(w.grad()), copy(b.grad())};
+  };
+  const Result one = run(1), two = run(2);
+  set_num_threads(0);
+  auto same_bits = [](const std::vector<float>& a, const std::vector<float>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+  };
+  CHECK(same_bits(one.y, two.y));
+  CHECK(same_bits(one.dx, two.dx));
+  CHECK(same_bits(one.dw, two.dw));
+  CHECK(same_bits(one.db, two.db));
+}
+
+// ---- conv2d_elu: the fused convolution + bias + ELU ----
+
+namespace {
+// elu(conv_ref(...)) in double: v > 0 ? v : alpha * expm1(v).
+grad_check::RefFn conv_elu_ref(const ConvCase& cc, double alpha) {
+  return [conv = conv_ref(cc), alpha](const std::vector<Vec>& in) {
+    Vec y = conv(in);
+    for (double& v : y) v = v > 0 ? v : alpha * std::expm1(v);
+    return y;
+  };
+}
+
+void check_conv_elu(const ConvCase& cc, float alpha) {
+  INFO("conv2d_elu x " << to_string(cc.x) << " kernel " << cc.kh << "x" << cc.kw << " -> " << cc.f << ", alpha "
+                       << alpha);
+  std::vector<Tensor> inputs{grad_check::random_tensor(cc.x, 70), grad_check::random_tensor({cc.kh, cc.kw, cc.x[3], cc.f}, 71)};
+  inputs.push_back(cc.bias ? grad_check::random_tensor({cc.f}, 72) : Tensor());
+  const ops::Conv2DArgs args = cc.args;
+  auto op = [args, alpha](const std::vector<Tensor>& in) { return ops::conv2d_elu(in[0], in[1], in[2], args, alpha); };
+  grad_check::check_gradients("conv2d_elu", inputs, op, conv_elu_ref(cc, alpha));
+}
+}  // namespace
+
+GRAD_TEST("conv2d_elu", "valid and same, alpha 1 and 0.5, with and without bias", "[ops][conv]") {
+  check_conv_elu({{2, 6, 5, 3}, 3, 3, 4, conv_args(1, 1, kValid), true}, 1.0f);
+  check_conv_elu({{2, 5, 5, 2}, 3, 3, 3, conv_args(2, 2, kSame), false}, 1.0f);
+  check_conv_elu({{1, 6, 6, 2}, 3, 3, 3, conv_args(1, 1, kValid), true}, 0.5f);
+}
+
+TEST_CASE("conv2d_elu gives the same bits as elu of conv2d, at 1 and 2 threads", "[ops][conv][threads]") {
+  // 16 samples of 9x9 make several batch chunks; both paths and both thread counts must agree to the bit.
+  auto run = [](int threads, bool fused) {
+    set_num_threads(threads);
+    Tensor x = grad_check::random_tensor({16, 9, 9, 8}, 80);
+    Tensor w = grad_check::random_tensor({3, 3, 8, 16}, 81);
+    Tensor b = grad_check::random_tensor({16}, 82);
+    Tensor y = fused ? ops::conv2d_elu(x, w, b, conv_args(1, 1, kSame), 0.7f)
+                     : ops::elu(ops::conv2d(x, w, b, conv_args(1, 1, kSame)), 0.7f);
+    Vec weights(static_cast<size_t>(y.size()));
+    Random rng(83);
+    for (double& v : weights) v = rng.uniform(-1, 1);
+    grad_check::weighted_sum(y, weights).backward();
+    std::vector<float> all;
+    for (const Tensor& t : {y, x.grad(), w.grad(), b.grad()}) all.insert(all.end(), t.values().begin(), t.values().end());
+    return all;
+  };
+  const std::vector<float> reference = run(1, false);
+  for (int threads : {1, 2})
+    for (bool fused : {false, true}) {
+      INFO(threads << " threads, " << (fused ? "fused" : "elu of conv2d"));
+      const std::vector<float> got = run(threads, fused);
+      CHECK((got.size() == reference.size() &&
+             std::memcmp(got.data(), reference.data(), got.size() * sizeof(float)) == 0));
+    }
+  set_num_threads(0);
+}
+
+TEST_CASE("conv2d_elu rejects bad shapes and alpha naming itself", "[ops][conv]") {
+  CHECK_THROWS_WITH(ops::conv2d_elu(Tensor({2, 5, 5, 3}), Tensor({3, 3, 4, 8}), Tensor(), {}),
+                    "conv2d_elu: input (2, 5, 5, 3) and kernel (3, 3, 4, 8): the input has 3 channels, the kernel "
+                    "expects 4");
+  CHECK_THROWS_WITH(ops::conv2d_elu(Tensor({1, 5, 5, 1}), Tensor({3, 3, 1, 2}), Tensor(), {}, -1.0f),
+                    "conv2d_elu: alpha must be finite and >= 0, got -1.000000");
+}

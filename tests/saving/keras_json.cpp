@@ -1,0 +1,232 @@
+// Keras JSON: the seed model as tf.keras writes it round-trips byte for byte, Keras 3 JSON (with compile_config)
+// reads, every layer class goes out and back, and every unsupported or malformed input is an error that says where.
+#include <elucid/elucid.hpp>
+#include <elucid/core/file_io.hpp>
+#include <elucid/saving/json.hpp>
+#include <elucid/saving/keras_json.hpp>
+
+#include "support/same_bits.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <functional>
+
+using namespace elucid;
+using namespace elucid::layers;
+using Catch::Matchers::Contains;
+
+namespace {
+std::string seed_json() { return read_file(std::string(ELUCID_SOURCE_DIR) + "/examples/recipes/seed_model.json"); }
+std::string keras3_json() { return read_file(std::string(ELUCID_SOURCE_DIR) + "/tests/fixtures/seed_model.keras3.json"); }
+
+// The seed JSON with one layer config changed by `edit`, for the bad-input cases.
+std::string edited(int layer, const std::function<void(json::Json&)>& edit) {
+  json::Json j = json::parse(seed_json(), "seed");
+  edit(j["config"]["layers"][static_cast<size_t>(layer)]["config"]);
+  return j.dump();
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    model_from_json(text, "model.json");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  FAIL("no error for the JSON");
+  return "";
+}
+}  // namespace
+
+TEST_CASE("the seed model's tf.keras JSON reads and writes back byte for byte", "[keras_json]") {
+  const std::string text = seed_json();
+  Sequential model = model_from_json(text, "seed_model.json");
+  CHECK(model.count_params() == 93322);
+  CHECK(model.layers().size() == 8);
+  CHECK(model.layers()[1]->name() == "max_pooling2d");
+  CHECK(model.output_shape() == Shape{10});
+  CHECK_FALSE(model.compiled());
+  // As parsed objects (key order included) and as text.
+  CHECK(json::parse(model.to_json(), "out") == json::parse(text, "in"));
+  CHECK(json::dump_python(json::parse(model.to_json(), "out")) == text);
+  CHECK(model.to_json() == text);
+}
+
+TEST_CASE("a model from JSON has the C++ API's initial weights for the same seed", "[keras_json]") {
+  set_random_seed(7);
+  Sequential from_json = model_from_json(seed_json());
+  Sequential by_hand;
+  by_hand.add(Conv2D(32, {3, 3}, {.activation = "elu", .input_shape = Shape{28, 28, 1}}));
+  by_hand.add(MaxPooling2D({2, 2}));
+  by_hand.add(Conv2D(64, {3, 3}, {.activation = "elu"}));
+  by_hand.add(MaxPooling2D({2, 2}));
+  by_hand.add(Conv2D(64, {3, 3}, {.activation = "elu"}));
+  by_hand.add(Flatten());
+  by_hand.add(Dense(64, {.activation = "elu"}));
+  by_hand.add(Dense(10));
+  set_random_seed(0);
+  CHECK(test::same_bits(from_json.weights(), by_hand.weights()));
+  CHECK(by_hand.to_json() == seed_json());
+}
+
+TEST_CASE("Keras 3 JSON reads, with its compile_config", "[keras_json]") {
+  // tests/fixtures/seed_model.keras3.json is the seed model as Keras 3 (3.6 and later) writes it with model.to_json():
+  // module and registered_name on every object, DTypePolicy dtypes, build_config on each layer and the model, an
+  // InputLayer with batch_shape, and the model's compile_config (Adam, SparseCategoricalCrossentropy, accuracy).
+  Sequential model = model_from_json(keras3_json(), "keras3.json");
+  CHECK(model.count_params() == 93322);
+  CHECK(model.input_shape() == Shape{28, 28, 1});
+  REQUIRE(model.compiled());
+  CHECK(model.optimizer().name() == "Adam");
+  CHECK(model.optimizer().learning_rate() == 0.001f);
+  CHECK(model.loss().kind() == losses::Loss::Kind::SparseCategoricalCrossentropy);
+  CHECK(model.loss().from_logits());
+  CHECK(model.metric_names() == std::vector<std::string>{"accuracy"});
+  // The same layers, names and initial weights as the tf.keras 2.x JSON of the same model, for the same seed.
+  set_random_seed(5);
+  Sequential tf2 = model_from_json(seed_json());
+  set_random_seed(5);
+  Sequential k3 = model_from_json(keras3_json());
+  set_random_seed(0);
+  CHECK(test::same_bits(tf2.weights(), k3.weights()));
+  // Written back in the tf.keras 2.x layout, with the input in an InputLayer of its own.
+  json::Json out = json::parse(model.to_json(), "out");
+  CHECK(out["config"]["layers"][0]["class_name"] == "InputLayer");
+  CHECK(out["config"]["layers"][0]["config"]["batch_input_shape"] == json::Json::array({nullptr, 28, 28, 1}));
+  CHECK_FALSE(out["config"]["layers"][1]["config"].contains("batch_input_shape"));
+  CHECK(model_from_json(model.to_json()).count_params() == 93322);
+}
+
+TEST_CASE("Keras 3 JSON: the input shape from build_config, compile_config by name, dtype policies", "[keras_json]") {
+  // A model built by calling it (no InputLayer): the input shape is in the first layer's build_config.
+  json::Json j = json::parse(keras3_json(), "k3");
+  j["config"]["layers"].erase(0);
+  j["config"].erase("build_input_shape");
+  j.erase("build_config");
+  // compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]) keeps the names.
+  j["compile_config"]["optimizer"] = "adam";
+  j["compile_config"]["loss"] = "sparse_categorical_crossentropy";
+  Sequential model = model_from_json(j.dump(), "k3.json");
+  CHECK(model.input_shape() == Shape{28, 28, 1});
+  CHECK(model.count_params() == 93322);
+  REQUIRE(model.compiled());
+  CHECK(model.optimizer().name() == "Adam");
+  CHECK_FALSE(model.loss().from_logits());
+
+  // A mixed-precision policy is refused, naming the layer.
+  json::Json mixed = json::parse(keras3_json(), "k3");
+  mixed["config"]["layers"][3]["config"]["dtype"]["config"]["name"] = "mixed_float16";
+  CHECK_THAT(error_of(mixed.dump()),
+             Contains("model.json: config.layers[3].config: Conv2D \"conv2d_1\": dtype: \"mixed_float16\" is not supported"));
+  // A registered custom layer is an unsupported class, named with its layer.
+  json::Json custom = json::parse(keras3_json(), "k3");
+  custom["config"]["layers"][2] = json::Json::parse(
+      R"({"module": "my_package.layers", "class_name": "MyPool", "config": {"name": "my_pool", "trainable": true},
+          "registered_name": "my_package>MyPool", "build_config": {"input_shape": [null, 26, 26, 32]}})");
+  CHECK_THAT(error_of(custom.dump()),
+             Contains("model.json: config.layers[2]: layer class \"MyPool\" (layer \"my_pool\") is not supported"));
+  // A compile_config that Keras 3 may write and elucid cannot follow is refused with its path.
+  json::Json weighted = json::parse(keras3_json(), "k3");
+  weighted["compile_config"]["loss_weights"] = json::Json::array({0.5});
+  CHECK_THAT(error_of(weighted.dump()), Contains("model.json: compile_config.loss_weights"));
+}
+TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
+  Sequential model("every_layer");
+  model.add(Conv2D(8, {3, 3},
+                   {.strides = {2, 1}, .padding = "same", .activation = "relu", .use_bias = false,
+                    .kernel_initializer = initializers::he_normal(3), .input_shape = Shape{12, 10, 3}}));
+  model.add(BatchNormalization({.momentum = 0.9, .epsilon = 1e-5}));
+  model.add(ELU({.alpha = 0.5}));
+  model.add(AveragePooling2D({2, 2}, {.strides = {1, 1}, .padding = "same"}));
+  model.add(MaxPooling2D({3, 3}));
+  model.add(Dropout(0.25, {.seed = 11}));
+  model.add(GlobalAveragePooling2D({.keepdims = true}));
+  model.add(Flatten());
+  model.add(Dense(16, {.kernel_initializer = initializers::random_normal(0.0, 0.1), .bias_initializer = "ones"}));
+  model.add(layers::Activation("tanh"));
+  model.add(ReLU());
+  model.add(Dense(4, {.kernel_initializer = initializers::random_uniform(-0.2, 0.2, 5)}));
+  model.add(Softmax());
+  const std::string text = model.to_json();
+  Sequential back = model_from_json(text, "every_layer.json");
+  CHECK(back.to_json() == text);
+  CHECK(back.count_params() == model.count_params());
+  CHECK(back.name() == "every_layer");
+  json::Json j = json::parse(text, "t");
+  const auto& bn = j["config"]["layers"][2]["config"];
+  CHECK(bn["axis"] == json::Json::array({3}));
+  CHECK(json::dump_python(bn["epsilon"]) == "1e-05");
+  CHECK(j["config"]["layers"][1]["config"]["kernel_initializer"] ==
+        json::Json::parse(R"({"class_name": "HeNormal", "config": {"seed": 3}})"));
+}
+
+TEST_CASE("floats are written as Python writes them", "[keras_json]") {
+  auto py = [](double x) { return json::dump_python(json::Json(x)); };
+  CHECK(py(1e-07) == "1e-07");
+  CHECK(py(0.0001) == "0.0001");
+  CHECK(py(1e-05) == "1e-05");
+  CHECK(py(1.0) == "1.0");
+  CHECK(py(0.99) == "0.99");
+  CHECK(py(123.456) == "123.456");
+  CHECK(py(1e16) == "1e+16");
+  CHECK(py(1e15) == "1000000000000000.0");
+  CHECK(py(-2.5e-10) == "-2.5e-10");
+  CHECK(json::dump_python(json::Json::parse(R"({"a": [1, null, true, "é"]})")) == R"({"a": [1, null, true, "\u00e9"]})");
+}
+
+TEST_CASE("unknown keys in layer configs are ignored, set unsupported options are errors naming the layer", "[keras_json]") {
+  CHECK(model_from_json(edited(1, [](json::Json& c) { c["future_option"] = 3; })).count_params() == 93322);
+  // Unknown keys anywhere in Keras' own JSON: at the top, in the model's config, in an initializer's, in a layer item.
+  json::Json j = json::parse(seed_json(), "seed");
+  j["saved_by"] = "keras 9";
+  j["config"]["future_model_option"] = {{"a", 1}};
+  j["config"]["layers"][1]["config"]["kernel_initializer"]["config"]["future"] = true;
+  j["config"]["layers"][7]["future_item_key"] = nullptr;
+  Sequential model = model_from_json(j.dump());
+  CHECK(model.count_params() == 93322);
+  CHECK(model.to_json() == seed_json());  // and they are not written back
+  CHECK_THAT(error_of(edited(1, [](json::Json& c) { c["kernel_regularizer"] = {{"class_name", "L2"}}; })),
+             Contains("model.json: config.layers[1].config: Conv2D \"conv2d\": kernel_regularizer: a regularizer is not supported"));
+  CHECK_THAT(error_of(edited(7, [](json::Json& c) { c["bias_constraint"] = {{"class_name", "NonNeg"}}; })),
+             Contains("Dense \"dense\": bias_constraint: a constraint is not supported"));
+  CHECK_THAT(error_of(edited(1, [](json::Json& c) { c["data_format"] = "channels_first"; })),
+             Contains("Conv2D \"conv2d\": data_format: \"channels_first\" is not supported"));
+  CHECK_THAT(error_of(edited(3, [](json::Json& c) { c["groups"] = 2; })),
+             Contains("Conv2D \"conv2d_1\": groups: groups > 1 (grouped convolution) is not supported"));
+  CHECK_THAT(error_of(edited(1, [](json::Json& c) { c["trainable"] = false; })), Contains("trainable"));
+  CHECK_THAT(error_of(edited(1, [](json::Json& c) { c["dtype"] = "float16"; })),
+             Contains("dtype: \"float16\" is not supported"));
+  CHECK_THAT(error_of(edited(1, [](json::Json& c) { c["activation"] = "hard_sigmoid"; })),
+             Contains("config.layers[1].config.activation: unknown activation \"hard_sigmoid\""));
+}
+
+TEST_CASE("unknown layer classes, wrong types and impossible shapes name the JSON path", "[keras_json]") {
+  json::Json j = json::parse(seed_json(), "seed");
+  j["config"]["layers"][2]["class_name"] = "LSTM";
+  CHECK_THAT(error_of(j.dump()),
+             Contains("model.json: config.layers[2]: layer class \"LSTM\" (layer \"max_pooling2d\") is not supported; "
+                      "supported: InputLayer, Conv2D,"));
+  CHECK_THAT(error_of(edited(1, [](json::Json& c) { c["filters"] = "32"; })),
+             Contains("config.layers[1].config.filters: expected an integer, got a string"));
+  CHECK_THAT(error_of(edited(1, [](json::Json& c) { c["kernel_size"] = {3, 3, 3}; })),
+             Contains("config.layers[1].config.kernel_size: expected 2 numbers"));
+  CHECK_THAT(error_of(edited(5, [](json::Json& c) { c["kernel_size"] = {7, 7}; })),
+             Contains("model.json: config.layers[5]: Conv2D \"conv2d_2\""));
+  CHECK_THAT(error_of(edited(0, [](json::Json& c) { c["batch_input_shape"] = {nullptr, 28, nullptr}; })),
+             Contains("config.layers[0].config.batch_input_shape[2]: a dimension of unknown size"));
+  json::Json functional = json::parse(seed_json(), "seed");
+  functional["class_name"] = "Functional";
+  CHECK_THAT(error_of(functional.dump()), Contains("only Sequential models are supported"));
+}
+
+TEST_CASE("a huge layer is refused before allocation with the bytes it would need", "[keras_json]") {
+  CHECK_THAT(error_of(edited(7, [](json::Json& c) { c["units"] = int64_t{1000000000000}; })),
+             Contains("Dense \"dense\": a (576, 1000000000000) kernel would need 2,308,000,000,000,000 bytes"));
+}
+
+TEST_CASE("malformed JSON gives the line and column", "[keras_json]") {
+  CHECK_THAT(error_of("{\n  \"class_name\": \"Sequential\",\n  \"config\": {\"layers\": [}\n}"),
+             Contains("model.json: line 3, column 25: syntax error"));
+  CHECK_THAT(error_of(""), Contains("model.json: line 1, column 1"));
+  CHECK_THAT(error_of(std::string(100, '[') + std::string(100, ']')), Contains("nested deeper than 64"));
+  CHECK_THAT(error_of("[1, 2]"), Contains("model.json: expected an object, got an array"));
+}
