@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-namespace elucid {
+namespace elucid::callbacks {
 
 Monitor::Monitor(const std::string& who, std::string key, const std::string& mode, double min_delta)
     : key_(std::move(key)), min_delta_(std::fabs(min_delta)) {
@@ -26,4 +26,4 @@ double Monitor::worst() const {
   return maximize_ ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
 }
 
-}  // namespace elucid
+}  // namespace elucid::callbacks

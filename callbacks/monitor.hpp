@@ -3,7 +3,7 @@
 #pragma once
 #include <string>
 
-namespace elucid {
+namespace elucid::callbacks {
 
 class Monitor {
  public:
@@ -20,4 +20,4 @@ class Monitor {
   double min_delta_;
 };
 
-}  // namespace elucid
+}  // namespace elucid::callbacks
