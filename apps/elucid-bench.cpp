@@ -1,8 +1,8 @@
 // elucid-bench: training and inference throughput of the seed model (the Keras ELU example), for
-// ../shared/bench/compare.sh. Trains one pass over --samples Fashion-MNIST images (synthetic images of the same
+// scripts/bench/compare.sh. Trains one pass over --samples Fashion-MNIST images (synthetic images of the same
 // shape when the files are absent), then predicts as many. The last line printed is one JSON object.
 // Only the first N images and labels are read (not the whole 60,000: gunzipping them all took longer than a small
-// run's training). Inference runs at batch 256, as the libtorch reference (../shared/bench/libtorch_seed.cpp) does.
+// run's training). Inference runs at batch 256, as the libtorch reference (scripts/bench/libtorch_seed.cpp) does.
 // Usage: elucid-bench [--batch B] [--samples N] [--threads T]
 #include <elucid/apps/seed_model.hpp>
 #include <elucid/data/byte_reader.hpp>

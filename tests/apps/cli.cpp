@@ -125,7 +125,7 @@ TEST_CASE("elucid without a command, with an unknown one, and --help on each", "
 }
 
 TEST_CASE("elucid summary prints the seed model's Keras summary", "[cli]") {
-  // examples/recipes/seed_model.json is ../shared/keras/seed_model.tf2.json, the seed model as tf.keras writes it.
+  // examples/recipes/seed_model.json is the seed model as tf.keras 2.x model.to_json() writes it.
   // tests/fixtures/seed_model.tf2.summary.txt is tf.keras 2.x's model.summary() of it, line for line (each line padded
   // to 65 characters, "max_pooling2d_1 (MaxPooling2D)" cut at its column as Keras cuts it).
   const std::string expected =
