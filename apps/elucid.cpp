@@ -9,9 +9,9 @@
 #include <elucid/data/image_folder.hpp>
 #include <elucid/distributed/strategy.hpp>
 #include <elucid/train/interrupt.hpp>
-#include <elucid/saving/json.hpp>
 #include <elucid/saving/keras_json.hpp>
 #include <elucid/saving/model_file.hpp>
+#include <elucid/recipe/file_kind.hpp>
 #include <elucid/recipe/recipe.hpp>
 #include <elucid/recipe/recipe_data.hpp>
 #include <elucid/core/format.hpp>
@@ -358,7 +358,8 @@ int summary(const Args& a) {
   const std::string& path = a.positional[0];
   try {
     const std::string bytes = read_file(path, size_t(4) << 30);
-    if (bytes.rfind("ELUCIDMD", 0) == 0 || bytes.rfind("ELUCIDCK", 0) == 0 || fs::path(path).extension() == ".elucid") {
+    const FileKind kind = file_kind(bytes, path);
+    if (kind == FileKind::ModelFile) {
       g_failure_status = 1;
       ModelFile file = read_model_file(bytes, path);
       file.model.summary(std::cout);
@@ -371,14 +372,7 @@ int summary(const Args& a) {
       }
       return 0;
     }
-    // Keras JSON has a class_name at the top; a recipe does not. (Malformed JSON is reported by the recipe reader.)
-    bool keras = false;
-    try {
-      const json::Json top = json::parse(bytes, path);
-      keras = top.is_object() && top.contains("class_name");
-    } catch (const Error&) {
-    }
-    if (keras) {
+    if (kind == FileKind::KerasJson) {
       Sequential model = model_from_json(bytes, path);
       model.summary(std::cout);
       describe_compile(model, std::cout);
