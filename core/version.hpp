@@ -1,4 +1,4 @@
-// The version of elucid, for `#if` checks in a program and for `elucid --version`. CMakeLists.txt reads the numbers
+// The version of elucid, for `#if` checks in a program and for elucid::version. CMakeLists.txt reads the numbers
 // from here, so this file is the one place a release changes them.
 #pragma once
 
@@ -7,9 +7,9 @@
 #endif
 
 #define ELUCID_VERSION_MAJOR 0
-#define ELUCID_VERSION_MINOR 1
+#define ELUCID_VERSION_MINOR 2
 #define ELUCID_VERSION_PATCH 0
-#define ELUCID_VERSION_STRING "0.1.0"
+#define ELUCID_VERSION_STRING "0.2.0"
 
 namespace elucid {
 
