@@ -18,8 +18,8 @@ endforeach()
 install(EXPORT elucidTargets NAMESPACE elucid:: DESTINATION ${ELUCID_CMAKE_DIR})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/elucidConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/elucidConfig.cmake INSTALL_DESTINATION ${ELUCID_CMAKE_DIR})
-# While the major version is 0 any minor release may break the API (semantic versioning), so find_package(elucid 0.1)
-# accepts 0.1.x only; from 1.0 on, any 1.x.
+# While the major version is 0 any minor release may break the API (semantic versioning), so find_package(elucid 0.2)
+# accepts 0.2.x only; from 1.0 on, any 1.x.
 if(PROJECT_VERSION_MAJOR EQUAL 0)
   set(ELUCID_COMPATIBILITY SameMinorVersion)
 else()

@@ -64,8 +64,8 @@ xargs -P "$jobs" -I{} bash -c 'compile_header "$1" "$2"' _ {} "$inc" < "$work/he
 step "consumer with find_package, shared library"
 cmake -S examples/consumer -B "$work/find" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_COMPILE_WARNING_AS_ERROR=ON >/dev/null
 cmake --build "$work/find" -j "$jobs"
-ldd "$work/find/predict" | grep -q "$prefix/.*libelucid.so.0" ||
-  fail "predict does not load the installed libelucid.so.0"
+ldd "$work/find/predict" | grep -q "$prefix/.*libelucid.so.0.2" ||
+  fail "predict does not load the installed libelucid.so.0.2"
 run_consumer "$work/find"
 
 step "consumer with find_package, static library"

@@ -3,7 +3,7 @@
 # missing, and runs `apt-get update` only when it has something to install.
 set -euo pipefail
 packages=(build-essential cmake libopenblas-dev nlohmann-json3-dev catch2 libstb-dev zlib1g-dev libgomp1
-          dataset-fashion-mnist pkgconf doxygen libopenmpi-dev openmpi-bin
+          dataset-fashion-mnist pkgconf doxygen libopenmpi-dev openmpi-bin python3
           clang-14 clang libclang-rt-14-dev libomp-14-dev clang-tidy)  # the last line: fuzzing, TSan, clang-tidy
 missing=()
 for p in "${packages[@]}"; do
