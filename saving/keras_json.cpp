@@ -1,5 +1,7 @@
-// Keras model JSON: one reader per layer class (Keras' config keys into the layer's options struct, refusing set
-// options elucid lacks) and one writer per class (the options back into tf.keras 2.x's keys, in its order).
+// Keras model JSON: one table of layer codecs, a row per layer class with its reader (Keras' config keys into the
+// layer's options struct, refusing set options elucid lacks) and its writer (the options back into tf.keras 2.x's
+// keys, in its order), the two side by side. Reading finds a row by the JSON's class name, writing by
+// layer.class_name(), and the "supported:" list is the table's, so a new layer class is one row and two functions.
 #include <elucid/saving/keras_json.hpp>
 
 #include <elucid/core/error.hpp>
@@ -7,8 +9,11 @@
 #include <elucid/saving/keras_objects.hpp>
 #include <elucid/core/format.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string_view>
+#include <vector>
 
 namespace elucid {
 
@@ -20,9 +25,6 @@ namespace {
 constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMaxSide = 1 << 20;  // any kernel, stride or pool side beyond this is a mistake
 const char* const kKerasVersion = "2.4.0";  // the tf.keras layout to_json() writes (as the seed model's JSON)
-const char* const kSupported =
-    "InputLayer, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Dense, Dropout, "
-    "Activation, ELU, ReLU, Softmax, BatchNormalization";
 
 // What one layer's reader knows: its config, where it is, and the shape coming into it (when known).
 struct LayerInput {
@@ -31,6 +33,7 @@ struct LayerInput {
   std::string class_name;
   std::optional<Shape> input;  // the sample shape the layer below gives
   int64_t max_bytes = kMaxModelBytes;  // the model's weights may take at most this many bytes
+  double* total_weights = nullptr;     // the weights of the layers read so far, which check_size adds to
   std::string label() const {
     const std::string name = config.has("name") && config.at("name").is_string() ? config.at("name").as_string() : "";
     return name.empty() ? class_name : class_name + " \"" + name + "\"";
@@ -112,9 +115,9 @@ std::optional<Shape> declared_shape(const Value& config) {
 }
 
 // The weights a layer would make, refused past kMaxModelBytes before anything is allocated.
-void check_size(const LayerInput& in, double weights, const std::string& what, double& total) {
-  total += weights;
-  if (total * 4 > static_cast<double>(in.max_bytes))
+void check_size(const LayerInput& in, double weights, const std::string& what) {
+  *in.total_weights += weights;
+  if (*in.total_weights * 4 > static_cast<double>(in.max_bytes))
     in.config.fail(in.label() + ": " + what + " would need " + thousands(static_cast<int64_t>(std::min(weights * 4, 9e18))) +
                    " bytes of weights, beyond " + (in.max_bytes == kMaxModelBytes ? "elucid's limit of " : "the limit of ") +
                    thousands(in.max_bytes) + " bytes per model");
@@ -122,162 +125,7 @@ void check_size(const LayerInput& in, double weights, const std::string& what, d
 
 double last_dim(const LayerInput& in) { return in.input && !in.input->empty() ? static_cast<double>(in.input->back()) : 0; }
 
-// ---- one reader per class ----
-
-std::shared_ptr<Layer> read_conv2d(const LayerInput& in, double& total) {
-  const Value& c = in.config;
-  const int64_t filters = c.at("filters").as_int(1, kMaxInt);
-  const Size2D kernel = size2d(in, "kernel_size", {0, 0});
-  if (!c.has("kernel_size")) in.fail("kernel_size", "missing");
-  check_data_format(in);
-  require_value(in, "groups", 1, "groups > 1 (grouped convolution)");
-  for (const char* key : {"kernel_regularizer", "bias_regularizer", "activity_regularizer"}) require_null(in, key, "a regularizer");
-  for (const char* key : {"kernel_constraint", "bias_constraint"}) require_null(in, key, "a constraint");
-  require_null(in, "lora_rank", "LoRA");
-  const double weights = static_cast<double>(filters) * (kernel.height * double(kernel.width) * last_dim(in) + 1);
-  check_size(in, weights, "a " + std::to_string(kernel.height) + "x" + std::to_string(kernel.width) + " kernel with " +
-                             std::to_string(filters) + " filters", total);
-  Conv2DOptions o;
-  o.strides = size2d(in, "strides", o.strides);
-  o.padding = padding(in);
-  o.dilation_rate = size2d(in, "dilation_rate", o.dilation_rate);
-  if (c.has("activation")) o.activation = keras::activation_from_json(c.at("activation"), in.label());
-  o.use_bias = c.get_bool("use_bias", true);
-  if (c.has("kernel_initializer")) o.kernel_initializer = keras::initializer_from_json(c.at("kernel_initializer"), in.label());
-  if (c.has("bias_initializer")) o.bias_initializer = keras::initializer_from_json(c.at("bias_initializer"), in.label());
-  o.name = name_of(in);
-  return std::make_shared<Conv2D>(static_cast<int>(filters), kernel, o);
-}
-
-std::shared_ptr<Layer> read_dense(const LayerInput& in, double& total) {
-  const Value& c = in.config;
-  const int64_t units = c.at("units").as_int(1, kMaxInt);
-  for (const char* key : {"kernel_regularizer", "bias_regularizer", "activity_regularizer"}) require_null(in, key, "a regularizer");
-  for (const char* key : {"kernel_constraint", "bias_constraint"}) require_null(in, key, "a constraint");
-  require_null(in, "lora_rank", "LoRA");
-  check_size(in, static_cast<double>(units) * (last_dim(in) + 1),
-             "a (" + std::to_string(static_cast<int64_t>(last_dim(in))) + ", " + std::to_string(units) + ") kernel", total);
-  DenseOptions o;
-  if (c.has("activation")) o.activation = keras::activation_from_json(c.at("activation"), in.label());
-  o.use_bias = c.get_bool("use_bias", true);
-  if (c.has("kernel_initializer")) o.kernel_initializer = keras::initializer_from_json(c.at("kernel_initializer"), in.label());
-  if (c.has("bias_initializer")) o.bias_initializer = keras::initializer_from_json(c.at("bias_initializer"), in.label());
-  o.name = name_of(in);
-  return std::make_shared<Dense>(static_cast<int>(units), o);
-}
-
-std::shared_ptr<Layer> read_pooling(const LayerInput& in, bool max) {
-  check_data_format(in);
-  const Size2D pool = size2d(in, "pool_size", {2, 2});
-  Pooling2DOptions o;
-  o.strides = size2d(in, "strides", {0, 0});  // null: the pool size
-  o.padding = padding(in);
-  o.name = name_of(in);
-  if (max) return std::make_shared<MaxPooling2D>(pool, o);
-  return std::make_shared<AveragePooling2D>(pool, o);
-}
-
-std::shared_ptr<Layer> read_global_average_pooling(const LayerInput& in) {
-  check_data_format(in);
-  return std::make_shared<GlobalAveragePooling2D>(
-      GlobalAveragePooling2DOptions{.keepdims = in.config.get_bool("keepdims", false), .name = name_of(in)});
-}
-
-std::shared_ptr<Layer> read_flatten(const LayerInput& in) {
-  check_data_format(in);
-  return std::make_shared<Flatten>(FlattenOptions{.name = name_of(in)});
-}
-
-std::shared_ptr<Layer> read_dropout(const LayerInput& in) {
-  const Value& c = in.config;
-  require_null(in, "noise_shape", "noise_shape");
-  DropoutOptions o;
-  if (c.has("seed")) o.seed = static_cast<uint64_t>(c.at("seed").as_int(0, kMaxInt));
-  o.name = name_of(in);
-  return std::make_shared<Dropout>(c.at("rate").as_number(), o);
-}
-
-std::shared_ptr<Layer> read_activation(const LayerInput& in) {
-  return std::make_shared<layers::Activation>(keras::activation_from_json(in.config.at("activation"), in.label()),
-                                              ActivationOptions{.name = name_of(in)});
-}
-
-std::shared_ptr<Layer> read_elu(const LayerInput& in) {
-  return std::make_shared<ELU>(ELUOptions{.alpha = in.config.get_number("alpha", 1.0), .name = name_of(in)});
-}
-
-std::shared_ptr<Layer> read_relu(const LayerInput& in) {
-  require_null(in, "max_value", "max_value");
-  require_value(in, "negative_slope", 0, "negative_slope (a leaky ReLU)");
-  require_value(in, "threshold", 0, "threshold");
-  return std::make_shared<ReLU>(ActivationOptions{.name = name_of(in)});
-}
-
-std::shared_ptr<Layer> read_softmax(const LayerInput& in) {
-  int64_t axis = -1;
-  if (in.config.has("axis")) {
-    const Value a = in.config.at("axis");
-    const auto one = a.is_array() ? a.as_array() : std::vector<Value>{a};
-    if (one.size() != 1) in.fail("axis", "a softmax over several axes is not supported");
-    axis = one[0].as_int(-64, 64);
-  }
-  const int64_t rank = in.input ? static_cast<int64_t>(in.input->size()) : -1;
-  if (axis != -1 && axis != rank) in.fail("axis", "only the last axis is supported, got " + std::to_string(axis));
-  return std::make_shared<Softmax>(SoftmaxOptions{.axis = -1, .name = name_of(in)});
-}
-
-std::shared_ptr<Layer> read_batch_normalization(const LayerInput& in, double& total) {
-  const Value& c = in.config;
-  if (c.has("axis")) {
-    // tf.keras writes the resolved axis list of a built layer ([3] for images); Keras 3 an int.
-    const Value a = c.at("axis");
-    const auto one = a.is_array() ? a.as_array() : std::vector<Value>{a};
-    if (one.size() != 1) in.fail("axis", "normalising over several axes is not supported");
-    const int64_t axis = one[0].as_int(-64, 64), rank = in.input ? static_cast<int64_t>(in.input->size()) : -1;
-    if (axis != -1 && axis != rank) in.fail("axis", "only the last (channels) axis is supported, got " + std::to_string(axis));
-  }
-  for (const char* key : {"beta_regularizer", "gamma_regularizer"}) require_null(in, key, "a regularizer");
-  for (const char* key : {"beta_constraint", "gamma_constraint"}) require_null(in, key, "a constraint");
-  require_value(in, "renorm", false, "renorm (batch renormalization)");
-  require_value(in, "synchronized", false, "synchronized batch statistics");
-  require_null(in, "virtual_batch_size", "virtual_batch_size");
-  require_null(in, "adjustment", "adjustment");
-  check_size(in, 4 * last_dim(in), "batch normalization", total);
-  BatchNormalizationOptions o;
-  o.momentum = c.get_number("momentum", o.momentum);
-  o.epsilon = c.get_number("epsilon", o.epsilon);
-  o.center = c.get_bool("center", o.center);
-  o.scale = c.get_bool("scale", o.scale);
-  if (c.has("beta_initializer")) o.beta_initializer = keras::initializer_from_json(c.at("beta_initializer"), in.label());
-  if (c.has("gamma_initializer")) o.gamma_initializer = keras::initializer_from_json(c.at("gamma_initializer"), in.label());
-  if (c.has("moving_mean_initializer"))
-    o.moving_mean_initializer = keras::initializer_from_json(c.at("moving_mean_initializer"), in.label());
-  if (c.has("moving_variance_initializer"))
-    o.moving_variance_initializer = keras::initializer_from_json(c.at("moving_variance_initializer"), in.label());
-  o.name = name_of(in);
-  return std::make_shared<BatchNormalization>(o);
-}
-
-std::shared_ptr<Layer> read_layer(const LayerInput& in, double& total) {
-  const std::string& k = in.class_name;
-  if (k == "Conv2D" || k == "Convolution2D") return read_conv2d(in, total);
-  if (k == "Dense") return read_dense(in, total);
-  if (k == "MaxPooling2D" || k == "MaxPool2D") return read_pooling(in, true);
-  if (k == "AveragePooling2D" || k == "AvgPool2D") return read_pooling(in, false);
-  if (k == "GlobalAveragePooling2D" || k == "GlobalAvgPool2D") return read_global_average_pooling(in);
-  if (k == "Flatten") return read_flatten(in);
-  if (k == "Dropout") return read_dropout(in);
-  if (k == "Activation") return read_activation(in);
-  if (k == "ELU") return read_elu(in);
-  if (k == "ReLU") return read_relu(in);
-  if (k == "Softmax") return read_softmax(in);
-  if (k == "BatchNormalization") return read_batch_normalization(in, total);
-  const std::string name = name_of(in);
-  in.item.fail("layer class \"" + k + "\"" + (name.empty() ? "" : " (layer \"" + name + "\")") +
-               " is not supported; supported: " + kSupported);
-}
-
-// ---- writers ----
+// ---- pieces that several readers or writers share ----
 
 Json shape_json(const Shape& shape) {
   Json j = Json::array({nullptr});
@@ -291,84 +139,314 @@ std::string padding_json(const std::string& padding) {
   return padding == "SAME" ? "same" : padding == "VALID" ? "valid" : padding;
 }
 
-Json layer_config(Layer& layer) {
-  const std::string who = layer.label();
+// The regularizer and constraint keys tf.keras writes as null for a layer that has none.
+void write_nulls(Json& c, std::initializer_list<const char*> keys) {
+  for (const char* key : keys) c[key] = nullptr;
+}
+
+void read_initializer(const LayerInput& in, const char* key, initializers::Initializer& target) {
+  if (in.config.has(key)) target = keras::initializer_from_json(in.config.at(key), in.label());
+}
+
+// A one-axis option (Softmax, BatchNormalization) must name the last axis: -1, or the rank of a sample (the batch
+// axis counts in Keras' numbering). tf.keras writes an int, or a list of one once the layer is built.
+void check_last_axis(const LayerInput& in, const std::string& several_axes, const std::string& last_axis) {
+  if (!in.config.has("axis")) return;
+  const Value a = in.config.at("axis");
+  const auto one = a.is_array() ? a.as_array() : std::vector<Value>{a};
+  if (one.size() != 1) in.fail("axis", several_axes + " is not supported");
+  const int64_t axis = one[0].as_int(-64, 64), rank = in.input ? static_cast<int64_t>(in.input->size()) : -1;
+  if (axis != -1 && axis != rank) in.fail("axis", "only the " + last_axis + " is supported, got " + std::to_string(axis));
+}
+
+// Conv2D and Dense share their kernel options: no regularizer, constraint or LoRA; then activation, use_bias and the
+// two initializers, read and written the same way for both options structs.
+void refuse_kernel_extras(const LayerInput& in) {
+  for (const char* key : {"kernel_regularizer", "bias_regularizer", "activity_regularizer"}) require_null(in, key, "a regularizer");
+  for (const char* key : {"kernel_constraint", "bias_constraint"}) require_null(in, key, "a constraint");
+  require_null(in, "lora_rank", "LoRA");
+}
+
+template <class Options>  // Conv2DOptions, DenseOptions
+void read_kernel_options(const LayerInput& in, Options& o) {
+  if (in.config.has("activation")) o.activation = keras::activation_from_json(in.config.at("activation"), in.label());
+  o.use_bias = in.config.get_bool("use_bias", true);
+  read_initializer(in, "kernel_initializer", o.kernel_initializer);
+  read_initializer(in, "bias_initializer", o.bias_initializer);
+  o.name = name_of(in);
+}
+
+template <class Options>
+void write_kernel_options(const Layer& layer, const Options& o, Json& c) {
+  c["activation"] = keras::activation_to_json(o.activation, layer.label());
+  c["use_bias"] = o.use_bias;
+  c["kernel_initializer"] = keras::initializer_to_json(o.kernel_initializer);
+  c["bias_initializer"] = keras::initializer_to_json(o.bias_initializer);
+  write_nulls(c, {"kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"});
+}
+
+// ---- one reader and one writer per class, in the table's order ----
+// A writer adds its class's keys after the common ones (name, trainable, batch_input_shape, dtype). It is found by
+// layer.class_name(), which names the concrete class, so the static_cast to that class is safe.
+
+std::shared_ptr<Layer> read_conv2d(const LayerInput& in) {
+  const Value& c = in.config;
+  const int64_t filters = c.at("filters").as_int(1, kMaxInt);
+  const Size2D kernel = size2d(in, "kernel_size", {0, 0});
+  if (!c.has("kernel_size")) in.fail("kernel_size", "missing");
+  check_data_format(in);
+  require_value(in, "groups", 1, "groups > 1 (grouped convolution)");
+  refuse_kernel_extras(in);
+  const double weights = static_cast<double>(filters) * (kernel.height * double(kernel.width) * last_dim(in) + 1);
+  check_size(in, weights, "a " + std::to_string(kernel.height) + "x" + std::to_string(kernel.width) + " kernel with " +
+                             std::to_string(filters) + " filters");
+  Conv2DOptions o;
+  o.strides = size2d(in, "strides", o.strides);
+  o.padding = padding(in);
+  o.dilation_rate = size2d(in, "dilation_rate", o.dilation_rate);
+  read_kernel_options(in, o);
+  return std::make_shared<Conv2D>(static_cast<int>(filters), kernel, o);
+}
+
+void write_conv2d(const Layer& layer, Json& c) {
+  const auto& l = static_cast<const Conv2D&>(layer);
+  const auto& o = l.options();
+  c["filters"] = l.filters();
+  c["kernel_size"] = pair_json(l.kernel_size());
+  c["strides"] = pair_json(o.strides);
+  c["padding"] = padding_json(o.padding);
+  c["data_format"] = "channels_last";
+  c["dilation_rate"] = pair_json(o.dilation_rate);
+  c["groups"] = 1;
+  write_kernel_options(layer, o, c);
+}
+
+template <class Pooling>  // MaxPooling2D, AveragePooling2D
+std::shared_ptr<Layer> read_pooling2d(const LayerInput& in) {
+  check_data_format(in);
+  const Size2D pool = size2d(in, "pool_size", {2, 2});
+  Pooling2DOptions o;
+  o.strides = size2d(in, "strides", {0, 0});  // null: the pool size
+  o.padding = padding(in);
+  o.name = name_of(in);
+  return std::make_shared<Pooling>(pool, o);
+}
+
+void write_pooling2d(const Layer& layer, Json& c) {
+  const auto& l = static_cast<const Pooling2D&>(layer);
+  c["pool_size"] = pair_json(l.pool_size());
+  c["padding"] = padding_json(l.options().padding);
+  c["strides"] = pair_json(l.strides());
+  c["data_format"] = "channels_last";
+}
+
+std::shared_ptr<Layer> read_global_average_pooling2d(const LayerInput& in) {
+  check_data_format(in);
+  return std::make_shared<GlobalAveragePooling2D>(
+      GlobalAveragePooling2DOptions{.keepdims = in.config.get_bool("keepdims", false), .name = name_of(in)});
+}
+
+void write_global_average_pooling2d(const Layer& layer, Json& c) {
+  c["data_format"] = "channels_last";
+  c["keepdims"] = static_cast<const GlobalAveragePooling2D&>(layer).options().keepdims;
+}
+
+std::shared_ptr<Layer> read_flatten(const LayerInput& in) {
+  check_data_format(in);
+  return std::make_shared<Flatten>(FlattenOptions{.name = name_of(in)});
+}
+
+void write_flatten(const Layer& /*layer*/, Json& c) { c["data_format"] = "channels_last"; }
+
+std::shared_ptr<Layer> read_dense(const LayerInput& in) {
+  const int64_t units = in.config.at("units").as_int(1, kMaxInt);
+  refuse_kernel_extras(in);
+  check_size(in, static_cast<double>(units) * (last_dim(in) + 1),
+             "a (" + std::to_string(static_cast<int64_t>(last_dim(in))) + ", " + std::to_string(units) + ") kernel");
+  DenseOptions o;
+  read_kernel_options(in, o);
+  return std::make_shared<Dense>(static_cast<int>(units), o);
+}
+
+void write_dense(const Layer& layer, Json& c) {
+  const auto& l = static_cast<const Dense&>(layer);
+  c["units"] = l.units();
+  write_kernel_options(layer, l.options(), c);
+}
+
+std::shared_ptr<Layer> read_dropout(const LayerInput& in) {
+  const Value& c = in.config;
+  require_null(in, "noise_shape", "noise_shape");
+  DropoutOptions o;
+  if (c.has("seed")) o.seed = static_cast<uint64_t>(c.at("seed").as_int(0, kMaxInt));
+  o.name = name_of(in);
+  return std::make_shared<Dropout>(c.at("rate").as_number(), o);
+}
+
+void write_dropout(const Layer& layer, Json& c) {
+  const auto& l = static_cast<const Dropout&>(layer);
+  c["rate"] = l.rate();
+  c["noise_shape"] = nullptr;
+  c["seed"] = l.options().seed ? Json(*l.options().seed) : Json();
+}
+
+std::shared_ptr<Layer> read_activation(const LayerInput& in) {
+  return std::make_shared<layers::Activation>(keras::activation_from_json(in.config.at("activation"), in.label()),
+                                              ActivationOptions{.name = name_of(in)});
+}
+
+void write_activation(const Layer& layer, Json& c) {
+  const activations::Activation& a = static_cast<const layers::Activation&>(layer).activation();
+  c["activation"] = a.name();  // the layer form may carry ELU's alpha: use an ELU layer for that
+  if (a.kind() == activations::Kind::Elu && a.alpha() != 1.0) keras::activation_to_json(a, layer.label());  // throws with the reason
+}
+
+std::shared_ptr<Layer> read_elu(const LayerInput& in) {
+  return std::make_shared<ELU>(ELUOptions{.alpha = in.config.get_number("alpha", 1.0), .name = name_of(in)});
+}
+
+void write_elu(const Layer& layer, Json& c) { c["alpha"] = static_cast<const ELU&>(layer).alpha(); }
+
+std::shared_ptr<Layer> read_relu(const LayerInput& in) {
+  require_null(in, "max_value", "max_value");
+  require_value(in, "negative_slope", 0, "negative_slope (a leaky ReLU)");
+  require_value(in, "threshold", 0, "threshold");
+  return std::make_shared<ReLU>(ActivationOptions{.name = name_of(in)});
+}
+
+void write_relu(const Layer& /*layer*/, Json& c) {
+  c["max_value"] = nullptr;
+  c["negative_slope"] = 0.0;
+  c["threshold"] = 0.0;
+}
+
+std::shared_ptr<Layer> read_softmax(const LayerInput& in) {
+  check_last_axis(in, "a softmax over several axes", "last axis");
+  return std::make_shared<Softmax>(SoftmaxOptions{.axis = -1, .name = name_of(in)});
+}
+
+void write_softmax(const Layer& layer, Json& c) { c["axis"] = static_cast<const Softmax&>(layer).options().axis; }
+
+std::shared_ptr<Layer> read_batch_normalization(const LayerInput& in) {
+  const Value& c = in.config;
+  check_last_axis(in, "normalising over several axes", "last (channels) axis");
+  for (const char* key : {"beta_regularizer", "gamma_regularizer"}) require_null(in, key, "a regularizer");
+  for (const char* key : {"beta_constraint", "gamma_constraint"}) require_null(in, key, "a constraint");
+  require_value(in, "renorm", false, "renorm (batch renormalization)");
+  require_value(in, "synchronized", false, "synchronized batch statistics");
+  require_null(in, "virtual_batch_size", "virtual_batch_size");
+  require_null(in, "adjustment", "adjustment");
+  check_size(in, 4 * last_dim(in), "batch normalization");
+  BatchNormalizationOptions o;
+  o.momentum = c.get_number("momentum", o.momentum);
+  o.epsilon = c.get_number("epsilon", o.epsilon);
+  o.center = c.get_bool("center", o.center);
+  o.scale = c.get_bool("scale", o.scale);
+  read_initializer(in, "beta_initializer", o.beta_initializer);
+  read_initializer(in, "gamma_initializer", o.gamma_initializer);
+  read_initializer(in, "moving_mean_initializer", o.moving_mean_initializer);
+  read_initializer(in, "moving_variance_initializer", o.moving_variance_initializer);
+  o.name = name_of(in);
+  return std::make_shared<BatchNormalization>(o);
+}
+
+void write_batch_normalization(const Layer& layer, Json& c) {
+  const auto& o = static_cast<const BatchNormalization&>(layer).options();
+  // A built tf.keras layer writes its axis resolved to a list: [3] for (N, H, W, C).
+  const int64_t rank = layer.built_input_shape() ? static_cast<int64_t>(layer.built_input_shape()->size()) : -1;
+  c["axis"] = rank > 0 ? Json::array({rank}) : Json(o.axis);
+  c["momentum"] = o.momentum;
+  c["epsilon"] = o.epsilon;
+  c["center"] = o.center;
+  c["scale"] = o.scale;
+  c["beta_initializer"] = keras::initializer_to_json(o.beta_initializer);
+  c["gamma_initializer"] = keras::initializer_to_json(o.gamma_initializer);
+  c["moving_mean_initializer"] = keras::initializer_to_json(o.moving_mean_initializer);
+  c["moving_variance_initializer"] = keras::initializer_to_json(o.moving_variance_initializer);
+  write_nulls(c, {"beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"});
+}
+
+// ---- the table ----
+
+// One row per layer class: the name Keras and layer.class_name() give it, the older names Keras still reads it
+// under, its reader and its writer.
+struct LayerCodec {
+  std::string_view class_name;
+  std::vector<std::string_view> aliases;
+  std::shared_ptr<Layer> (*read)(const LayerInput& in);
+  void (*write)(const Layer& layer, Json& config);
+  bool reads(std::string_view name) const { return name == class_name || std::ranges::find(aliases, name) != aliases.end(); }
+};
+
+// In the order the "supported:" message lists them. Built on first use, so no static initialisation order matters.
+const std::vector<LayerCodec>& codecs() {
+  static const std::vector<LayerCodec> table = {
+      {"Conv2D", {"Convolution2D"}, read_conv2d, write_conv2d},
+      {"MaxPooling2D", {"MaxPool2D"}, read_pooling2d<MaxPooling2D>, write_pooling2d},
+      {"AveragePooling2D", {"AvgPool2D"}, read_pooling2d<AveragePooling2D>, write_pooling2d},
+      {"GlobalAveragePooling2D", {"GlobalAvgPool2D"}, read_global_average_pooling2d, write_global_average_pooling2d},
+      {"Flatten", {}, read_flatten, write_flatten},
+      {"Dense", {}, read_dense, write_dense},
+      {"Dropout", {}, read_dropout, write_dropout},
+      {"Activation", {}, read_activation, write_activation},
+      {"ELU", {}, read_elu, write_elu},
+      {"ReLU", {}, read_relu, write_relu},
+      {"Softmax", {}, read_softmax, write_softmax},
+      {"BatchNormalization", {}, read_batch_normalization, write_batch_normalization},
+  };
+  return table;
+}
+
+// InputLayer has no row: it is the model's input, not one of model.layers(). read_model takes its shape and
+// model_to_json writes one from the model's input shape.
+Shape read_input_layer(const LayerInput& in) {
+  require_value(in, "sparse", false, "a sparse input");
+  require_value(in, "ragged", false, "a ragged input");
+  const auto declared = declared_shape(in.config);
+  if (!declared) in.fail("batch_input_shape", "missing: an InputLayer needs its shape");
+  return *declared;
+}
+
+// tf.keras puts the model's InputLayer first, named after the first layer when that layer declared the shape.
+Json input_layer_json(const Sequential& model) {
+  const auto& layers = model.layers();
+  const bool declared = !layers.empty() && layers[0]->declared_input_shape.has_value();
+  Json c = Json::object();
+  c["batch_input_shape"] = shape_json(model.input_shape());
+  c["dtype"] = "float32";
+  c["sparse"] = false;
+  c["ragged"] = false;
+  c["name"] = declared ? layers[0]->name() + "_input" : std::string("input_1");
+  return Json{{"class_name", "InputLayer"}, {"config", c}};
+}
+
+std::string supported_classes() {
+  std::string list = "InputLayer";
+  for (const LayerCodec& row : codecs()) list += ", " + std::string(row.class_name);
+  return list;
+}
+
+std::shared_ptr<Layer> read_layer(const LayerInput& in) {
+  const auto& table = codecs();
+  const auto row = std::ranges::find_if(table, [&](const LayerCodec& r) { return r.reads(in.class_name); });
+  if (row != table.end()) return row->read(in);
+  const std::string name = name_of(in);
+  in.item.fail("layer class \"" + in.class_name + "\"" + (name.empty() ? "" : " (layer \"" + name + "\")") +
+               " is not supported; supported: " + supported_classes());
+}
+
+Json layer_json(const Layer& layer) {
+  const std::string class_name = layer.class_name();
   Json c = Json::object();
   c["name"] = layer.name();
   c["trainable"] = true;
   if (layer.declared_input_shape) c["batch_input_shape"] = shape_json(*layer.declared_input_shape);
   c["dtype"] = "float32";
-  auto regularizers_and_constraints = [&](std::initializer_list<const char*> keys) {
-    for (const char* key : keys) c[key] = nullptr;
-  };
-  if (auto* l = dynamic_cast<Conv2D*>(&layer)) {
-    const auto& o = l->options();
-    c["filters"] = l->filters();
-    c["kernel_size"] = pair_json(l->kernel_size());
-    c["strides"] = pair_json(o.strides);
-    c["padding"] = padding_json(o.padding);
-    c["data_format"] = "channels_last";
-    c["dilation_rate"] = pair_json(o.dilation_rate);
-    c["groups"] = 1;
-    c["activation"] = keras::activation_to_json(o.activation, who);
-    c["use_bias"] = o.use_bias;
-    c["kernel_initializer"] = keras::initializer_to_json(o.kernel_initializer);
-    c["bias_initializer"] = keras::initializer_to_json(o.bias_initializer);
-    regularizers_and_constraints({"kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
-                                  "bias_constraint"});
-  } else if (auto* l = dynamic_cast<Dense*>(&layer)) {
-    const auto& o = l->options();
-    c["units"] = l->units();
-    c["activation"] = keras::activation_to_json(o.activation, who);
-    c["use_bias"] = o.use_bias;
-    c["kernel_initializer"] = keras::initializer_to_json(o.kernel_initializer);
-    c["bias_initializer"] = keras::initializer_to_json(o.bias_initializer);
-    regularizers_and_constraints({"kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
-                                  "bias_constraint"});
-  } else if (auto* l = dynamic_cast<Pooling2D*>(&layer)) {
-    c["pool_size"] = pair_json(l->pool_size());
-    c["padding"] = padding_json(l->options().padding);
-    c["strides"] = pair_json(l->strides());
-    c["data_format"] = "channels_last";
-  } else if (auto* l = dynamic_cast<GlobalAveragePooling2D*>(&layer)) {
-    c["data_format"] = "channels_last";
-    c["keepdims"] = l->options().keepdims;
-  } else if (dynamic_cast<Flatten*>(&layer)) {
-    c["data_format"] = "channels_last";
-  } else if (auto* l = dynamic_cast<Dropout*>(&layer)) {
-    c["rate"] = l->rate();
-    c["noise_shape"] = nullptr;
-    c["seed"] = l->options().seed ? Json(*l->options().seed) : Json();
-  } else if (auto* l = dynamic_cast<layers::Activation*>(&layer)) {
-    c["activation"] = l->activation().name();  // the layer form may carry ELU's alpha: use an ELU layer for that
-    if (l->activation().kind() == activations::Kind::Elu && l->activation().alpha() != 1.0)
-      keras::activation_to_json(l->activation(), who);  // throws with the reason
-  } else if (auto* l = dynamic_cast<ELU*>(&layer)) {
-    c["alpha"] = l->alpha();
-  } else if (dynamic_cast<ReLU*>(&layer)) {
-    c["max_value"] = nullptr;
-    c["negative_slope"] = 0.0;
-    c["threshold"] = 0.0;
-  } else if (auto* l = dynamic_cast<Softmax*>(&layer)) {
-    c["axis"] = l->options().axis;
-  } else if (auto* l = dynamic_cast<BatchNormalization*>(&layer)) {
-    const auto& o = l->options();
-    // A built tf.keras layer writes its axis resolved to a list: [3] for (N, H, W, C).
-    const int64_t rank = layer.built_input_shape() ? static_cast<int64_t>(layer.built_input_shape()->size()) : -1;
-    c["axis"] = rank > 0 ? Json::array({rank}) : Json(o.axis);
-    c["momentum"] = o.momentum;
-    c["epsilon"] = o.epsilon;
-    c["center"] = o.center;
-    c["scale"] = o.scale;
-    c["beta_initializer"] = keras::initializer_to_json(o.beta_initializer);
-    c["gamma_initializer"] = keras::initializer_to_json(o.gamma_initializer);
-    c["moving_mean_initializer"] = keras::initializer_to_json(o.moving_mean_initializer);
-    c["moving_variance_initializer"] = keras::initializer_to_json(o.moving_variance_initializer);
-    regularizers_and_constraints({"beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"});
-  } else {
-    throw Error(who + ": layer class " + layer.class_name() + " cannot be written as Keras JSON");
-  }
-  return c;
+  const auto& table = codecs();
+  const auto row = std::ranges::find_if(table, [&](const LayerCodec& r) { return r.class_name == class_name; });
+  if (row == table.end()) throw Error(layer.label() + ": layer class " + class_name + " cannot be written as Keras JSON");
+  row->write(layer, c);
+  return Json{{"class_name", class_name}, {"config", c}};
 }
 }  // namespace
 
@@ -394,16 +472,12 @@ ModelJson read_model(const Value& top, int64_t max_bytes) {
   for (size_t i = 0; i < items.size(); ++i) {
     const Value& item = items[i];
     item.require_object();
-    LayerInput in{item, item.at("config"), item.at("class_name").as_string(), std::nullopt, max_bytes};
+    LayerInput in{item, item.at("config"), item.at("class_name").as_string(), std::nullopt, max_bytes, &total};
     in.config.require_object();
     check_common(in);
     if (in.class_name == "InputLayer") {
       if (i != 0) item.fail("an InputLayer must come first");
-      require_value(in, "sparse", false, "a sparse input");
-      require_value(in, "ragged", false, "a ragged input");
-      const auto declared = declared_shape(in.config);
-      if (!declared) in.fail("batch_input_shape", "missing: an InputLayer needs its shape");
-      shape = declared;
+      shape = read_input_layer(in);
       input_given = true;
       continue;
     }
@@ -420,7 +494,7 @@ ModelJson read_model(const Value& top, int64_t max_bytes) {
     }
     in.input = shape;
     try {
-      auto layer = read_layer(in, total);
+      auto layer = read_layer(in);
       layer->declared_input_shape = own;
       if (first && shape && !own) model.add(std::make_shared<InputLayer>(InputLayerOptions{.shape = *shape}));
       model.add(layer);
@@ -440,17 +514,8 @@ Json model_to_json(const Sequential& model) {
   if (!model.built())
     throw Error("to_json: the model \"" + model.name() + "\" is not built; give its first layer an input_shape");
   Json layers_json = Json::array();
-  const auto& layers = model.layers();
-  const bool declared = !layers.empty() && layers[0]->declared_input_shape.has_value();
-  // tf.keras puts the model's InputLayer first, named after the first layer when that layer declared the shape.
-  Json input = Json::object();
-  input["batch_input_shape"] = shape_json(model.input_shape());
-  input["dtype"] = "float32";
-  input["sparse"] = false;
-  input["ragged"] = false;
-  input["name"] = declared ? layers[0]->name() + "_input" : std::string("input_1");
-  layers_json.push_back(Json{{"class_name", "InputLayer"}, {"config", input}});
-  for (const auto& layer : layers) layers_json.push_back(Json{{"class_name", layer->class_name()}, {"config", layer_config(*layer)}});
+  layers_json.push_back(input_layer_json(model));
+  for (const auto& layer : model.layers()) layers_json.push_back(layer_json(*layer));
   Json config = Json::object();
   config["name"] = model.name();
   config["layers"] = layers_json;

@@ -10,6 +10,9 @@
 #include <catch2/catch.hpp>
 
 #include <functional>
+#include <set>
+#include <string>
+#include <vector>
 
 using namespace elucid;
 using namespace elucid::layers;
@@ -157,6 +160,36 @@ TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
   CHECK(json::dump_python(bn["epsilon"]) == "1e-05");
   CHECK(j["config"]["layers"][1]["config"]["kernel_initializer"] ==
         json::Json::parse(R"({"class_name": "HeNormal", "config": {"seed": 3}})"));
+}
+
+// A layer class added to the codec table shows in the "supported:" list; this fails until one of the two models
+// scripts/check-tfjs.sh exports (the seed model, and tests/tfjs/every_layer.json for every other class) has it, so
+// that TensorFlow.js checks its numbers.
+TEST_CASE("every supported layer class is in a model that scripts/check-tfjs.sh checks", "[keras_json]") {
+  json::Json j = json::parse(seed_json(), "seed");
+  j["config"]["layers"][1]["class_name"] = "NoSuchLayer";
+  const std::string error = error_of(j.dump());
+  const std::string marker = "supported: ";
+  REQUIRE(error.find(marker) != std::string::npos);
+  std::vector<std::string> supported;
+  std::string list = error.substr(error.find(marker) + marker.size());
+  for (size_t comma; (comma = list.find(", ")) != std::string::npos; list.erase(0, comma + 2))
+    supported.push_back(list.substr(0, comma));
+  supported.push_back(list);
+  CHECK(supported.size() >= 13);
+
+  const std::string path = std::string(ELUCID_SOURCE_DIR) + "/tests/tfjs/every_layer.json";
+  const json::Json every = json::parse(read_file(path), path)["model"];
+  const json::Json seed = json::parse(seed_json(), "seed");
+  std::set<std::string> checked;
+  for (const json::Json* model : {&every, &seed})
+    for (const auto& layer : (*model)["config"]["layers"]) checked.insert(layer["class_name"].get<std::string>());
+  for (const std::string& class_name : supported) {
+    INFO(class_name << " is supported but in neither examples/recipes/seed_model.json nor tests/tfjs/every_layer.json");
+    CHECK(checked.count(class_name) == 1);
+  }
+  const std::string text = model_from_json(every.dump(), path).to_json();
+  CHECK(model_from_json(text, "again").to_json() == text);
 }
 
 TEST_CASE("floats are written as Python writes them", "[keras_json]") {

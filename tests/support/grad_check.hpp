@@ -1,4 +1,4 @@
-// Gradient checks shared by tests/test_ops_*.cpp: an op's float forward is compared with a naive double-precision
+// Gradient checks shared by tests/core/ops/*.cpp: an op's float forward is compared with a naive double-precision
 // reference written in the test, and its float backward with central finite differences of that reference.
 // GRAD_TEST registers the op's name, so tests/core/ops/registry.cpp can fail when an op in kOpNames has no check.
 #pragma once

@@ -1,4 +1,4 @@
-// Every op in kOpNames has a gradient check (registered by GRAD_TEST in tests/test_ops_*.cpp), and every checked
+// Every op in kOpNames has a gradient check (registered by GRAD_TEST in tests/core/ops/*.cpp), and every checked
 // op is in kOpNames.
 #include "support/grad_check.hpp"
 
