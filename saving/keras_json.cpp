@@ -187,7 +187,16 @@ void write_kernel_options(const Layer& layer, const Options& o, Json& c) {
 
 // ---- one reader and one writer per class, in the table's order ----
 // A writer adds its class's keys after the common ones (name, trainable, batch_input_shape, dtype). It is found by
-// layer.class_name(), which names the concrete class, so the static_cast to that class is safe.
+// layer.class_name() and reads the layer as the row's class through as<T>.
+
+// The layer as the class its row writes. A layer of the user's own that borrows a built-in class name is refused
+// with a message, not read as a class it is not.
+template <class T>
+const T& as(const Layer& layer) {
+  if (const auto* concrete = dynamic_cast<const T*>(&layer)) return *concrete;
+  throw Error(layer.label() + ": class " + layer.class_name() + " is not elucid's own " + layer.class_name() +
+              " layer, so it cannot be written as Keras JSON");
+}
 
 std::shared_ptr<Layer> read_conv2d(const LayerInput& in) {
   const Value& c = in.config;
@@ -209,7 +218,7 @@ std::shared_ptr<Layer> read_conv2d(const LayerInput& in) {
 }
 
 void write_conv2d(const Layer& layer, Json& c) {
-  const auto& l = static_cast<const Conv2D&>(layer);
+  const auto& l = as<Conv2D>(layer);
   const auto& o = l.options();
   c["filters"] = l.filters();
   c["kernel_size"] = pair_json(l.kernel_size());
@@ -233,7 +242,7 @@ std::shared_ptr<Layer> read_pooling2d(const LayerInput& in) {
 }
 
 void write_pooling2d(const Layer& layer, Json& c) {
-  const auto& l = static_cast<const Pooling2D&>(layer);
+  const auto& l = as<Pooling2D>(layer);
   c["pool_size"] = pair_json(l.pool_size());
   c["padding"] = padding_json(l.options().padding);
   c["strides"] = pair_json(l.strides());
@@ -248,7 +257,7 @@ std::shared_ptr<Layer> read_global_average_pooling2d(const LayerInput& in) {
 
 void write_global_average_pooling2d(const Layer& layer, Json& c) {
   c["data_format"] = "channels_last";
-  c["keepdims"] = static_cast<const GlobalAveragePooling2D&>(layer).options().keepdims;
+  c["keepdims"] = as<GlobalAveragePooling2D>(layer).options().keepdims;
 }
 
 std::shared_ptr<Layer> read_flatten(const LayerInput& in) {
@@ -269,7 +278,7 @@ std::shared_ptr<Layer> read_dense(const LayerInput& in) {
 }
 
 void write_dense(const Layer& layer, Json& c) {
-  const auto& l = static_cast<const Dense&>(layer);
+  const auto& l = as<Dense>(layer);
   c["units"] = l.units();
   write_kernel_options(layer, l.options(), c);
 }
@@ -284,7 +293,7 @@ std::shared_ptr<Layer> read_dropout(const LayerInput& in) {
 }
 
 void write_dropout(const Layer& layer, Json& c) {
-  const auto& l = static_cast<const Dropout&>(layer);
+  const auto& l = as<Dropout>(layer);
   c["rate"] = l.rate();
   c["noise_shape"] = nullptr;
   c["seed"] = l.options().seed ? Json(*l.options().seed) : Json();
@@ -296,7 +305,7 @@ std::shared_ptr<Layer> read_activation(const LayerInput& in) {
 }
 
 void write_activation(const Layer& layer, Json& c) {
-  const activations::Activation& a = static_cast<const layers::Activation&>(layer).activation();
+  const activations::Activation& a = as<layers::Activation>(layer).activation();
   c["activation"] = a.name();  // the layer form may carry ELU's alpha: use an ELU layer for that
   if (a.kind() == activations::Kind::Elu && a.alpha() != 1.0) keras::activation_to_json(a, layer.label());  // throws with the reason
 }
@@ -305,7 +314,7 @@ std::shared_ptr<Layer> read_elu(const LayerInput& in) {
   return std::make_shared<ELU>(ELUOptions{.alpha = in.config.get_number("alpha", 1.0), .name = name_of(in)});
 }
 
-void write_elu(const Layer& layer, Json& c) { c["alpha"] = static_cast<const ELU&>(layer).alpha(); }
+void write_elu(const Layer& layer, Json& c) { c["alpha"] = as<ELU>(layer).alpha(); }
 
 std::shared_ptr<Layer> read_relu(const LayerInput& in) {
   require_null(in, "max_value", "max_value");
@@ -325,7 +334,7 @@ std::shared_ptr<Layer> read_softmax(const LayerInput& in) {
   return std::make_shared<Softmax>(SoftmaxOptions{.axis = -1, .name = name_of(in)});
 }
 
-void write_softmax(const Layer& layer, Json& c) { c["axis"] = static_cast<const Softmax&>(layer).options().axis; }
+void write_softmax(const Layer& layer, Json& c) { c["axis"] = as<Softmax>(layer).options().axis; }
 
 std::shared_ptr<Layer> read_batch_normalization(const LayerInput& in) {
   const Value& c = in.config;
@@ -351,7 +360,7 @@ std::shared_ptr<Layer> read_batch_normalization(const LayerInput& in) {
 }
 
 void write_batch_normalization(const Layer& layer, Json& c) {
-  const auto& o = static_cast<const BatchNormalization&>(layer).options();
+  const auto& o = as<BatchNormalization>(layer).options();
   // A built tf.keras layer writes its axis resolved to a list: [3] for (N, H, W, C).
   const int64_t rank = layer.built_input_shape() ? static_cast<int64_t>(layer.built_input_shape()->size()) : -1;
   c["axis"] = rank > 0 ? Json::array({rank}) : Json(o.axis);

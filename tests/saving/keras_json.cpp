@@ -263,3 +263,28 @@ TEST_CASE("malformed JSON gives the line and column", "[keras_json]") {
   CHECK_THAT(error_of(std::string(100, '[') + std::string(100, ']')), Contains("nested deeper than 64"));
   CHECK_THAT(error_of("[1, 2]"), Contains("model.json: expected an object, got an array"));
 }
+
+// A user's own layer is written only when it is one of elucid's classes: one that borrows a built-in class name (here
+// "Dense", on a Flatten) is refused with a message instead of being read as a Dense.
+namespace {
+class FlattenCalledDense : public Flatten {
+ public:
+  std::string class_name() const override { return "Dense"; }
+};
+class MyLayer : public Flatten {
+ public:
+  std::string class_name() const override { return "MyLayer"; }
+};
+}  // namespace
+
+TEST_CASE("a layer class of the user's own is refused when written as Keras JSON", "[keras_json][errors]") {
+  Sequential borrowed;
+  borrowed.add(Flatten({.input_shape = Shape{4, 4, 1}}));
+  borrowed.add(FlattenCalledDense());
+  CHECK_THROWS_WITH(borrowed.to_json(), Contains("class Dense is not elucid's own Dense layer, so it cannot be "
+                                                 "written as Keras JSON"));
+  Sequential own;
+  own.add(Flatten({.input_shape = Shape{4, 4, 1}}));
+  own.add(MyLayer());
+  CHECK_THROWS_WITH(own.to_json(), Contains("layer class MyLayer cannot be written as Keras JSON"));
+}
