@@ -3,8 +3,9 @@
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/file_io.hpp>
-#include <elucid/layers/dropout.hpp>
 #include <elucid/saving/binary_io.hpp>
+
+#include <algorithm>
 
 namespace elucid {
 
@@ -32,13 +33,11 @@ std::vector<std::pair<std::string, double>> read_pairs(binary::Reader& r) {
 }
 }  // namespace
 
-Checkpoint make_checkpoint(const Sequential& model, FitState state, bool finished, std::string run_key,
+Checkpoint make_checkpoint(const train::Trainer& model, FitState state, bool finished, std::string run_key,
                            const SaveOptions& save) {
-  Checkpoint c{model_file_bytes(model, {.include_optimizer = true, .class_names = save.class_names}), std::move(state),
-               {}, finished, std::move(run_key)};
-  for (const auto& layer : model.layers())
-    if (auto* dropout = dynamic_cast<layers::Dropout*>(layer.get()))
-      c.generators.emplace_back(layer->name(), dropout->generator().state());
+  Checkpoint c{model.file_bytes({.include_optimizer = true, .class_names = save.class_names}), std::move(state), {},
+               finished, std::move(run_key)};
+  for (const auto& [name, generator] : model.random_generators()) c.generators.emplace_back(name, generator->state());
   return c;
 }
 
@@ -132,15 +131,16 @@ Checkpoint read_checkpoint(std::string_view bytes, const std::string& source) {
 
 Checkpoint load_checkpoint(const std::string& path) { return read_checkpoint(read_file(path), path); }
 
-void restore_checkpoint(Sequential& model, const Checkpoint& checkpoint, const std::string& source) {
+void restore_checkpoint(train::Trainer& model, const Checkpoint& checkpoint, const std::string& source) {
   ModelFile saved = read_model_file(checkpoint.model_file, source);
   try {
     model.set_weights(saved.model.weights());
     if (saved.has_optimizer_state) model.optimizer().load_state(saved.model.optimizer().state());
+    const auto generators = model.random_generators();
     for (const auto& [name, state] : checkpoint.generators) {
-      auto* dropout = dynamic_cast<layers::Dropout*>(model.get_layer(name).get());
-      if (!dropout) throw Error("layer \"" + name + "\" is not a Dropout layer");
-      dropout->generator().set_state(state);
+      const auto found = std::find_if(generators.begin(), generators.end(), [&](const auto& g) { return g.first == name; });
+      if (found == generators.end()) throw Error("the model has no random generator named \"" + name + "\"");
+      found->second->set_state(state);
     }
   } catch (const Error& e) {
     throw Error(source + ": the checkpoint does not fit the model: " + e.what());

@@ -19,13 +19,13 @@ namespace elucid {
 struct Checkpoint {
   std::string model_file;  // the model file's bytes (saving/model_file.hpp), optimizer state included
   FitState fit;            // where the run stands
-  std::vector<std::pair<std::string, Random::State>> generators = {};  // each Dropout layer's, by layer name
+  std::vector<std::pair<std::string, Random::State>> generators = {};  // the model's random_generators(), by name
   bool finished = false;   // the run had ended (all epochs, or a callback stopped it): nothing is left to train
   std::string run_key = {};  // the settings a resume must share with the run (the CLI's: data, batches, seed)
 };
 
-// The checkpoint of `model` now. Dropout generators are read from the model's layers.
-Checkpoint make_checkpoint(const Sequential& model, FitState state, bool finished, std::string run_key,
+// The checkpoint of `model` now: its file_bytes(), the optimizer state included, and its random_generators().
+Checkpoint make_checkpoint(const train::Trainer& model, FitState state, bool finished, std::string run_key,
                            const SaveOptions& save = {});
 std::string checkpoint_bytes(const Checkpoint& checkpoint);
 // Atomic: a process killed while writing leaves the previous file whole.
@@ -35,8 +35,8 @@ void save_checkpoint(const Checkpoint& checkpoint, const std::string& path);
 Checkpoint read_checkpoint(std::string_view bytes, const std::string& source);
 Checkpoint load_checkpoint(const std::string& path);
 
-// Puts the checkpoint's weights, optimizer state and Dropout generators into `model`, which must have the same
+// Puts the checkpoint's weights, optimizer state and random generators into `model`, which must have the same
 // architecture and be compiled the same way. Throws naming `source` and the weight or layer that does not fit.
-void restore_checkpoint(Sequential& model, const Checkpoint& checkpoint, const std::string& source);
+void restore_checkpoint(train::Trainer& model, const Checkpoint& checkpoint, const std::string& source);
 
 }  // namespace elucid

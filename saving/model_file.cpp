@@ -81,7 +81,7 @@ void save_model(const Sequential& model, const std::string& path, const SaveOpti
   write_file_atomically(path, model_file_bytes(model, options));
 }
 
-void Sequential::save(const std::string& path) const { save_model(*this, path); }
+std::string Sequential::file_bytes(const SaveOptions& options) const { return model_file_bytes(*this, options); }
 
 ModelFile read_model_file(std::string_view bytes, const std::string& source) {
   if (bytes.substr(0, binary::kMagicBytes) == kCheckpointMagic) {

@@ -53,13 +53,13 @@ bool same_bits(const std::vector<NamedTensor>& a, const std::vector<NamedTensor>
 
 // Calls a function at one batch of one rank.
 struct AtBatch : Callback {
-  AtBatch(int64_t batch, std::function<void(Sequential&)> action) : batch(batch), action(std::move(action)) {}
+  AtBatch(int64_t batch, std::function<void(train::Trainer&)> action) : batch(batch), action(std::move(action)) {}
   void on_train_batch_end(int64_t b, Logs&) override {
     if (b == batch) action(*model);
   }
   std::string name() const override { return "AtBatch"; }
   int64_t batch;
-  std::function<void(Sequential&)> action;
+  std::function<void(train::Trainer&)> action;
 };
 
 struct RankResult {
@@ -279,7 +279,7 @@ TEST_CASE("a callback that stops training on one rank stops every rank at the sa
     Sequential model = small_model();
     std::vector<std::shared_ptr<Callback>> callbacks;
     if (strategy->rank() == 1)
-      callbacks.push_back(std::make_shared<AtBatch>(1, [](Sequential& m) { m.stop_training = true; }));
+      callbacks.push_back(std::make_shared<AtBatch>(1, [](train::Trainer& m) { m.stop_training = true; }));
     auto& result = results[static_cast<size_t>(strategy->rank())];
     result.history = model.fit(x, y, {.batch_size = 16, .epochs = 3, .verbose = 0, .callbacks = callbacks,
                                       .strategy = strategy});
@@ -299,7 +299,7 @@ TEST_CASE("an error on one rank during training ends every rank with its message
     std::vector<std::shared_ptr<Callback>> callbacks;
     if (strategy->rank() == 1)
       callbacks.push_back(std::make_shared<AtBatch>(
-          1, [](Sequential&) { throw Error("ModelCheckpoint: cannot write \"/proc/model.keras\""); }));
+          1, [](train::Trainer&) { throw Error("ModelCheckpoint: cannot write \"/proc/model.keras\""); }));
     model.fit(x, y, {.batch_size = 16, .epochs = 2, .verbose = 0, .callbacks = callbacks, .strategy = strategy});
   });
   CHECK(errors[1] == "ModelCheckpoint: cannot write \"/proc/model.keras\"");
