@@ -4,7 +4,6 @@
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/random.hpp>
-#include <elucid/layers/dropout.hpp>
 
 #include <algorithm>
 #include <set>
@@ -159,41 +158,6 @@ std::vector<Shape> Sequential::build_for(std::span<const Shape> sample_shapes) {
 
 bool Sequential::can_train_in_slices() const {
   return std::all_of(layers_.begin(), layers_.end(), [](const auto& layer) { return layer->can_train_in_slices(); });
-}
-
-// Dropout's mask generators: part of a run's state (checkpoints, the ranks' start); under data-parallel training each
-// Dropout is told which samples of the global batch its rank holds, and on the thread team which samples of the batch
-// its slice holds (layers/dropout.hpp).
-namespace {
-std::vector<layers::Dropout*> dropout_layers(const std::vector<std::shared_ptr<layers::Layer>>& layers) {
-  std::vector<layers::Dropout*> dropouts;
-  for (const auto& l : layers)
-    if (auto* dropout = dynamic_cast<layers::Dropout*>(l.get())) dropouts.push_back(dropout);
-  return dropouts;
-}
-}  // namespace
-
-std::vector<std::pair<std::string, Random*>> Sequential::random_generators() const {
-  std::vector<std::pair<std::string, Random*>> generators;
-  for (auto* dropout : dropout_layers(layers_)) generators.emplace_back(dropout->name(), &dropout->generator());
-  return generators;
-}
-
-void Sequential::set_batch_part(int64_t begin, int64_t count, int64_t whole) {
-  for (auto* dropout : dropout_layers(layers_)) dropout->set_batch_slice(begin, count, whole);
-}
-
-void Sequential::begin_slices(int64_t n) {
-  for (auto* dropout : dropout_layers(layers_)) dropout->begin_slices(n);
-}
-
-void Sequential::end_slices() {
-  for (auto* dropout : dropout_layers(layers_)) dropout->end_slices();
-}
-
-void Sequential::in_slice(int64_t begin, int64_t count, const std::function<void()>& step) {
-  const layers::Dropout::SliceScope samples(begin, count);  // which masks Dropout draws on this thread
-  step();
 }
 
 }  // namespace elucid

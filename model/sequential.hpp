@@ -13,13 +13,11 @@
 
 #include <concepts>
 #include <cstdint>
-#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace elucid {
@@ -71,11 +69,6 @@ class Sequential : public train::Trainer {
   std::vector<Shape> build_for(std::span<const Shape> sample_shapes) override;
   std::vector<Shape> output_shapes() const override { return {output_shape()}; }
   bool can_train_in_slices() const override;  // when every layer can
-  std::vector<std::pair<std::string, Random*>> random_generators() const override;
-  void set_batch_part(int64_t begin, int64_t count, int64_t whole) override;
-  void begin_slices(int64_t n) override;
-  void end_slices() override;
-  void in_slice(int64_t begin, int64_t count, const std::function<void()>& step) override;
 
  private:
   void check_input(const Shape& sample_shape);

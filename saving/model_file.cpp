@@ -4,6 +4,7 @@
 #include <elucid/core/error.hpp>
 #include <elucid/core/file_io.hpp>
 #include <elucid/saving/binary_io.hpp>
+#include <elucid/saving/checkpoint.hpp>
 #include <elucid/saving/keras_json.hpp>
 #include <elucid/saving/keras_objects.hpp>
 
@@ -86,7 +87,8 @@ std::string Sequential::file_bytes(const SaveOptions& options) const { return mo
 ModelFile read_model_file(std::string_view bytes, const std::string& source) {
   if (bytes.substr(0, binary::kMagicBytes) == kCheckpointMagic) {
     // A checkpoint: its body opens with the whole model file as one string.
-    binary::Reader outer(binary::open(bytes, kCheckpointMagic, kModelFileVersion, source, "checkpoint"), source, "checkpoint");
+    binary::Reader outer(binary::open(bytes, kCheckpointMagic, kCheckpointVersion, source, "checkpoint"), source,
+                         "checkpoint");
     const std::string inner = outer.str("the model inside the checkpoint");
     return read_model_file(inner, source);
   }

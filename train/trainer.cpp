@@ -4,6 +4,7 @@
 #include <elucid/core/error.hpp>
 #include <elucid/core/file_io.hpp>
 #include <elucid/core/ops.hpp>
+#include <elucid/core/random.hpp>
 #include <elucid/data/tensor_dataset.hpp>
 #include <elucid/distributed/data_parallel.hpp>
 #include <elucid/train/interrupt.hpp>
@@ -190,7 +191,10 @@ Logs Trainer::logs_of(const StepFigures& figures) const {
 // these samples. A batch large enough is cut into slices run at once on the thread team (train/batch_split.hpp)
 // unless the model cannot train in slices (BatchNormalization: its statistics are the whole batch's); each slice's
 // loss, its mean, is weighed by its share of the samples. The model is built already (check_input).
-StepFigures Trainer::forward_backward(const Tensor& x, const Tensor& y) {
+// x's samples start at `first_sample` of the global batch: each forward pass runs with the RunPosition of its
+// samples and of this step (the optimizer's count of steps taken), which keys the draws of the layers that draw
+// random numbers in training (core/random.hpp).
+StepFigures Trainer::forward_backward(const Tensor& x, const Tensor& y, int64_t first_sample) {
   StepFigures figures = no_figures();
   const int64_t n = x.dim(0);
   if (n == 0) return figures;
@@ -199,7 +203,9 @@ StepFigures Trainer::forward_backward(const Tensor& x, const Tensor& y) {
   const int64_t slices = sliceable ? BatchSplit::slices_for(n, count_params()) : 1;
   std::vector<Tensor> outputs(slices), labels(slices);
   std::vector<double> losses(slices);
-  auto step = [&](int64_t s, const Tensor& xs, const Tensor& ys) {
+  const auto training_step = static_cast<uint64_t>(optimizer_->iterations());
+  auto step = [&](int64_t s, int64_t begin, const Tensor& xs, const Tensor& ys) {
+    const RunPosition::Scope position({training_step, first_sample + begin});  // on this slice's thread
     const Tensor out = forward_one(xs, /*training=*/true);
     Tensor loss = (*loss_)(out, ys);
     losses[s] = static_cast<double>(loss.item()) * static_cast<double>(xs.dim(0));
@@ -209,21 +215,14 @@ StepFigures Trainer::forward_backward(const Tensor& x, const Tensor& y) {
     labels[s] = ys;
   };
   if (slices == 1) {
-    step(0, x, y);
+    step(0, 0, x, y);
   } else {
     std::vector<Tensor> leaves;
     for (const auto& w : weights())
       if (w.tensor.requires_grad()) leaves.push_back(w.tensor);
-    begin_slices(n);
-    try {
-      batch_split_.run(x, y, slices, leaves, [&](int64_t s, data::Part part, const Tensor& xs, const Tensor& ys) {
-        in_slice(part.begin, part.count, [&] { step(s, xs, ys); });
-      });
-    } catch (...) {
-      end_slices();
-      throw;
-    }
-    end_slices();
+    batch_split_.run(x, y, slices, leaves, [&](int64_t s, data::Part part, const Tensor& xs, const Tensor& ys) {
+      step(s, part.begin, xs, ys);
+    });
   }
   for (int64_t s = 0; s < slices; ++s) figures.loss_sum += losses[s];
   figures.sample_count = static_cast<double>(n);
@@ -236,10 +235,10 @@ StepFigures Trainer::forward_backward(const Tensor& x, const Tensor& y) {
 }
 
 // One optimizer step. Under data-parallel training x and y are this rank's part of the global batch (perhaps
-// empty): the ranks' figures are summed first, which gives the global batch's size for the gradient average; then
-// every rank takes the same optimizer step and adds the same global figures to the epoch's.
-Logs Trainer::train_step(const Tensor& x, const Tensor& y, distributed::DataParallel* parallel) {
-  StepFigures figures = forward_backward(x, y);
+// empty), from its sample `first_sample`: the ranks' figures are summed first, which gives the global batch's size
+// for the gradient average; then every rank takes the same optimizer step and adds the same global figures.
+Logs Trainer::train_step(const Tensor& x, const Tensor& y, distributed::DataParallel* parallel, int64_t first_sample) {
+  StepFigures figures = forward_backward(x, y, first_sample);
   auto params = trainable_weights();
   if (parallel) {
     sum_over_ranks(*parallel, figures, "the loss and metrics of a step");
@@ -258,7 +257,7 @@ Logs Trainer::train_on_batch(const Tensor& x, const Tensor& y) {
                 " must hold the same number of samples");
   check_input("train_on_batch", Shape(x.shape().begin() + 1, x.shape().end()));
   running_ = no_figures();
-  return train_step(x, y, nullptr);
+  return train_step(x, y, nullptr, 0);
 }
 
 Logs Trainer::test_on_batch(const Tensor& x, const Tensor& y) {
@@ -321,10 +320,8 @@ History Trainer::run_fit(const std::shared_ptr<const data::Dataset>& all, const 
   run.verbose = strategy.is_chief() ? options.verbose : 0;
   run.interactive = is_terminal(*options.out);
   if (strategy.size() > 1) {
-    std::vector<Random*> generators;
-    for (const auto& [name, generator] : random_generators()) generators.push_back(generator);
     run.parallel.emplace(strategy);
-    run.parallel->start(weights(), generators, *optimizer_, start.epoch, start.batch);
+    run.parallel->start(weights(), to_json(), *optimizer_, start.epoch, start.batch);
   }
   stop_training = false;
   // fit_state() must not point into this frame once it returns, exceptions included.
@@ -427,9 +424,8 @@ void Trainer::run_epoch(Run& run, int epoch, const FitState* resume) {
   for (; run.batches.next(run.data, run.strategy.rank(), run.strategy.size()); ++step) {
     Logs batch_logs;
     for (auto& cb : options.callbacks) cb->on_train_batch_begin(step, batch_logs);
-    if (parallel)  // this rank's part of the global batch, as Batches::next took it
-      set_batch_part(run.data.begin, run.data.x.dim(0), run.data.whole);
-    batch_logs = train_step(run.data.x, run.data.y, parallel);
+    // This rank's part of the global batch, as Batches::next took it: samples [begin, begin + its size).
+    batch_logs = train_step(run.data.x, run.data.y, parallel, run.data.begin);
     run.batch = step + 1;
     for (auto& cb : options.callbacks) cb->on_train_batch_end(step, batch_logs);
     bar.update(step + 1, batch_logs);

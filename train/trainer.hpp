@@ -15,12 +15,13 @@
 //   can_train_in_slices()      false when a training forward pass needs the whole batch (BatchNormalization)
 //   to_json()                  the architecture: the ranks of a data-parallel run compare it before they start
 //   file_bytes(options)        what save(path) writes and a checkpoint holds, so that callbacks save any model
+// Nothing about random draws: a layer that draws random numbers in training keys its draws by the RunPosition the loop
+// sets on each thread that runs a training forward pass (core/random.hpp), so slices, ranks and resumes need no hook.
 // Inputs, outputs and their shapes are lists, so that these signatures hold for a model of several. The data sets
 // give one x and one y per sample today, so the loop pairs them with a model's one input and one output (and says
 // so when a model has more): that pairing is the one place a model of several inputs would change.
 // Not hooks: layers, names, add, summary — what differs between kinds of model and what the loop needs none of.
 #pragma once
-#include <elucid/core/random.hpp>
 #include <elucid/core/shape.hpp>
 #include <elucid/core/tensor.hpp>
 #include <elucid/data/batches.hpp>
@@ -36,7 +37,6 @@
 #include <elucid/train/metrics.hpp>
 
 #include <cstdint>
-#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -84,8 +84,8 @@ struct FitOptions {
   std::optional<uint64_t> seed = {};  // shuffling; default: elucid::random_seed()
   std::vector<std::shared_ptr<Callback>> callbacks = {};
   std::ostream* out = &std::cout;  // where the progress bar goes
-  // Resume a run from this state instead of initial_epoch; the model's weights, optimizer state and random
-  // generators must have been restored first (saving/checkpoint.hpp). The callbacks must be those of the run (same
+  // Resume a run from this state instead of initial_epoch; the model's weights and optimizer state (its step count
+  // keys the layers' random draws in training) must have been restored first (saving/checkpoint.hpp). The callbacks must be those of the run (same
   // kinds, same order): their state is loaded after on_train_begin.
   std::optional<FitState> resume = {};
   // Data-parallel training over several processes (distributed/strategy.hpp), e.g. distributed::from_environment().
@@ -146,17 +146,6 @@ class Trainer {
   virtual std::string to_json() const = 0;                             // Keras' model.to_json()
   virtual std::string file_bytes(const SaveOptions& options) const = 0;  // the model file (saving/model_file.hpp)
 
-  // ---- Dropout's mask generators, by layer name (transitional: they go once masks are drawn by a sample's place in
-  // the run). Checkpoints keep them, the ranks of a data-parallel run start from rank 0's. ----
-  virtual std::vector<std::pair<std::string, Random*>> random_generators() const { return {}; }
-  // The next training forward pass gets samples [begin, begin + count) of a global batch of `whole` (a rank's part).
-  virtual void set_batch_part(int64_t /*begin*/, int64_t /*count*/, int64_t /*whole*/) {}
-  // Around a batch of n samples trained in slices on the thread team; each slice's step runs inside in_slice, told
-  // which samples of the batch its thread holds.
-  virtual void begin_slices(int64_t /*n*/) {}
-  virtual void end_slices() {}
-  virtual void in_slice(int64_t /*begin*/, int64_t /*count*/, const std::function<void()>& step) { step(); }
-
   // ---- weights, through weights() ----
   std::vector<NamedTensor> get_weights() const;  // copies
   void set_weights(const std::vector<NamedTensor>& weights);  // by name and order; shapes must match
@@ -200,8 +189,8 @@ class Trainer {
   Shape single_output_shape() const;
   StepFigures no_figures() const;
   Logs logs_of(const StepFigures& figures) const;
-  StepFigures forward_backward(const Tensor& x, const Tensor& y);
-  Logs train_step(const Tensor& x, const Tensor& y, distributed::DataParallel* parallel);
+  StepFigures forward_backward(const Tensor& x, const Tensor& y, int64_t first_sample);
+  Logs train_step(const Tensor& x, const Tensor& y, distributed::DataParallel* parallel, int64_t first_sample);
   History run_fit(const std::shared_ptr<const data::Dataset>& all, const FitOptions& options,
                   distributed::Strategy& strategy);
   std::pair<std::shared_ptr<const data::Dataset>, std::shared_ptr<const data::Dataset>> check_fit_options(
