@@ -30,6 +30,7 @@
 #include <elucid/callbacks/learning_rate_scheduler.hpp>
 #include <elucid/train/losses.hpp>
 #include <elucid/train/metrics.hpp>
+#include <elucid/train/trainer.hpp>
 #include <elucid/saving/model_file.hpp>
 #include <elucid/callbacks/reduce_lr_on_plateau.hpp>
 #include <elucid/model/sequential.hpp>

@@ -4,7 +4,7 @@
 
 #include <elucid/core/error.hpp>
 #include <elucid/train/interrupt.hpp>
-#include <elucid/model/sequential.hpp>
+#include <elucid/train/trainer.hpp>
 
 #include <algorithm>
 #include <cmath>

@@ -3,7 +3,7 @@
 #include <elucid/callbacks/early_stopping.hpp>
 
 #include <elucid/core/error.hpp>
-#include <elucid/model/sequential.hpp>
+#include <elucid/train/trainer.hpp>
 
 #include <iostream>
 

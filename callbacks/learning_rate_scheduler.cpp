@@ -2,7 +2,7 @@
 #include <elucid/callbacks/learning_rate_scheduler.hpp>
 
 #include <elucid/core/error.hpp>
-#include <elucid/model/sequential.hpp>
+#include <elucid/train/trainer.hpp>
 
 #include <cmath>
 #include <cstdio>

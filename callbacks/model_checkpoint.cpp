@@ -3,9 +3,8 @@
 #include <elucid/callbacks/model_checkpoint.hpp>
 
 #include <elucid/core/error.hpp>
-#include <elucid/saving/model_file.hpp>
-#include <elucid/model/sequential.hpp>
 #include <elucid/core/format.hpp>
+#include <elucid/train/trainer.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -147,7 +146,7 @@ void ModelCheckpoint::save(int epoch, int64_t batch, const Logs& logs) {
   } else if (options_.verbose) {
     std::cout << "\nEpoch " << epoch + 1 << ": saving model to " << path << "\n";
   }
-  save_model(*model, path, {.include_optimizer = !options_.save_weights_only, .class_names = options_.class_names});
+  model->save(path, {.include_optimizer = !options_.save_weights_only, .class_names = options_.class_names});
   last_saved_ = path;
 }
 

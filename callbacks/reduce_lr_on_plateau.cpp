@@ -3,7 +3,7 @@
 #include <elucid/callbacks/reduce_lr_on_plateau.hpp>
 
 #include <elucid/core/error.hpp>
-#include <elucid/model/sequential.hpp>
+#include <elucid/train/trainer.hpp>
 
 #include <algorithm>
 #include <cstdio>

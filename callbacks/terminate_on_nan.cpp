@@ -1,7 +1,7 @@
 // TerminateOnNaN: the running loss is a mean of batch losses, so one non-finite batch makes it non-finite.
 #include <elucid/callbacks/terminate_on_nan.hpp>
 
-#include <elucid/model/sequential.hpp>
+#include <elucid/train/trainer.hpp>
 
 #include <cmath>
 

@@ -63,10 +63,11 @@ Tensor global_avg_pool2d(const Tensor& x);                   // (N, H, W, C) -> 
 int64_t window_output_size(int64_t in, int window, int stride, int dilation, Padding padding);
 
 // ---- regularisation and normalisation (core/ops/dropout.cpp, core/ops/batch_norm.cpp) ----
-// Training: zeroes each element with probability `rate` and scales the rest by 1 / (1 - rate); the mask comes
-// from `rng`, one uniform() per element in order (dropped when below the rate). Not training, or rate 0: returns x
-// itself and draws nothing. rate must be in [0, 1).
-Tensor dropout(const Tensor& x, float rate, Random& rng, bool training);
+// Training: zeroes each element with probability `rate` and scales the rest by 1 / (1 - rate). x is (N, ...): the
+// mask of sample i comes from Random::keyed(seed, at.step, at.first_sample + i), one uniform() per element of the
+// sample in order (dropped when below the rate), so a sample's mask depends on its place in the run alone, not on
+// the samples beside it in x. Not training, or rate 0: returns x itself. rate must be in [0, 1).
+Tensor dropout(const Tensor& x, float rate, uint64_t seed, const RunPosition& at, bool training);
 // Normalises over every axis but the last; gamma and beta may be undefined (scale=False / center=False).
 // Training: batch statistics, and moving_mean / moving_variance (plain tensors, no grad) are updated as
 // moving = moving * momentum + batch * (1 - momentum) with the biased batch variance, as Keras 3 does

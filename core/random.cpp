@@ -1,4 +1,5 @@
-// xoshiro256** (Blackman and Vigna) with splitmix64 seeding, and the distributions elucid draws from it.
+// xoshiro256** (Blackman and Vigna) with splitmix64 seeding, the distributions elucid draws from it, the keyed
+// generators and this thread's RunPosition.
 #include <elucid/core/random.hpp>
 
 #include <elucid/core/error.hpp>
@@ -31,6 +32,27 @@ Random Random::derive(uint64_t seed, uint64_t stream) {
   uint64_t mix = seed ^ (stream * 0xd1342543de82ef95ULL + 0x2545f4914f6cdd1dULL);
   return Random(splitmix64(mix));
 }
+
+Random Random::keyed(uint64_t seed, uint64_t step, uint64_t sample) {
+  // Each key folded in through splitmix64's output function, a bijection: for one seed, two (step, sample) pairs
+  // meet only by a 64-bit accident. The state is then seeded from the result as Random(seed) seeds its own.
+  uint64_t key = seed;
+  key = splitmix64(key) ^ step;
+  key = splitmix64(key) ^ sample;
+  return Random(splitmix64(key));
+}
+
+namespace {
+thread_local const RunPosition* thread_position = nullptr;  // set by RunPosition::Scope
+}  // namespace
+
+RunPosition::Scope::Scope(const RunPosition& position) : outer_(thread_position), position_(position) {
+  thread_position = &position_;
+}
+
+RunPosition::Scope::~Scope() { thread_position = outer_; }
+
+const RunPosition* RunPosition::current() { return thread_position; }
 
 uint64_t Random::next_u64() {
   const uint64_t result = rotl(s_[1] * 5, 7) * 9;

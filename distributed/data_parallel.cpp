@@ -13,9 +13,9 @@ namespace {
 
 // What every rank must agree on before the first step: rank 0's copy is broadcast and compared.
 struct StartHeader {
-  uint64_t model_hash = 0;   // FNV-1a of every weight's name and shape, in order
-  uint64_t values = 0;       // floats in all the weights
-  uint64_t generators = 0;   // Dropout layers' generators (Dropout has no weights: not in the hash)
+  uint64_t model_hash = 0;         // FNV-1a of every weight's name and shape, in order
+  uint64_t values = 0;             // floats in all the weights
+  uint64_t architecture_hash = 0;  // FNV-1a of the Keras JSON: layers without weights, and settings, count too
   int64_t epoch = 0, batch = 0;
 };
 
@@ -25,9 +25,11 @@ uint64_t fnv1a(uint64_t hash, const void* data, size_t bytes) {
   return hash;
 }
 
-StartHeader header_of(const std::vector<NamedTensor>& weights, size_t generators, int64_t epoch,
+constexpr uint64_t kFnvOffset = 14695981039346656037ull;
+
+StartHeader header_of(const std::vector<NamedTensor>& weights, std::string_view architecture, int64_t epoch,
                       int64_t batch) {
-  StartHeader h{14695981039346656037ull, 0, generators, epoch, batch};
+  StartHeader h{kFnvOffset, 0, fnv1a(kFnvOffset, architecture.data(), architecture.size()), epoch, batch};
   for (const auto& w : weights) {
     h.model_hash = fnv1a(h.model_hash, w.name.data(), w.name.size() + 1);
     for (int64_t d : w.tensor.shape()) h.model_hash = fnv1a(h.model_hash, &d, sizeof d);
@@ -99,10 +101,10 @@ optimizers::OptimizerState deserialize(std::span<const std::byte> bytes) {
 
 }  // namespace
 
-void DataParallel::start(const std::vector<NamedTensor>& weights, std::span<Random* const> generators,
+void DataParallel::start(const std::vector<NamedTensor>& weights, std::string_view architecture,
                          optimizers::Optimizer& optimizer, int64_t epoch, int64_t batch) {
   const bool root = strategy_.is_chief();
-  const StartHeader mine = header_of(weights, generators.size(), epoch, batch);
+  const StartHeader mine = header_of(weights, architecture, epoch, batch);
   StartHeader chief = mine;
   strategy_.broadcast(bytes_of(&chief, sizeof chief), "the model check at the start of fit");
   const std::string who = "fit: rank " + std::to_string(strategy_.rank()) + " of " + std::to_string(strategy_.size());
@@ -110,9 +112,9 @@ void DataParallel::start(const std::vector<NamedTensor>& weights, std::span<Rand
     throw Error(who + " holds another model than rank 0: " + std::to_string(weights.size()) + " weights of " +
                 std::to_string(mine.values) + " values, rank 0's have " + std::to_string(chief.values) +
                 " values or other names or shapes");
-  if (chief.generators != mine.generators)
-    throw Error(who + " holds " + std::to_string(mine.generators) + " Dropout layer(s), rank 0 " +
-                std::to_string(chief.generators));
+  if (chief.architecture_hash != mine.architecture_hash)
+    throw Error(who + " holds another architecture than rank 0: the same weights, but another Keras JSON (a layer "
+                "without weights, or a layer's setting, differs)");
   if (chief.epoch != mine.epoch || chief.batch != mine.batch)
     throw Error(who + " starts at epoch " + std::to_string(mine.epoch + 1) + ", batch " + std::to_string(mine.batch) +
                 ", rank 0 at epoch " + std::to_string(chief.epoch + 1) + ", batch " + std::to_string(chief.batch) +
@@ -129,15 +131,6 @@ void DataParallel::start(const std::vector<NamedTensor>& weights, std::span<Rand
       std::copy(from, from + w.tensor.size(), w.tensor.data());
       from += w.tensor.size();
     }
-  }
-
-  // The Dropout generators: every rank then draws the same global-batch masks (layers/dropout.hpp). Every rank has as
-  // many (checked above); with none, no broadcast (of zero bytes from a null buffer).
-  if (!generators.empty()) {
-    std::vector<Random::State> states(generators.size());
-    for (size_t i = 0; i < generators.size(); ++i) states[i] = generators[i]->state();
-    strategy_.broadcast(bytes_of(states.data(), states.size() * sizeof(Random::State)), "the Dropout generators");
-    for (size_t i = 0; i < generators.size(); ++i) generators[i]->set_state(states[i]);
   }
 
   std::vector<std::byte> state = root ? serialize(optimizer.state()) : std::vector<std::byte>{};

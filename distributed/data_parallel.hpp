@@ -2,13 +2,13 @@
 // 0's model and optimizer, average the gradients of each global batch, sum the figures shown and recorded.
 // One per fit() call; it keeps its exchange buffer from step to step.
 #pragma once
-#include <elucid/core/random.hpp>
 #include <elucid/core/tensor.hpp>
 #include <elucid/distributed/strategy.hpp>
 #include <elucid/optim/optimizer.hpp>
 
 #include <memory>
 #include <span>
+#include <string_view>
 #include <vector>
 
 namespace elucid::distributed {
@@ -18,12 +18,14 @@ class DataParallel {
   explicit DataParallel(Strategy& strategy) : strategy_(strategy) {}
   Strategy& strategy() { return strategy_; }
 
-  // Checks that every rank holds the same model (weight names and shapes, number of Dropout generators) and starts
-  // at the same (epoch, batch), then copies rank 0's weights (all of them, trainable or not), its Dropout layers'
-  // generator states and its optimizer state (step count, slots, rate) to every rank: at the start of fit(), and so
-  // also when a run resumes from a checkpoint only rank 0 could read.
-  void start(const std::vector<NamedTensor>& weights, std::span<Random* const> generators,
-             optimizers::Optimizer& optimizer, int64_t epoch, int64_t batch);
+  // Checks that every rank holds the same model (weight names and shapes; `architecture`, the model's Keras JSON,
+  // which also covers layers without weights and their settings, such as a rate or a seed) and starts at the same
+  // (epoch, batch), then copies rank 0's weights (all of them, trainable or not) and its optimizer state (step
+  // count, slots, rate) to every rank: at the start of fit(), and so also when a run resumes from a checkpoint only
+  // rank 0 could read. Nothing else: a layer that draws in training keys its draws by the step count and the global
+  // sample index (core/random.hpp), which every rank then shares.
+  void start(const std::vector<NamedTensor>& weights, std::string_view architecture, optimizers::Optimizer& optimizer,
+             int64_t epoch, int64_t batch);
 
   // Turns each parameter's gradient, the mean over this rank's `count` samples, into the mean over the `total`
   // samples of the global batch: one allreduce of (gradient * count) for every parameter, packed into one buffer in

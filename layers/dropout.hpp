@@ -1,5 +1,11 @@
 // Dropout: in training, zeroes each input with probability `rate` and scales the rest by 1 / (1 - rate);
 // at inference, the identity. As tf.keras.layers.Dropout.
+//
+// A sample's mask is a function of where the sample sits in the run: Random::keyed(the layer's seed, the training
+// step, the sample's index in the global batch), read from this thread's RunPosition (core/random.hpp), which the
+// trainer sets. So a batch cut into slices on threads, or split over the ranks of a data-parallel run, draws the
+// masks one process draws for the whole batch, and a resumed run draws them again: the layer keeps no generator for
+// the loop to save, split or broadcast.
 #pragma once
 #include <elucid/layers/layer.hpp>
 
@@ -10,7 +16,7 @@ namespace elucid::layers {
 
 // Dropout(0.5, {.seed = 42}).
 struct DropoutOptions {
-  // Set: the masks come from Random(seed). Unset: build() seeds the layer from the model's generator, so a
+  // Set: the masks are keyed by this seed. Unset: build() draws the layer's seed from the model's generator, so a
   // model seed still makes the masks reproducible.
   std::optional<uint64_t> seed = {};
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
@@ -26,33 +32,9 @@ class Dropout : public Layer {
   const DropoutOptions& options() const { return options_; }
 
   Shape output_shape(const Shape& input_shape) const override { return input_shape; }
+  // In training, inside a training step: the masks of the RunPosition's step and samples. Called by hand (no
+  // RunPosition on this thread): each call a step of the layer's own counting, its input samples 0, 1, ...
   Tensor forward(const Tensor& x, bool training) override;
-
-  // The mask generator, for checkpoints that resume a run mid-way (Random::state / set_state).
-  Random& generator() { return rng_; }
-
-  // Data-parallel training (model/sequential.cpp): the next forward() in training gets samples
-  // [begin, begin + count) of a global batch of `total`. It draws the mask of the whole global batch, as one process
-  // at batch `total` would, and applies this slice's part: so the ranks together use the one-process run's masks and
-  // every rank's generator stays in step. count 0 (a rank with no sample of a small last batch runs no forward())
-  // draws past the batch's mask at once. Without it, forward() masks its input alone, as before.
-  void set_batch_slice(int64_t begin, int64_t count, int64_t total);
-
-  // Training on slices of the batch at once on the thread team (train/batch_split.hpp). begin_slices(n), before the
-  // slices run, keeps the generator's state; each slice's forward(), on its own thread inside a SliceScope, draws
-  // from a copy of it the masks of its own samples, those one forward() over all n would have drawn; end_slices()
-  // then moves the generator past the whole batch. With set_batch_slice (a rank's part of a global batch), the
-  // slices are slices of that part and draw that part's masks.
-  void begin_slices(int64_t n);
-  void end_slices();
-  // Tells forward() on this thread which samples of the batch given to begin_slices its input holds.
-  class SliceScope {
-   public:
-    SliceScope(int64_t begin, int64_t count);
-    ~SliceScope();
-    SliceScope(const SliceScope&) = delete;
-    SliceScope& operator=(const SliceScope&) = delete;
-  };
 
  protected:
   void create_weights(const Shape& input_shape, Random& rng) override;
@@ -60,17 +42,8 @@ class Dropout : public Layer {
  private:
   double rate_;
   DropoutOptions options_;
-  Random rng_;
-  struct Slice {
-    int64_t begin = 0, count = 0, total = 0;
-  };
-  std::optional<Slice> slice_;  // for the next forward() only
-  struct Slices {
-    Random start;              // the generator as the step began
-    int64_t begin = 0, total = 0;  // the batch given to begin_slices: samples [begin, begin + n) of `total`
-  };
-  std::optional<Slices> slices_;  // between begin_slices and end_slices
-  Tensor forward_slice(const Tensor& x, const Slices& slices);
+  uint64_t seed_;          // the masks' key: options.seed, or drawn by build()
+  uint64_t own_steps_ = 0;  // training calls made by hand, outside a training step
 };
 
 }  // namespace elucid::layers

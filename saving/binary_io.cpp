@@ -124,7 +124,7 @@ std::string seal(std::string_view magic, uint32_t version, std::string_view body
 }
 
 std::string_view open(std::string_view file, std::string_view magic, uint32_t max_version, const std::string& source,
-                      const std::string& kind) {
+                      const std::string& kind, uint32_t* version_out) {
   if (file.size() < kMagicBytes || file.substr(0, kMagicBytes) != magic) {
     if (file.empty()) throw Error(source + ": is empty, not an elucid " + kind);
     throw Error(source + ": not an elucid " + kind + " (it starts with " + show(file.substr(0, kMagicBytes)) +
@@ -148,6 +148,7 @@ std::string_view open(std::string_view file, std::string_view magic, uint32_t ma
   const size_t sealed = file.size() - 4;
   if (crc32_of(file.substr(0, sealed)) != read_u32(file.data() + sealed))
     throw Error(source + ": " + kind + " corrupted: its checksum does not match its contents");
+  if (version_out) *version_out = version;
   return file.substr(20, static_cast<size_t>(body));
 }
 

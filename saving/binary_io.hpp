@@ -59,8 +59,9 @@ inline constexpr size_t kEnvelopeBytes = 8 + 4 + 8 + 4;
 
 // Checks the envelope and returns the body. `magic` is what this kind of file (`kind`) starts with; errors name
 // `source` and say what is wrong: not this kind of file, a newer format version, cut short, extra bytes at the end,
-// or a checksum that does not match (bytes changed on disk or on the way).
+// or a checksum that does not match (bytes changed on disk or on the way). `version`, when given, receives the
+// file's format version (1 to max_version), for a reader that still reads older layouts.
 std::string_view open(std::string_view file, std::string_view magic, uint32_t max_version, const std::string& source,
-                      const std::string& kind);
+                      const std::string& kind, uint32_t* version = nullptr);
 
 }  // namespace elucid::binary

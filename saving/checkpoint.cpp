@@ -1,16 +1,15 @@
-// Checkpoint files: the model file, then the fit state, the generators, the finished flag and the run key.
+// Checkpoint files: the model file, then the fit state, the finished flag and the run key (version 1: the random
+// generators' states before the flag, skipped when read).
 #include <elucid/saving/checkpoint.hpp>
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/file_io.hpp>
-#include <elucid/layers/dropout.hpp>
 #include <elucid/saving/binary_io.hpp>
 
 namespace elucid {
 
 namespace {
 constexpr std::string_view kMagic = "ELUCIDCK";
-constexpr uint32_t kVersion = 1;
 const char* const kKind = "checkpoint";
 
 void write_pairs(binary::Writer& w, const std::vector<std::pair<std::string, double>>& pairs) {
@@ -32,14 +31,10 @@ std::vector<std::pair<std::string, double>> read_pairs(binary::Reader& r) {
 }
 }  // namespace
 
-Checkpoint make_checkpoint(const Sequential& model, FitState state, bool finished, std::string run_key,
+Checkpoint make_checkpoint(const train::Trainer& model, FitState state, bool finished, std::string run_key,
                            const SaveOptions& save) {
-  Checkpoint c{model_file_bytes(model, {.include_optimizer = true, .class_names = save.class_names}), std::move(state),
-               {}, finished, std::move(run_key)};
-  for (const auto& layer : model.layers())
-    if (auto* dropout = dynamic_cast<layers::Dropout*>(layer.get()))
-      c.generators.emplace_back(layer->name(), dropout->generator().state());
-  return c;
+  return {model.file_bytes({.include_optimizer = true, .class_names = save.class_names}), std::move(state), finished,
+          std::move(run_key)};
 }
 
 std::string checkpoint_bytes(const Checkpoint& c) {
@@ -68,14 +63,9 @@ std::string checkpoint_bytes(const Checkpoint& c) {
     w.str(name);
     write_pairs(w, state);
   }
-  w.u64(c.generators.size());
-  for (const auto& [name, state] : c.generators) {
-    w.str(name);
-    for (uint64_t word : state) w.u64(word);
-  }
   w.u8(c.finished ? 1 : 0);
   w.str(c.run_key);
-  return binary::seal(kMagic, kVersion, w.bytes());
+  return binary::seal(kMagic, kCheckpointVersion, w.bytes());
 }
 
 void save_checkpoint(const Checkpoint& checkpoint, const std::string& path) {
@@ -83,7 +73,8 @@ void save_checkpoint(const Checkpoint& checkpoint, const std::string& path) {
 }
 
 Checkpoint read_checkpoint(std::string_view bytes, const std::string& source) {
-  binary::Reader r(binary::open(bytes, kMagic, kVersion, source, kKind), source, kKind);
+  uint32_t version = 0;
+  binary::Reader r(binary::open(bytes, kMagic, kCheckpointVersion, source, kKind, &version), source, kKind);
   Checkpoint c;
   c.model_file = r.str("the model file");
   FitState& s = c.fit;
@@ -115,12 +106,12 @@ Checkpoint read_checkpoint(std::string_view bytes, const std::string& source) {
     std::string name = r.str("a callback name");
     s.callback_states.emplace_back(std::move(name), read_pairs(r));
   }
-  const uint64_t generators = r.count(40, "generator states");
-  for (uint64_t i = 0; i < generators; ++i) {
-    std::string name = r.str("a layer name");
-    Random::State state;
-    for (auto& word : state) word = r.u64();
-    c.generators.emplace_back(std::move(name), state);
+  if (version == 1) {  // a layer name and a xoshiro256** state per generator: no longer used (the header says why)
+    const uint64_t generators = r.count(40, "generator states");
+    for (uint64_t i = 0; i < generators; ++i) {
+      (void)r.str("a layer name");
+      for (int word = 0; word < 4; ++word) (void)r.u64();
+    }
   }
   const uint8_t finished = r.u8();
   if (finished > 1) r.fail("the finished flag is " + std::to_string(finished) + ", not 0 or 1");
@@ -132,16 +123,11 @@ Checkpoint read_checkpoint(std::string_view bytes, const std::string& source) {
 
 Checkpoint load_checkpoint(const std::string& path) { return read_checkpoint(read_file(path), path); }
 
-void restore_checkpoint(Sequential& model, const Checkpoint& checkpoint, const std::string& source) {
+void restore_checkpoint(train::Trainer& model, const Checkpoint& checkpoint, const std::string& source) {
   ModelFile saved = read_model_file(checkpoint.model_file, source);
   try {
     model.set_weights(saved.model.weights());
     if (saved.has_optimizer_state) model.optimizer().load_state(saved.model.optimizer().state());
-    for (const auto& [name, state] : checkpoint.generators) {
-      auto* dropout = dynamic_cast<layers::Dropout*>(model.get_layer(name).get());
-      if (!dropout) throw Error("layer \"" + name + "\" is not a Dropout layer");
-      dropout->generator().set_state(state);
-    }
   } catch (const Error& e) {
     throw Error(source + ": the checkpoint does not fit the model: " + e.what());
   }

@@ -377,7 +377,7 @@ Json compile_config_to_json(const CompileConfig& config) {
 
 namespace elucid {
 
-void CompileConfig::apply(Sequential& model) const {
+void CompileConfig::apply(train::Trainer& model) const {
   if (!loss) throw Error("compile: no loss given");
   if (optimizer) model.compile(*optimizer, *loss, metrics);
   else model.compile(*optimizers::get("rmsprop"), *loss, metrics);

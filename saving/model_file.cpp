@@ -4,6 +4,7 @@
 #include <elucid/core/error.hpp>
 #include <elucid/core/file_io.hpp>
 #include <elucid/saving/binary_io.hpp>
+#include <elucid/saving/checkpoint.hpp>
 #include <elucid/saving/keras_json.hpp>
 #include <elucid/saving/keras_objects.hpp>
 
@@ -81,12 +82,13 @@ void save_model(const Sequential& model, const std::string& path, const SaveOpti
   write_file_atomically(path, model_file_bytes(model, options));
 }
 
-void Sequential::save(const std::string& path) const { save_model(*this, path); }
+std::string Sequential::file_bytes(const SaveOptions& options) const { return model_file_bytes(*this, options); }
 
 ModelFile read_model_file(std::string_view bytes, const std::string& source) {
   if (bytes.substr(0, binary::kMagicBytes) == kCheckpointMagic) {
     // A checkpoint: its body opens with the whole model file as one string.
-    binary::Reader outer(binary::open(bytes, kCheckpointMagic, kModelFileVersion, source, "checkpoint"), source, "checkpoint");
+    binary::Reader outer(binary::open(bytes, kCheckpointMagic, kCheckpointVersion, source, "checkpoint"), source,
+                         "checkpoint");
     const std::string inner = outer.str("the model inside the checkpoint");
     return read_model_file(inner, source);
   }

@@ -18,10 +18,7 @@ namespace elucid {
 
 inline constexpr uint32_t kModelFileVersion = 1;
 
-struct SaveOptions {
-  bool include_optimizer = true;              // the optimizer's step count, rate and slots, to go on training
-  std::vector<std::string> class_names = {};  // what each output means, for `elucid predict`
-};
+// SaveOptions (include_optimizer, class_names) is train/trainer.hpp's: model.save(path, options) takes it too.
 
 // The exact bytes save_model writes. Throws when the model is not built.
 std::string model_file_bytes(const Sequential& model, const SaveOptions& options = {});

@@ -8,7 +8,9 @@
 
 namespace elucid {
 
-class Sequential;
+namespace train {
+class Trainer;
+}
 
 class Callback {
  public:
@@ -28,8 +30,9 @@ class Callback {
   virtual void load_state(const std::vector<std::pair<std::string, double>>& state) { (void)state; }
   virtual std::string name() const = 0;  // Keras class name, "EarlyStopping"; keys its state in checkpoints
 
-  // Set by fit() before on_train_begin; a callback may set model->stop_training.
-  Sequential* model = nullptr;
+  // The model being trained (Keras' callback.model), set by fit() before on_train_begin: a callback may set
+  // model->stop_training, read fit_state(), get or set the weights, save the model.
+  train::Trainer* model = nullptr;
 };
 
 }  // namespace elucid

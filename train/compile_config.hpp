@@ -11,7 +11,9 @@
 
 namespace elucid {
 
-class Sequential;
+namespace train {
+class Trainer;
+}
 
 struct CompileConfig {
   std::shared_ptr<const optimizers::Optimizer> optimizer = {};  // with its options; null: "rmsprop", Keras' default
@@ -19,7 +21,7 @@ struct CompileConfig {
   std::vector<std::string> metrics = {};
 
   // model.compile(*optimizer, *loss, metrics). Throws elucid::Error when there is no loss.
-  void apply(Sequential& model) const;
+  void apply(train::Trainer& model) const;
 };
 
 }  // namespace elucid

@@ -23,8 +23,9 @@ mkdir -p "$work/data"
   > "$work/data/images"
 { printf '\x00\x00\x08\x01\x00\x00\x01\x00'; for _ in $(seq 64); do printf '\x00\x01\x02\x03'; done; } > "$work/data/labels"
 
-# Dropout (a generator to restore), EarlyStopping and ReduceLROnPlateau (callback states), a validation split and
-# shuffling: everything a resume must bring back for the same bits.
+# Dropout (masks keyed by the optimizer's step count, which the checkpoint restores), EarlyStopping and
+# ReduceLROnPlateau (callback states), a validation split and shuffling: everything a resume must bring back for the
+# same bits.
 recipe='{
   "seed": 7, "threads": 1,
   "model": {"class_name": "Sequential", "config": {"name": "kill", "layers": [

@@ -1,4 +1,4 @@
-// Dropout: identity at inference, a seeded mask in training, the rate checked, a data-parallel rank's slice.
+// Dropout: identity at inference, a seeded mask in training, the rate checked, masks keyed by the run position.
 #include <elucid/core/error.hpp>
 #include <elucid/layers/dropout.hpp>
 
@@ -63,51 +63,57 @@ TEST_CASE("Dropout rejects a rate outside 0 <= rate < 1", "[layers][dropout]") {
   CHECK_THROWS_WITH(Dropout(std::nan("")), "Dropout: rate must be in [0, 1), got nan");
 }
 
-TEST_CASE("Dropout told its slice of a global batch applies the whole batch's mask to it",
+TEST_CASE("Dropout masks each sample by its place in the run, whatever part of the batch it is given",
           "[layers][dropout][distributed]") {
-  // 5 samples of (3, 2): one process masks all 5; ranks mask samples [0, 2), [2, 5) and [5, 5) of the same batch, each
-  // from the same generator state, and every generator ends where the one process's does.
+  // 5 samples of (3, 2) at step 7: one process masks all 5; slices on threads, or ranks, mask samples [0, 2) and
+  // [2, 5) of the same batch, in any order, told where they start by the RunPosition the trainer sets.
   Tensor x({5, 3, 2}, 1.0f);
   for (int64_t i = 0; i < x.size(); ++i) x.data()[i] = 1.0f + static_cast<float>(i);
-  Dropout whole(0.5, {.seed = 4});
-  const std::vector<float> expected = train_forward(whole, x);
-  const std::vector<float> next = train_forward(whole, x);  // the next batch's mask
-
-  std::vector<float> joined;
-  Random::State after{};
-  for (const auto& [begin, count] : {std::pair<int64_t, int64_t>{0, 2}, {2, 3}, {5, 0}}) {
-    Dropout part(0.5, {.seed = 4});
-    Random build_rng(0);
-    part.build({3, 2}, build_rng);  // a seeded layer keeps its seed
-    part.set_batch_slice(begin, count, 5);
-    if (count > 0) {
-      Tensor slice({count, 3, 2});
-      std::copy(x.data() + begin * 6, x.data() + (begin + count) * 6, slice.data());
-      const std::vector<float> y = train_forward(part, slice);
-      joined.insert(joined.end(), y.begin(), y.end());
-    }
-    INFO("slice from " << begin << ", " << count << " samples");
-    if (begin > 0) CHECK(part.generator().state() == after);
-    after = part.generator().state();
-    // The slice is for one forward(): the next one masks its input alone, from where the whole batch left off.
-    CHECK(train_forward(part, x) == next);
+  auto samples = [&](int64_t begin, int64_t count) {
+    Tensor part({count, 3, 2});
+    std::copy(x.data() + begin * 6, x.data() + (begin + count) * 6, part.data());
+    return part;
+  };
+  Dropout layer(0.5, {.seed = 4});
+  std::vector<float> expected;
+  {
+    const RunPosition::Scope at({7, 0});
+    expected = train_forward(layer, x);
   }
-  CHECK(joined == expected);
+  std::vector<float> last, first;
+  {
+    const RunPosition::Scope at({7, 2});  // the later part first: the layer keeps nothing between calls
+    last = train_forward(layer, samples(2, 3));
+  }
+  {
+    const RunPosition::Scope at({7, 0});
+    first = train_forward(layer, samples(0, 2));
+  }
+  first.insert(first.end(), last.begin(), last.end());
+  CHECK(first == expected);
+  int zeros = 0;
+  for (float v : expected) zeros += v == 0.0f;
+  CHECK(zeros > 0);  // 30 draws at rate 0.5: some are dropped, some kept
+  CHECK(zeros < 30);
+  {
+    const RunPosition::Scope at({8, 0});  // the next step: another mask
+    CHECK(train_forward(layer, x) != expected);
+  }
+  // Called by hand (no RunPosition), the layer counts its own steps from 0, its input's samples from 0; the calls
+  // inside a training step above did not count.
+  CHECK(train_forward(layer, x) != expected);
+  Dropout fresh(0.5, {.seed = 4});
+  std::vector<float> step0;
+  {
+    const RunPosition::Scope at({0, 0});
+    step0 = train_forward(fresh, x);
+  }
+  Dropout by_hand(0.5, {.seed = 4});
+  CHECK(train_forward(by_hand, x) == step0);
+  CHECK(train_forward(by_hand, x) != step0);  // its step 1
 
-  // Inference and rate 0 draw nothing, sliced or not.
-  Dropout off(0.0, {.seed = 4});
-  const Random::State before = off.generator().state();
-  off.set_batch_slice(0, 0, 5);
-  CHECK(off.generator().state() == before);
-
-  Dropout bad(0.5, {.name = "dropout_2"});
-  CHECK_THROWS_WITH(bad.set_batch_slice(3, 4, 6),
-                    "Dropout \"dropout_2\": samples [3, 7) are not a slice of a batch of 6");
-  CHECK_THROWS_WITH(bad.set_batch_slice(-1, 1, 6),
-                    "Dropout \"dropout_2\": samples [-1, 0) are not a slice of a batch of 6");
-  CHECK_THROWS_WITH(bad.set_batch_slice(0, 0, 6),
-                    Catch::Contains("Dropout \"dropout_2\": called before it was built"));
-  bad.set_batch_slice(0, 2, 6);
-  CHECK_THROWS_WITH(train_forward(bad, x),
-                    "Dropout \"dropout_2\": input (5, 3, 2) is not the slice of 2 samples it was told of");
+  // Inference and rate 0 draw nothing: x itself.
+  const RunPosition::Scope at({7, 0});
+  CHECK(layer.forward(x, false).same_node(x));
+  CHECK(Dropout(0.0, {.seed = 4}).forward(x, true).same_node(x));
 }

@@ -1,9 +1,12 @@
-// dropout (core/ops/dropout.cpp): the mask follows the documented draws from the given Random, survivors are scaled
-// by 1 / (1 - rate), inference is the identity, and the rate is validated.
+// dropout (core/ops/dropout.cpp): each sample's mask follows the documented draws from its keyed generator, survivors
+// are scaled by 1 / (1 - rate), inference is the identity, and the rate is validated.
 #include "support/grad_check.hpp"
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops.hpp>
+
+#include <algorithm>
+#include <tuple>
 
 using namespace elucid;
 using grad_check::Vec;
@@ -13,15 +16,18 @@ GRAD_TEST("dropout", "rate 0.3 and 0.5, training", "[ops][dropout]") {
     INFO("rate " << rate);
     grad_check::check_gradients(
         "dropout", {grad_check::random_tensor({4, 5}, 100)},
-        [rate](const std::vector<Tensor>& in) {
-          Random rng(7);
-          return ops::dropout(in[0], rate, rng, true);
-        },
+        [rate](const std::vector<Tensor>& in) { return ops::dropout(in[0], rate, 7, {3, 10}, true); },
         [rate](const std::vector<Vec>& in) {
-          // One uniform per element, in order: dropped when it falls below the rate.
-          Random rng(7);
+          // Sample i (a row of 5) from Random::keyed(seed 7, step 3, sample 10 + i): one uniform per element, in
+          // order, dropped when it falls below the rate.
           Vec out = in[0];
-          for (double& v : out) v = rng.uniform() < rate ? 0.0 : v / (1.0 - rate);
+          for (size_t i = 0; i < 4; ++i) {
+            Random rng = Random::keyed(7, 3, 10 + i);
+            for (size_t j = 0; j < 5; ++j) {
+              double& v = out[i * 5 + j];
+              v = rng.uniform() < rate ? 0.0 : v / (1.0 - rate);
+            }
+          }
           return out;
         });
   }
@@ -29,8 +35,7 @@ GRAD_TEST("dropout", "rate 0.3 and 0.5, training", "[ops][dropout]") {
 
 TEST_CASE("dropout drops about rate of the elements and is the identity outside training", "[ops][dropout]") {
   Tensor x = Tensor::ones({100, 100});
-  Random rng(1);
-  Tensor y = ops::dropout(x, 0.3f, rng, true);
+  Tensor y = ops::dropout(x, 0.3f, 1, {0, 0}, true);
   int64_t zeros = 0;
   for (float v : y.values()) {
     if (v == 0) ++zeros;
@@ -39,18 +44,23 @@ TEST_CASE("dropout drops about rate of the elements and is the identity outside 
   CHECK(zeros > 2700);
   CHECK(zeros < 3300);
 
-  Random same(1);
-  Tensor again = ops::dropout(x, 0.3f, same, true);
+  Tensor again = ops::dropout(x, 0.3f, 1, {0, 0}, true);
   CHECK(std::equal(y.values().begin(), y.values().end(), again.values().begin()));
+  // Another seed, or another step, or the same samples at other places in the batch: other masks.
+  for (auto [seed, step, first] : {std::tuple{2, 0, 0}, {1, 1, 0}, {1, 0, 1}}) {
+    CAPTURE(seed, step, first);
+    const Tensor other = ops::dropout(x, 0.3f, seed, {uint64_t(step), first}, true);
+    CHECK_FALSE(std::equal(y.values().begin(), y.values().end(), other.values().begin()));
+  }
+  // A sample's mask is its own: rows 40..59 masked alone, from sample 40, are rows 40..59 of the whole mask.
+  const Tensor part = ops::dropout(Tensor::ones({20, 100}), 0.3f, 1, {0, 40}, true);
+  CHECK(std::equal(part.values().begin(), part.values().end(), y.values().begin() + 40 * 100));
 
-  Random untouched(5);
-  const auto state = untouched.state();
-  CHECK(ops::dropout(x, 0.3f, untouched, false).same_node(x));
-  CHECK(untouched.state() == state);  // inference draws nothing
+  CHECK(ops::dropout(x, 0.3f, 1, {0, 0}, false).same_node(x));
+  CHECK(ops::dropout(x, 0.0f, 1, {0, 0}, true).same_node(x));
 }
 
 TEST_CASE("dropout rejects a rate below 0 or from 1 up", "[ops][dropout]") {
-  Random rng(1);
-  CHECK_THROWS_WITH(ops::dropout(Tensor({2}), 1.0f, rng, true), "dropout: rate must be in [0, 1), got 1.000000");
-  CHECK_THROWS_WITH(ops::dropout(Tensor({2}), -0.1f, rng, false), "dropout: rate must be in [0, 1), got -0.100000");
+  CHECK_THROWS_WITH(ops::dropout(Tensor({2}), 1.0f, 1, {}, true), "dropout: rate must be in [0, 1), got 1.000000");
+  CHECK_THROWS_WITH(ops::dropout(Tensor({2}), -0.1f, 1, {}, false), "dropout: rate must be in [0, 1), got -0.100000");
 }

@@ -1,0 +1,541 @@
+// Trainer: compile, the training step over slices and ranks, fit's epochs and batches, evaluate and predict.
+#include <elucid/train/trainer.hpp>
+
+#include <elucid/core/error.hpp>
+#include <elucid/core/file_io.hpp>
+#include <elucid/core/ops.hpp>
+#include <elucid/core/random.hpp>
+#include <elucid/data/tensor_dataset.hpp>
+#include <elucid/distributed/data_parallel.hpp>
+#include <elucid/train/interrupt.hpp>
+#include <elucid/train/progress_bar.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace elucid::train {
+
+double Evaluation::first_metric() const {
+  if (metrics.empty()) throw Error("evaluate: the model was compiled without metrics, so there is only the loss");
+  return metrics.items().front().second;
+}
+
+void StepFigures::add(const StepFigures& step) {
+  loss_sum += step.loss_sum;
+  sample_count += step.sample_count;
+  for (size_t i = 0; i < metric_sums.size(); ++i) {
+    metric_sums[i].first += step.metric_sums[i].first;
+    metric_sums[i].second += step.metric_sums[i].second;
+  }
+}
+
+namespace {
+// Each figure summed over the ranks, in one allreduce: loss_sum, sample_count, then each metric's total and count.
+void sum_over_ranks(distributed::DataParallel& parallel, StepFigures& figures, const char* what) {
+  std::vector<double> flat{figures.loss_sum, figures.sample_count};
+  for (const auto& [total, count] : figures.metric_sums) flat.insert(flat.end(), {total, count});
+  parallel.sum(flat, what);
+  figures.loss_sum = flat[0], figures.sample_count = flat[1];
+  for (size_t i = 0; i < figures.metric_sums.size(); ++i) figures.metric_sums[i] = {flat[2 + 2 * i], flat[3 + 2 * i]};
+}
+
+double mean(double total, double count) { return count > 0 ? total / count : 0.0; }
+}  // namespace
+
+// ---- weights ----
+
+std::vector<NamedTensor> Trainer::get_weights() const {
+  auto all = weights();
+  for (auto& w : all) w.tensor = w.tensor.clone();
+  return all;
+}
+
+void Trainer::set_weights(const std::vector<NamedTensor>& new_weights) {
+  auto current = weights();
+  if (new_weights.size() != current.size())
+    throw Error("set_weights: the model has " + std::to_string(current.size()) + " weight tensors, got " +
+                std::to_string(new_weights.size()));
+  for (size_t i = 0; i < current.size(); ++i) {
+    const auto& from = new_weights[i];
+    auto& to = current[i];
+    if (from.name != to.name)
+      throw Error("set_weights: weight " + std::to_string(i) + " is \"" + to.name + "\", got \"" + from.name + "\"");
+    if (from.tensor.shape() != to.tensor.shape())
+      throw Error("set_weights: \"" + to.name + "\" has shape " + to_string(to.tensor.shape()) + ", got " +
+                  to_string(from.tensor.shape()));
+  }
+  for (size_t i = 0; i < current.size(); ++i) current[i].tensor.copy_from(new_weights[i].tensor);
+}
+
+int64_t Trainer::count_params() const {
+  int64_t n = 0;
+  for (const auto& w : weights()) n += w.tensor.size();
+  return n;
+}
+
+void Trainer::save(const std::string& path, const SaveOptions& options) const {
+  write_file_atomically(path, file_bytes(options));
+}
+
+// ---- compile ----
+
+void Trainer::compile(const optimizers::Optimizer& optimizer, const losses::Loss& loss,
+                      std::vector<std::string> metric_names) {
+  std::vector<metrics::Metric> resolved;
+  resolved.reserve(metric_names.size());
+  for (const auto& name : metric_names) resolved.push_back(metrics::get(name, loss));
+  optimizer_ = optimizer.clone();
+  loss_ = loss;
+  metric_names_ = std::move(metric_names);
+  metrics_ = std::move(resolved);
+  running_ = no_figures();  // one (total, count) per metric, as fit_state() and checkpoints expect
+}
+
+void Trainer::compile(const std::string& optimizer, const std::string& loss, std::vector<std::string> metric_names) {
+  compile(*optimizers::get(optimizer), losses::get(loss), std::move(metric_names));
+}
+
+optimizers::Optimizer& Trainer::optimizer() {
+  require_compiled("optimizer");
+  return *optimizer_;
+}
+
+const optimizers::Optimizer& Trainer::optimizer() const {
+  require_compiled("optimizer");
+  return *optimizer_;
+}
+
+const losses::Loss& Trainer::loss() const {
+  require_compiled("loss");
+  return *loss_;
+}
+
+void Trainer::require_compiled(const char* who) const {
+  if (!optimizer_) throw Error(std::string(who) + ": the model must be compiled first (call compile())");
+}
+
+// ---- the model through its hooks, as the data give it: one x and one y per sample ----
+
+// Builds the model for these samples if it is not built yet (so before any thread runs a slice), then checks that
+// it takes them.
+void Trainer::check_input(const std::string& who, const Shape& sample_shape, const char* what) {
+  const std::vector<Shape> takes = build_for(std::span<const Shape>(&sample_shape, 1));
+  if (takes.size() != 1)
+    throw Error(who + ": the model takes " + std::to_string(takes.size()) + " inputs; the data give one per sample");
+  if (takes[0] != sample_shape)
+    throw Error(who + ": " + what + " of shape " + to_string(sample_shape) + " do not match the model's input " +
+                to_string(takes[0]));
+}
+
+Tensor Trainer::forward_one(const Tensor& x, bool training) {
+  std::vector<Tensor> outputs = forward(std::span<const Tensor>(&x, 1), training);
+  if (outputs.size() != 1)
+    throw Error("the model gives " + std::to_string(outputs.size()) + " outputs; the data hold one label per sample");
+  return std::move(outputs[0]);
+}
+
+Shape Trainer::single_output_shape() const {
+  const std::vector<Shape> shapes = output_shapes();
+  if (shapes.size() != 1)
+    throw Error("the model gives " + std::to_string(shapes.size()) + " outputs; the data hold one label per sample");
+  return shapes[0];
+}
+
+void Trainer::check_labels(const char* who, const data::Dataset& data) {
+  if (!loss_ || loss_->kind() != losses::Loss::Kind::SparseCategoricalCrossentropy) return;
+  const Shape out = single_output_shape();
+  const int64_t classes = out.empty() ? 1 : out.back();
+  if (!data.label_shape().empty())
+    throw Error(std::string(who) + ": sparse_categorical_crossentropy needs one class index per sample, labels have shape " +
+                to_string(data.label_shape()));
+  // Labels are checked before the first step so that a bad file fails at once, not hours in.
+  const int64_t sample = numel(data.sample_shape());
+  const int64_t chunk = 1024;
+  std::vector<float> x(static_cast<size_t>(chunk * sample)), y(static_cast<size_t>(chunk));
+  std::vector<int64_t> indices;
+  for (int64_t begin = 0; begin < data.size(); begin += chunk) {
+    const int64_t end = std::min(data.size(), begin + chunk);
+    indices.clear();
+    for (int64_t i = begin; i < end; ++i) indices.push_back(i);
+    data.fill(indices, x.data(), y.data());
+    for (int64_t i = begin; i < end; ++i) {
+      const float label = y[static_cast<size_t>(i - begin)];
+      if (!(label >= 0 && label < static_cast<float>(classes)) || label != std::floor(label))
+        throw Error(std::string(who) + ": label " + std::to_string(label) + " of sample " + std::to_string(i) +
+                    " is not a class index in [0, " + std::to_string(classes) + ") for the model's " +
+                    std::to_string(classes) + " outputs");
+    }
+    for (size_t j = 0; j < static_cast<size_t>((end - begin) * sample); ++j)
+      if (!std::isfinite(x[j]))
+        throw Error(std::string(who) + ": input of sample " + std::to_string(begin + static_cast<int64_t>(j) / sample) +
+                    " holds " + std::to_string(x[j]) + " at element " + std::to_string(static_cast<int64_t>(j) % sample));
+  }
+}
+
+// ---- the training step ----
+
+StepFigures Trainer::no_figures() const {
+  return {0.0, 0.0, std::vector<std::pair<double, double>>(metrics_.size(), {0.0, 0.0})};
+}
+
+Logs Trainer::logs_of(const StepFigures& figures) const {
+  Logs logs;
+  logs.set("loss", mean(figures.loss_sum, figures.sample_count));
+  for (size_t i = 0; i < metrics_.size(); ++i)
+    logs.set(metrics_[i].name(), mean(figures.metric_sums[i].first, figures.metric_sums[i].second));
+  return logs;
+}
+
+// The forward and backward of a batch (under data-parallel training, this rank's part of the global batch): leaves
+// in each trainable weight's gradient that of the mean loss over x's samples, and returns the step's figures over
+// these samples. A batch large enough is cut into slices run at once on the thread team (train/batch_split.hpp)
+// unless the model cannot train in slices (BatchNormalization: its statistics are the whole batch's); each slice's
+// loss, its mean, is weighed by its share of the samples. The model is built already (check_input).
+// x's samples start at `first_sample` of the global batch: each forward pass runs with the RunPosition of its
+// samples and of this step (the optimizer's count of steps taken), which keys the draws of the layers that draw
+// random numbers in training (core/random.hpp).
+StepFigures Trainer::forward_backward(const Tensor& x, const Tensor& y, int64_t first_sample) {
+  StepFigures figures = no_figures();
+  const int64_t n = x.dim(0);
+  if (n == 0) return figures;
+  const bool sliceable = y.rank() >= 1 && y.dim(0) == n &&  // else the loss names the mismatch, unsliced
+                         can_train_in_slices();
+  const int64_t slices = sliceable ? BatchSplit::slices_for(n, count_params()) : 1;
+  std::vector<Tensor> outputs(slices), labels(slices);
+  std::vector<double> losses(slices);
+  const auto training_step = static_cast<uint64_t>(optimizer_->iterations());
+  auto step = [&](int64_t s, int64_t begin, const Tensor& xs, const Tensor& ys) {
+    const RunPosition::Scope position({training_step, first_sample + begin});  // on this slice's thread
+    const Tensor out = forward_one(xs, /*training=*/true);
+    Tensor loss = (*loss_)(out, ys);
+    losses[s] = static_cast<double>(loss.item()) * static_cast<double>(xs.dim(0));
+    if (slices > 1) loss = ops::mul_scalar(loss, static_cast<float>(xs.dim(0)) / static_cast<float>(n));
+    loss.backward();
+    outputs[s] = out;
+    labels[s] = ys;
+  };
+  if (slices == 1) {
+    step(0, 0, x, y);
+  } else {
+    std::vector<Tensor> leaves;
+    for (const auto& w : weights())
+      if (w.tensor.requires_grad()) leaves.push_back(w.tensor);
+    batch_split_.run(x, y, slices, leaves, [&](int64_t s, data::Part part, const Tensor& xs, const Tensor& ys) {
+      step(s, part.begin, xs, ys);
+    });
+  }
+  for (int64_t s = 0; s < slices; ++s) figures.loss_sum += losses[s];
+  figures.sample_count = static_cast<double>(n);
+  for (size_t i = 0; i < metrics_.size(); ++i) {
+    metrics_[i].reset();
+    for (int64_t s = 0; s < slices; ++s) metrics_[i].update(outputs[s], labels[s]);
+    figures.metric_sums[i] = metrics_[i].sums();
+  }
+  return figures;
+}
+
+// One optimizer step. Under data-parallel training x and y are this rank's part of the global batch (perhaps
+// empty), from its sample `first_sample`: the ranks' figures are summed first, which gives the global batch's size
+// for the gradient average; then every rank takes the same optimizer step and adds the same global figures.
+Logs Trainer::train_step(const Tensor& x, const Tensor& y, distributed::DataParallel* parallel, int64_t first_sample) {
+  StepFigures figures = forward_backward(x, y, first_sample);
+  auto params = trainable_weights();
+  if (parallel) {
+    sum_over_ranks(*parallel, figures, "the loss and metrics of a step");
+    parallel->average_gradients(params, x.dim(0), static_cast<int64_t>(figures.sample_count));
+  }
+  optimizer_->step(params);
+  for (auto& p : params) p.tensor.zero_grad();
+  running_.add(figures);
+  return logs_of(running_);
+}
+
+Logs Trainer::train_on_batch(const Tensor& x, const Tensor& y) {
+  require_compiled("train_on_batch");
+  if (x.rank() < 1 || y.rank() < 1 || x.dim(0) != y.dim(0))
+    throw Error("train_on_batch: x " + to_string(x.shape()) + " and y " + to_string(y.shape()) +
+                " must hold the same number of samples");
+  check_input("train_on_batch", Shape(x.shape().begin() + 1, x.shape().end()));
+  running_ = no_figures();
+  return train_step(x, y, nullptr, 0);
+}
+
+Logs Trainer::test_on_batch(const Tensor& x, const Tensor& y) {
+  Evaluation e = evaluate(x, y, {.batch_size = static_cast<int>(std::max<int64_t>(1, x.rank() ? x.dim(0) : 1))});
+  Logs logs;
+  logs.set("loss", e.loss);
+  for (const auto& [k, v] : e.metrics.items()) logs.set(k, v);
+  return logs;
+}
+
+// ---- fit ----
+
+// One fit() call: what it trains on and how, and where it stands (what fit_state() reads).
+struct Trainer::Run {
+  const FitOptions& options;
+  distributed::Strategy& strategy;
+  std::shared_ptr<const data::Dataset> validation;
+  data::Batches batches;
+  std::optional<distributed::DataParallel> parallel = {};
+  int verbose = 0;           // options.verbose on rank 0, 0 on the others: only rank 0 prints
+  bool interactive = false;  // the progress bar redraws one line
+  History history = {};
+  int epoch = 0;             // the epoch under way
+  int64_t batch = 0;         // its batches taken
+  data::Batch data = {};     // the batch in hand, its buffers kept from batch to batch
+};
+
+History Trainer::fit(const Tensor& x, const Tensor& y, const FitOptions& options) {
+  if (x.rank() < 1 || y.rank() < 1 || x.dim(0) != y.dim(0))
+    throw Error("fit: x " + to_string(x.shape()) + " and y " + to_string(y.shape()) +
+                " must hold the same number of samples");
+  return fit(std::make_shared<data::TensorDataset>(x, y), options);
+}
+
+History Trainer::fit(const std::shared_ptr<const data::Dataset>& all, const FitOptions& options) {
+  distributed::SingleProcess single;
+  distributed::Strategy& strategy = options.strategy ? *options.strategy : single;
+  if (strategy.size() == 1) return run_fit(all, options, strategy);
+  // With several ranks an error on one of them (a file it cannot write, a rank that died) would leave the others
+  // waiting in the next collective: every error ends the whole job, with its message.
+  try {
+    return run_fit(all, options, strategy);
+  } catch (const Interrupted& e) {  // Ctrl-C: rank 0 wrote its checkpoint (the elucid command's status 130)
+    strategy.abort(e.what(), 130);
+  } catch (const std::exception& e) {
+    strategy.abort(e.what());  // does not return
+  }
+  return {};
+}
+
+History Trainer::run_fit(const std::shared_ptr<const data::Dataset>& all, const FitOptions& options,
+                         distributed::Strategy& strategy) {
+  const auto [train, validation] = check_fit_options(all, options);
+  Run run{options, strategy, validation,
+          data::Batches(train, options.batch_size, options.shuffle, options.seed.value_or(random_seed()))};
+  const FitState start = resume_from(options, run.batches.num_batches());
+  run.history = start.history;
+  run.epoch = start.epoch;
+  run.batch = start.batch;
+  run.verbose = strategy.is_chief() ? options.verbose : 0;
+  run.interactive = is_terminal(*options.out);
+  if (strategy.size() > 1) {
+    run.parallel.emplace(strategy);
+    run.parallel->start(weights(), to_json(), *optimizer_, start.epoch, start.batch);
+  }
+  stop_training = false;
+  // fit_state() must not point into this frame once it returns, exceptions included.
+  run_ = &run;
+  struct Forget {
+    const Run*& run;
+    ~Forget() { run = nullptr; }
+  } forget{run_};
+  Logs train_logs;
+  for (auto& cb : options.callbacks) cb->model = this;
+  for (auto& cb : options.callbacks) cb->on_train_begin(train_logs);
+  if (options.resume)
+    for (size_t i = 0; i < options.callbacks.size(); ++i) options.callbacks[i]->load_state(start.callback_states[i].second);
+  for (int epoch = start.epoch; epoch < options.epochs && !stop_training; ++epoch)
+    run_epoch(run, epoch, epoch == start.epoch && start.batch > 0 ? &start : nullptr);
+  for (auto& cb : options.callbacks) cb->on_train_end(train_logs);
+  return run.history;
+}
+
+// Every option and the data, checked before the first step so that a bad run fails at once and not hours in.
+// Returns the training and validation sets: validation_split takes the last samples, before shuffling (as Keras).
+std::pair<std::shared_ptr<const data::Dataset>, std::shared_ptr<const data::Dataset>> Trainer::check_fit_options(
+    const std::shared_ptr<const data::Dataset>& all, const FitOptions& options) {
+  require_compiled("fit");
+  if (!all) throw Error("fit: the data set is null");
+  if (options.batch_size < 1) throw Error("fit: batch_size must be at least 1, got " + std::to_string(options.batch_size));
+  if (options.epochs < 0) throw Error("fit: epochs must be 0 or more, got " + std::to_string(options.epochs));
+  if (options.initial_epoch < 0 || options.initial_epoch > options.epochs)
+    throw Error("fit: initial_epoch " + std::to_string(options.initial_epoch) + " is outside [0, epochs = " +
+                std::to_string(options.epochs) + "]");
+  if (!(options.validation_split >= 0.0 && options.validation_split < 1.0))
+    throw Error("fit: validation_split must be in [0, 1), got " + std::to_string(options.validation_split));
+  if (all->size() == 0) throw Error("fit: the training data set is empty");
+  check_input("fit", all->sample_shape());
+
+  std::shared_ptr<const data::Dataset> train = all, validation = options.validation_data;
+  if (options.validation_split > 0) {
+    if (validation) throw Error("fit: give validation_split or validation_data, not both");
+    auto [t, v] = data::split_last(all, options.validation_split);
+    train = t;
+    validation = v;
+  }
+  check_labels("fit", *train);
+  if (validation) {
+    check_input("fit", validation->sample_shape(), "validation samples");
+    check_labels("fit (validation data)", *validation);
+  }
+  return {train, validation};
+}
+
+// Where the run starts: options.resume, once it is known to fit this run (its epochs and batches, the compiled
+// metrics, the callbacks by kind and order), or else the start of initial_epoch.
+FitState Trainer::resume_from(const FitOptions& options, int64_t batches_per_epoch) const {
+  if (!options.resume) {
+    FitState start = {};
+    static_cast<StepFigures&>(start) = no_figures();
+    start.epoch = options.initial_epoch;
+    return start;
+  }
+  const FitState& r = *options.resume;
+  if (r.epoch < 0 || r.epoch > options.epochs || r.batch < 0 || r.batch > batches_per_epoch)
+    throw Error("fit: cannot resume at epoch " + std::to_string(r.epoch + 1) + ", batch " + std::to_string(r.batch) +
+                " of a run of " + std::to_string(options.epochs) + " epochs of " + std::to_string(batches_per_epoch) +
+                " batches");
+  if (r.metric_sums.size() != metrics_.size())
+    throw Error("fit: the state to resume has " + std::to_string(r.metric_sums.size()) + " metrics, the model " +
+                std::to_string(metrics_.size()));
+  if (r.callback_states.size() != options.callbacks.size())
+    throw Error("fit: the state to resume has " + std::to_string(r.callback_states.size()) + " callbacks, this run " +
+                std::to_string(options.callbacks.size()));
+  for (size_t i = 0; i < options.callbacks.size(); ++i)
+    if (r.callback_states[i].first != options.callbacks[i]->name())
+      throw Error("fit: callback " + std::to_string(i + 1) + " of the state to resume is " + r.callback_states[i].first +
+                  ", in this run " + options.callbacks[i]->name());
+  return r;
+}
+
+// One epoch: its batches, the moving statistics averaged over the ranks, the validation, the history. `resume` is
+// the state of a run stopped inside this epoch: the same order from the same (seed, epoch), the batches already
+// taken skipped, the running figures as they were.
+void Trainer::run_epoch(Run& run, int epoch, const FitState* resume) {
+  const FitOptions& options = run.options;
+  std::ostream& out = *options.out;
+  Logs logs;
+  run.epoch = epoch;
+  run.batch = 0;
+  for (auto& cb : options.callbacks) cb->on_epoch_begin(epoch, logs);
+  if (run.verbose) out << "Epoch " << epoch + 1 << "/" << options.epochs << "\n" << std::flush;
+  ProgressBar bar(run.batches.num_batches(), run.verbose, out, run.interactive);
+  running_ = no_figures();
+  int64_t step = 0;
+  if (resume) {
+    run.batches.seek({epoch, resume->batch});
+    step = resume->batch;
+    running_ = *resume;  // its StepFigures
+  } else {
+    run.batches.start_epoch(epoch);
+  }
+  distributed::DataParallel* parallel = run.parallel ? &*run.parallel : nullptr;
+  for (; run.batches.next(run.data, run.strategy.rank(), run.strategy.size()); ++step) {
+    Logs batch_logs;
+    for (auto& cb : options.callbacks) cb->on_train_batch_begin(step, batch_logs);
+    // This rank's part of the global batch, as Batches::next took it: samples [begin, begin + its size).
+    batch_logs = train_step(run.data.x, run.data.y, parallel, run.data.begin);
+    run.batch = step + 1;
+    for (auto& cb : options.callbacks) cb->on_train_batch_end(step, batch_logs);
+    bar.update(step + 1, batch_logs);
+    // Every rank must leave the loop after the same batch, or the others would wait in its next collective.
+    if (parallel) stop_training = parallel->any(stop_training, "stop_training after a batch");
+    if (stop_training) break;
+  }
+  if (parallel) {  // each rank updated its moving statistics from its own parts of the batches
+    auto moving = non_trainable_weights();
+    parallel->average(moving);
+  }
+  logs = logs_of(running_);
+  if (run.validation) {
+    Evaluation v = evaluate_batches(run.validation, options.batch_size, parallel);
+    logs.set("val_loss", v.loss);
+    for (const auto& [name, value] : v.metrics.items()) logs.set("val_" + name, value);
+  }
+  bar.finish(logs);
+  for (auto& cb : options.callbacks) cb->on_epoch_end(epoch, logs);
+  if (parallel) stop_training = parallel->any(stop_training, "stop_training after an epoch");
+  run.history.append(epoch, logs);
+}
+
+FitState Trainer::fit_state() const {
+  if (!run_) throw Error("fit_state: only available while fit() runs");
+  FitState s;
+  static_cast<StepFigures&>(s) = running_;
+  s.epoch = run_->epoch;
+  s.batch = run_->batch;
+  s.history = run_->history;
+  for (const auto& cb : run_->options.callbacks) s.callback_states.emplace_back(cb->name(), cb->state());
+  return s;
+}
+
+// ---- evaluation and prediction ----
+
+Evaluation Trainer::evaluate_batches(std::shared_ptr<const data::Dataset> data, int batch_size,
+                                     distributed::DataParallel* parallel) {
+  NoGradGuard no_grad;
+  StepFigures figures = no_figures();
+  for (auto& m : metrics_) m.reset();
+  data::Batches batches(std::move(data), batch_size, /*shuffle=*/false);
+  data::Batch batch;
+  const int rank = parallel ? parallel->strategy().rank() : 0, ranks = parallel ? parallel->strategy().size() : 1;
+  while (batches.next(batch, rank, ranks)) {
+    if (batch.x.dim(0) == 0) continue;
+    Tensor out = forward_one(batch.x, /*training=*/false);
+    figures.loss_sum += static_cast<double>((*loss_)(out, batch.y).item()) * static_cast<double>(batch.x.dim(0));
+    figures.sample_count += static_cast<double>(batch.x.dim(0));
+    for (auto& m : metrics_) m.update(out, batch.y);
+  }
+  for (size_t i = 0; i < metrics_.size(); ++i) figures.metric_sums[i] = metrics_[i].sums();
+  if (parallel) sum_over_ranks(*parallel, figures, "the validation figures");  // each rank evaluated its parts
+  Evaluation e;
+  e.loss = mean(figures.loss_sum, figures.sample_count);
+  for (size_t i = 0; i < metrics_.size(); ++i)
+    e.metrics.set(metrics_[i].name(), mean(figures.metric_sums[i].first, figures.metric_sums[i].second));
+  return e;
+}
+
+Evaluation Trainer::evaluate(const Tensor& x, const Tensor& y, const EvaluateOptions& options) {
+  if (x.rank() < 1 || y.rank() < 1 || x.dim(0) != y.dim(0))
+    throw Error("evaluate: x " + to_string(x.shape()) + " and y " + to_string(y.shape()) +
+                " must hold the same number of samples");
+  return evaluate(data::TensorDataset(x, y), options);
+}
+
+Evaluation Trainer::evaluate(const data::Dataset& data, const EvaluateOptions& options) {
+  require_compiled("evaluate");
+  if (options.batch_size < 1)
+    throw Error("evaluate: batch_size must be at least 1, got " + std::to_string(options.batch_size));
+  if (data.size() == 0) throw Error("evaluate: the data set is empty");
+  check_input("evaluate", data.sample_shape());
+  check_labels("evaluate", data);
+  // A non-owning handle: Batches wants shared ownership, `data` outlives this call.
+  std::shared_ptr<const data::Dataset> view(&data, [](const data::Dataset*) {});
+  Evaluation e = evaluate_batches(view, options.batch_size);
+  if (options.verbose) {
+    const int64_t steps = (data.size() + options.batch_size - 1) / options.batch_size;
+    ProgressBar bar(steps, 1, *options.out, false);
+    Logs logs;
+    logs.set("loss", e.loss);
+    for (const auto& [k, v] : e.metrics.items()) logs.set(k, v);
+    bar.finish(logs);
+  }
+  return e;
+}
+
+Tensor Trainer::predict(const Tensor& x, const PredictOptions& options) {
+  if (x.rank() < 1) throw Error("predict: input " + to_string(x.shape()) + " has no batch axis");
+  return predict(data::TensorDataset(x, Tensor::zeros({x.dim(0)})), options);
+}
+
+Tensor Trainer::predict(const data::Dataset& data, const PredictOptions& options) {
+  if (options.batch_size < 1)
+    throw Error("predict: batch_size must be at least 1, got " + std::to_string(options.batch_size));
+  check_input("predict", data.sample_shape());
+  NoGradGuard no_grad;
+  Shape out_shape = single_output_shape();
+  out_shape.insert(out_shape.begin(), data.size());
+  Tensor result(out_shape);
+  const int64_t per_sample = data.size() ? result.size() / data.size() : 0;
+  std::shared_ptr<const data::Dataset> view(&data, [](const data::Dataset*) {});
+  data::Batches batches(view, options.batch_size, /*shuffle=*/false);
+  data::Batch batch;
+  for (int64_t offset = 0; batches.next(batch); offset += batch.x.dim(0)) {
+    Tensor out = forward_one(batch.x, /*training=*/false);
+    std::copy(out.data(), out.data() + out.size(), result.data() + offset * per_sample);
+  }
+  return result;
+}
+
+}  // namespace elucid::train

@@ -1,0 +1,229 @@
+// Trainer: compile, fit, evaluate, predict — the training loop under every model, as Keras' Trainer sits under its
+// Model. Sequential derives from it (model/sequential.hpp); the loop asks its model only through the hooks below.
+//
+// Why these hooks. The loop sees a model as a whole: a function from a batch's inputs to its outputs, with named
+// weights. It never asks about layers, so a model that is a graph of layers with several inputs and outputs (a
+// Functional model) answers the same questions over its graph and runs the same loop:
+//   forward(inputs, training)  the forward pass; in training the loop runs it on each slice of a batch
+//                              (train/batch_split.hpp), on several threads at once
+//   build_for(sample_shapes)   builds the model for the data's sample shapes if it is not built yet, and says which
+//                              shapes it takes, so that the loop checks the data before the first step
+//   output_shapes()            predict's result, and the class count the labels are checked against
+//   weights(), trainable_weights(), non_trainable_weights()
+//                              all of them (get_weights, set_weights, count_params, the ranks' start), what the
+//                              optimizer steps, what the ranks average after each epoch (moving statistics)
+//   can_train_in_slices()      false when a training forward pass needs the whole batch (BatchNormalization)
+//   to_json()                  the architecture: the ranks of a data-parallel run compare it before they start
+//   file_bytes(options)        what save(path) writes and a checkpoint holds, so that callbacks save any model
+// Nothing about random draws: a layer that draws random numbers in training keys its draws by the RunPosition the loop
+// sets on each thread that runs a training forward pass (core/random.hpp), so slices, ranks and resumes need no hook.
+// Inputs, outputs and their shapes are lists, so that these signatures hold for a model of several. The data sets
+// give one x and one y per sample today, so the loop pairs them with a model's one input and one output (and says
+// so when a model has more): that pairing is the one place a model of several inputs would change.
+// Not hooks: layers, names, add, summary — what differs between kinds of model and what the loop needs none of.
+#pragma once
+#include <elucid/core/shape.hpp>
+#include <elucid/core/tensor.hpp>
+#include <elucid/data/batches.hpp>
+#include <elucid/data/dataset.hpp>
+#include <elucid/distributed/strategy.hpp>
+#include <elucid/optim/get.hpp>
+#include <elucid/optim/optimizer.hpp>
+#include <elucid/train/batch_split.hpp>
+#include <elucid/train/callback.hpp>
+#include <elucid/train/history.hpp>
+#include <elucid/train/logs.hpp>
+#include <elucid/train/losses.hpp>
+#include <elucid/train/metrics.hpp>
+
+#include <cstdint>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace elucid::distributed {
+class DataParallel;
+}
+
+namespace elucid::train {
+
+// The figures a training step adds up, as Keras weighs them: the loss summed over samples (each batch's mean loss
+// times its size), the samples, and each compiled metric's running (total, count). A step returns its own, the ranks
+// of a data-parallel run sum theirs, an epoch adds them up, and a checkpoint keeps the epoch's so far (FitState).
+struct StepFigures {
+  double loss_sum = 0, sample_count = 0;
+  std::vector<std::pair<double, double>> metric_sums = {};
+
+  void add(const StepFigures& step);  // the same number of metrics
+};
+
+// Where a fit() run stands between two batches: the epoch's running figures so far (StepFigures) and what else a
+// checkpoint keeps (with the weights and the optimizer state) so that a resumed run goes on exactly as an
+// uninterrupted one would (saving/checkpoint.hpp).
+struct FitState : StepFigures {
+  int epoch = 0;          // the epoch under way
+  int64_t batch = 0;      // batches of that epoch already taken
+  History history = {};   // the epochs finished
+  // Callback::state() of each callback of the run, in order, with its name().
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> callback_states = {};
+};
+
+struct FitOptions {
+  int batch_size = 32;
+  int epochs = 1;
+  int verbose = 1;                 // 0 silent, 1 progress bar, 2 one line per epoch
+  double validation_split = 0.0;   // the LAST fraction of the samples, taken before shuffling
+  std::shared_ptr<const data::Dataset> validation_data = {};  // instead of validation_split
+  bool shuffle = true;             // reshuffle the training samples every epoch
+  int initial_epoch = 0;           // epoch to start at (to resume a run)
+  std::optional<uint64_t> seed = {};  // shuffling; default: elucid::random_seed()
+  std::vector<std::shared_ptr<Callback>> callbacks = {};
+  std::ostream* out = &std::cout;  // where the progress bar goes
+  // Resume a run from this state instead of initial_epoch; the model's weights and optimizer state (its step count
+  // keys the layers' random draws in training) must have been restored first (saving/checkpoint.hpp). The callbacks must be those of the run (same
+  // kinds, same order): their state is loaded after on_train_begin.
+  std::optional<FitState> resume = {};
+  // Data-parallel training over several processes (distributed/strategy.hpp), e.g. distributed::from_environment().
+  // Null: this process alone. With several ranks, batch_size is the global batch, split across the ranks; only
+  // rank 0 prints; callbacks run on every rank (give the ones that write files to rank 0 only); an error on one
+  // rank during training ends every rank (Strategy::abort) instead of leaving the others waiting.
+  std::shared_ptr<distributed::Strategy> strategy = {};
+};
+
+struct EvaluateOptions {
+  int batch_size = 32;
+  int verbose = 0;
+  std::ostream* out = &std::cout;
+};
+
+struct PredictOptions {
+  int batch_size = 32;
+};
+
+// What save() writes besides the architecture, the compile settings and the weights (saving/model_file.hpp).
+struct SaveOptions {
+  bool include_optimizer = true;              // the optimizer's step count, rate and slots, to go on training
+  std::vector<std::string> class_names = {};  // what each output means, for `elucid predict`
+};
+
+// What evaluate() returns: the loss and each compiled metric. `auto [loss, accuracy] = model.evaluate(x, y);`
+// binds the loss and the first metric, as `loss, acc = model.evaluate(...)` does in Keras.
+struct Evaluation {
+  double loss = 0;
+  Logs metrics;
+  double operator[](const std::string& name) const { return name == "loss" ? loss : metrics.at(name); }
+  template <size_t I>
+  double get() const {
+    if constexpr (I == 0) return loss;
+    else return first_metric();
+  }
+  double first_metric() const;
+};
+
+class Trainer {
+ public:
+  Trainer() = default;
+  virtual ~Trainer() = default;
+  Trainer(Trainer&&) = default;
+  Trainer& operator=(Trainer&&) = default;
+
+  // ---- the hooks: what the loop asks of its model (see the top of this file) ----
+  // inputs[i] is (N, ...the model's input i), each output (N, ...output_shapes()[j]).
+  virtual std::vector<Tensor> forward(std::span<const Tensor> inputs, bool training) = 0;
+  // Builds the model if it is not built: for the shapes it declares, or else these (one per input, no batch axis).
+  // Returns the shapes it takes; does not check them against these (the loop does, naming the call).
+  virtual std::vector<Shape> build_for(std::span<const Shape> sample_shapes) = 0;
+  virtual std::vector<Shape> output_shapes() const = 0;  // no batch axis; throws while unbuilt
+  virtual std::vector<NamedTensor> weights() const = 0;  // in the model file's order; the tensors are shared
+  virtual std::vector<NamedTensor> trainable_weights() const = 0;
+  virtual std::vector<NamedTensor> non_trainable_weights() const = 0;
+  virtual bool can_train_in_slices() const = 0;
+  virtual std::string to_json() const = 0;                             // Keras' model.to_json()
+  virtual std::string file_bytes(const SaveOptions& options) const = 0;  // the model file (saving/model_file.hpp)
+
+  // ---- weights, through weights() ----
+  std::vector<NamedTensor> get_weights() const;  // copies
+  void set_weights(const std::vector<NamedTensor>& weights);  // by name and order; shapes must match
+  int64_t count_params() const;
+  // model.save(path): architecture, compile settings, weights and (by default) optimizer state in one file, written
+  // atomically; load it with load_model (saving/model_file.hpp).
+  void save(const std::string& path, const SaveOptions& options = {}) const;
+
+  // ---- compile ----
+  void compile(const optimizers::Optimizer& optimizer, const losses::Loss& loss, std::vector<std::string> metrics = {});
+  void compile(const std::string& optimizer, const std::string& loss, std::vector<std::string> metrics = {});
+  bool compiled() const { return optimizer_ != nullptr; }
+  optimizers::Optimizer& optimizer();
+  const optimizers::Optimizer& optimizer() const;
+  const losses::Loss& loss() const;
+  const std::vector<std::string>& metric_names() const { return metric_names_; }
+
+  // ---- the loop ----
+  History fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
+  History fit(const std::shared_ptr<const data::Dataset>& train, const FitOptions& options = {});
+  Evaluation evaluate(const Tensor& x, const Tensor& y, const EvaluateOptions& options = {});
+  Evaluation evaluate(const data::Dataset& data, const EvaluateOptions& options = {});
+  Tensor predict(const Tensor& x, const PredictOptions& options = {});  // batched, no graph kept
+  Tensor predict(const data::Dataset& data, const PredictOptions& options = {});
+  Logs train_on_batch(const Tensor& x, const Tensor& y);  // one optimizer step; returns loss and metrics
+  Logs test_on_batch(const Tensor& x, const Tensor& y);
+
+  bool stop_training = false;  // a callback sets it to end fit() after the current batch or epoch
+
+  // During fit(), for a callback: the run's state after the batch (on_train_batch_end) or the epoch's last batch
+  // (on_epoch_end, before the epoch enters the history). Throws outside fit().
+  FitState fit_state() const;
+
+ private:
+  struct Run;  // one fit() call (trainer.cpp)
+
+  void require_compiled(const char* who) const;
+  void check_input(const std::string& who, const Shape& sample_shape, const char* what = "samples");
+  void check_labels(const char* who, const data::Dataset& data);
+  Tensor forward_one(const Tensor& x, bool training);
+  Shape single_output_shape() const;
+  StepFigures no_figures() const;
+  Logs logs_of(const StepFigures& figures) const;
+  StepFigures forward_backward(const Tensor& x, const Tensor& y, int64_t first_sample);
+  Logs train_step(const Tensor& x, const Tensor& y, distributed::DataParallel* parallel, int64_t first_sample);
+  History run_fit(const std::shared_ptr<const data::Dataset>& all, const FitOptions& options,
+                  distributed::Strategy& strategy);
+  std::pair<std::shared_ptr<const data::Dataset>, std::shared_ptr<const data::Dataset>> check_fit_options(
+      const std::shared_ptr<const data::Dataset>& all, const FitOptions& options);
+  FitState resume_from(const FitOptions& options, int64_t batches_per_epoch) const;
+  void run_epoch(Run& run, int epoch, const FitState* resume);
+  Evaluation evaluate_batches(std::shared_ptr<const data::Dataset> data, int batch_size,
+                              distributed::DataParallel* parallel = nullptr);
+
+  std::unique_ptr<optimizers::Optimizer> optimizer_;
+  std::optional<losses::Loss> loss_;
+  std::vector<std::string> metric_names_;
+  std::vector<metrics::Metric> metrics_;  // each step's and each evaluation's scratch: the sums live in StepFigures
+  StepFigures running_;     // the epoch's figures so far
+  BatchSplit batch_split_;  // the training step's slices of the batch on the thread team
+  const Run* run_ = nullptr;  // the fit() under way, for fit_state()
+};
+
+}  // namespace elucid::train
+
+namespace elucid {
+using train::EvaluateOptions;
+using train::Evaluation;
+using train::FitOptions;
+using train::FitState;
+using train::PredictOptions;
+using train::SaveOptions;
+using train::StepFigures;
+}  // namespace elucid
+
+template <>
+struct std::tuple_size<elucid::train::Evaluation> : std::integral_constant<size_t, 2> {};
+template <size_t I>
+struct std::tuple_element<I, elucid::train::Evaluation> {
+  using type = double;
+};
