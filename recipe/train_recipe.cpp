@@ -145,7 +145,78 @@ std::string history_csv(const History& history) {
   return csv;
 }
 
+namespace {
+// A file the run reads or writes, with the recipe key that names it ("output.model", "data.train_images").
+struct KeyedPath {
+  std::string key, path;
+};
+
+std::vector<KeyedPath> recipe_outputs(const Recipe& recipe) {
+  const OutputSettings& o = recipe.output;
+  std::vector<KeyedPath> outputs = {{"output.model", o.model},
+                                    {"output.history_csv", o.history_csv},
+                                    {"output.checkpoint_dir", o.checkpoint_dir},
+                                    {"output.training_curves", o.training_curves},
+                                    {"output.confusion_matrix", o.confusion_matrix}};
+  for (size_t i = 0; i < recipe.callbacks.size(); ++i) {
+    const CallbackSpec& c = recipe.callbacks[i];
+    // ModelCheckpoint's filepath may hold {epoch}-style fields: one file per epoch, none of them known yet.
+    if (c.path.empty() || c.path.find('{') != std::string::npos) continue;
+    const char* field = c.class_name == "CSVLogger" ? "filename" : "filepath";
+    outputs.push_back({"callbacks[" + std::to_string(i) + "].config." + field, c.path});
+  }
+  std::erase_if(outputs, [](const KeyedPath& p) { return p.path.empty(); });
+  return outputs;
+}
+
+std::vector<KeyedPath> recipe_inputs(const Recipe& recipe) {
+  std::vector<KeyedPath> inputs = {{"the recipe", recipe.path}};
+  if (recipe.model_path.empty()) inputs.push_back({"model", recipe.model_source});  // a Keras JSON file of its own
+  const DataSource& d = recipe.data;
+  if (d.kind == DataSource::Kind::Idx)
+    inputs.insert(inputs.end(), {{"data.train_images", d.train_images},
+                                 {"data.train_labels", d.train_labels},
+                                 {"data.test_images", d.test_images},
+                                 {"data.test_labels", d.test_labels}});
+  std::erase_if(inputs, [](const KeyedPath& p) { return p.path.empty(); });
+  return inputs;
+}
+
+// One spelling per file, whatever path led to it ("out/../m.elucid", a symbolic link), so that equal files compare
+// equal.
+std::string same_file_key(const std::string& path) {
+  std::error_code ec;
+  const fs::path canonical = fs::weakly_canonical(fs::absolute(path, ec), ec);
+  return ec ? fs::absolute(path).lexically_normal().string() : canonical.string();
+}
+
+// Two outputs on one file would leave only the last one written (the model replaced by the CSV); an output on a file
+// the run reads would destroy it (the recipe, the model JSON or the data overwritten by the model file).
+void check_no_output_clobbers(const Recipe& recipe) {
+  struct Seen {
+    std::string file, key;
+    bool input;
+  };
+  std::vector<Seen> seen;
+  for (const KeyedPath& in : recipe_inputs(recipe)) seen.push_back({same_file_key(in.path), in.key, true});
+  for (const KeyedPath& out : recipe_outputs(recipe)) {
+    const std::string file = same_file_key(out.path);
+    for (const Seen& other : seen) {
+      if (other.file != file) continue;
+      if (other.input)
+        throw Error(recipe.path + ": " + out.key + " names " + out.path + ", which is " +
+                    (other.key == "the recipe" ? "the recipe itself" : other.key + ", an input of the run") +
+                    ": writing it would destroy it; give the output another name");
+      throw Error(recipe.path + ": " + other.key + " and " + out.key + " both name " + out.path +
+                  ": one would overwrite the other; give each output its own file");
+    }
+    seen.push_back({file, out.key, false});
+  }
+}
+}  // namespace
+
 void check_recipe_outputs(const Recipe& recipe) {
+  check_no_output_clobbers(recipe);
   const OutputSettings& o = recipe.output;
   for (const std::string* p : {&o.model, &o.history_csv, &o.training_curves, &o.confusion_matrix})
     if (!p->empty()) check_writable(*p);

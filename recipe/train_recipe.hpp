@@ -16,8 +16,10 @@
 
 namespace elucid {
 
-// Checks, before anything is trained, that every output of the recipe can be written: each file's folder exists
-// and is writable, and the checkpoint folder exists or can be made. Throws elucid::Error naming the path.
+// Checks, before anything is trained, that every output of the recipe can be written without loss: no two outputs
+// name one file, no output names a file the run reads (the recipe, the model JSON, the data files), each file's
+// folder exists and is writable, and the checkpoint folder exists or can be made. Throws elucid::Error naming the
+// recipe keys and the path.
 void check_recipe_outputs(const Recipe& recipe);
 
 struct TrainRecipeOptions {

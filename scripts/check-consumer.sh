@@ -64,15 +64,19 @@ xargs -P "$jobs" -I{} bash -c 'compile_header "$1" "$2"' _ {} "$inc" < "$work/he
 step "consumer with find_package, shared library"
 cmake -S examples/consumer -B "$work/find" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_COMPILE_WARNING_AS_ERROR=ON >/dev/null
 cmake --build "$work/find" -j "$jobs"
-ldd "$work/find/predict" | grep -q "$prefix/.*libelucid.so.0.2" ||
-  fail "predict does not load the installed libelucid.so.0.2"
+# ldd's output is taken whole before it is searched: `ldd | grep -q` under pipefail fails whenever grep stops
+# reading at its match while ldd still writes (SIGPIPE).
+libraries=$(ldd "$work/find/predict")
+grep -q "$prefix/lib[^ ]*/libelucid\.so\." <<< "$libraries" ||
+  fail "predict does not load the installed libelucid.so"
 run_consumer "$work/find"
 
 step "consumer with find_package, static library"
 cmake -S examples/consumer -B "$work/static" -DCMAKE_PREFIX_PATH="$prefix" -DCONSUMER_LINK_STATIC=ON \
       -DCMAKE_COMPILE_WARNING_AS_ERROR=ON >/dev/null
 cmake --build "$work/static" -j "$jobs"
-! ldd "$work/static/predict" | grep -q libelucid || fail "the static build of predict still loads libelucid.so"
+libraries=$(ldd "$work/static/predict")
+! grep -q libelucid <<< "$libraries" || fail "the static build of predict still loads libelucid.so"
 run_consumer "$work/static"
 
 step "consumer with pkg-config and make"

@@ -348,6 +348,30 @@ TEST_CASE("bad recipes exit 2 with one line naming the file and the problem, and
         "gone/h.csv: folder gone does not exist");
   check("checkpoints_folder.json", with("\"checkpoint_dir\": \"tiny.checkpoints\"", "\"checkpoint_dir\": \"gone/ckpt\""),
         "gone/ckpt: folder gone does not exist");
+  // Two outputs on one file, or an output on a file the run reads: found before training, nothing written.
+  check("clash.json", with("\"history_csv\": \"tiny.history.csv\"", "\"history_csv\": \"tiny.elucid\""),
+        "output.model and output.history_csv both name tiny.elucid: one would overwrite the other");
+  fs::create_symlink("tiny.elucid", dir / "link.elucid");  // another name for the same file
+  check("clash_link.json", with("\"history_csv\": \"tiny.history.csv\"", "\"history_csv\": \"link.elucid\""),
+        "output.model and output.history_csv both name link.elucid");
+  check("clash_callback.json",
+        with("\"output\": {", "\"callbacks\": [{\"class_name\": \"CSVLogger\", \"config\": {\"filename\": "
+                              "\"tiny.history.csv\"}}], \"output\": {"),
+        "output.history_csv and callbacks[0].config.filename both name tiny.history.csv");
+  check("self.json", with("\"model\": \"tiny.elucid\"", "\"model\": \"self.json\""),
+        "output.model names self.json, which is the recipe itself: writing it would destroy it");
+  check("on_data.json", with("\"history_csv\": \"tiny.history.csv\"", "\"history_csv\": \"train-images.idx\""),
+        "output.history_csv names train-images.idx, which is data.train_images, an input of the run");
+  {
+    std::string t = good;
+    const size_t from = t.find("\"model\": {"), to = t.find("\"units\": 4}}]}},", from) + 16;
+    test::write_text(dir / "keras_model.json", t.substr(from + 9, to - from - 10));
+    t.replace(from, to - from, "\"model\": \"keras_model.json\",");
+    const std::string output = "\"model\": \"tiny.elucid\"";
+    REQUIRE(t.find(output) != std::string::npos);
+    t.replace(t.find(output), output.size(), "\"model\": \"keras_model.json\"");
+    check("on_model.json", t, "output.model names keras_model.json, which is model, an input of the run");
+  }
   if (locked.made) {
     check("locked.json", with("\"model\": \"tiny.elucid\"", "\"model\": \"locked/m.elucid\""),
           "locked/m.elucid: folder locked is not writable: Operation not permitted");
@@ -355,6 +379,14 @@ TEST_CASE("bad recipes exit 2 with one line naming the file and the problem, and
           "locked/ckpt: folder locked is not writable");
   } else {
     WARN("chattr +i is not available here: the immutable-folder cases were skipped (the /proc/self case ran)");
+  }
+  // elucid summary finds the same clash before it lists the outputs.
+  {
+    test::Run r = test::run_elucid(dir, "summary clash.json");
+    CHECK(r.status == 2);
+    CHECK(one_error_line(r));
+    CHECK_THAT(r.err, Contains("output.model and output.history_csv both name tiny.elucid"));
+    CHECK(r.out.find("Outputs:") == std::string::npos);
   }
   // A recipe that is a folder, or is not there.
   fs::create_directory(dir / "a_folder.json");
