@@ -385,6 +385,7 @@ int summary(const Args& a) {
     check_data_source(recipe.data);
     std::cout << "Data: " << recipe.data.description() << " (found)\n";
     check_recipe_outputs(recipe);
+    check_recipe_callbacks(recipe, model);
     const OutputSettings& o = recipe.output;
     std::cout << "Outputs:";
     for (const std::string* p : {&o.model, &o.history_csv, &o.checkpoint_dir, &o.training_curves, &o.confusion_matrix})

@@ -22,9 +22,9 @@ void EarlyStopping::on_train_begin(Logs&) {
 }
 
 void EarlyStopping::on_epoch_end(int epoch, Logs& logs) {
-  auto current = logs.get(options_.monitor);
+  auto current = logs.get(monitor_.key());
   if (!current)
-    throw Error("EarlyStopping: monitor \"" + options_.monitor + "\" is not among the epoch's figures: " +
+    throw Error("EarlyStopping: monitor \"" + monitor_.key() + "\" is not among the epoch's figures: " +
                 logs.keys_string());
   if (epoch < options_.start_from_epoch) return;
   if (options_.restore_best_weights && best_weights_.empty()) best_weights_ = model->get_weights();

@@ -23,6 +23,7 @@ class EarlyStopping : public Callback {
  public:
   explicit EarlyStopping(EarlyStoppingOptions options = {});
   std::string name() const override { return "EarlyStopping"; }
+  void check_figures(RunFigures& figures) override { monitor_.resolve("EarlyStopping", figures.epoch); }
   void on_train_begin(Logs& logs) override;
   void on_epoch_end(int epoch, Logs& logs) override;
   void on_train_end(Logs& logs) override;

@@ -114,6 +114,14 @@ std::string ModelCheckpoint::format_path(int epoch, int64_t batch, const Logs& l
   return out;
 }
 
+void ModelCheckpoint::check_figures(RunFigures& figures) {
+  const std::vector<std::string>& names = options_.save_freq > 0 ? figures.batch : figures.epoch;
+  for (Piece& p : pieces_)
+    if (p.field && p.text != "epoch" && p.text != "batch")
+      p.text = find_figure(kWho, "file path \"" + filepath_ + "\": field", p.text, names);
+  if (options_.save_best_only) monitor_.resolve(kWho, names);
+}
+
 void ModelCheckpoint::on_train_begin(Logs&) {
   best_ = options_.initial_value_threshold.value_or(monitor_.worst());
 }
@@ -131,9 +139,9 @@ void ModelCheckpoint::on_epoch_end(int epoch, Logs& logs) {
 void ModelCheckpoint::save(int epoch, int64_t batch, const Logs& logs) {
   const std::string path = format_path(epoch, batch, logs);
   if (options_.save_best_only) {
-    auto current = logs.get(options_.monitor);
+    auto current = logs.get(monitor_.key());
     if (!current)
-      throw Error("ModelCheckpoint: monitor \"" + options_.monitor + "\" is not among the figures: " + logs.keys_string());
+      throw Error("ModelCheckpoint: monitor \"" + monitor_.key() + "\" is not among the figures: " + logs.keys_string());
     if (!monitor_.improves(*current, best_)) {
       if (options_.verbose)
         std::cout << "\nEpoch " << epoch + 1 << ": " << options_.monitor << " did not improve from " << format_number(best_) << "\n";

@@ -32,6 +32,9 @@ class ModelCheckpoint : public Callback {
   explicit ModelCheckpoint(std::string filepath, ModelCheckpointOptions options = {});
   std::string name() const override { return "ModelCheckpoint"; }
 
+  // The file path's fields and (with save_best_only) the monitor: among the batches' figures with save_freq, else
+  // the epochs'.
+  void check_figures(RunFigures& figures) override;
   void on_train_begin(Logs& logs) override;
   void on_epoch_begin(int epoch, Logs& logs) override;
   void on_train_batch_end(int64_t batch, Logs& logs) override;

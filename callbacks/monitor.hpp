@@ -2,8 +2,15 @@
 // (max for accuracy-like figures, min for the rest) and min_delta.
 #pragma once
 #include <string>
+#include <vector>
 
 namespace elucid::callbacks {
+
+// `wanted` as it is named among a run's figures, accepting Keras's two spellings of accuracy (acc and accuracy,
+// val_acc and val_accuracy). Throws `who: what "wanted" is not a figure of this run, which logs ...` (saying that
+// val_ figures need validation data when the run has none) when it is not there.
+std::string find_figure(const std::string& who, const std::string& what, const std::string& wanted,
+                        const std::vector<std::string>& figures);
 
 class Monitor {
  public:
@@ -12,6 +19,8 @@ class Monitor {
   bool improves(double value, double reference) const;  // better than reference by more than min_delta
   double worst() const;                                  // +inf for min, -inf for max
   bool maximize() const { return maximize_; }
+  // Before training: the key as the run names it (find_figure), or an error naming `who`.
+  void resolve(const std::string& who, const std::vector<std::string>& figures);
   const std::string& key() const { return key_; }
 
  private:

@@ -25,12 +25,17 @@ void ReduceLROnPlateau::on_train_begin(Logs&) {
   best_ = monitor_.worst();
 }
 
+void ReduceLROnPlateau::check_figures(RunFigures& figures) {
+  monitor_.resolve("ReduceLROnPlateau", figures.epoch);
+  figures.epoch.push_back("lr");  // set by on_epoch_end below
+}
+
 void ReduceLROnPlateau::on_epoch_end(int epoch, Logs& logs) {
   auto& optimizer = model->optimizer();
   logs.set("lr", optimizer.learning_rate());
-  auto current = logs.get(options_.monitor);
+  auto current = logs.get(monitor_.key());
   if (!current)
-    throw Error("ReduceLROnPlateau: monitor \"" + options_.monitor + "\" is not among the epoch's figures: " +
+    throw Error("ReduceLROnPlateau: monitor \"" + monitor_.key() + "\" is not among the epoch's figures: " +
                 logs.keys_string());
   if (cooldown_counter_ > 0) {
     --cooldown_counter_;

@@ -21,6 +21,7 @@ class ReduceLROnPlateau : public Callback {
  public:
   explicit ReduceLROnPlateau(ReduceLROnPlateauOptions options = {});
   std::string name() const override { return "ReduceLROnPlateau"; }
+  void check_figures(RunFigures& figures) override;  // the monitor; adds "lr" to the epoch's figures
   void on_train_begin(Logs& logs) override;
   void on_epoch_end(int epoch, Logs& logs) override;
   std::vector<std::pair<std::string, double>> state() const override;

@@ -2,6 +2,7 @@
 #include <elucid/data/dataset.hpp>
 
 #include <elucid/core/error.hpp>
+#include <elucid/core/format.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -110,12 +111,12 @@ std::pair<std::shared_ptr<Dataset>, std::shared_ptr<Dataset>> split_last(const s
                                                                          double validation_fraction) {
   if (!data) throw Error("validation_split: the data set is null");
   if (!(validation_fraction > 0.0 && validation_fraction < 1.0))
-    throw Error("validation_split must be between 0 and 1 (exclusive), got " + std::to_string(validation_fraction));
+    throw Error("validation_split must be between 0 and 1 (exclusive), got " + format_number(validation_fraction));
   const int64_t n = data->size();
   // Keras (train_validation_split): split_at = floor(N * (1 - validation_split)).
   const auto split_at = static_cast<int64_t>(std::floor(static_cast<double>(n) * (1.0 - validation_fraction)));
   if (split_at <= 0 || split_at >= n)
-    throw Error("validation_split=" + std::to_string(validation_fraction) + " cannot split " + std::to_string(n) +
+    throw Error("validation_split=" + format_number(validation_fraction) + " cannot split " + std::to_string(n) +
                 " samples into a non-empty training part and a non-empty validation part (training would keep " +
                 std::to_string(split_at) + ")");
   return {subset(data, 0, split_at), subset(data, split_at, n)};

@@ -75,12 +75,33 @@ class OnChiefOnly : public Callback {
  public:
   explicit OnChiefOnly(std::shared_ptr<Callback> inner) : inner_(std::move(inner)) {}
   std::string name() const override { return inner_->name(); }
+  void check_figures(RunFigures& figures) override { inner_->check_figures(figures); }
   std::vector<std::pair<std::string, double>> state() const override { return inner_->state(); }
   void load_state(const std::vector<std::pair<std::string, double>>& state) override { inner_->load_state(state); }
 
  private:
   std::shared_ptr<Callback> inner_;
 };
+
+// The samples fit() trains on: class indices made one-hot for categorical_crossentropy.
+std::shared_ptr<const data::Dataset> training_set(const Sequential& model, const RecipeData& data) {
+  if (model.loss().kind() == losses::Loss::Kind::CategoricalCrossentropy && data.train->label_shape().empty())
+    return data::one_hot(data.train, model.output_shape().back());
+  return data.train;
+}
+
+// The recipe's fit section as FitOptions; the callbacks, the stream, the state to resume and the strategy are the
+// caller's.
+FitOptions fit_options(const Recipe& recipe) {
+  FitOptions fit;
+  fit.batch_size = recipe.fit.batch_size;
+  fit.epochs = recipe.fit.epochs;
+  fit.verbose = recipe.fit.verbose;
+  fit.validation_split = recipe.fit.validation_split;
+  fit.shuffle = recipe.fit.shuffle;
+  fit.seed = recipe.fit.seed.value_or(recipe.seed);
+  return fit;
+}
 
 bool writes_files(const Callback& c) {
   const std::string n = c.name();
@@ -224,12 +245,24 @@ void check_recipe_outputs(const Recipe& recipe) {
     if (!c.path.empty()) check_writable(c.path);
   if (!o.checkpoint_dir.empty()) {
     std::error_code ec;
+    if (fs::exists(o.checkpoint_dir, ec) && !fs::is_directory(o.checkpoint_dir, ec))
+      throw Error(recipe.path + ": output.checkpoint_dir names " + o.checkpoint_dir +
+                  ", which is a file, not a folder; name a folder (it is made when missing)");
     if (fs::is_directory(o.checkpoint_dir, ec)) check_writable((fs::path(o.checkpoint_dir) / "checkpoint").string());
     else check_writable(o.checkpoint_dir);  // its parent must exist and be writable
   }
 }
 
-RecipeData load_training_data(const Recipe& recipe, const Sequential& model, std::ostream* warnings) {
+void check_recipe_callbacks(const Recipe& recipe, const Sequential& model) {
+  RunFigures figures = model.run_figures(recipe.fit.validation_split > 0);
+  try {
+    for (const auto& callback : make_callbacks(recipe, /*resuming=*/false)) callback->check_figures(figures);
+  } catch (const Error& e) {
+    throw Error(recipe.path + ": " + e.what());
+  }
+}
+
+RecipeData load_training_data(const Recipe& recipe, Sequential& model, std::ostream* warnings) {
   if (!model.compiled())
     throw Error(recipe.path + ": no compile settings: give the recipe a \"compile\" section (optimizer, loss, metrics)");
   RecipeData data = load_recipe_data(recipe.data, model.input_shape(), warnings);
@@ -246,6 +279,20 @@ RecipeData load_training_data(const Recipe& recipe, const Sequential& model, std
   if (class_labels && data.train->label_shape().empty() && static_cast<int64_t>(data.class_names.size()) > outputs)
     throw Error(recipe.path + ": data: the data has " + std::to_string(data.class_names.size()) + " classes (" +
                 source + "); the model has " + std::to_string(outputs) + " outputs");
+  // What fit() checks before its first batch (the labels, validation_split, each callback's figures), and the test
+  // set's labels, which are only read after training: a mistake in any is a configuration error found here, before
+  // anything is trained or written.
+  try {
+    FitOptions fit = fit_options(recipe);
+    fit.callbacks = make_callbacks(recipe, /*resuming=*/false);
+    model.check_fit(training_set(model, data), fit);
+    if (data.test) {
+      const bool one_hot = kind == losses::Loss::Kind::CategoricalCrossentropy && data.test->label_shape().empty();
+      model.check_labels("test data", one_hot ? *data::one_hot(data.test, outputs) : *data.test);
+    }
+  } catch (const Error& e) {
+    throw Error(recipe.path + ": " + e.what());
+  }
   return data;
 }
 
@@ -264,9 +311,7 @@ TrainRecipeResult train_recipe(const Recipe& recipe, Sequential& model, const Re
   if (!model.compiled())
     throw Error(recipe.path + ": no compile settings: give the recipe a \"compile\" section (optimizer, loss, metrics)");
   if (recipe.threads > 0) set_num_threads(recipe.threads);
-  std::shared_ptr<const data::Dataset> train = data.train;
-  if (model.loss().kind() == losses::Loss::Kind::CategoricalCrossentropy && train->label_shape().empty())
-    train = data::one_hot(train, model.output_shape().back());
+  const std::shared_ptr<const data::Dataset> train = training_set(model, data);
 
   TrainRecipeResult result;
   std::optional<Checkpoint> resumed;
@@ -305,13 +350,7 @@ TrainRecipeResult train_recipe(const Recipe& recipe, Sequential& model, const Re
     out << "The run had finished; writing its outputs again\n";
     result.history = resumed->fit.history;
   } else {
-    FitOptions fit;
-    fit.batch_size = recipe.fit.batch_size;
-    fit.epochs = recipe.fit.epochs;
-    fit.verbose = recipe.fit.verbose;
-    fit.validation_split = recipe.fit.validation_split;
-    fit.shuffle = recipe.fit.shuffle;
-    fit.seed = recipe.fit.seed.value_or(recipe.seed);
+    FitOptions fit = fit_options(recipe);
     fit.callbacks = callbacks;
     fit.out = &out;
     if (resumed) fit.resume = resumed->fit;

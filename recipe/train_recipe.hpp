@@ -22,6 +22,10 @@ namespace elucid {
 // recipe keys and the path.
 void check_recipe_outputs(const Recipe& recipe);
 
+// Checks, without the data, that each callback's monitor and file-path fields are figures a fit with the recipe's
+// settings logs (load_training_data checks them again with everything else fit checks). For `elucid summary`.
+void check_recipe_callbacks(const Recipe& recipe, const Sequential& model);
+
 struct TrainRecipeOptions {
   bool resume = false;             // go on from the newest checkpoint in output.checkpoint_dir, if there is one
   std::ostream* out = &std::cout;  // progress bar and messages
@@ -40,10 +44,12 @@ struct TrainRecipeResult {
   std::vector<std::string> written;  // the output files written
 };
 
-// The recipe's data, loaded at the model's input and checked against the model before anything is trained:
-// samples of another shape than the model's input, or more classes than the model has outputs, are errors naming
-// the recipe and the data (elucid train counts them, like a missing file, as configuration errors: exit 2).
-RecipeData load_training_data(const Recipe& recipe, const Sequential& model, std::ostream* warnings = nullptr);
+// The recipe's data, loaded at the model's input and checked against the model and the run before anything is
+// trained: samples of another shape than the model's input, more classes than the model has outputs, a label that
+// is not a class index (training or test set), a validation_split that leaves no sample on one side, a callback's
+// monitor or file-path field that the run never logs, are errors naming the recipe (elucid train counts them, like a
+// missing file, as configuration errors: exit 2).
+RecipeData load_training_data(const Recipe& recipe, Sequential& model, std::ostream* warnings = nullptr);
 
 // `model` is build_model(recipe), compiled, and `data` load_training_data(recipe, model). Throws elucid::Error when
 // something fails (a NaN loss included: the message names the epoch and batch and the last good checkpoint), and

@@ -12,9 +12,21 @@ namespace train {
 class Trainer;
 }
 
+// The names of the figures a run's logs will hold, known before its first batch: each batch's (the loss and the
+// compiled metrics) and each epoch's (the same, and their val_ twins when the run has validation data).
+struct RunFigures {
+  std::vector<std::string> batch, epoch;
+};
+
 class Callback {
  public:
   virtual ~Callback() = default;
+
+  // Before the first batch, before on_train_begin, in the callbacks' order: a callback that needs a figure this run
+  // never produces (a monitor "val_loss" without validation data, a misspelt metric) throws elucid::Error here,
+  // naming it and the figures there are, instead of failing after the first epoch's training. A callback that adds
+  // a figure to the logs (ReduceLROnPlateau's "lr") appends its name, for the callbacks after it.
+  virtual void check_figures(RunFigures& figures) { (void)figures; }
 
   virtual void on_train_begin(Logs& logs) { (void)logs; }
   virtual void on_train_end(Logs& logs) { (void)logs; }

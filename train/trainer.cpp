@@ -3,6 +3,7 @@
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/file_io.hpp>
+#include <elucid/core/format.hpp>
 #include <elucid/core/ops.hpp>
 #include <elucid/core/random.hpp>
 #include <elucid/data/tensor_dataset.hpp>
@@ -141,35 +142,49 @@ Shape Trainer::single_output_shape() const {
   return shapes[0];
 }
 
-void Trainer::check_labels(const char* who, const data::Dataset& data) {
-  if (!loss_ || loss_->kind() != losses::Loss::Kind::SparseCategoricalCrossentropy) return;
+void Trainer::check_labels(const std::string& who, const data::Dataset& data) {
+  if (!loss_) return;
+  const auto kind = loss_->kind();
+  const bool sparse = kind == losses::Loss::Kind::SparseCategoricalCrossentropy;
+  if (!sparse && kind != losses::Loss::Kind::CategoricalCrossentropy) return;
   const Shape out = single_output_shape();
   const int64_t classes = out.empty() ? 1 : out.back();
-  if (!data.label_shape().empty())
-    throw Error(std::string(who) + ": sparse_categorical_crossentropy needs one class index per sample, labels have shape " +
+  if (sparse && !data.label_shape().empty())
+    throw Error(who + ": sparse_categorical_crossentropy needs one class index per sample, labels have shape " +
                 to_string(data.label_shape()));
-  // Labels are checked before the first step so that a bad file fails at once, not hours in.
-  const int64_t sample = numel(data.sample_shape());
+  // Labels are checked before the first step so that a bad file fails at once, not hours in. Reading them is the
+  // check of one-hot labels made from class indices (data::one_hot throws on an index out of range).
+  const int64_t sample = numel(data.sample_shape()), label = numel(data.label_shape());
   const int64_t chunk = 1024;
-  std::vector<float> x(static_cast<size_t>(chunk * sample)), y(static_cast<size_t>(chunk));
+  std::vector<float> x(static_cast<size_t>(chunk * sample)), y(static_cast<size_t>(chunk * label));
   std::vector<int64_t> indices;
   for (int64_t begin = 0; begin < data.size(); begin += chunk) {
     const int64_t end = std::min(data.size(), begin + chunk);
     indices.clear();
     for (int64_t i = begin; i < end; ++i) indices.push_back(i);
     data.fill(indices, x.data(), y.data());
-    for (int64_t i = begin; i < end; ++i) {
-      const float label = y[static_cast<size_t>(i - begin)];
-      if (!(label >= 0 && label < static_cast<float>(classes)) || label != std::floor(label))
-        throw Error(std::string(who) + ": label " + std::to_string(label) + " of sample " + std::to_string(i) +
+    for (int64_t i = begin; sparse && i < end; ++i) {
+      const float index = y[static_cast<size_t>(i - begin)];
+      if (!(index >= 0 && index < static_cast<float>(classes)) || index != std::floor(index))
+        throw Error(who + ": label " + format_number(index) + " of sample " + std::to_string(i) +
                     " is not a class index in [0, " + std::to_string(classes) + ") for the model's " +
                     std::to_string(classes) + " outputs");
     }
     for (size_t j = 0; j < static_cast<size_t>((end - begin) * sample); ++j)
       if (!std::isfinite(x[j]))
-        throw Error(std::string(who) + ": input of sample " + std::to_string(begin + static_cast<int64_t>(j) / sample) +
-                    " holds " + std::to_string(x[j]) + " at element " + std::to_string(static_cast<int64_t>(j) % sample));
+        throw Error(who + ": input of sample " + std::to_string(begin + static_cast<int64_t>(j) / sample) + " holds " +
+                    format_number(x[j]) + " at element " + std::to_string(static_cast<int64_t>(j) % sample));
   }
+}
+
+RunFigures Trainer::run_figures(bool validation) const {
+  RunFigures figures;
+  figures.batch.push_back("loss");
+  for (const auto& m : metrics_) figures.batch.push_back(m.name());
+  figures.epoch = figures.batch;
+  if (validation)
+    for (const auto& name : figures.batch) figures.epoch.push_back("val_" + name);
+  return figures;
 }
 
 // ---- the training step ----
@@ -308,9 +323,23 @@ History Trainer::fit(const std::shared_ptr<const data::Dataset>& all, const FitO
   return {};
 }
 
+void Trainer::check_fit(const std::shared_ptr<const data::Dataset>& data, const FitOptions& options) {
+  check_run(data, options);
+}
+
+// check_fit_options, then each callback's figures.
+std::pair<std::shared_ptr<const data::Dataset>, std::shared_ptr<const data::Dataset>> Trainer::check_run(
+    const std::shared_ptr<const data::Dataset>& all, const FitOptions& options) {
+  auto sets = check_fit_options(all, options);
+  RunFigures figures = run_figures(sets.second != nullptr);
+  for (const auto& cb : options.callbacks)
+    if (cb) cb->check_figures(figures);
+  return sets;
+}
+
 History Trainer::run_fit(const std::shared_ptr<const data::Dataset>& all, const FitOptions& options,
                          distributed::Strategy& strategy) {
-  const auto [train, validation] = check_fit_options(all, options);
+  const auto [train, validation] = check_run(all, options);
   Run run{options, strategy, validation,
           data::Batches(train, options.batch_size, options.shuffle, options.seed.value_or(random_seed()))};
   const FitState start = resume_from(options, run.batches.num_batches());
@@ -353,7 +382,7 @@ std::pair<std::shared_ptr<const data::Dataset>, std::shared_ptr<const data::Data
     throw Error("fit: initial_epoch " + std::to_string(options.initial_epoch) + " is outside [0, epochs = " +
                 std::to_string(options.epochs) + "]");
   if (!(options.validation_split >= 0.0 && options.validation_split < 1.0))
-    throw Error("fit: validation_split must be in [0, 1), got " + std::to_string(options.validation_split));
+    throw Error("fit: validation_split must be in [0, 1), got " + format_number(options.validation_split));
   if (all->size() == 0) throw Error("fit: the training data set is empty");
   check_input("fit", all->sample_shape());
 

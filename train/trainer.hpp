@@ -173,6 +173,17 @@ class Trainer {
   Logs train_on_batch(const Tensor& x, const Tensor& y);  // one optimizer step; returns loss and metrics
   Logs test_on_batch(const Tensor& x, const Tensor& y);
 
+  // ---- checks before anything is trained ----
+  // Everything fit(data, options) checks before its first batch, without training: the options, the data's shapes,
+  // labels and values, and each callback's figures (Callback::check_figures). A program or a recipe finds a
+  // configuration error this way before it writes anything.
+  void check_fit(const std::shared_ptr<const data::Dataset>& data, const FitOptions& options);
+  // Throws naming `who` when a label is not a class index of the model's outputs (sparse_categorical_crossentropy;
+  // categorical_crossentropy reads its labels through them too) or an input is not finite. fit and evaluate call it.
+  void check_labels(const std::string& who, const data::Dataset& data);
+  // The names of the figures a fit() of this compiled model logs, with or without validation data.
+  RunFigures run_figures(bool validation) const;
+
   bool stop_training = false;  // a callback sets it to end fit() after the current batch or epoch
 
   // During fit(), for a callback: the run's state after the batch (on_train_batch_end) or the epoch's last batch
@@ -184,7 +195,6 @@ class Trainer {
 
   void require_compiled(const char* who) const;
   void check_input(const std::string& who, const Shape& sample_shape, const char* what = "samples");
-  void check_labels(const char* who, const data::Dataset& data);
   Tensor forward_one(const Tensor& x, bool training);
   Shape single_output_shape() const;
   StepFigures no_figures() const;
@@ -194,6 +204,8 @@ class Trainer {
   History run_fit(const std::shared_ptr<const data::Dataset>& all, const FitOptions& options,
                   distributed::Strategy& strategy);
   std::pair<std::shared_ptr<const data::Dataset>, std::shared_ptr<const data::Dataset>> check_fit_options(
+      const std::shared_ptr<const data::Dataset>& all, const FitOptions& options);
+  std::pair<std::shared_ptr<const data::Dataset>, std::shared_ptr<const data::Dataset>> check_run(
       const std::shared_ptr<const data::Dataset>& all, const FitOptions& options);
   FitState resume_from(const FitOptions& options, int64_t batches_per_epoch) const;
   void run_epoch(Run& run, int epoch, const FitState* resume);

@@ -354,9 +354,9 @@ TEST_CASE("bad recipes exit 2 with one line naming the file and the problem, and
   fs::create_symlink("tiny.elucid", dir / "link.elucid");  // another name for the same file
   check("clash_link.json", with("\"history_csv\": \"tiny.history.csv\"", "\"history_csv\": \"link.elucid\""),
         "output.model and output.history_csv both name link.elucid");
+  const std::string early_stopping = "{\"class_name\": \"EarlyStopping\", \"config\": {\"patience\": 5}}";
   check("clash_callback.json",
-        with("\"output\": {", "\"callbacks\": [{\"class_name\": \"CSVLogger\", \"config\": {\"filename\": "
-                              "\"tiny.history.csv\"}}], \"output\": {"),
+        with(early_stopping, "{\"class_name\": \"CSVLogger\", \"config\": {\"filename\": \"tiny.history.csv\"}}"),
         "output.history_csv and callbacks[0].config.filename both name tiny.history.csv");
   check("self.json", with("\"model\": \"tiny.elucid\"", "\"model\": \"self.json\""),
         "output.model names self.json, which is the recipe itself: writing it would destroy it");
@@ -372,6 +372,42 @@ TEST_CASE("bad recipes exit 2 with one line naming the file and the problem, and
     t.replace(t.find(output), output.size(), "\"model\": \"keras_model.json\"");
     check("on_model.json", t, "output.model names keras_model.json, which is model, an input of the run");
   }
+  // What fit() would find only once it runs, or evaluation only after training: found before, nothing written.
+  check("monitor_typo.json", with("{\"patience\": 5}", "{\"patience\": 5, \"monitor\": \"val_acuracy\"}"),
+        "EarlyStopping: monitor \"val_acuracy\" is not a figure of this run, which logs loss, accuracy, val_loss, "
+        "val_accuracy");
+  check("no_validation.json", with("\"validation_split\": 0.25, ", ""),
+        "EarlyStopping: monitor \"val_loss\" is not a figure of this run, which logs loss, accuracy (val_ figures need "
+        "validation data");
+  check("field.json",
+        with(early_stopping, "{\"class_name\": \"ModelCheckpoint\", \"config\": {\"filepath\": \"m-{val_los:.2f}.elucid\"}}"),
+        "ModelCheckpoint: file path \"m-{val_los:.2f}.elucid\": field \"val_los\" is not a figure of this run");
+  check("split.json", with("\"validation_split\": 0.25", "\"validation_split\": 0.999"),
+        "validation_split=0.999 cannot split");
+  {
+    test::Bytes labels = test::file_bytes(dir / "test-labels.idx");
+    labels.back() = 200;
+    test::write_raw(dir / "bad-test-labels.idx", labels);
+    labels = test::file_bytes(dir / "train-labels.idx");
+    labels[labels.size() / 2] = 7;
+    test::write_raw(dir / "bad-train-labels.idx", labels);
+  }
+  // With class names the IDX reader finds a label past them; without, the model's outputs are the classes.
+  check("test_labels.json", with("\"test-labels.idx\"", "\"bad-test-labels.idx\""),
+        "bad-test-labels.idx: label 200 of item 23 is outside the 4 classes");
+  const std::string names = ",\n           \"class_names\": [\"top left\", \"top right\", \"bottom left\", \"bottom right\"]";
+  const auto unnamed = [&](const std::string& from, const std::string& to) {
+    std::string t = with(from, to);
+    REQUIRE(t.find(names) != std::string::npos);
+    return t.erase(t.find(names), names.size());
+  };
+  check("test_labels_unnamed.json", unnamed("\"test-labels.idx\"", "\"bad-test-labels.idx\""),
+        "test data: label 200 of sample 23 is not a class index in [0, 4) for the model's 4 outputs");
+  check("train_labels_unnamed.json", unnamed("\"train-labels.idx\"", "\"bad-train-labels.idx\""),
+        "fit: label 7 of sample 44 is not a class index in [0, 4)");
+  test::write_text(dir / "a_file.txt", "not a folder");
+  check("checkpoint_file.json", with("\"checkpoint_dir\": \"tiny.checkpoints\"", "\"checkpoint_dir\": \"a_file.txt\""),
+        "output.checkpoint_dir names a_file.txt, which is a file, not a folder");
   if (locked.made) {
     check("locked.json", with("\"model\": \"tiny.elucid\"", "\"model\": \"locked/m.elucid\""),
           "locked/m.elucid: folder locked is not writable: Operation not permitted");
@@ -387,6 +423,10 @@ TEST_CASE("bad recipes exit 2 with one line naming the file and the problem, and
     CHECK(one_error_line(r));
     CHECK_THAT(r.err, Contains("output.model and output.history_csv both name tiny.elucid"));
     CHECK(r.out.find("Outputs:") == std::string::npos);
+    r = test::run_elucid(dir, "summary monitor_typo.json");
+    CHECK(r.status == 2);
+    CHECK(one_error_line(r));
+    CHECK_THAT(r.err, Contains("EarlyStopping: monitor \"val_acuracy\" is not a figure of this run"));
   }
   // A recipe that is a folder, or is not there.
   fs::create_directory(dir / "a_folder.json");

@@ -17,6 +17,7 @@ class Script : public Callback {
  public:
   explicit Script(std::vector<double> values) : values_(std::move(values)) {}
   std::string name() const override { return "Script"; }
+  void check_figures(RunFigures& figures) override { figures.epoch.push_back("val_loss"); }
   void on_epoch_end(int epoch, Logs& logs) override { logs.set("val_loss", values_.at(static_cast<size_t>(epoch))); }
   std::vector<double> values_;
 };
@@ -104,11 +105,12 @@ TEST_CASE("EarlyStopping: min_delta, mode max, baseline, restore_best_weights", 
     CHECK(model.weights()[0].tensor.values()[0] == at_best[0].tensor.values()[0]);
     CHECK(model.weights()[1].tensor.values()[1] == at_best[1].tensor.values()[1]);
   }
-  SECTION("a monitor that is not logged is an error naming the figures there are") {
+  SECTION("a monitor that is not logged is an error naming the figures there are, before training") {
     Sequential model = tiny_model();
     auto stop = std::make_shared<EarlyStopping>(EarlyStoppingOptions{.monitor = "val_acc"});
     CHECK_THROWS_WITH(model.fit(xs(), ys(), {.epochs = 2, .verbose = 0, .callbacks = {stop}}),
-                      "EarlyStopping: monitor \"val_acc\" is not among the epoch's figures: loss, accuracy");
+                      "EarlyStopping: monitor \"val_acc\" is not a figure of this run, which logs loss, accuracy (val_ "
+                      "figures need validation data: validation_split or validation_data)");
     CHECK_THROWS_WITH(EarlyStopping({.mode = "up"}), "EarlyStopping: mode must be \"auto\", \"min\" or \"max\", got \"up\"");
   }
 }
@@ -179,4 +181,42 @@ TEST_CASE("TerminateOnNaN stops at the first non-finite loss, naming epoch and b
   CHECK(h.epoch.size() == 1);
   CHECK_THAT(guard->message(), Catch::Matches("epoch 1, batch [0-9]+: invalid loss (nan|inf), terminating training"));
   CHECK(err.str().find(guard->message()) != std::string::npos);
+}
+
+TEST_CASE("a figure the run never logs is an error before training; acc and val_acc name accuracy", "[callbacks][errors]") {
+  using Catch::Matchers::Contains;
+  Sequential model = tiny_model();
+  const auto before = model.get_weights();
+  const auto fit = [&](std::shared_ptr<Callback> callback, double validation_split) {
+    return model.fit(xs(), ys(), {.batch_size = 2, .epochs = 2, .verbose = 0, .validation_split = validation_split,
+                                  .callbacks = {std::move(callback)}});
+  };
+  CHECK_THROWS_WITH(fit(std::make_shared<EarlyStopping>(EarlyStoppingOptions{.monitor = "val_acuracy"}), 0.25),
+                    "EarlyStopping: monitor \"val_acuracy\" is not a figure of this run, which logs loss, accuracy, "
+                    "val_loss, val_accuracy");
+  CHECK_THROWS_WITH(fit(std::make_shared<ReduceLROnPlateau>(ReduceLROnPlateauOptions{}), 0.0),
+                    "ReduceLROnPlateau: monitor \"val_loss\" is not a figure of this run, which logs loss, accuracy "
+                    "(val_ figures need validation data: validation_split or validation_data)");
+  const std::string path = "callbacks_figures_test-{val_los:.2f}.elucid";
+  CHECK_THROWS_WITH(fit(std::make_shared<ModelCheckpoint>(path), 0.25),
+                    Contains("ModelCheckpoint: file path \"" + path + "\": field \"val_los\" is not a figure"));
+  // With save_freq the file path is filled from a batch's figures, which have no val_ ones.
+  CHECK_THROWS_WITH(fit(std::make_shared<ModelCheckpoint>("m-{val_loss}.elucid", ModelCheckpointOptions{.save_freq = 1}),
+                        0.25),
+                    Contains("field \"val_loss\" is not a figure of this run, which logs loss, accuracy"));
+  const auto after = model.get_weights();
+  for (size_t i = 0; i < before.size(); ++i)  // nothing was trained
+    CHECK(std::equal(before[i].tensor.data(), before[i].tensor.data() + before[i].tensor.size(), after[i].tensor.data()));
+
+  // Keras's older names of accuracy are taken for the run's: monitors and file-path fields alike.
+  auto old_name = std::make_shared<EarlyStopping>(EarlyStoppingOptions{.monitor = "val_acc", .patience = 5});
+  CHECK(fit(old_name, 0.25).epoch.size() == 2);
+  auto lr = std::make_shared<ReduceLROnPlateau>(ReduceLROnPlateauOptions{.monitor = "acc"});
+  const std::string file = "callbacks_figures_test-{epoch}-{val_acc:.2f}.elucid";
+  auto checkpoint = std::make_shared<ModelCheckpoint>(file, ModelCheckpointOptions{.monitor = "val_acc", .save_best_only = true});
+  History h = model.fit(xs(), ys(), {.batch_size = 2, .epochs = 1, .verbose = 0, .validation_split = 0.25,
+                                     .callbacks = {lr, checkpoint}});
+  REQUIRE(!checkpoint->last_saved().empty());
+  CHECK(checkpoint->last_saved().rfind("callbacks_figures_test-1-", 0) == 0);
+  std::remove(checkpoint->last_saved().c_str());
 }

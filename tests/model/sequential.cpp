@@ -133,7 +133,7 @@ TEST_CASE("impossible models and bad fit arguments fail before training, with th
                     Catch::StartsWith("fit: validation_split must be in [0, 1), got 1.5"));
   Tensor y({4}, std::vector<float>{0, 1, 2, 1});
   CHECK_THROWS_WITH(lazy.fit(Tensor({4, 3}), y, {.verbose = 0}),
-                    "fit: label 2.000000 of sample 2 is not a class index in [0, 2) for the model's 2 outputs");
+                    "fit: label 2 of sample 2 is not a class index in [0, 2) for the model's 2 outputs");
   Tensor x({4, 3}, 1.0f);
   x.at({3, 1}) = std::nanf("");
   CHECK_THROWS_WITH(lazy.fit(x, Tensor({4}), {.verbose = 0}), "fit: input of sample 3 holds nan at element 1");
