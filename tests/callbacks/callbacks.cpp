@@ -183,7 +183,7 @@ TEST_CASE("TerminateOnNaN stops at the first non-finite loss, naming epoch and b
   CHECK(err.str().find(guard->message()) != std::string::npos);
 }
 
-TEST_CASE("a figure the run never logs is an error before training; acc and val_acc name accuracy", "[callbacks][errors]") {
+TEST_CASE("a figure the run never logs is an error before training, and acc and val_acc name accuracy", "[callbacks][errors]") {
   using Catch::Matchers::Contains;
   Sequential model = tiny_model();
   const auto before = model.get_weights();
