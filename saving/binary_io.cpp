@@ -132,12 +132,11 @@ std::string_view open(std::string_view file, std::string_view magic, uint32_t ma
   }
   if (file.size() < kEnvelopeBytes)
     throw Error(source + ": " + kind + " cut short: " + std::to_string(file.size()) + " bytes, not even a header");
+  // The envelope is the same in every format version, so the length and the checksum are checked first: a version
+  // field that is out of range in a file whose checksum fails is a damaged byte, not a newer file.
   const uint32_t version = read_u32(file.data() + 8);
-  if (version == 0 || version > max_version)
-    throw Error(source + ": " + kind + " format version " + std::to_string(version) +
-                (version > max_version ? " is newer than this elucid reads (up to " + std::to_string(max_version) +
-                                             "); use a newer elucid"
-                                       : " is not valid"));
+  const bool known = version >= 1 && version <= max_version;
+  const std::string versions = "this elucid reads versions 1 to " + std::to_string(max_version);
   const uint64_t body = read_u64(file.data() + 12);
   const uint64_t expected = file.size() - kEnvelopeBytes;
   if (body > expected)
@@ -147,7 +146,16 @@ std::string_view open(std::string_view file, std::string_view magic, uint32_t ma
     throw Error(source + ": " + kind + " has " + std::to_string(expected - body) + " unexpected bytes at the end");
   const size_t sealed = file.size() - 4;
   if (crc32_of(file.substr(0, sealed)) != read_u32(file.data() + sealed))
-    throw Error(source + ": " + kind + " corrupted: its checksum does not match its contents");
+    throw Error(source + ": " + kind + " corrupted: its checksum does not match its contents" +
+                (known ? "" : ", and format version " + std::to_string(version) + " is out of range (" + versions + ")"));
+  // Intact, with a version this elucid does not read: a newer one has written it, unless the number is beyond
+  // anything elucid could have reached (one more per format change).
+  if (version > max_version && version - max_version <= kNewerVersionSpan)
+    throw Error(source + ": " + kind + " format version " + std::to_string(version) +
+                " is newer than this elucid reads (up to " + std::to_string(max_version) + "); use a newer elucid");
+  if (!known)
+    throw Error(source + ": " + kind + " format version " + std::to_string(version) + " is not valid (" + versions +
+                "): the file is damaged or was not written by elucid");
   if (version_out) *version_out = version;
   return file.substr(20, static_cast<size_t>(body));
 }

@@ -56,11 +56,15 @@ std::string seal(std::string_view magic, uint32_t version, std::string_view body
 
 inline constexpr size_t kMagicBytes = 8;
 inline constexpr size_t kEnvelopeBytes = 8 + 4 + 8 + 4;
+// How far past this elucid's format version a sealed file's version may be and still be taken for a newer
+// elucid's; a version further on is damage, whatever its checksum says.
+inline constexpr uint32_t kNewerVersionSpan = 1000;
 
 // Checks the envelope and returns the body. `magic` is what this kind of file (`kind`) starts with; errors name
-// `source` and say what is wrong: not this kind of file, a newer format version, cut short, extra bytes at the end,
-// or a checksum that does not match (bytes changed on disk or on the way). `version`, when given, receives the
-// file's format version (1 to max_version), for a reader that still reads older layouts.
+// `source` and say what is wrong: not this kind of file, cut short, extra bytes at the end, a checksum that does not
+// match (bytes changed on disk or on the way; with the version when that is out of range too), a newer format
+// version (an intact file, up to kNewerVersionSpan past max_version), or an invalid one. `version`, when given,
+// receives the file's format version (1 to max_version), for a reader that still reads older layouts.
 std::string_view open(std::string_view file, std::string_view magic, uint32_t max_version, const std::string& source,
                       const std::string& kind, uint32_t* version = nullptr);
 

@@ -146,6 +146,17 @@ TEST_CASE("a version 1 checkpoint is still read, its Dropout generator states sk
              Contains("c.elucid: checkpoint format version 3 is newer than this elucid reads (up to 2)"));
 }
 
+TEST_CASE("a flipped byte in a checkpoint's format version is corruption, not a newer file", "[checkpoint]") {
+  test::OneThread one_thread;
+  std::string bytes = checkpoint_bytes(make_checkpoint(small_model(), {}, false, ""));
+  bytes[10] = static_cast<char>(0xff);  // version 2 (02 00 00 00) becomes 16711682
+  const std::string message = error_of(bytes);
+  CHECK_THAT(message, Contains("c.elucid: checkpoint corrupted: "));
+  CHECK_THAT(message, Contains("format version 16711682"));
+  CHECK_THAT(message, Contains("this elucid reads versions 1 to 2"));
+  CHECK(message.find("newer") == std::string::npos);
+}
+
 TEST_CASE("a damaged checkpoint is an error naming the path", "[checkpoint]") {
   test::OneThread one_thread;
   const std::string bytes = checkpoint_bytes(make_checkpoint(small_model(), {}, false, ""));

@@ -142,6 +142,26 @@ TEST_CASE("foreign and newer files are refused with the reason", "[model_file]")
              Contains("model file format version 2 is newer than this elucid reads (up to 1)"));
 }
 
+TEST_CASE("a flipped byte in the format version is corruption, not a newer file", "[model_file]") {
+  // Version 1 is 01 00 00 00; one byte flipped to ff makes 16711681, which the checksum gives away.
+  std::string bytes = model_file_bytes(small_model(false));
+  bytes[10] = static_cast<char>(0xff);
+  const std::string message = error_of(bytes);
+  CHECK_THAT(message, Contains("m.elucid: model file corrupted: "));
+  CHECK_THAT(message, Contains("format version 16711681"));
+  CHECK_THAT(message, Contains("this elucid reads versions 1 to 1"));
+  CHECK(message.find("newer") == std::string::npos);
+
+  // Sealed with a matching checksum, a version far past any elucid's is still not taken for a newer file.
+  std::string body = model_file_bytes(small_model(false));
+  body = body.substr(20, body.size() - 24);
+  const std::string absurd = error_of(binary::seal("ELUCIDMD", 16711681, body));
+  CHECK_THAT(absurd, Contains("m.elucid: model file format version 16711681 is not valid"));
+  CHECK_THAT(absurd, Contains("this elucid reads versions 1 to 1"));
+  CHECK(absurd.find("newer") == std::string::npos);
+  CHECK_THAT(error_of(binary::seal("ELUCIDMD", 0, body)), Contains("model file format version 0 is not valid"));
+}
+
 TEST_CASE("sizes inside a sealed file are checked before anything is allocated", "[model_file]") {
   // Well sealed (the checksum matches) but lying: a weight count, a string length and a shape far past the file.
   binary::Writer w;
