@@ -161,6 +161,12 @@ std::string Value::where() const { return path_.empty() ? source_ : source_ + ":
 
 void Value::fail(const std::string& problem) const { throw Error(where() + ": " + problem); }
 
+void Value::fail(const Error& caught) const {
+  const std::string what = caught.what();
+  if (what.rfind(source_ + ": ", 0) == 0) throw caught;
+  fail(what);
+}
+
 std::string Value::child_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
 
 std::string Value::as_string() const {

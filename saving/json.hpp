@@ -2,6 +2,8 @@
 // include it). Parsing with line and column in errors, typed reads whose errors name the file and the JSON path,
 // the nearest known key for a typo, and text written the way Python's json.dumps (and so tf.keras) writes it.
 #pragma once
+#include <elucid/core/error.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -41,6 +43,9 @@ class Value {
   // "SOURCE: PATH" (or just SOURCE at the top), the prefix of every message about this value.
   std::string where() const;
   [[noreturn]] void fail(const std::string& problem) const;
+  // For an error caught while this value was read: one that names this value's source already (a Value's own
+  // fail() deeper down) goes on as it is; another (a constructor's, which knows no path) gets this value's place.
+  [[noreturn]] void fail(const Error& caught) const;
 
   bool is_null() const { return json_->is_null(); }
   bool is_object() const { return json_->is_object(); }

@@ -509,9 +509,7 @@ ModelJson read_model(const Value& top, int64_t max_bytes) {
       model.add(layer);
       if (shape) shape = model.output_shape();
     } catch (const Error& e) {
-      // Messages from the readers name the path already; those from the layers themselves get it here.
-      if (std::string(e.what()).rfind(top.source() + ": ", 0) == 0) throw;
-      item.fail(e.what());
+      item.fail(e);  // messages from the readers name the path already; those from the layers get it here
     }
   }
   if (input_given && model.layers().empty()) top.fail("the model has an InputLayer and no other layer");

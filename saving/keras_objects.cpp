@@ -46,13 +46,14 @@ Serialized split(const Value& v) {
   return {v.at("class_name").as_string(), config};
 }
 
-// Runs `make`, turning an elucid::Error from a constructor (which knows no path) into one that names `v`.
+// Runs `make`, turning an elucid::Error from a constructor (which knows no path) into one that names `v`; errors
+// from reading `v`'s members name their path already and go on unchanged.
 template <class F>
 auto with_path(const Value& v, F make) {
   try {
     return make();
   } catch (const Error& e) {
-    v.fail(e.what());
+    v.fail(e);
   }
 }
 

@@ -133,6 +133,12 @@ TEST_CASE("wrong types and values name the path and what was expected", "[recipe
   CHECK_THAT(error_of(test::tiny_recipe(3, R"(, "output": {"model": 5})")),
              Equals("dir/recipe.json: output.model: expected a string, got an integer"));
   CHECK_THAT(error_of("[1]"), Equals("dir/recipe.json: expected an object, got an array"));
+  // A value inside the optimizer's config: the file and the path once, not once more for the optimizer.
+  CHECK_THAT(error_of(tiny_with("\"learning_rate\": 0.01", "\"learning_rate\": -0.01")),
+             Equals("dir/recipe.json: compile.optimizer.config.learning_rate: the learning rate must be 0 or more, "
+                    "got -0.01"));
+  CHECK_THAT(error_of(tiny_with("\"learning_rate\": 0.01", "\"learning_rate\": 0.01, \"beta_1\": \"x\"")),
+             Equals("dir/recipe.json: compile.optimizer.config.beta_1: expected a number, got a string"));
 }
 
 TEST_CASE("malformed recipes give the line and column", "[recipe]") {
