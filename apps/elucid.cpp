@@ -262,12 +262,15 @@ int evaluate(const Args& a) {
     if (named != "fashion_mnist" && named != "mnist" && named != "kmnist" && !fs::exists(named, ec))
       return report(named, "no such file or folder", 2);
   }
+  std::string current = path;  // the file an error is about: the model, but not while the data is read
   try {
     g_failure_status = 1;
     ModelFile file = load_model_file(path);
     Sequential& model = file.model;
     if (!model.compiled()) throw Error(path + ": the model was saved without compile settings, so it has no loss to evaluate");
+    current = "";  // the data's errors name their own files (or the data set)
     auto data = evaluation_data(a, model.input_shape());
+    current = path;
     if (data->sample_shape() != model.input_shape()) {
       const std::string source = a.options.count("--images") ? a.options.at("--images") : a.options.at("--data");
       return report(source, "holds samples of shape " + to_string(data->sample_shape()) + "; the model " + path +
@@ -280,7 +283,7 @@ int evaluate(const Args& a) {
     for (const auto& [name, value] : e.metrics.items()) std::cout << name << ": " << format_number(value) << "\n";
     return 0;
   } catch (const Error& e) {
-    return report(path, e.what(), g_failure_status);
+    return report(current, e.what(), g_failure_status);
   }
 }
 

@@ -88,6 +88,24 @@ void check_options(const std::string& directory, const ImageFolderOptions& o) {
   if (!fs::is_directory(directory, ec)) throw Error(std::string(kWho) + ": " + directory + " is not a directory");
 }
 
+// Why `path` cannot be an image file: "" for a regular file (symbolic links followed), else what is there instead.
+std::string not_a_file(const std::string& path) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  const char* what = "";
+  switch (status.type()) {
+    case fs::file_type::regular: return "";
+    case fs::file_type::not_found: return "no such file";
+    case fs::file_type::directory: what = "a directory"; break;
+    case fs::file_type::character: what = "a character device"; break;
+    case fs::file_type::block: what = "a block device"; break;
+    case fs::file_type::fifo: what = "a named pipe"; break;
+    case fs::file_type::socket: what = "a socket"; break;
+    default: return "cannot be read: " + (ec ? ec.message() : std::string("not a regular file"));
+  }
+  return std::string("is ") + what + ", not an image file";
+}
+
 // Decodes `path` into `out` (h * w * channels bytes, resized when needed). Returns "" or why the file is bad.
 std::string decode(const std::string& path, int64_t h, int64_t w, int channels, uint8_t* out) {
   std::string file;
@@ -135,8 +153,7 @@ std::vector<uint8_t> load_image(const std::string& path, int64_t height, int64_t
     throw Error(path + ": images are read with 1, 3 or 4 channels, not " + std::to_string(channels));
   if (height < 1 || width < 1 || height > kMaxImageSide || width > kMaxImageSide)
     throw Error(path + ": cannot resize an image to " + std::to_string(height) + "x" + std::to_string(width));
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw Error(path + ": no such file");
+  if (const std::string problem = not_a_file(path); !problem.empty()) throw Error(path + ": " + problem);
   std::vector<uint8_t> pixels(static_cast<size_t>(height * width * channels));
   const std::string problem = decode(path, height, width, channels, pixels.data());
   if (!problem.empty()) throw Error(path + ": " + problem);

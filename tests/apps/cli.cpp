@@ -531,6 +531,27 @@ TEST_CASE("damaged model files exit 1 with one line naming the file, for every c
   CHECK(test::snapshot(dir) == before);
 }
 
+TEST_CASE("messages name the file that is wrong and say what it is", "[cli]") {
+  auto dir = tiny_folder("cli_what_is_wrong", 1);
+  REQUIRE(test::run_elucid(dir, "train tiny.json").status == 0);
+  write_png(dir / "x.png", 1);
+  fs::create_directories(dir / "folder.png");
+  // evaluate: errors in the data name the data, not the model file.
+  test::Run r = test::run_elucid(dir, "evaluate tiny.elucid --images test-labels.idx --labels test-labels.idx");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, StartsWith("elucid: test-labels.idx: images must be"));
+  r = test::run_elucid(dir, "evaluate tiny.elucid --images test-images.idx --labels train-labels.idx");
+  CHECK(r.err == "elucid: images and labels disagree: test-images.idx holds 24 images, train-labels.idx holds 96 labels\n");
+  // predict: a folder or a device named as an image is said to be one, not missing.
+  r = test::run_elucid(dir, "predict tiny.elucid folder.png /dev/zero /dev/urandom gone.png x.png");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Contains("elucid: folder.png: is a directory, not an image file\n"));
+  CHECK_THAT(r.err, Contains("elucid: /dev/zero: is a character device, not an image file\n"));
+  CHECK_THAT(r.err, Contains("elucid: /dev/urandom: is a character device, not an image file\n"));
+  CHECK_THAT(r.err, Contains("elucid: gone.png: no such file\n"));
+  CHECK_THAT(r.out, Contains("x.png: top right"));
+}
+
 TEST_CASE("the shipped seed recipes train to the same weights as elucid-mnist with the same seed and settings", "[cli][demo]") {
   // examples/recipes/fashion_mnist_seed.json is elucid-mnist's default run, fashion_mnist_seed_quick.json its
   // --quick run (the first 3,000 training and 1,000 test images, 2 epochs). Here both programs train on a tiny
