@@ -69,13 +69,17 @@ std::string check_jpeg(const uint8_t* bytes, size_t size) {
   return "";
 }
 
+const uint8_t kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+uint32_t big_endian_u32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+}
+
 std::string check_png(const uint8_t* bytes, size_t size) {
-  static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  if (size < 8 || std::memcmp(bytes, signature, 8) != 0) return "";
+  if (size < 8 || std::memcmp(bytes, kPngSignature, 8) != 0) return "";
   bool image_data = false;  // a non-empty IDAT seen
   for (size_t pos = 8; pos + 8 <= size;) {
-    const uint32_t length = (uint32_t{bytes[pos]} << 24) | (uint32_t{bytes[pos + 1]} << 16) |
-                            (uint32_t{bytes[pos + 2]} << 8) | uint32_t{bytes[pos + 3]};
+    const uint32_t length = big_endian_u32(bytes + pos);
     const size_t left = size - pos - 8;  // after the length and the type
     if (length > left)
       return "corrupt PNG: a chunk of " + std::to_string(length) + " bytes at byte " + std::to_string(pos) +
@@ -94,6 +98,12 @@ std::string check_png(const uint8_t* bytes, size_t size) {
 }
 
 }  // namespace
+
+DeclaredSize declared_png_size(const uint8_t* bytes, size_t size) {
+  // The signature, then the first chunk: length 13, "IHDR", width and height (u32, big-endian), ...
+  if (size < 24 || std::memcmp(bytes, kPngSignature, 8) != 0 || std::memcmp(bytes + 12, "IHDR", 4) != 0) return {};
+  return {big_endian_u32(bytes + 16), big_endian_u32(bytes + 20)};
+}
 
 std::string check_image_bytes(const uint8_t* bytes, size_t size) {
   if (std::string bad = check_png(bytes, size); !bad.empty()) return bad;

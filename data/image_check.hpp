@@ -15,4 +15,11 @@ namespace elucid::data {
 // (including every file that is neither JPEG nor PNG).
 std::string check_image_bytes(const uint8_t* bytes, size_t size);
 
+// The width and height a PNG's header (IHDR) declares, or {0, 0} for any other file. stb_image refuses a PNG of
+// more than 2^30 bytes of pixels without saying why ("unknown image type"); this lets the size be the reason.
+struct DeclaredSize {
+  int64_t width = 0, height = 0;
+};
+DeclaredSize declared_png_size(const uint8_t* bytes, size_t size);
+
 }  // namespace elucid::data

@@ -118,12 +118,19 @@ std::string decode(const std::string& path, int64_t h, int64_t w, int channels, 
   const auto* bytes = reinterpret_cast<const stbi_uc*>(file.data());
   const int size = static_cast<int>(file.size());
   if (std::string bad = check_image_bytes(bytes, file.size()); !bad.empty()) return bad;
+  // "image is WxH pixels, beyond the bound ..." when the size is out of bounds, else "".
+  auto size_problem = [](int64_t iw, int64_t ih) -> std::string {
+    if (iw >= 1 && ih >= 1 && iw <= kMaxImageSide && ih <= kMaxImageSide && iw * ih <= kMaxImagePixels) return "";
+    return "image is " + std::to_string(iw) + "x" + std::to_string(ih) + " pixels, beyond the bound of " +
+           std::to_string(kMaxImageSide) + " per side and " + std::to_string(kMaxImagePixels) + " pixels";
+  };
+  // A PNG's size from its header first: stb_image refuses one too large for it as an "unknown image type".
+  if (const DeclaredSize png = declared_png_size(bytes, file.size()); png.width > 0 && png.height > 0)
+    if (std::string bad = size_problem(png.width, png.height); !bad.empty()) return bad;
   int iw = 0, ih = 0, file_channels = 0;
   if (!stbi_info_from_memory(bytes, size, &iw, &ih, &file_channels))
     return std::string("not a readable image (") + stbi_failure_reason() + "); PNG, JPEG, BMP and GIF are read";
-  if (iw < 1 || ih < 1 || iw > kMaxImageSide || ih > kMaxImageSide || int64_t{iw} * ih > kMaxImagePixels)
-    return "image is " + std::to_string(iw) + "x" + std::to_string(ih) + " pixels, beyond the bound of " +
-           std::to_string(kMaxImageSide) + " per side and " + std::to_string(kMaxImagePixels) + " pixels";
+  if (std::string bad = size_problem(iw, ih); !bad.empty()) return bad;
   // A decompression bomb: a few bytes declaring a huge picture (a GIF's canvas costs nothing to declare) would make
   // the decoder allocate and clear it all. No real PNG packs more than ~8,300 pixels into a byte of file (1-bit
   // pixels at deflate's best 1032:1); JPEG and BMP far fewer.

@@ -184,6 +184,43 @@ TEST_CASE("image_dataset_from_directory refuses huge images from their header", 
   fs::remove_all(dir);
 }
 
+TEST_CASE("an image past stb_image's own limits gets the size message too", "[data][image_folder][bad]") {
+  // Headers alone: stb_image refuses these sizes itself (more than 2^30 bytes of pixels, or a BMP side past 2^24),
+  // and its "unknown image type" must not hide the reason.
+  const fs::path dir = scratch("image_too_large");
+  auto be32 = [](Bytes& b, uint32_t v) { for (int s : {24, 16, 8, 0}) b.push_back(static_cast<uint8_t>(v >> s)); };
+  auto le32 = [](Bytes& b, uint32_t v) { for (int s : {0, 8, 16, 24}) b.push_back(static_cast<uint8_t>(v >> s)); };
+  const std::string bound = " pixels, beyond the bound of 32768 per side and 67108864 pixels";
+
+  Bytes png{0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
+  be32(png, 30000);
+  be32(png, 30000);
+  for (uint8_t b : {8, 2, 0, 0, 0, 0, 0, 0, 0}) png.push_back(b);  // 8-bit RGB, then the CRC
+  std::string path = write_raw(dir / "rgb.png", png);
+  CHECK_THROWS_WITH(load_image(path, 2, 2, 1), path + ": image is 30000x30000" + bound);
+
+  // JPEG: SOI, then a baseline frame header (SOF0) of 30000 x 30000, 3 components.
+  Bytes jpeg{0xff, 0xd8, 0xff, 0xc0, 0, 17, 8, 0x75, 0x30, 0x75, 0x30, 3};
+  for (uint8_t c = 1; c <= 3; ++c) jpeg.insert(jpeg.end(), {c, 0x11, 0});
+  jpeg.insert(jpeg.end(), {0xff, 0xd9});
+  path = write_raw(dir / "big.jpg", jpeg);
+  CHECK_THROWS_WITH(load_image(path, 2, 2, 1), path + ": image is 30000x30000" + bound);
+
+  // BMP: a 40-byte info header of 20000000 x 2 pixels, 24 bits each.
+  Bytes bmp{'B', 'M'};
+  le32(bmp, 54);
+  le32(bmp, 0);
+  le32(bmp, 54);
+  le32(bmp, 40);
+  le32(bmp, 20000000);
+  le32(bmp, 2);
+  bmp.insert(bmp.end(), {1, 0, 24, 0});
+  for (int i = 0; i < 6; ++i) le32(bmp, 0);
+  path = write_raw(dir / "wide.bmp", bmp);
+  CHECK_THROWS_WITH(load_image(path, 2, 2, 1), path + ": image is 20000000x2" + bound);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("image_dataset_from_directory checks its directory and options", "[data][image_folder][bad][threads]") {
   const fs::path dir = scratch("folder_args");
   const std::string who = "image_dataset_from_directory: ";
