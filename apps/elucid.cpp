@@ -183,7 +183,7 @@ int train(const Args& a) {
     const RecipeData data = load_training_data(recipe, model, chief ? &std::cout : &quiet);
     g_failure_status = 1;
     // Without a checkpoint folder there is nothing to save on Ctrl-C: the default (stop at once) stays.
-    if (!recipe.output.checkpoint_dir.empty()) install_interrupt_handlers();
+    if (!recipe.output.checkpoint_dir.empty()) install_interrupt_handlers(strategy.get());
     TrainRecipeResult result =
         train_recipe(recipe, model, data, {.resume = a.options.count("--resume") > 0, .strategy = strategy});
     if (!chief) return 0;

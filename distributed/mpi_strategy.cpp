@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
+#include <unistd.h>
 
 namespace elucid::distributed {
 
@@ -49,6 +50,7 @@ std::string library_name() {
 struct MPIStrategy::Impl {
   MPI_Comm comm = MPI_COMM_NULL;
   int rank = 0, size = 1, local_size = 1;
+  std::vector<int64_t> local_pids;  // by rank; 0 for the ranks on other hosts
   std::string prefix;  // "elucid: rank 1 of 2"
   std::unique_ptr<Watchdog> watchdog;
 
@@ -90,7 +92,16 @@ std::shared_ptr<MPIStrategy> MPIStrategy::from_environment(const MPIOptions& opt
   impl->check(MPI_Comm_split_type(impl->comm, MPI_COMM_TYPE_SHARED, impl->rank, MPI_INFO_NULL, &local),
               "MPI_Comm_split_type", "the ranks of this host");
   MPI_Comm_size(local, &impl->local_size);
+  // The (rank, process id) of each rank on this host: a rank stopped by a signal looks at whether the others'
+  // processes are still there (train/interrupt.hpp). Before the watchdog exists: MPI_Init has just met every rank.
+  const int64_t mine[2] = {impl->rank, static_cast<int64_t>(getpid())};
+  std::vector<int64_t> pairs(2 * static_cast<size_t>(impl->local_size));
+  impl->check(MPI_Allgather(mine, 2, MPI_INT64_T, pairs.data(), 2, MPI_INT64_T, local), "MPI_Allgather",
+              "the process ids of this host's ranks");
   MPI_Comm_free(&local);
+  impl->local_pids.assign(static_cast<size_t>(impl->size), 0);
+  for (size_t i = 0; i + 1 < pairs.size(); i += 2)
+    if (pairs[i] >= 0 && pairs[i] < impl->size) impl->local_pids[static_cast<size_t>(pairs[i])] = pairs[i + 1];
   impl->prefix = "elucid: rank " + std::to_string(impl->rank) + " of " + std::to_string(impl->size);
   impl->watchdog = std::make_unique<Watchdog>(timeout, impl->prefix);
 
@@ -120,6 +131,7 @@ std::string MPIStrategy::name() const {
 int MPIStrategy::rank() const { return impl_->rank; }
 int MPIStrategy::size() const { return impl_->size; }
 int MPIStrategy::local_size() const { return impl_->local_size; }
+std::vector<int64_t> MPIStrategy::local_process_ids() const { return impl_->local_pids; }
 double MPIStrategy::timeout_seconds() const { return impl_->watchdog->timeout_seconds(); }
 
 void MPIStrategy::allreduce_sum(std::span<float> values, const char* what) {

@@ -26,6 +26,7 @@ class MPIStrategy : public Strategy {
   int rank() const override;
   int size() const override;
   int local_size() const;              // ranks on this host
+  std::vector<int64_t> local_process_ids() const override;
   double timeout_seconds() const;
 
   void allreduce_sum(std::span<float> values, const char* what) override;

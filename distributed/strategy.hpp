@@ -18,6 +18,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace elucid::distributed {
 
@@ -29,6 +30,9 @@ class Strategy {
   virtual int rank() const = 0;          // 0 .. size() - 1
   virtual int size() const = 0;          // number of ranks
   bool is_chief() const { return rank() == 0; }  // rank 0 prints and writes files
+  // The process id of each rank on this host, by rank (size() entries, 0 for a rank elsewhere), so that a rank told
+  // to stop can see whether a peer's process has ended. Empty where ranks are not processes of their own.
+  virtual std::vector<int64_t> local_process_ids() const { return {}; }
 
   // Collectives: every rank calls the same ones in the same order with the same sizes. They either complete on
   // every rank or throw elucid::Error naming `what` (a rank died, the network failed, a timeout); after such an

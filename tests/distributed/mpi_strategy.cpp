@@ -186,6 +186,13 @@ TEST_CASE("under mpirun a rank that dies, fails, hangs or throws ends the whole 
   CHECK(run(folder, true, "hang", log) == 1);
   CHECK(log.find("elucid: rank 0 of 2: MPI_Bcast of the ") != std::string::npos);
   CHECK(log.find(" has not completed after 1 s; another rank has probably died or hangs") != std::string::npos);
+
+  // A rank killed in the middle of training, with `elucid train`'s signal handlers: mpirun's SIGTERM to rank 0 is
+  // answered with the rank that was lost, and no checkpoint is promised (rank 0 cannot finish the batch).
+  CHECK(run(folder, true, "lost", log) != 0);
+  CHECK(log.find("rank 1 is killed on purpose at batch 1") != std::string::npos);
+  CHECK(log.find("elucid: rank 0 of 2: rank 1 was lost (its process has ended); the job is ending") != std::string::npos);
+  CHECK(log.find("writing a checkpoint") == std::string::npos);
 }
 
 TEST_CASE("mpirun -np 2 elucid train writes its outputs once, and its checkpoints resume on 1 or 2 ranks",

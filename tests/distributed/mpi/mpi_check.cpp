@@ -9,9 +9,12 @@
 //   fail       rank 1 meets an error before training: the program's error path ends the job (Strategy::abort)
 //   hang       rank 1 sleeps 60 s before the first collective; rank 0 has a 1 s timeout
 //   throw      a callback throws on rank 1 during training: fit() ends the job
+//   lost       with the `elucid train` signal handlers installed, rank 1 is killed (SIGKILL) at its second batch:
+//              mpirun sends SIGTERM to rank 0, which waits for rank 1 in a collective
 #include <elucid/apps/seed_model.hpp>
 #include <elucid/elucid.hpp>
 #include <elucid/distributed/mpi_strategy.hpp>
+#include <elucid/train/interrupt.hpp>
 
 #include <chrono>
 #include <csignal>
@@ -53,6 +56,16 @@ struct ThrowAt : Callback {
   std::string name() const override { return "ThrowAt"; }
 };
 
+struct KillAt : Callback {
+  void on_train_batch_end(int64_t batch, Logs&) override {
+    if (batch == 1) {
+      std::cerr << "rank 1 is killed on purpose at batch 1" << std::endl;
+      std::raise(SIGKILL);
+    }
+  }
+  std::string name() const override { return "KillAt"; }
+};
+
 std::shared_ptr<distributed::Strategy> strategy;
 
 int run(const std::string& mode, const std::string& out) {
@@ -74,6 +87,8 @@ int run(const std::string& mode, const std::string& out) {
   auto [x, y] = datasets::synthetic_squares(193, 5);
   std::vector<std::shared_ptr<Callback>> callbacks;
   if (mode == "throw" && rank == 1) callbacks.push_back(std::make_shared<ThrowAt>());
+  if (mode == "lost") install_interrupt_handlers(strategy.get());
+  if (mode == "lost" && rank == 1) callbacks.push_back(std::make_shared<KillAt>());
   if (strategy->is_chief() && !out.empty()) callbacks.push_back(std::make_shared<callbacks::CSVLogger>(out + ".csv"));
   History history = model.fit(x, y, {.batch_size = 64, .epochs = 2, .verbose = 2, .validation_split = 0.1,
                                      .seed = 3, .callbacks = callbacks, .strategy = strategy});
@@ -91,7 +106,7 @@ int run(const std::string& mode, const std::string& out) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: elucid_mpi_check train|train-single|dropout|dropout-single|die|fail|hang|throw [OUT]\n";
+    std::cerr << "usage: elucid_mpi_check train|train-single|dropout|dropout-single|die|fail|hang|throw|lost [OUT]\n";
     return 2;
   }
   try {
