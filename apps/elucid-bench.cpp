@@ -3,7 +3,9 @@
 // shape when the files are absent), then predicts as many. The last line printed is one JSON object.
 // Only the first N images and labels are read (not the whole 60,000: gunzipping them all took longer than a small
 // run's training). Inference runs at batch 256, as the libtorch reference (scripts/bench/libtorch_seed.cpp) does.
-// Usage: elucid-bench [--batch B] [--samples N] [--threads T]
+// Usage: elucid-bench [--batch B] [--samples N] [--threads T] [--fixed-threads]
+// --fixed-threads: every parallel region on T threads, as if the machine were idle (core/parallel.hpp); without it the
+// team follows the cores other processes leave free.
 #include <elucid/apps/seed_model.hpp>
 #include <elucid/data/byte_reader.hpp>
 #include <elucid/elucid.hpp>
@@ -78,16 +80,24 @@ std::shared_ptr<const data::Dataset> fashion_mnist_head(int64_t samples) {
 
 int main(int argc, char** argv) try {
   long batch = 32, samples = 20000, threads = 0;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool fixed_threads = false;
+  for (int i = 1; i < argc; i += 2) {
     const std::string flag = argv[i];
+    if (flag == "--fixed-threads") {
+      fixed_threads = true;
+      --i;  // a switch: no value follows
+      continue;
+    }
+    if (i + 1 == argc) throw Error(flag + ": needs a value");
     if (flag == "--batch") batch = parse(flag, argv[i + 1]);
     else if (flag == "--samples") samples = parse(flag, argv[i + 1]);
     else if (flag == "--threads") threads = parse(flag, argv[i + 1]);
-    else throw Error(flag + ": unknown argument; usage: elucid-bench [--batch B] [--samples N] [--threads T]");
+    else throw Error(flag + ": unknown argument; usage: elucid-bench [--batch B] [--samples N] [--threads T] "
+                     "[--fixed-threads]");
   }
-  if (argc % 2 == 0) throw Error(std::string(argv[argc - 1]) + ": needs a value");
   if (batch < 1 || samples < batch) throw Error("--batch must be at least 1 and --samples at least --batch");
   set_num_threads(static_cast<int>(threads));
+  set_follow_free_cores(!fixed_threads);
 
   std::shared_ptr<const data::Dataset> train;
   const char* source = "fashion_mnist";
@@ -119,10 +129,11 @@ int main(int argc, char** argv) try {
               source, samples, batch, num_threads(), train_s, infer_s, h["loss"].back());
   std::printf("{\"train_samples_per_s\": %.1f, \"infer_samples_per_s\": %.1f, \"batch\": %ld, \"threads\": %d, "
               "\"peak_rss_mb\": %.1f, \"train_gflops\": %.2f, \"infer_gflops\": %.2f, \"samples\": %ld, "
-              "\"infer_batch\": %d, \"train_cpu_s\": %.2f, \"infer_cpu_s\": %.2f, \"data\": \"%s\"}\n",
+              "\"infer_batch\": %d, \"train_cpu_s\": %.2f, \"infer_cpu_s\": %.2f, \"data\": \"%s\", "
+              "\"follows_free_cores\": %s}\n",
               n / train_s, n / infer_s, batch, num_threads(), static_cast<double>(usage.ru_maxrss) / 1024.0,
               n * kTrainFlops / train_s * 1e-9, n * kForwardFlops / infer_s * 1e-9, samples, kInferBatch, train_cpu_s,
-              infer_cpu_s, source);
+              infer_cpu_s, source, follows_free_cores() ? "true" : "false");
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "elucid-bench: " << e.what() << "\n";

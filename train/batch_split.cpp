@@ -36,7 +36,7 @@ void BatchSplit::run(const Tensor& x, const Tensor& y, int64_t slices, std::span
   for (int64_t s = 0; s < slices; ++s) gradients_[s].reset(weights);
   std::vector<std::exception_ptr> errors(static_cast<size_t>(slices));
   // Dynamic: a thread that finishes its slice early takes the next; which thread ran a slice changes no bit of it.
-#pragma omp parallel for schedule(dynamic, 1) if (num_threads() > 1)
+#pragma omp parallel for schedule(dynamic, 1) if (team_threads() > 1)
   for (int64_t s = 0; s < slices; ++s) {
     try {
       const data::Part part = data::part_of(n, s, slices);

@@ -5,6 +5,7 @@
 #include <elucid/core/file_io.hpp>
 #include <elucid/core/format.hpp>
 #include <elucid/core/ops.hpp>
+#include <elucid/core/parallel.hpp>
 #include <elucid/core/random.hpp>
 #include <elucid/data/tensor_dataset.hpp>
 #include <elucid/distributed/data_parallel.hpp>
@@ -453,6 +454,7 @@ void Trainer::run_epoch(Run& run, int epoch, const FitState* resume) {
   for (; run.batches.next(run.data, run.strategy.rank(), run.strategy.size()); ++step) {
     Logs batch_logs;
     for (auto& cb : options.callbacks) cb->on_train_batch_begin(step, batch_logs);
+    follow_free_cores();  // this batch's team: the cores other processes leave free (core/parallel.hpp)
     // This rank's part of the global batch, as Batches::next took it: samples [begin, begin + its size).
     batch_logs = train_step(run.data.x, run.data.y, parallel, run.data.begin);
     run.batch = step + 1;
@@ -501,6 +503,7 @@ Evaluation Trainer::evaluate_batches(std::shared_ptr<const data::Dataset> data, 
   const int rank = parallel ? parallel->strategy().rank() : 0, ranks = parallel ? parallel->strategy().size() : 1;
   while (batches.next(batch, rank, ranks)) {
     if (batch.x.dim(0) == 0) continue;
+    follow_free_cores();
     Tensor out = forward_one(batch.x, /*training=*/false);
     figures.loss_sum += static_cast<double>((*loss_)(out, batch.y).item()) * static_cast<double>(batch.x.dim(0));
     figures.sample_count += static_cast<double>(batch.x.dim(0));
@@ -561,6 +564,7 @@ Tensor Trainer::predict(const data::Dataset& data, const PredictOptions& options
   data::Batches batches(view, options.batch_size, /*shuffle=*/false);
   data::Batch batch;
   for (int64_t offset = 0; batches.next(batch); offset += batch.x.dim(0)) {
+    follow_free_cores();
     Tensor out = forward_one(batch.x, /*training=*/false);
     std::copy(out.data(), out.data() + out.size(), result.data() + offset * per_sample);
   }
