@@ -360,7 +360,10 @@ History Trainer::run_fit(const std::shared_ptr<const data::Dataset>& all, const 
     ~Forget() { run = nullptr; }
   } forget{run_};
   Logs train_logs;
-  for (auto& cb : options.callbacks) cb->model = this;
+  for (auto& cb : options.callbacks) {
+    cb->model = this;
+    cb->params = {.epochs = options.epochs, .steps = run.batches.num_batches()};
+  }
   for (auto& cb : options.callbacks) cb->on_train_begin(train_logs);
   if (options.resume)
     for (size_t i = 0; i < options.callbacks.size(); ++i) options.callbacks[i]->load_state(start.callback_states[i].second);
