@@ -15,7 +15,7 @@ struct BackupAndRestoreOptions {
   int64_t save_freq = 0;  // also every this many batches of an epoch; 0: at each epoch's end only
   int keep = 2;           // how many of the newest checkpoints stay in the folder (at least 1)
   std::string run_key = {};                   // stored in each checkpoint (saving/checkpoint.hpp)
-  std::vector<std::string> class_names = {};  // stored in the model file inside
+  std::vector<std::string> class_names = {};  // stored in the model file inside; empty: the model's class_names
 };
 
 class BackupAndRestore : public Callback {

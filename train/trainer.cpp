@@ -340,6 +340,7 @@ std::pair<std::shared_ptr<const data::Dataset>, std::shared_ptr<const data::Data
 History Trainer::run_fit(const std::shared_ptr<const data::Dataset>& all, const FitOptions& options,
                          distributed::Strategy& strategy) {
   const auto [train, validation] = check_run(all, options);
+  if (class_names.empty()) class_names = train->class_names();
   Run run{options, strategy, validation,
           data::Batches(train, options.batch_size, options.shuffle, options.seed.value_or(random_seed()))};
   const FitState start = resume_from(options, run.batches.num_batches());
