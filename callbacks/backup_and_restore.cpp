@@ -62,8 +62,9 @@ void BackupAndRestore::save(FitState state, bool finished) {
   std::error_code ec;
   fs::create_directories(dir_, ec);  // an error shows when the file is written
   const std::string path = (fs::path(dir_) / file_name(state.epoch, state.batch)).string();
-  last_ = make_checkpoint(*model, std::move(state), finished, options_.run_key, {.class_names = options_.class_names});
-  save_checkpoint(*last_, path);
+  save_checkpoint(make_checkpoint(*model, std::move(state), finished, options_.run_key,
+                                  {.class_names = options_.class_names}),
+                  path);
   last_path_ = path;
   const auto all = list(dir_);
   for (size_t i = 0; i + static_cast<size_t>(options_.keep) < all.size(); ++i)
@@ -86,22 +87,12 @@ void BackupAndRestore::on_epoch_end(int epoch, Logs& logs) {
     state.batch = 0;
     state.loss_sum = state.sample_count = 0;
     for (auto& sums : state.metric_sums) sums = {0.0, 0.0};
-    save(std::move(state), /*finished=*/model->stop_training);  // early stopping: nothing left to resume
-  } else {
-    saw_bad_loss_ = true;
+    // The run ends after this epoch when it is the last or a callback stopped it (EarlyStopping): this checkpoint
+    // says so itself, so that the end of the run writes nothing more.
+    const bool finished = epoch + 1 >= params.epochs || model->stop_training;
+    save(std::move(state), finished);
   }
   if (interrupt_requested()) throw Interrupted(last_path_.empty() ? "(none)" : last_path_);
-}
-
-void BackupAndRestore::on_train_end(Logs&) {
-  if (saw_bad_loss_) return;
-  if (!last_) {
-    // Resumed with nothing left to do (the checkpoint was the last epoch's end): say so in a checkpoint of its own.
-    save(model->fit_state(), true);
-    return;
-  }
-  last_->finished = true;
-  save_checkpoint(*last_, last_path_);
 }
 
 }  // namespace elucid::callbacks

@@ -6,7 +6,6 @@
 #include <elucid/train/callback.hpp>
 #include <elucid/saving/checkpoint.hpp>
 
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,7 +15,7 @@ struct BackupAndRestoreOptions {
   int64_t save_freq = 0;  // also every this many batches of an epoch; 0: at each epoch's end only
   int keep = 2;           // how many of the newest checkpoints stay in the folder (at least 1)
   std::string run_key = {};                   // stored in each checkpoint (saving/checkpoint.hpp)
-  std::vector<std::string> class_names = {};  // stored in the model file inside
+  std::vector<std::string> class_names = {};  // stored in the model file inside; empty: the model's class_names
 };
 
 class BackupAndRestore : public Callback {
@@ -26,10 +25,10 @@ class BackupAndRestore : public Callback {
 
   // Saves every save_freq batches; after an interrupt, saves and throws Interrupted.
   void on_train_batch_end(int64_t batch, Logs& logs) override;
-  // Saves the state after this epoch, unless its loss is NaN or infinite (the last good checkpoint stays).
+  // Saves the state after this epoch, unless its loss is NaN or infinite (the last good checkpoint stays). The
+  // checkpoint of the run's last epoch (params.epochs), or of an epoch after which a callback before this one set
+  // stop_training, is marked finished: the end of training writes nothing more.
   void on_epoch_end(int epoch, Logs& logs) override;
-  // Marks the newest checkpoint finished, unless training ended on a NaN.
-  void on_train_end(Logs& logs) override;
 
   const std::string& last_path() const { return last_path_; }  // "" until one is written
 
@@ -42,9 +41,7 @@ class BackupAndRestore : public Callback {
 
   std::string dir_;
   BackupAndRestoreOptions options_;
-  std::optional<Checkpoint> last_;
   std::string last_path_;
-  bool saw_bad_loss_ = false;
 };
 
 }  // namespace elucid::callbacks

@@ -23,7 +23,7 @@ struct ModelCheckpointOptions {
   std::string mode = "auto";
   int64_t save_freq = 0;           // 0: each epoch ("epoch" in Keras); N: every N batches of an epoch
   std::optional<double> initial_value_threshold = {};  // save_best_only: the figure must first beat this
-  std::vector<std::string> class_names = {};           // stored in the model file (for `elucid predict`)
+  std::vector<std::string> class_names = {};           // stored in the model file; empty: the model's class_names
 };
 
 class ModelCheckpoint : public Callback {

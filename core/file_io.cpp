@@ -1,10 +1,13 @@
-// Whole-file reads and atomic writes (write to PATH.tmp-PID, fsync, rename, fsync the folder).
+// Whole-file reads and atomic writes (write to PATH.tmp-PID, fsync, rename, fsync the folder; first remove the
+// temporary files that killed processes left in that folder).
 #include <elucid/core/file_io.hpp>
 
 #include <elucid/core/error.hpp>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,13 +22,50 @@ std::string folder_of(const std::string& path) {
 }
 
 std::string reason() { return std::strerror(errno); }
+
+constexpr std::string_view kTemporary = ".tmp-";  // PATH + ".tmp-" + the writer's PID
+
+// The PID in a temporary file's name NAME.tmp-PID (decimal, no sign or leading zero, NAME not empty), or 0 when the
+// name is not one elucid gives its temporary files.
+pid_t temporary_owner(std::string_view name) {
+  const size_t at = name.rfind(kTemporary);
+  if (at == std::string_view::npos || at == 0) return 0;
+  const std::string_view digits = name.substr(at + kTemporary.size());
+  if (digits.empty() || digits.size() > 9 || digits[0] == '0') return 0;
+  pid_t pid = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return 0;
+    pid = pid * 10 + (c - '0');
+  }
+  return pid;
+}
+
+// Removes from `folder` the temporary files of writers that are no longer alive (killed while writing: kill -9, out
+// of memory): regular files named NAME.tmp-PID whose process does not exist (kill(PID, 0) fails with ESRCH). A live
+// process's file is never touched, nor a process's of another user (EPERM: it exists). Best effort: a file that
+// cannot be removed stays, and the write goes on.
+void remove_dead_writers_files(const std::string& folder) {
+  DIR* dir = ::opendir(folder.c_str());
+  if (!dir) return;
+  const pid_t self = ::getpid();
+  while (const dirent* entry = ::readdir(dir)) {
+    const pid_t pid = temporary_owner(entry->d_name);
+    if (pid <= 0 || pid == self) continue;
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    const std::string path = folder + "/" + entry->d_name;
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) ::unlink(path.c_str());
+  }
+  ::closedir(dir);
+}
 }  // namespace
 
 void write_file_atomically(const std::string& path, std::string_view bytes) {
   if (path.empty()) throw Error("cannot write a file with an empty path");
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw Error(path + ": is a directory, not a file");
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  remove_dead_writers_files(folder_of(path));
+  const std::string tmp = path + std::string(kTemporary) + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw Error(path + ": cannot write: " + reason());
   size_t done = 0;

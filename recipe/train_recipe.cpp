@@ -112,7 +112,7 @@ void write_outputs(const Recipe& recipe, Sequential& model, const RecipeData& da
                    std::ostream& out) {
   const OutputSettings& o = recipe.output;
   if (!o.model.empty()) {
-    save_model(model, o.model, {.include_optimizer = true, .class_names = data.class_names});
+    save_model(model, o.model, {.include_optimizer = true});  // with model.class_names
     result.written.push_back(o.model);
   }
   if (!o.history_csv.empty()) {
@@ -312,6 +312,8 @@ TrainRecipeResult train_recipe(const Recipe& recipe, Sequential& model, const Re
     throw Error(recipe.path + ": no compile settings: give the recipe a \"compile\" section (optimizer, loss, metrics)");
   if (recipe.threads > 0) set_num_threads(recipe.threads);
   const std::shared_ptr<const data::Dataset> train = training_set(model, data);
+  // Every model file of the run (the output, ModelCheckpoint's, the checkpoints') stores them from the model.
+  if (!data.class_names.empty()) model.class_names = data.class_names;
 
   TrainRecipeResult result;
   std::optional<Checkpoint> resumed;
@@ -342,7 +344,7 @@ TrainRecipeResult train_recipe(const Recipe& recipe, Sequential& model, const Re
     backup = std::make_shared<callbacks::BackupAndRestore>(
         recipe.output.checkpoint_dir,
         callbacks::BackupAndRestoreOptions{.save_freq = recipe.output.checkpoint_every, .keep = 2,
-                                           .run_key = recipe.run_key, .class_names = data.class_names});
+                                           .run_key = recipe.run_key});
     callbacks.push_back(backup);  // last: the others' state is current when it saves
   }
 

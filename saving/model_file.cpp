@@ -27,8 +27,9 @@ void write_body(binary::Writer& w, const Sequential& model, const SaveOptions& o
   } else {
     w.str("");
   }
-  w.u64(options.class_names.size());
-  for (const auto& name : options.class_names) w.str(name);
+  const auto& class_names = options.class_names.empty() ? model.class_names : options.class_names;
+  w.u64(class_names.size());
+  for (const auto& name : class_names) w.str(name);
   const auto weights = model.weights();
   w.u64(weights.size());
   for (const auto& [name, tensor] : weights) {
@@ -134,6 +135,7 @@ ModelFile read_model_file(std::string_view bytes, const std::string& source) {
       keras::compile_config_from_json(json::Value(j, source + " (compile settings)", ""), false).apply(file.model);
     }
     file.model.set_weights(weights);
+    file.model.class_names = file.class_names;
     if (state) {
       if (!file.model.compiled()) throw Error("optimizer state without compile settings");
       file.model.optimizer().load_state(*state);

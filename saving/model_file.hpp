@@ -19,6 +19,8 @@ namespace elucid {
 inline constexpr uint32_t kModelFileVersion = 1;
 
 // SaveOptions (include_optimizer, class_names) is train/trainer.hpp's: model.save(path, options) takes it too.
+// The class names written are options.class_names, or else the model's own (Trainer::class_names), which
+// read_model_file and load_model set again.
 
 // The exact bytes save_model writes. Throws when the model is not built.
 std::string model_file_bytes(const Sequential& model, const SaveOptions& options = {});

@@ -2,6 +2,7 @@
 #pragma once
 #include <elucid/train/logs.hpp>
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,12 @@ class Trainer;
 // compiled metrics) and each epoch's (the same, and their val_ twins when the run has validation data).
 struct RunFigures {
   std::vector<std::string> batch, epoch;
+};
+
+// What fit() was asked to do (Keras' callback.params): set with `model`, before on_train_begin.
+struct FitParams {
+  int epochs = 0;     // the run's last epoch is epochs - 1 (0-based, as on_epoch_end numbers them)
+  int64_t steps = 0;  // batches per epoch
 };
 
 class Callback {
@@ -45,6 +52,7 @@ class Callback {
   // The model being trained (Keras' callback.model), set by fit() before on_train_begin: a callback may set
   // model->stop_training, read fit_state(), get or set the weights, save the model.
   train::Trainer* model = nullptr;
+  FitParams params = {};
 };
 
 }  // namespace elucid

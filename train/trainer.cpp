@@ -341,6 +341,7 @@ std::pair<std::shared_ptr<const data::Dataset>, std::shared_ptr<const data::Data
 History Trainer::run_fit(const std::shared_ptr<const data::Dataset>& all, const FitOptions& options,
                          distributed::Strategy& strategy) {
   const auto [train, validation] = check_run(all, options);
+  if (class_names.empty()) class_names = train->class_names();
   Run run{options, strategy, validation,
           data::Batches(train, options.batch_size, options.shuffle, options.seed.value_or(random_seed()))};
   const FitState start = resume_from(options, run.batches.num_batches());
@@ -361,7 +362,10 @@ History Trainer::run_fit(const std::shared_ptr<const data::Dataset>& all, const 
     ~Forget() { run = nullptr; }
   } forget{run_};
   Logs train_logs;
-  for (auto& cb : options.callbacks) cb->model = this;
+  for (auto& cb : options.callbacks) {
+    cb->model = this;
+    cb->params = {.epochs = options.epochs, .steps = run.batches.num_batches()};
+  }
   for (auto& cb : options.callbacks) cb->on_train_begin(train_logs);
   if (options.resume)
     for (size_t i = 0; i < options.callbacks.size(); ++i) options.callbacks[i]->load_state(start.callback_states[i].second);

@@ -108,7 +108,7 @@ struct PredictOptions {
 // What save() writes besides the architecture, the compile settings and the weights (saving/model_file.hpp).
 struct SaveOptions {
   bool include_optimizer = true;              // the optimizer's step count, rate and slots, to go on training
-  std::vector<std::string> class_names = {};  // what each output means, for `elucid predict`
+  std::vector<std::string> class_names = {};  // what each output means, for `elucid predict`; empty: the model's
 };
 
 // What evaluate() returns: the loss and each compiled metric. `auto [loss, accuracy] = model.evaluate(x, y);`
@@ -185,6 +185,12 @@ class Trainer {
   RunFigures run_figures(bool validation) const;
 
   bool stop_training = false;  // a callback sets it to end fit() after the current batch or epoch
+
+  // What each output means (class i's name), as `elucid predict` prints it. save(), ModelCheckpoint and checkpoints
+  // store them in the model file, load_model gives them back, and fit() takes the training data's
+  // (Dataset::class_names(), e.g. an image folder's subfolders) when the model has none:
+  //   model.class_names = {"cat", "dog"};  model.save("pets.elucid");
+  std::vector<std::string> class_names;
 
   // During fit(), for a callback: the run's state after the batch (on_train_batch_end) or the epoch's last batch
   // (on_epoch_end, before the epoch enters the history). Throws outside fit().

@@ -275,6 +275,24 @@ TEST_CASE("Ctrl-C after an epoch writes a checkpoint and exits 130, and --resume
     CHECK_NOTHROW(load_checkpoint(path));
 }
 
+TEST_CASE("a ModelCheckpoint file of elucid train keeps the class names for predict", "[cli]") {
+  auto dir = tiny_folder("cli_model_checkpoint_classes");
+  std::string text = test::read_text(dir / "tiny.json");
+  text.replace(text.find("\"callbacks\": ["), 14,
+               R"("callbacks": [{"class_name": "ModelCheckpoint", "config": {"filepath": "best.elucid"}}, )");
+  test::write_text(dir / "tiny.json", text);
+  test::Run r = test::run_elucid(dir, "train tiny.json");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  r = test::run_elucid(dir, "summary best.elucid");
+  CHECK_THAT(r.out, Contains("Classes: top left, top right, bottom left, bottom right"));
+  write_png(dir / "corner3.png", 3);
+  r = test::run_elucid(dir, "predict best.elucid corner3.png");
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Contains("corner3.png: bottom right "));
+  CHECK_THAT(r.out, !Contains("class "));
+}
+
 TEST_CASE("bad recipes exit 2 with one line naming the file and the problem, and touch nothing", "[cli]") {
   auto dir = tiny_folder("cli_bad_recipes");
   // The outputs of an earlier run, which every failure must leave as they are.

@@ -3,6 +3,8 @@
 # one run goes uninterrupted, others are killed with SIGKILL at KILLS moments spread over a run's length (start-up,
 # batches, checkpoint writes, the final model write) and resumed with --resume each time. Checked:
 #   - after every kill, every checkpoint on disk loads (`elucid summary`), and no resume skips a damaged one;
+#   - the temporary files of killed writes are removed by the next write into their folder: none is left once a run
+#     finishes;
 #   - every killed and resumed run finishes with a model file byte-identical to the uninterrupted run's;
 #   - SIGTERM and SIGINT write a checkpoint and exit 130, and the run resumes to the same bytes;
 #   - a write that fails for want of space (ulimit -f, as a full disk) is an error (exit 1) naming the file, and the
@@ -79,11 +81,14 @@ for i in $(seq "$kills"); do
   status=0
   wait "$pid" 2> /dev/null || status=$?
   grep -q "skipping a checkpoint" "$dir/log" && { cat "$dir/log"; fail "a resume found a damaged checkpoint"; }
-  # A temporary file left behind means the kill came while a file was being written.
-  if [ -n "$(find "$dir" -name '*.tmp-*')" ]; then during_write=$((during_write + 1)); find "$dir" -name '*.tmp-*' -delete; fi
+  # A temporary file of this run left behind means the kill came while a file was being written. It stays: the next
+  # write into its folder removes it (its process is dead).
+  [ -n "$(find "$dir" -name "*.tmp-$pid")" ] && during_write=$((during_write + 1))
   check_checkpoints "$dir" "kill $i"
   if [ "$status" = 0 ]; then  # the run ended before the kill: it must have the uninterrupted run's bytes
     cmp "$reference" "$dir/model.elucid" || fail "the model of a killed and resumed run differs from the uninterrupted run's"
+    stale=$(find "$dir" -name '*.tmp-*')
+    [ -z "$stale" ] || fail "a finished run left the temporary files of killed runs: $stale"
     finished=$((finished + 1))
     rm -rf "$dir/checkpoints" "$dir/model.elucid"
   elif [ "$status" != 137 ]; then
@@ -92,6 +97,8 @@ for i in $(seq "$kills"); do
 done
 "$elucid" train "$dir/recipe.json" --resume > "$dir/log" 2>&1 || { cat "$dir/log"; fail "the last resume"; }
 cmp "$reference" "$dir/model.elucid" || fail "the model of the killed and resumed run differs from the uninterrupted run's"
+stale=$(find "$dir" -name '*.tmp-*')
+[ -z "$stale" ] || fail "the last resume left the temporary files of killed runs: $stale"
 finished=$((finished + 1))
 echo "SIGKILL: $killed kills ($during_write while a file was being written); $finished killed and resumed runs" \
      "finished, each with the uninterrupted run's model bytes"

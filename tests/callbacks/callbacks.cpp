@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -219,4 +220,22 @@ TEST_CASE("a figure the run never logs is an error before training, and acc and 
   REQUIRE(!checkpoint->last_saved().empty());
   CHECK(checkpoint->last_saved().rfind("callbacks_figures_test-1-", 0) == 0);
   std::remove(checkpoint->last_saved().c_str());
+}
+
+TEST_CASE("ModelCheckpoint and BackupAndRestore files and model.save keep the class names of the data fit trained on", "[callbacks]") {
+  // Class names come with the data (an image folder's subfolders, a recipe's class_names): no callback is told them.
+  const std::vector<std::string> names = {"cat", "dog"};
+  auto data = std::make_shared<data::TensorDataset>(xs(), ys(), names);
+  const std::string file = "callbacks_class_names_test.elucid", dir = "callbacks_class_names_test.checkpoints";
+  std::filesystem::remove_all(dir);
+  Sequential model = tiny_model();
+  auto checkpoint = std::make_shared<ModelCheckpoint>(file);
+  auto backup = std::make_shared<BackupAndRestore>(dir);
+  model.fit(data, {.batch_size = 2, .epochs = 2, .verbose = 0, .callbacks = {checkpoint, backup}});
+  CHECK(load_model_file(file).class_names == names);               // `elucid predict` names the classes
+  CHECK(load_model_file(backup->last_path()).class_names == names);  // the model inside the checkpoint
+  model.save(file);
+  CHECK(load_model_file(file).class_names == names);
+  std::remove(file.c_str());
+  std::filesystem::remove_all(dir);
 }

@@ -4,7 +4,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <set>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace elucid;
 namespace fs = std::filesystem;
@@ -28,5 +33,40 @@ TEST_CASE("write_file_atomically replaces the file and leaves no temporary behin
   CHECK_THROWS_WITH(read_file(dir.string()), Catch::EndsWith("test_file_io: is not a regular file (it is a directory)"));
   CHECK_THROWS_WITH(read_file(path, 3), Catch::EndsWith("a.bin: is 6 bytes, more than the 3 expected at most"));
   CHECK_THROWS_WITH(check_writable((dir / "missing" / "b").string()), Catch::Contains("does not exist"));
+  fs::remove_all(dir);
+}
+
+// A PID that was a process and is no longer one: a child that exited and was reaped.
+static pid_t dead_pid() {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  REQUIRE(child > 0);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  REQUIRE(::kill(child, 0) != 0);
+  return child;
+}
+
+TEST_CASE("writing into a folder removes the temporary files of dead writers and only those", "[file_io]") {
+  const fs::path dir = fs::path(ELUCID_BINARY_DIR) / "test_file_io_stale";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string dead = std::to_string(dead_pid()), self = std::to_string(::getpid());
+  auto touch = [&](const std::string& name) { std::ofstream(dir / name) << "partial"; };
+  touch("checkpoint-e0001-b000003.elucid.tmp-" + dead);  // a kill -9 while writing: removed
+  touch("model.elucid.tmp-" + dead);                     // any target's: removed
+  touch("checkpoint-e0001-b000004.elucid.tmp-" + self);  // a live writer's (this process): kept
+  touch("other.elucid.tmp-1");                           // PID 1 is alive: kept
+  touch("notes.tmp-" + dead + "x");                      // not elucid's naming: kept
+  touch("notes.tmp-0" + dead);
+  touch(".tmp-" + dead);
+  fs::create_directories(dir / ("folder.tmp-" + dead));  // not a regular file: kept
+
+  write_file_atomically((dir / "m.elucid").string(), "model");
+  std::set<std::string> left;
+  for (const auto& entry : fs::directory_iterator(dir)) left.insert(entry.path().filename().string());
+  CHECK(left == std::set<std::string>{"m.elucid", "checkpoint-e0001-b000004.elucid.tmp-" + self, "other.elucid.tmp-1",
+                                      "notes.tmp-" + dead + "x", "notes.tmp-0" + dead, ".tmp-" + dead,
+                                      "folder.tmp-" + dead});
   fs::remove_all(dir);
 }

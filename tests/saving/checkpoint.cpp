@@ -15,6 +15,7 @@
 #include <catch2/catch.hpp>
 
 #include <sstream>
+#include <sys/stat.h>
 
 using namespace elucid;
 using namespace elucid::layers;
@@ -204,6 +205,54 @@ TEST_CASE("fit interrupted mid-epoch or between epochs and resumed gives the sam
     CHECK(rest["loss"] == full["loss"]);
     CHECK(rest["val_accuracy"] == full["val_accuracy"]);
     CHECK(rest["lr"] == full["lr"]);
+  }
+}
+
+// The file a checkpoint path names now: its inode, which an atomic rewrite (a new file renamed over it) changes.
+ino_t inode_of(const std::string& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st.st_ino;
+}
+
+// Before BackupAndRestore, so its on_train_end runs first: the newest checkpoint and its inode as training ends.
+class NewestAtTrainEnd : public Callback {
+ public:
+  explicit NewestAtTrainEnd(std::string dir) : dir_(std::move(dir)) {}
+  std::string name() const override { return "NewestAtTrainEnd"; }
+  void on_train_end(Logs&) override {
+    path = callbacks::BackupAndRestore::list(dir_).back();
+    inode = inode_of(path);
+  }
+  std::string path;
+  ino_t inode = 0;
+
+ private:
+  std::string dir_;
+};
+
+TEST_CASE("the last epoch's checkpoint is marked finished when written and not written again", "[checkpoint]") {
+  test::OneThread one_thread;
+  auto [x, y] = datasets::synthetic_squares(60, 3, 12);
+  auto data = std::make_shared<data::TensorDataset>(x, y);
+  for (const bool stop_early : {false, true}) {
+    CAPTURE(stop_early);
+    const std::string dir = (test::scratch("ckpt_finished") / "c").string();
+    auto newest = std::make_shared<NewestAtTrainEnd>(dir);
+    FitOptions options = fit_options({newest, std::make_shared<callbacks::BackupAndRestore>(dir)});
+    if (stop_early)  // no loss can fall by 100: stops after the second epoch, the checkpoint of epoch index 2
+      options.callbacks.insert(options.callbacks.begin(), std::make_shared<callbacks::EarlyStopping>(
+                                                              callbacks::EarlyStoppingOptions{.monitor = "loss", .min_delta = 100, .patience = 1}));
+    Sequential model = small_model();
+    model.fit(data, options);
+    const auto saved = callbacks::BackupAndRestore::list(dir);
+    REQUIRE(saved.size() == 2);
+    CHECK(saved.back() == newest->path);
+    CHECK(inode_of(saved.back()) == newest->inode);  // the end of training rewrote nothing
+    const Checkpoint last = load_checkpoint(saved.back());
+    CHECK(last.fit.epoch == (stop_early ? 2 : 3));
+    CHECK(last.finished);
+    CHECK_FALSE(load_checkpoint(saved.front()).finished);
   }
 }
 

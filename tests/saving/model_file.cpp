@@ -101,6 +101,22 @@ TEST_CASE("a model file keeps class names, and may leave the optimizer out", "[m
   CHECK(plain.model.count_params() == model.count_params());
 }
 
+TEST_CASE("model.save stores the model's class names and load_model gives them back", "[model_file]") {
+  auto dir = test::scratch("model_file_class_names");
+  const std::string path = (dir / "pets.elucid").string();
+  Sequential model = small_model();
+  model.class_names = {"cat", "dog", "bird"};
+  model.save(path);
+  Sequential loaded = load_model(path);
+  CHECK(loaded.class_names == model.class_names);
+  loaded.save(path);  // loaded and saved again: kept
+  CHECK(load_model_file(path).class_names == model.class_names);
+  // SaveOptions::class_names, when given, is written instead.
+  model.save(path, {.class_names = {"a", "b", "c"}});
+  CHECK(load_model_file(path).class_names == std::vector<std::string>{"a", "b", "c"});
+  CHECK(model.class_names == std::vector<std::string>{"cat", "dog", "bird"});
+}
+
 TEST_CASE("a model file cut short anywhere is an error naming the path", "[model_file]") {
   const std::string bytes = model_file_bytes(small_model());
   for (size_t length : {size_t(0), size_t(3), size_t(8), size_t(12), size_t(19), size_t(23), size_t(24), size_t(100),
