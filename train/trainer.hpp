@@ -168,8 +168,11 @@ class Trainer {
   History fit(const std::shared_ptr<const data::Dataset>& train, const FitOptions& options = {});
   Evaluation evaluate(const Tensor& x, const Tensor& y, const EvaluateOptions& options = {});
   Evaluation evaluate(const data::Dataset& data, const EvaluateOptions& options = {});
+  // The data sets load_data() and image_dataset_from_directory return, as fit takes them: model.evaluate(test).
+  Evaluation evaluate(const std::shared_ptr<const data::Dataset>& data, const EvaluateOptions& options = {});
   Tensor predict(const Tensor& x, const PredictOptions& options = {});  // batched, no graph kept
   Tensor predict(const data::Dataset& data, const PredictOptions& options = {});
+  Tensor predict(const std::shared_ptr<const data::Dataset>& data, const PredictOptions& options = {});
   Logs train_on_batch(const Tensor& x, const Tensor& y);  // one optimizer step; returns loss and metrics
   Logs test_on_batch(const Tensor& x, const Tensor& y);
 
