@@ -220,3 +220,28 @@ TEST_CASE("a figure the run never logs is an error before training, and acc and 
   CHECK(checkpoint->last_saved().rfind("callbacks_figures_test-1-", 0) == 0);
   std::remove(checkpoint->last_saved().c_str());
 }
+
+TEST_CASE("ModelCheckpoint and ReduceLROnPlateau print their figures as Keras does, 5 decimals", "[callbacks][text]") {
+  // Keras: f"{monitor} improved from {best:.5f} to {current:.5f}", not the full double.
+  Sequential model = tiny_model();
+  const std::string path = "callbacks_print_test.elucid";
+  auto script = std::make_shared<Script>(std::vector<double>{0.34567891234, 0.5, 0.123456789});
+  auto checkpoint = std::make_shared<ModelCheckpoint>(path, ModelCheckpointOptions{.verbose = 1, .save_best_only = true});
+  auto plateau = std::make_shared<ReduceLROnPlateau>(
+      ReduceLROnPlateauOptions{.factor = 0.5, .patience = 1, .verbose = 1});
+  std::ostringstream printed;
+  std::streambuf* const old = std::cout.rdbuf(printed.rdbuf());
+  try {
+    model.fit(xs(), ys(), {.epochs = 3, .verbose = 0, .callbacks = {script, checkpoint, plateau}});
+  } catch (...) {
+    std::cout.rdbuf(old);
+    throw;
+  }
+  std::cout.rdbuf(old);
+  const std::string text = printed.str();
+  CHECK_THAT(text, Catch::Contains("Epoch 1: val_loss improved from inf to 0.34568, saving model to " + path));
+  CHECK_THAT(text, Catch::Contains("Epoch 2: val_loss did not improve from 0.34568\n"));
+  CHECK_THAT(text, Catch::Contains("Epoch 2: ReduceLROnPlateau reducing learning rate to 0.05.\n"));
+  CHECK_THAT(text, Catch::Contains("Epoch 3: val_loss improved from 0.34568 to 0.12346, saving model to"));
+  std::remove(path.c_str());
+}
