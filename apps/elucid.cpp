@@ -155,6 +155,11 @@ bool missing(const std::string& path) {
   return !fs::exists(path, ec);
 }
 
+// "elucid: RECIPE: note: ..." on stderr for each of the recipe's notes (an old key name read under its new one).
+void print_notes(const Recipe& recipe) {
+  for (const std::string& note : recipe.notes) std::cerr << "elucid: " << recipe.path << ": note: " << note << "\n";
+}
+
 // ---- train ----
 
 int train(const Args& a) {
@@ -173,6 +178,7 @@ int train(const Args& a) {
     strategy = distributed::from_environment();  // one process unless started by mpirun (docs/distributed.md)
     const bool chief = strategy->is_chief();
     Recipe recipe = load_recipe(path, out_dir);
+    if (chief) print_notes(recipe);
     Sequential model = build_model(recipe);
     if (chief) check_recipe_outputs(recipe);  // only rank 0 writes; every rank reads the data
     // Files that are not there, said plainly (a built-in set is looked for when it is loaded, just below).
@@ -379,6 +385,7 @@ int summary(const Args& a) {
       return 0;
     }
     Recipe recipe = parse_recipe(bytes, path);
+    print_notes(recipe);
     Sequential model = build_model(recipe);
     model.summary(std::cout);
     describe_compile(model, std::cout);
