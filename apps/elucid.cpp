@@ -73,7 +73,9 @@ const std::map<std::string, std::string> kHelp = {
      "usage: elucid predict MODEL IMAGE... [--top K]\n"
      "\n"
      "Prints the K (default 3) most likely classes of each image, with probabilities and class names. Images (PNG,\n"
-     "JPEG, BMP, GIF) are resized and turned to grey or colour to fit the model's input.\n"},
+     "JPEG, BMP, GIF) are resized and turned to grey or colour to fit the model's input. An IMAGE that is a folder\n"
+     "stands for its image files, sorted by name. An image that cannot be read gets one error line and the others\n"
+     "are still predicted; the exit status is then 1.\n"},
     {"summary",
      "usage: elucid summary RECIPE|MODEL|KERAS_JSON\n"
      "\n"
@@ -292,6 +294,21 @@ int evaluate(const Args& a) {
 
 // ---- predict ----
 
+// The images one IMAGE argument names: a file itself; a folder, its image files (by extension, as
+// image_dataset_from_directory takes them; not its subfolders) sorted by name. A folder that cannot be listed or holds
+// no image throws naming it.
+std::vector<std::string> images_named_by(const std::string& argument) {
+  std::error_code ec;
+  if (!fs::is_directory(argument, ec)) return {argument};
+  std::vector<std::string> images;
+  for (auto it = fs::directory_iterator(argument, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+    if (it->is_regular_file(ec) && data::is_image_name(it->path().string())) images.push_back(it->path().string());
+  if (ec) throw Error(argument + ": cannot list the folder: " + ec.message());
+  if (images.empty()) throw Error(argument + ": the folder holds no image (.bmp, .gif, .jpeg, .jpg, .png)");
+  std::sort(images.begin(), images.end());
+  return images;
+}
+
 int predict(const Args& a) {
   if (a.positional.size() < 2) throw UsageError{"predict: expected MODEL and at least one IMAGE"};
   const std::string& path = a.positional[0];
@@ -308,8 +325,17 @@ int predict(const Args& a) {
     const int64_t classes = model.output_shape().empty() ? 1 : model.output_shape().back();
     const bool logits = model.compiled() && model.loss().from_logits();
     int status = 0;
+    std::vector<std::string> images;
     for (size_t i = 1; i < a.positional.size(); ++i) {
-      current = a.positional[i];
+      try {
+        for (std::string& image : images_named_by(a.positional[i])) images.push_back(std::move(image));
+      } catch (const Error& e) {
+        report(a.positional[i], e.what(), 1);  // nothing to predict there; the other arguments still are
+        status = 1;
+      }
+    }
+    for (const std::string& image : images) {
+      current = image;
       std::vector<uint8_t> pixels;
       try {
         pixels = data::load_image(current, input[0], input[1], static_cast<int>(input[2]));

@@ -206,6 +206,25 @@ TEST_CASE("elucid train, then evaluate, predict, summary and export its model", 
   CHECK(r.status == 1);
   CHECK_THAT(r.err, StartsWith("elucid: not_an_image.png: not a readable image"));
   CHECK_THAT(r.out, Contains("corner3.png: bottom right"));  // the good image still gets its answer
+  // A folder stands for its images, sorted by name (other files ignored); every readable image is predicted, each
+  // bad one (or a folder without images) gets one error line, and the exit status is 1 when any failed.
+  fs::create_directories(dir / "pictures");
+  fs::create_directories(dir / "empty");
+  write_png(dir / "pictures" / "b.png", 0);
+  write_png(dir / "pictures" / "a.png", 3);
+  test::write_text(dir / "pictures" / "0_broken.png", "not a png");
+  test::write_text(dir / "pictures" / "notes.txt", "ignored");
+  r = test::run_elucid(dir, "predict tiny.elucid pictures empty corner0.png --top 1");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.out, StartsWith("pictures/a.png: bottom right "));
+  CHECK(r.out.find("pictures/a.png") < r.out.find("pictures/b.png: top left "));
+  CHECK_THAT(r.out, Contains("\ncorner0.png: top left "));
+  CHECK(r.out.find("notes.txt") == std::string::npos);
+  CHECK_THAT(r.err, Contains("elucid: pictures/0_broken.png: not a readable image"));
+  CHECK_THAT(r.err, Contains("elucid: empty: the folder holds no image"));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 2);
+  r = test::run_elucid(dir, "predict tiny.elucid pictures/a.png");
+  CHECK(r.status == 0);
 
   r = test::run_elucid(dir, "summary tiny.elucid");
   CHECK(r.status == 0);
