@@ -53,7 +53,7 @@ const std::map<std::string, std::string> kHelp = {
      "\n"
      "  --resume          go on from the newest checkpoint of the recipe's checkpoint folder (the result is the\n"
      "                    same, bit for bit, as a run that was never stopped)\n"
-     "  --output-dir DIR  write the outputs into DIR instead of the recipe's folder\n"
+     "  --output-dir DIR  write the outputs into DIR instead of the recipe's folder (made when missing)\n"
      "\n"
      "Ctrl-C (or SIGTERM) finishes the current batch, writes a checkpoint, says where, and exits with 130; a second\n"
      "Ctrl-C stops at once.\n"
@@ -168,7 +168,10 @@ int train(const Args& a) {
   if (a.positional.size() != 1) throw UsageError{"train: expected one RECIPE"};
   const std::string& path = a.positional[0];
   const auto out_dir = a.options.count("--output-dir") ? a.options.at("--output-dir") : "";
-  if (!out_dir.empty() && !fs::is_directory(out_dir)) return report(out_dir, "no such folder", 2);
+  // A missing --output-dir is made when the first output is written, after every check (as the outputs' folders are).
+  std::error_code ec;
+  if (!out_dir.empty() && fs::exists(out_dir, ec) && !fs::is_directory(out_dir, ec))
+    return report(out_dir, "is a file, not a folder", 2);
   // Under mpirun with several ranks an error on one rank must end them all (the others would wait for it in their
   // next collective): Strategy::abort prints "elucid: rank R of N: <file>: <problem>" and ends the job.
   std::shared_ptr<distributed::Strategy> strategy;

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -166,9 +167,16 @@ TEST_CASE("CSVLogger writes epoch and sorted figures, and appends", "[callbacks]
   CHECK(lines[3].rfind("2,", 0) == 0);
   CHECK(std::count(lines[2].begin(), lines[2].end(), ',') == 2);
   Sequential model = tiny_model();
-  auto unwritable = std::make_shared<CSVLogger>("/nonexistent-dir/log.csv");
+  // A missing folder is made; one under a file cannot be.
+  const std::string deep = "csv_logger_test_folder/deeper/log.csv";
+  model.fit(xs(), ys(), {.epochs = 1, .verbose = 0, .callbacks = {std::make_shared<CSVLogger>(deep)}});
+  CHECK(std::ifstream(deep).good());
+  std::filesystem::remove_all("csv_logger_test_folder");
+  { std::ofstream("csv_logger_test_file") << "x"; }
+  auto unwritable = std::make_shared<CSVLogger>("csv_logger_test_file/log.csv");
   CHECK_THROWS_WITH(model.fit(xs(), ys(), {.epochs = 1, .verbose = 0, .callbacks = {unwritable}}),
-                    "CSVLogger: cannot write /nonexistent-dir/log.csv: No such file or directory");
+                    Catch::StartsWith("CSVLogger: csv_logger_test_file/log.csv: cannot make the folder csv_logger_test_file"));
+  std::remove("csv_logger_test_file");
 }
 
 TEST_CASE("TerminateOnNaN stops at the first non-finite loss, naming epoch and batch", "[callbacks]") {
