@@ -10,6 +10,7 @@ namespace elucid::data {
 
 // Every member has an explicit default, so that designated initializers ({.image_size = {28, 28}}) compile cleanly
 // under -Wextra (gcc's -Wmissing-field-initializers).
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct ImageFolderOptions {
   struct Size {
     int64_t height = 256, width = 256;  // Keras' default image_size (256, 256)

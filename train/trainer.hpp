@@ -73,6 +73,8 @@ struct FitState : StepFigures {
   std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> callback_states = {};
 };
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it):
+// {.batch_size = 32, .epochs = 5} compiles, {.epochs = 5, .batch_size = 32} does not.
 struct FitOptions {
   int batch_size = 32;
   int epochs = 1;
@@ -95,17 +97,20 @@ struct FitOptions {
   std::shared_ptr<distributed::Strategy> strategy = {};
 };
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct EvaluateOptions {
   int batch_size = 32;
   int verbose = 0;
   std::ostream* out = &std::cout;
 };
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct PredictOptions {
   int batch_size = 32;
 };
 
 // What save() writes besides the architecture, the compile settings and the weights (saving/model_file.hpp).
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct SaveOptions {
   bool include_optimizer = true;              // the optimizer's step count, rate and slots, to go on training
   std::vector<std::string> class_names = {};  // what each output means, for `elucid predict`
