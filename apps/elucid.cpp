@@ -53,7 +53,7 @@ const std::map<std::string, std::string> kHelp = {
      "\n"
      "  --resume          go on from the newest checkpoint of the recipe's checkpoint folder (the result is the\n"
      "                    same, bit for bit, as a run that was never stopped)\n"
-     "  --output-dir DIR  write the outputs into DIR instead of the recipe's folder\n"
+     "  --output-dir DIR  write the outputs into DIR instead of the recipe's folder (made when missing)\n"
      "\n"
      "Ctrl-C (or SIGTERM) finishes the current batch, writes a checkpoint, says where, and exits with 130; a second\n"
      "Ctrl-C stops at once.\n"
@@ -73,7 +73,9 @@ const std::map<std::string, std::string> kHelp = {
      "usage: elucid predict MODEL IMAGE... [--top K]\n"
      "\n"
      "Prints the K (default 3) most likely classes of each image, with probabilities and class names. Images (PNG,\n"
-     "JPEG, BMP, GIF) are resized and turned to grey or colour to fit the model's input.\n"},
+     "JPEG, BMP, GIF) are resized and turned to grey or colour to fit the model's input. An IMAGE that is a folder\n"
+     "stands for its image files, sorted by name. An image that cannot be read gets one error line and the others\n"
+     "are still predicted; the exit status is then 1.\n"},
     {"summary",
      "usage: elucid summary RECIPE|MODEL|KERAS_JSON\n"
      "\n"
@@ -155,13 +157,21 @@ bool missing(const std::string& path) {
   return !fs::exists(path, ec);
 }
 
+// "elucid: RECIPE: note: ..." on stderr for each of the recipe's notes (an old key name read under its new one).
+void print_notes(const Recipe& recipe) {
+  for (const std::string& note : recipe.notes) std::cerr << "elucid: " << recipe.path << ": note: " << note << "\n";
+}
+
 // ---- train ----
 
 int train(const Args& a) {
   if (a.positional.size() != 1) throw UsageError{"train: expected one RECIPE"};
   const std::string& path = a.positional[0];
   const auto out_dir = a.options.count("--output-dir") ? a.options.at("--output-dir") : "";
-  if (!out_dir.empty() && !fs::is_directory(out_dir)) return report(out_dir, "no such folder", 2);
+  // A missing --output-dir is made when the first output is written, after every check (as the outputs' folders are).
+  std::error_code ec;
+  if (!out_dir.empty() && fs::exists(out_dir, ec) && !fs::is_directory(out_dir, ec))
+    return report(out_dir, "is a file, not a folder", 2);
   // Under mpirun with several ranks an error on one rank must end them all (the others would wait for it in their
   // next collective): Strategy::abort prints "elucid: rank R of N: <file>: <problem>" and ends the job.
   std::shared_ptr<distributed::Strategy> strategy;
@@ -173,6 +183,7 @@ int train(const Args& a) {
     strategy = distributed::from_environment();  // one process unless started by mpirun (docs/distributed.md)
     const bool chief = strategy->is_chief();
     Recipe recipe = load_recipe(path, out_dir);
+    if (chief) print_notes(recipe);
     Sequential model = build_model(recipe);
     if (chief) check_recipe_outputs(recipe);  // only rank 0 writes; every rank reads the data
     // Files that are not there, said plainly (a built-in set is looked for when it is loaded, just below).
@@ -289,6 +300,21 @@ int evaluate(const Args& a) {
 
 // ---- predict ----
 
+// The images one IMAGE argument names: a file itself; a folder, its image files (by extension, as
+// image_dataset_from_directory takes them; not its subfolders) sorted by name. A folder that cannot be listed or holds
+// no image throws naming it.
+std::vector<std::string> images_named_by(const std::string& argument) {
+  std::error_code ec;
+  if (!fs::is_directory(argument, ec)) return {argument};
+  std::vector<std::string> images;
+  for (auto it = fs::directory_iterator(argument, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+    if (it->is_regular_file(ec) && data::is_image_name(it->path().string())) images.push_back(it->path().string());
+  if (ec) throw Error(argument + ": cannot list the folder: " + ec.message());
+  if (images.empty()) throw Error(argument + ": the folder holds no image (.bmp, .gif, .jpeg, .jpg, .png)");
+  std::sort(images.begin(), images.end());
+  return images;
+}
+
 int predict(const Args& a) {
   if (a.positional.size() < 2) throw UsageError{"predict: expected MODEL and at least one IMAGE"};
   const std::string& path = a.positional[0];
@@ -305,8 +331,17 @@ int predict(const Args& a) {
     const int64_t classes = model.output_shape().empty() ? 1 : model.output_shape().back();
     const bool logits = model.compiled() && model.loss().from_logits();
     int status = 0;
+    std::vector<std::string> images;
     for (size_t i = 1; i < a.positional.size(); ++i) {
-      current = a.positional[i];
+      try {
+        for (std::string& image : images_named_by(a.positional[i])) images.push_back(std::move(image));
+      } catch (const Error& e) {
+        report(a.positional[i], e.what(), 1);  // nothing to predict there; the other arguments still are
+        status = 1;
+      }
+    }
+    for (const std::string& image : images) {
+      current = image;
       std::vector<uint8_t> pixels;
       try {
         pixels = data::load_image(current, input[0], input[1], static_cast<int>(input[2]));
@@ -382,6 +417,7 @@ int summary(const Args& a) {
       return 0;
     }
     Recipe recipe = parse_recipe(bytes, path);
+    print_notes(recipe);
     Sequential model = build_model(recipe);
     model.summary(std::cout);
     describe_compile(model, std::cout);

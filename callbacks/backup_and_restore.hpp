@@ -11,6 +11,7 @@
 
 namespace elucid::callbacks {
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct BackupAndRestoreOptions {
   int64_t save_freq = 0;  // also every this many batches of an epoch; 0: at each epoch's end only
   int keep = 2;           // how many of the newest checkpoints stay in the folder (at least 1)

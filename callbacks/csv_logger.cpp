@@ -2,6 +2,7 @@
 #include <elucid/callbacks/csv_logger.hpp>
 
 #include <elucid/core/error.hpp>
+#include <elucid/core/file_io.hpp>
 #include <elucid/core/format.hpp>
 
 #include <algorithm>
@@ -18,6 +19,11 @@ void CSVLogger::on_train_begin(Logs&) {
   if (options_.append) {
     std::ifstream existing(filename_);
     header_written_ = existing.good() && existing.peek() != std::ifstream::traits_type::eof();
+  }
+  try {
+    make_parent_folders(filename_);  // as Keras' ModelCheckpoint does for its files
+  } catch (const Error& e) {
+    throw Error(std::string("CSVLogger: ") + e.what());
   }
   file_.open(filename_, options_.append ? std::ios::app : std::ios::trunc);
   if (!file_) throw Error("CSVLogger: cannot write " + filename_ + ": " + std::strerror(errno));

@@ -9,6 +9,7 @@
 
 namespace elucid::callbacks {
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct CSVLoggerOptions {
   char separator = ',';
   bool append = false;  // keep the rows already in the file (for a resumed run)

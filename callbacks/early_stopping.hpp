@@ -8,6 +8,7 @@
 
 namespace elucid::callbacks {
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct EarlyStoppingOptions {
   std::string monitor = "val_loss";
   double min_delta = 0;

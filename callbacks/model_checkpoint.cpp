@@ -144,12 +144,12 @@ void ModelCheckpoint::save(int epoch, int64_t batch, const Logs& logs) {
       throw Error("ModelCheckpoint: monitor \"" + monitor_.key() + "\" is not among the figures: " + logs.keys_string());
     if (!monitor_.improves(*current, best_)) {
       if (options_.verbose)
-        std::cout << "\nEpoch " << epoch + 1 << ": " << options_.monitor << " did not improve from " << format_number(best_) << "\n";
+        std::cout << "\nEpoch " << epoch + 1 << ": " << options_.monitor << " did not improve from " << format_number(best_, 5) << "\n";
       return;
     }
     if (options_.verbose)
-      std::cout << "\nEpoch " << epoch + 1 << ": " << options_.monitor << " improved from " << format_number(best_) << " to "
-                << format_number(*current) << ", saving model to " << path << "\n";
+      std::cout << "\nEpoch " << epoch + 1 << ": " << options_.monitor << " improved from " << format_number(best_, 5) << " to "
+                << format_number(*current, 5) << ", saving model to " << path << "\n";
     best_ = *current;
   } else if (options_.verbose) {
     std::cout << "\nEpoch " << epoch + 1 << ": saving model to " << path << "\n";

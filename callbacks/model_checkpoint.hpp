@@ -15,6 +15,7 @@
 
 namespace elucid::callbacks {
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct ModelCheckpointOptions {
   std::string monitor = "val_loss";
   int verbose = 0;

@@ -3,10 +3,11 @@
 #include <elucid/callbacks/reduce_lr_on_plateau.hpp>
 
 #include <elucid/core/error.hpp>
+#include <elucid/core/format.hpp>
 #include <elucid/train/trainer.hpp>
 
 #include <algorithm>
-#include <cstdio>
+#include <iostream>
 
 namespace elucid::callbacks {
 
@@ -51,7 +52,8 @@ void ReduceLROnPlateau::on_epoch_end(int epoch, Logs& logs) {
         const double new_lr = std::max(old_lr * options_.factor, options_.min_lr);
         optimizer.set_learning_rate(static_cast<float>(new_lr));
         if (options_.verbose)
-          std::printf("\nEpoch %d: ReduceLROnPlateau reducing learning rate to %g.\n", epoch + 1, new_lr);
+          std::cout << "\nEpoch " << epoch + 1 << ": ReduceLROnPlateau reducing learning rate to "
+                    << format_number(static_cast<float>(new_lr)) << ".\n";
         cooldown_counter_ = options_.cooldown;
         wait_ = 0;
       }

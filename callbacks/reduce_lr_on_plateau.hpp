@@ -6,6 +6,7 @@
 
 namespace elucid::callbacks {
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct ReduceLROnPlateauOptions {
   std::string monitor = "val_loss";
   double factor = 0.1;

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstring>
 #include <dirent.h>
+#include <filesystem>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -60,8 +61,17 @@ void remove_dead_writers_files(const std::string& folder) {
 }
 }  // namespace
 
+void make_parent_folders(const std::string& path) {
+  const std::string folder = folder_of(path);
+  std::error_code ec;
+  if (std::filesystem::is_directory(folder, ec)) return;
+  std::filesystem::create_directories(folder, ec);
+  if (ec) throw Error(path + ": cannot make the folder " + folder + ": " + ec.message());
+}
+
 void write_file_atomically(const std::string& path, std::string_view bytes) {
   if (path.empty()) throw Error("cannot write a file with an empty path");
+  make_parent_folders(path);
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw Error(path + ": is a directory, not a file");
   remove_dead_writers_files(folder_of(path));
@@ -127,9 +137,15 @@ std::string read_file(const std::string& path, size_t max_bytes) {
 }
 
 void check_writable(const std::string& path) {
-  const std::string folder = folder_of(path);
+  // The nearest folder above `path` that exists: the missing ones below it would be made in it.
+  std::string folder = folder_of(path);
   struct stat st {};
-  if (::stat(folder.c_str(), &st) != 0) throw Error(path + ": folder " + folder + " does not exist");
+  while (::stat(folder.c_str(), &st) != 0) {
+    if (errno != ENOENT && errno != ENOTDIR) throw Error(path + ": folder " + folder + " cannot be read: " + reason());
+    const std::string above = folder_of(folder);
+    if (above == folder) throw Error(path + ": folder " + folder + " does not exist");  // "." when the cwd is gone
+    folder = above;
+  }
   if (!S_ISDIR(st.st_mode)) throw Error(path + ": " + folder + " is not a folder");
   if (::access(folder.c_str(), W_OK) != 0) throw Error(path + ": folder " + folder + " is not writable: " + reason());
   if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw Error(path + ": is a directory, not a file");

@@ -1,7 +1,9 @@
 // Number formats: thousands separators, and shortest round-trip numbers through std::to_chars.
 #include <elucid/core/format.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cmath>
 
 namespace elucid {
@@ -29,6 +31,13 @@ std::string shortest(T value) {
 
 std::string format_number(double value) { return shortest(value); }
 std::string format_number(float value) { return shortest(value); }
+
+std::string format_number(double value, int decimals) {
+  if (std::isnan(value) || std::isinf(value)) return shortest(value);
+  char buffer[400];  // %.Nf of the largest double is 309 digits, then N decimals (capped at 60)
+  std::snprintf(buffer, sizeof buffer, "%.*f", std::clamp(decimals, 0, 60), value);
+  return buffer;
+}
 
 double as_written(float value) {
   const std::string text = shortest(value);

@@ -33,12 +33,6 @@ struct LabeledFile {
   int32_t label;
 };
 
-bool is_image_name(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return std::find(kImageExtensions.begin(), kImageExtensions.end(), ext) != kImageExtensions.end();
-}
-
 std::string extension_list() {
   std::string s;
   for (const std::string& e : kImageExtensions) s += (s.empty() ? "" : ", ") + e;
@@ -51,7 +45,7 @@ std::vector<std::string> image_files(const fs::path& class_dir) {
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(class_dir, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
-    if (it->is_regular_file(ec) && is_image_name(it->path()))
+    if (it->is_regular_file(ec) && is_image_name(it->path().string()))
       found.emplace_back(it->path().parent_path().string(), it->path().filename().string());
   }
   if (ec) throw Error(std::string(kWho) + ": cannot list " + class_dir.string() + ": " + ec.message());
@@ -154,6 +148,12 @@ std::string decode(const std::string& path, int64_t h, int64_t w, int channels, 
 }
 
 }  // namespace
+
+bool is_image_name(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return std::find(kImageExtensions.begin(), kImageExtensions.end(), ext) != kImageExtensions.end();
+}
 
 std::vector<uint8_t> load_image(const std::string& path, int64_t height, int64_t width, int channels) {
   if (channels != 1 && channels != 3 && channels != 4)

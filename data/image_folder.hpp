@@ -10,6 +10,7 @@ namespace elucid::data {
 
 // Every member has an explicit default, so that designated initializers ({.image_size = {28, 28}}) compile cleanly
 // under -Wextra (gcc's -Wmissing-field-initializers).
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct ImageFolderOptions {
   struct Size {
     int64_t height = 256, width = 256;  // Keras' default image_size (256, 256)
@@ -32,6 +33,7 @@ inline constexpr int64_t kMaxImageSide = 1 << 15;
 inline constexpr int64_t kMaxImagePixels = int64_t{1} << 26;
 // Extensions taken as images (compared in lower case); every other file is ignored, as Keras does.
 inline const std::vector<std::string> kImageExtensions = {".bmp", ".gif", ".jpeg", ".jpg", ".png"};
+bool is_image_name(const std::string& path);  // its extension is one of kImageExtensions, in any case
 
 // One image file decoded and resized (bilinear) to (height, width, channels) uint8, as image_dataset_from_directory
 // reads each of its files: for `elucid predict`. channels is 1 (grayscale), 3 (rgb) or 4 (rgba). A file that is

@@ -6,6 +6,7 @@
 
 namespace elucid::layers {
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct ActivationOptions {
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
@@ -28,6 +29,7 @@ class Activation : public Layer {
   ActivationOptions options_;
 };
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct ELUOptions {
   double alpha = 1.0;
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
@@ -65,6 +67,7 @@ class ReLU : public Layer {
   ActivationOptions options_;
 };
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct SoftmaxOptions {
   int axis = -1;           // only the last axis is supported
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given

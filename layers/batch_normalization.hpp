@@ -7,6 +7,7 @@
 
 namespace elucid::layers {
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct BatchNormalizationOptions {
   int axis = -1;  // only the last axis (channels_last) is supported
   double momentum = 0.99;

@@ -11,6 +11,19 @@ Dense::Dense(int units, DenseOptions options) : units_(units), options_(std::mov
   if (units_ < 1) throw Error(label() + ": units must be positive, got " + std::to_string(units_));
 }
 
+namespace {
+DenseOptions with_activation(DenseOptions options, activations::Activation activation) {
+  if (!options.activation.is_linear())
+    throw Error("Dense" + (options.name.empty() ? "" : " \"" + options.name + "\"") + ": the activation is given twice, \"" +
+                activation.name() + "\" and .activation = \"" + options.activation.name() + "\"; give one");
+  options.activation = std::move(activation);
+  return options;
+}
+}  // namespace
+
+Dense::Dense(int units, activations::Activation activation, DenseOptions options)
+    : Dense(units, with_activation(std::move(options), std::move(activation))) {}
+
 Shape Dense::output_shape(const Shape& input_shape) const {
   if (input_shape.empty() || input_shape.back() < 1)
     throw Error(label() + ": expects input (..., features) with features >= 1, got " + to_string(input_shape));

@@ -19,6 +19,9 @@ struct DenseOptions {
 class Dense : public Layer {
  public:
   explicit Dense(int units, DenseOptions options = {});  // units < 1 throws
+  // Keras' second positional argument: Dense(10, "softmax"), Dense(64, "elu", {.input_shape = {784}}). Giving
+  // options.activation as well throws.
+  Dense(int units, activations::Activation activation, DenseOptions options = {});
 
   std::string class_name() const override { return "Dense"; }
   std::string default_name_stem() const override { return "dense"; }

@@ -15,6 +15,7 @@
 namespace elucid::layers {
 
 // Dropout(0.5, {.seed = 42}).
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct DropoutOptions {
   // Set: the masks are keyed by this seed. Unset: build() draws the layer's seed from the model's generator, so a
   // model seed still makes the masks reproducible.

@@ -4,6 +4,7 @@
 
 namespace elucid::layers {
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct FlattenOptions {
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};

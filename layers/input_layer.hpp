@@ -5,6 +5,7 @@
 
 namespace elucid::layers {
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct InputLayerOptions {
   Shape shape = {};  // required: one sample's shape, without the batch axis
   std::string name = {};

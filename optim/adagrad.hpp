@@ -4,6 +4,7 @@
 
 namespace elucid::optimizers {
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct AdagradOptions {
   LearningRate learning_rate = 0.001f;
   double initial_accumulator_value = 0.1;  // >= 0

@@ -4,6 +4,7 @@
 
 namespace elucid::optimizers {
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct AdamOptions {
   LearningRate learning_rate = 0.001f;
   double beta_1 = 0.9;    // in [0, 1)
@@ -31,6 +32,7 @@ class Adam : public Optimizer {
 };
 
 // Keras 3 AdamW: the Adam update after w = w - w * weight_decay * lr; weight_decay defaults to 0.004.
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct AdamWOptions {
   LearningRate learning_rate = 0.001f;
   float weight_decay = 0.004f;

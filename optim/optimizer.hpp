@@ -33,6 +33,7 @@ struct OptimizerState {
 
 // The options every Keras optimizer takes (BaseOptimizer): the rate, decoupled weight decay, and at most one of the
 // three gradient clippings.
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct CommonOptions {
   LearningRate learning_rate;
   std::optional<float> weight_decay, clipnorm, clipvalue, global_clipnorm;

@@ -5,6 +5,7 @@
 
 namespace elucid::optimizers {
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct RMSpropOptions {
   LearningRate learning_rate = 0.001f;
   double rho = 0.9;       // in [0, 1)

@@ -4,6 +4,7 @@
 
 namespace elucid::optimizers {
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct SGDOptions {
   LearningRate learning_rate = 0.01f;
   double momentum = 0.0;  // in [0, 1]; 0 keeps no slot

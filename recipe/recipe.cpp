@@ -138,12 +138,13 @@ CallbackSpec read_callback(const Value& v, const std::string& base) {
   return spec;
 }
 
-DataSource read_data(const Value& v, const std::string& base) {
+DataSource read_data(const Value& v, const std::string& base, std::vector<std::string>& notes) {
   v.require_object();
   const std::vector<std::string> built_in = {"dataset", "dir"};
   const std::vector<std::string> idx = {"train_images", "train_labels", "test_images", "test_labels", "class_names"};
-  const std::vector<std::string> folder = {"image_folder", "image_size", "color_mode", "validation_split", "seed",
-                                           "class_names"};
+  // "validation_split": test_split's old name (it shared the name with fit.validation_split), still read.
+  const std::vector<std::string> folder = {"image_folder", "image_size", "color_mode", "test_split", "validation_split",
+                                           "seed", "class_names"};
   std::vector<std::string> all = {"max_train_samples", "max_test_samples"};
   for (const auto* keys : {&built_in, &idx, &folder}) all.insert(all.end(), keys->begin(), keys->end());
   v.check_keys(all);
@@ -186,9 +187,17 @@ DataSource read_data(const Value& v, const std::string& base) {
     d.color_mode = v.get_string("color_mode", "");
     if (!d.color_mode.empty() && d.color_mode != "grayscale" && d.color_mode != "rgb" && d.color_mode != "rgba")
       v.at("color_mode").fail("expected \"grayscale\", \"rgb\" or \"rgba\", got \"" + d.color_mode + "\"");
-    d.validation_split = v.get_number("validation_split", 0.0);
-    if (!(d.validation_split >= 0 && d.validation_split < 1))
-      v.at("validation_split").fail("expected a fraction in [0, 1)");
+    // The files held out as the test set: Keras' image_dataset_from_directory calls them its validation subset.
+    std::string split_key = "test_split";
+    if (v.has("validation_split")) {
+      if (v.has("test_split"))
+        v.at("validation_split").fail("is test_split's old name; give test_split alone");
+      split_key = "validation_split";
+      notes.push_back(v.at("validation_split").path() + " is read as data.test_split, its new name: the fraction of the "
+                      "images held out as the test set (fit.validation_split is the validation data during training)");
+    }
+    d.test_split = v.get_number(split_key, 0.0);
+    if (!(d.test_split >= 0 && d.test_split < 1)) v.at(split_key).fail("expected a fraction in [0, 1)");
     d.split_seed = static_cast<uint64_t>(v.get_int("seed", 0, 0, kMaxInt));
   }
   for (const auto& [key, item] : v.json().items()) {
@@ -198,8 +207,12 @@ DataSource read_data(const Value& v, const std::string& base) {
   }
   if (v.has("class_names"))
     for (const Value& name : v.at("class_names").as_array()) d.class_names.push_back(name.as_string());
-  d.max_train_samples = v.get_int("max_train_samples", 0, 0, kMaxInt);
-  d.max_test_samples = v.get_int("max_test_samples", 0, 0, kMaxInt);
+  // 0 would keep no sample: refused rather than read as "all", which is what leaving the key out means.
+  for (const char* key : {"max_train_samples", "max_test_samples"})
+    if (v.has(key) && v.at(key).as_int(0, kMaxInt) == 0)
+      v.at(key).fail("0 keeps no sample; give a positive number, or leave the key out to keep every sample");
+  d.max_train_samples = v.get_int("max_train_samples", 0, 1, kMaxInt);
+  d.max_test_samples = v.get_int("max_test_samples", 0, 1, kMaxInt);
   return d;
 }
 
@@ -269,7 +282,7 @@ Recipe parse_recipe(const std::string& text, const std::string& path, const std:
   if (top.has("callbacks"))
     for (const Value& item : top.at("callbacks").as_array()) r.callbacks.push_back(read_callback(item, base));
   r.terminate_on_nan = top.get_bool("terminate_on_nan", true);
-  r.data = read_data(top.at("data"), base);
+  r.data = read_data(top.at("data"), base, r.notes);
   const std::string stem = fs::path(path).stem().string();
   const Value output = top.has("output") ? top.at("output") : top;
   r.output = read_output(top.has("output") ? &output : nullptr, output_dir.empty() ? base : output_dir, stem);
@@ -284,7 +297,9 @@ Recipe parse_recipe(const std::string& text, const std::string& path, const std:
   key["fit"] = fit;
   key["callbacks"] = top.has("callbacks") ? top.at("callbacks").json() : Json();
   key["terminate_on_nan"] = r.terminate_on_nan;
-  key["data"] = top.at("data").json();
+  key["data"] = Json::object();
+  for (const auto& [name, value] : top.at("data").json().items())  // either name of the test split: the same run
+    key["data"][name == "validation_split" ? "test_split" : name] = value;
   r.run_key = key.dump();
   return r;
 }

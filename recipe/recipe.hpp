@@ -26,13 +26,14 @@ struct DataSource {
   std::string dir = {};   // BuiltIn: the folder of its files ("": the usual places); ImageFolder: the folder
   std::string train_images = {}, train_labels = {}, test_images = {}, test_labels = {};  // Idx (test optional)
   std::vector<std::string> class_names = {};  // Idx, ImageFolder: optional
-  // ImageFolder: the size and colours images are brought to (0 / "": the model's input), and the files held out as
-  // the test set (Keras' validation_split with its seed).
+  // ImageFolder: the size and colours images are brought to (0 / "": the model's input), and the fraction of the
+  // files held out as the test set (the recipe's data.test_split, with its seed; Keras' image_dataset_from_directory
+  // calls it validation_split and the files its validation subset).
   int64_t image_height = 0, image_width = 0;
   std::string color_mode = {};
-  double validation_split = 0;
+  double test_split = 0;
   uint64_t split_seed = 0;
-  int64_t max_train_samples = 0, max_test_samples = 0;  // 0: all; else the first N
+  int64_t max_train_samples = 0, max_test_samples = 0;  // the first N; 0: the key was left out, all (a 0 in a recipe is refused)
   std::string description() const;  // "fashion_mnist", "IDX files train-images-idx3-ubyte, ...", "images in photos/"
 };
 
@@ -80,6 +81,9 @@ struct Recipe {
   // The settings a resumed run must share with the one that wrote the checkpoint (everything that decides the
   // numbers: model, compile, fit but epochs and verbose, callbacks, data, seed), as canonical JSON.
   std::string run_key = {};
+  // What the reader noticed and did not refuse, one line each: an old key name read under its new one
+  // ("data.validation_split is read as data.test_split ..."). elucid train and summary print them.
+  std::vector<std::string> notes = {};
 };
 
 // Reads and checks the recipe; throws elucid::Error "PATH: json.path: problem" (or "PATH: line L, column C: ..."

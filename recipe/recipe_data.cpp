@@ -67,8 +67,8 @@ RecipeData load_recipe_data(const DataSource& s, const Shape& input, std::ostrea
       o.color_mode = !s.color_mode.empty() ? s.color_mode : channels == 1 ? "grayscale" : channels == 4 ? "rgba" : "rgb";
       o.class_names = s.class_names;
       o.warnings = warnings;
-      if (s.validation_split > 0) {
-        o.validation_split = s.validation_split;
+      if (s.test_split > 0) {
+        o.validation_split = s.test_split;
         o.seed = s.split_seed;
         o.subset = "training";
         d.train = data::image_dataset_from_directory(s.dir, o);

@@ -249,7 +249,7 @@ void check_recipe_outputs(const Recipe& recipe) {
       throw Error(recipe.path + ": output.checkpoint_dir names " + o.checkpoint_dir +
                   ", which is a file, not a folder; name a folder (it is made when missing)");
     if (fs::is_directory(o.checkpoint_dir, ec)) check_writable((fs::path(o.checkpoint_dir) / "checkpoint").string());
-    else check_writable(o.checkpoint_dir);  // its parent must exist and be writable
+    else check_writable(o.checkpoint_dir);  // it and the folders missing above it can be made
   }
 }
 

@@ -15,17 +15,21 @@ void History::append(int epoch_index, const Logs& logs) {
   }
 }
 
-const std::vector<double>& History::operator[](const std::string& key) const {
+const std::vector<double>& History::operator[](const std::string& key) const { return history[key]; }
+
+bool History::contains(const std::string& key) const { return history.contains(key); }
+
+const std::vector<double>& FigureLists::operator[](const std::string& key) const {
   std::string keys;
-  for (const auto& [k, values] : history) {
+  for (const auto& [k, values] : *this) {
     if (k == key) return values;
     keys += (keys.empty() ? "" : ", ") + k;
   }
   throw Error("History has no \"" + key + "\"; it has: " + (keys.empty() ? "nothing" : keys));
 }
 
-bool History::contains(const std::string& key) const {
-  for (const auto& [k, values] : history)
+bool FigureLists::contains(const std::string& key) const {
+  for (const auto& [k, values] : *this)
     if (k == key) return true;
   return false;
 }

@@ -7,6 +7,7 @@
 
 namespace elucid::losses {
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct LossOptions {
   bool from_logits = false;
 };

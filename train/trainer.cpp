@@ -550,6 +550,11 @@ Evaluation Trainer::evaluate(const data::Dataset& data, const EvaluateOptions& o
   return e;
 }
 
+Evaluation Trainer::evaluate(const std::shared_ptr<const data::Dataset>& data, const EvaluateOptions& options) {
+  if (!data) throw Error("evaluate: the data set is null");
+  return evaluate(*data, options);
+}
+
 Tensor Trainer::predict(const Tensor& x, const PredictOptions& options) {
   if (x.rank() < 1) throw Error("predict: input " + to_string(x.shape()) + " has no batch axis");
   return predict(data::TensorDataset(x, Tensor::zeros({x.dim(0)})), options);
@@ -573,6 +578,11 @@ Tensor Trainer::predict(const data::Dataset& data, const PredictOptions& options
     std::copy(out.data(), out.data() + out.size(), result.data() + offset * per_sample);
   }
   return result;
+}
+
+Tensor Trainer::predict(const std::shared_ptr<const data::Dataset>& data, const PredictOptions& options) {
+  if (!data) throw Error("predict: the data set is null");
+  return predict(*data, options);
 }
 
 }  // namespace elucid::train

@@ -73,6 +73,8 @@ struct FitState : StepFigures {
   std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> callback_states = {};
 };
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it):
+// {.batch_size = 32, .epochs = 5} compiles, {.epochs = 5, .batch_size = 32} does not.
 struct FitOptions {
   int batch_size = 32;
   int epochs = 1;
@@ -95,17 +97,20 @@ struct FitOptions {
   std::shared_ptr<distributed::Strategy> strategy = {};
 };
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct EvaluateOptions {
   int batch_size = 32;
   int verbose = 0;
   std::ostream* out = &std::cout;
 };
 
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct PredictOptions {
   int batch_size = 32;
 };
 
 // What save() writes besides the architecture, the compile settings and the weights (saving/model_file.hpp).
+// Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct SaveOptions {
   bool include_optimizer = true;              // the optimizer's step count, rate and slots, to go on training
   std::vector<std::string> class_names = {};  // what each output means, for `elucid predict`; empty: the model's
@@ -168,8 +173,11 @@ class Trainer {
   History fit(const std::shared_ptr<const data::Dataset>& train, const FitOptions& options = {});
   Evaluation evaluate(const Tensor& x, const Tensor& y, const EvaluateOptions& options = {});
   Evaluation evaluate(const data::Dataset& data, const EvaluateOptions& options = {});
+  // The data sets load_data() and image_dataset_from_directory return, as fit takes them: model.evaluate(test).
+  Evaluation evaluate(const std::shared_ptr<const data::Dataset>& data, const EvaluateOptions& options = {});
   Tensor predict(const Tensor& x, const PredictOptions& options = {});  // batched, no graph kept
   Tensor predict(const data::Dataset& data, const PredictOptions& options = {});
+  Tensor predict(const std::shared_ptr<const data::Dataset>& data, const PredictOptions& options = {});
   Logs train_on_batch(const Tensor& x, const Tensor& y);  // one optimizer step; returns loss and metrics
   Logs test_on_batch(const Tensor& x, const Tensor& y);
 

@@ -206,6 +206,25 @@ TEST_CASE("elucid train, then evaluate, predict, summary and export its model", 
   CHECK(r.status == 1);
   CHECK_THAT(r.err, StartsWith("elucid: not_an_image.png: not a readable image"));
   CHECK_THAT(r.out, Contains("corner3.png: bottom right"));  // the good image still gets its answer
+  // A folder stands for its images, sorted by name (other files ignored); every readable image is predicted, each
+  // bad one (or a folder without images) gets one error line, and the exit status is 1 when any failed.
+  fs::create_directories(dir / "pictures");
+  fs::create_directories(dir / "empty");
+  write_png(dir / "pictures" / "b.png", 0);
+  write_png(dir / "pictures" / "a.png", 3);
+  test::write_text(dir / "pictures" / "0_broken.png", "not a png");
+  test::write_text(dir / "pictures" / "notes.txt", "ignored");
+  r = test::run_elucid(dir, "predict tiny.elucid pictures empty corner0.png --top 1");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.out, StartsWith("pictures/a.png: bottom right "));
+  CHECK(r.out.find("pictures/a.png") < r.out.find("pictures/b.png: top left "));
+  CHECK_THAT(r.out, Contains("\ncorner0.png: top left "));
+  CHECK(r.out.find("notes.txt") == std::string::npos);
+  CHECK_THAT(r.err, Contains("elucid: pictures/0_broken.png: not a readable image"));
+  CHECK_THAT(r.err, Contains("elucid: empty: the folder holds no image"));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 2);
+  r = test::run_elucid(dir, "predict tiny.elucid pictures/a.png");
+  CHECK(r.status == 0);
 
   r = test::run_elucid(dir, "summary tiny.elucid");
   CHECK(r.status == 0);
@@ -353,19 +372,23 @@ TEST_CASE("bad recipes exit 2 with one line naming the file and the problem, and
   const std::string data_start = good.substr(good.find("\"data\": {"));
   check("missing_set.json", with(data_start, "\"data\": {\"dataset\": \"mnist\", \"dir\": \"empty\"}\n}\n"),
         "MNIST: the MNIST-format files were not found. Looked for train-images-idx3-ubyte");
-  // Outputs in a folder that does not exist, under a file, or not writable.
-  check("missing_folder.json", with("\"model\": \"tiny.elucid\"", "\"model\": \"no/such/folder/m.elucid\""),
-        "no/such/folder/m.elucid: folder no/such/folder does not exist");
+  // Outputs under a file, or not writable (missing folders are made, once every check has passed).
   check("under_file.json", with("\"model\": \"tiny.elucid\"", "\"model\": \"train-images.idx/m.elucid\""),
         "train-images.idx/m.elucid: train-images.idx is not a folder");
+  check("under_file_deep.json", with("\"model\": \"tiny.elucid\"", "\"model\": \"train-images.idx/new/m.elucid\""),
+        "train-images.idx/new/m.elucid: train-images.idx is not a folder");
   check("proc.json", with("\"model\": \"tiny.elucid\"", "\"model\": \"/proc/self/m.elucid\""),
         "/proc/self/m.elucid: folder /proc/self is not writable");
   check("output_is_folder.json", with("\"model\": \"tiny.elucid\"", "\"model\": \"empty\""),
         "empty: is a directory, not a file");
-  check("history_folder.json", with("\"history_csv\": \"tiny.history.csv\"", "\"history_csv\": \"gone/h.csv\""),
-        "gone/h.csv: folder gone does not exist");
-  check("checkpoints_folder.json", with("\"checkpoint_dir\": \"tiny.checkpoints\"", "\"checkpoint_dir\": \"gone/ckpt\""),
-        "gone/ckpt: folder gone does not exist");
+  // A configuration error makes no folder either: the outputs' missing folders are made only after every check.
+  {
+    std::string t = with("{\"patience\": 5}", "{\"patience\": 5, \"monitor\": \"val_acuracy\"}");
+    t.replace(t.find("\"tiny.history.csv\""), 18, "\"gone/h.csv\"");
+    t.replace(t.find("\"tiny.checkpoints\""), 18, "\"gone/ckpt\"");
+    t.replace(t.find("\"tiny.elucid\""), 13, "\"new/m.elucid\"");
+    check("new_folders_typo.json", t, "EarlyStopping: monitor \"val_acuracy\" is not a figure of this run");
+  }
   // Two outputs on one file, or an output on a file the run reads: found before training, nothing written.
   check("clash.json", with("\"history_csv\": \"tiny.history.csv\"", "\"history_csv\": \"tiny.elucid\""),
         "output.model and output.history_csv both name tiny.elucid: one would overwrite the other");
@@ -459,13 +482,41 @@ TEST_CASE("bad recipes exit 2 with one line naming the file and the problem, and
   CHECK(r.status == 2);
   CHECK(one_error_line(r));
   CHECK_THAT(r.err, StartsWith("elucid: nothing.json: cannot open: No such file"));
-  // --output-dir that is missing.
+  // --output-dir that is a file; one that is missing is made, but not when the recipe has a configuration error.
   test::write_text(dir / "ok.json", good);
-  r = test::run_elucid(dir, "train ok.json --output-dir no/such");
+  test::write_text(dir / "a_file", "");
+  r = test::run_elucid(dir, "train ok.json --output-dir a_file");
   CHECK(r.status == 2);
-  CHECK(r.err == "elucid: no/such: no such folder\n");
+  CHECK(r.err == "elucid: a_file: is a file, not a folder\n");
+  fs::remove(dir / "a_file");
+  test::write_text(dir / "typo_out.json", with("\"epochs\"", "\"epoch\""));
+  r = test::run_elucid(dir, "train typo_out.json --output-dir no/such");
+  CHECK(r.status == 2);
+  CHECK_FALSE(fs::exists(dir / "no"));
+  fs::remove(dir / "typo_out.json");
   fs::remove(dir / "ok.json");
   CHECK(test::snapshot(dir) == before);
+}
+
+TEST_CASE("elucid train makes the missing folders of its outputs and of --output-dir, as Keras does", "[cli]") {
+  // Keras' ModelCheckpoint and CSVLogger make the folders their files go in; so do elucid's outputs.
+  auto dir = tiny_folder("cli_new_folders", 1, R"(, "output": {"model": "models/sub/m.elucid", "history_csv": "h/h.csv",
+      "checkpoint_dir": "ckpt/deep"})");
+  std::string text = test::read_text(dir / "tiny.json");
+  const std::string early_stopping = "{\"class_name\": \"EarlyStopping\", \"config\": {\"patience\": 5}}";
+  REQUIRE(text.find(early_stopping) != std::string::npos);
+  text.replace(text.find(early_stopping), early_stopping.size(),
+               R"({"class_name": "CSVLogger", "config": {"filename": "logs/deep/log.csv"}},
+                  {"class_name": "ModelCheckpoint", "config": {"filepath": "best/e{epoch}.elucid"}})");
+  test::write_text(dir / "tiny.json", text);
+  test::Run r = test::run_elucid(dir, "train tiny.json --output-dir out/run");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(fs::is_regular_file(dir / "out" / "run" / "models" / "sub" / "m.elucid"));
+  CHECK(fs::is_regular_file(dir / "out" / "run" / "h" / "h.csv"));
+  CHECK(fs::is_directory(dir / "out" / "run" / "ckpt" / "deep"));
+  CHECK(fs::is_regular_file(dir / "logs" / "deep" / "log.csv"));  // callbacks' paths are the recipe's, not moved
+  CHECK(fs::is_regular_file(dir / "best" / "e1.elucid"));
 }
 
 TEST_CASE("a NaN loss stops training with the epoch and batch, exit 1, and no model written", "[cli]") {
@@ -543,9 +594,13 @@ TEST_CASE("damaged model files exit 1 with one line naming the file, for every c
     CHECK(one_error_line(r));
     CHECK_THAT(r.err, StartsWith("elucid: gone.elucid: "));
   }
-  test::Run r = test::run_elucid(dir, "export tiny.elucid --keras-json no/such/out.json");
+  test::write_text(dir / "a_file", "");
+  const auto before_file = test::snapshot(dir);
+  test::Run r = test::run_elucid(dir, "export tiny.elucid --keras-json a_file/such/out.json");
   CHECK(r.status == 2);
-  CHECK(r.err == "elucid: no/such/out.json: folder no/such does not exist\n");
+  CHECK(r.err == "elucid: a_file/such/out.json: a_file is not a folder\n");
+  CHECK(test::snapshot(dir) == before_file);
+  fs::remove(dir / "a_file");
   CHECK(test::snapshot(dir) == before);
 }
 

@@ -167,9 +167,16 @@ TEST_CASE("CSVLogger writes epoch and sorted figures, and appends", "[callbacks]
   CHECK(lines[3].rfind("2,", 0) == 0);
   CHECK(std::count(lines[2].begin(), lines[2].end(), ',') == 2);
   Sequential model = tiny_model();
-  auto unwritable = std::make_shared<CSVLogger>("/nonexistent-dir/log.csv");
+  // A missing folder is made; one under a file cannot be.
+  const std::string deep = "csv_logger_test_folder/deeper/log.csv";
+  model.fit(xs(), ys(), {.epochs = 1, .verbose = 0, .callbacks = {std::make_shared<CSVLogger>(deep)}});
+  CHECK(std::ifstream(deep).good());
+  std::filesystem::remove_all("csv_logger_test_folder");
+  { std::ofstream("csv_logger_test_file") << "x"; }
+  auto unwritable = std::make_shared<CSVLogger>("csv_logger_test_file/log.csv");
   CHECK_THROWS_WITH(model.fit(xs(), ys(), {.epochs = 1, .verbose = 0, .callbacks = {unwritable}}),
-                    "CSVLogger: cannot write /nonexistent-dir/log.csv: No such file or directory");
+                    Catch::StartsWith("CSVLogger: csv_logger_test_file/log.csv: cannot make the folder csv_logger_test_file"));
+  std::remove("csv_logger_test_file");
 }
 
 TEST_CASE("TerminateOnNaN stops at the first non-finite loss, naming epoch and batch", "[callbacks]") {
@@ -238,4 +245,29 @@ TEST_CASE("ModelCheckpoint and BackupAndRestore files and model.save keep the cl
   CHECK(load_model_file(file).class_names == names);
   std::remove(file.c_str());
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("ModelCheckpoint and ReduceLROnPlateau print their figures as Keras does, 5 decimals", "[callbacks][text]") {
+  // Keras: f"{monitor} improved from {best:.5f} to {current:.5f}", not the full double.
+  Sequential model = tiny_model();
+  const std::string path = "callbacks_print_test.elucid";
+  auto script = std::make_shared<Script>(std::vector<double>{0.34567891234, 0.5, 0.123456789});
+  auto checkpoint = std::make_shared<ModelCheckpoint>(path, ModelCheckpointOptions{.verbose = 1, .save_best_only = true});
+  auto plateau = std::make_shared<ReduceLROnPlateau>(
+      ReduceLROnPlateauOptions{.factor = 0.5, .patience = 1, .verbose = 1});
+  std::ostringstream printed;
+  std::streambuf* const old = std::cout.rdbuf(printed.rdbuf());
+  try {
+    model.fit(xs(), ys(), {.epochs = 3, .verbose = 0, .callbacks = {script, checkpoint, plateau}});
+  } catch (...) {
+    std::cout.rdbuf(old);
+    throw;
+  }
+  std::cout.rdbuf(old);
+  const std::string text = printed.str();
+  CHECK_THAT(text, Catch::Contains("Epoch 1: val_loss improved from inf to 0.34568, saving model to " + path));
+  CHECK_THAT(text, Catch::Contains("Epoch 2: val_loss did not improve from 0.34568\n"));
+  CHECK_THAT(text, Catch::Contains("Epoch 2: ReduceLROnPlateau reducing learning rate to 0.05.\n"));
+  CHECK_THAT(text, Catch::Contains("Epoch 3: val_loss improved from 0.34568 to 0.12346, saving model to"));
+  std::remove(path.c_str());
 }

@@ -74,3 +74,17 @@ TEST_CASE("Dense rejects bad units and inputs, naming itself and the shapes", "[
   CHECK_THROWS_WITH(dense.forward(Tensor({512}), false),
                     "Dense \"dense_1\": input (512,) does not match kernel (512, 64)");
 }
+
+TEST_CASE("Dense takes its activation as the second argument, as Keras does", "[layers][dense]") {
+  // keras.layers.Dense(10, "softmax"): the activation is Dense's second positional argument.
+  Dense head(10, "softmax");
+  CHECK(head.options().activation == activations::softmax());
+  Dense hidden(64, "elu", {.input_shape = {784}, .name = "hidden"});
+  CHECK(hidden.options().activation == activations::elu());
+  CHECK(hidden.options().input_shape == Shape{784});
+  CHECK(hidden.name() == "hidden");
+  Dense by_object(3, activations::elu(0.5));
+  CHECK(by_object.options().activation.alpha() == 0.5);
+  CHECK_THROWS_WITH(Dense(3, "relu", {.activation = "elu"}), Catch::Contains("given twice"));
+  CHECK_THROWS_WITH(Dense(3, "sofmax"), Catch::Contains("sofmax"));
+}

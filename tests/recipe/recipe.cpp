@@ -265,7 +265,7 @@ TEST_CASE("an image-folder recipe trains on a folder of PNG files, a fifth held 
     "compile": {"optimizer": "adam", "loss": {"class_name": "SparseCategoricalCrossentropy", "config": {"from_logits": true}},
                 "metrics": ["accuracy"]},
     "fit": {"epochs": 1, "batch_size": 4, "verbose": 0},
-    "data": {"image_folder": "photos", "validation_split": 0.2, "seed": 7},
+    "data": {"image_folder": "photos", "test_split": 0.2, "seed": 7},
     "output": {"confusion_matrix": "confusion.svg"}
   })");
   Recipe recipe = load_recipe((dir / "photos.json").string());
@@ -277,4 +277,39 @@ TEST_CASE("an image-folder recipe trains on a folder of PNG files, a fifth held 
   CHECK(saved.class_names == std::vector<std::string>{"blue", "red"});
   CHECK(saved.model.optimizer().iterations() == 4);  // 16 training pictures (images resized to 8x8) in batches of 4
   CHECK(std::filesystem::exists(dir / "confusion.svg"));
+}
+
+TEST_CASE("data.test_split holds out the test images, and its old name validation_split is read with a note", "[recipe]") {
+  // The tiny recipe with its data section replaced by an image folder's.
+  const auto recipe_with = [](const std::string& data) {
+    std::string text = test::tiny_recipe(3);
+    const size_t begin = text.find("\"data\": {"), end = text.find("]}", begin) + 2;
+    return text.replace(begin, end - begin, R"("data": {"image_folder": "photos", )" + data + "}");
+  };
+  Recipe r = parse_recipe(recipe_with(R"("test_split": 0.2, "seed": 7)"), "dir/recipe.json");
+  CHECK(r.data.kind == DataSource::Kind::ImageFolder);
+  CHECK(r.data.test_split == 0.2);
+  CHECK(r.data.split_seed == 7);
+  CHECK(r.notes.empty());
+  Recipe old = parse_recipe(recipe_with(R"("validation_split": 0.2, "seed": 7)"), "dir/recipe.json");
+  CHECK(old.data.test_split == 0.2);
+  REQUIRE(old.notes.size() == 1);
+  CHECK_THAT(old.notes[0], Contains("data.validation_split is read as data.test_split"));
+  CHECK(old.run_key == r.run_key);  // the same run under either name
+  CHECK_THAT(error_of(recipe_with(R"("test_split": 0.2, "validation_split": 0.2, "seed": 7)")),
+             Contains("data.validation_split: is test_split's old name; give test_split alone"));
+  CHECK_THAT(error_of(recipe_with(R"("test_split": 1.0, "seed": 7)")),
+             Contains("data.test_split: expected a fraction in [0, 1)"));
+}
+
+TEST_CASE("max_train_samples and max_test_samples of 0 are refused, naming the key", "[recipe]") {
+  const std::string from = R"("train_labels": "train-labels.idx",)";
+  CHECK_THAT(error_of(tiny_with(from, from + R"( "max_train_samples": 0,)")),
+             Equals("dir/recipe.json: data.max_train_samples: 0 keeps no sample; give a positive number, or leave the "
+                    "key out to keep every sample"));
+  CHECK_THAT(error_of(tiny_with(from, from + R"( "max_test_samples": 0,)")),
+             Contains("data.max_test_samples: 0 keeps no sample"));
+  Recipe r = parse_recipe(tiny_with(from, from + R"( "max_train_samples": 5,)"), "dir/recipe.json");
+  CHECK(r.data.max_train_samples == 5);
+  CHECK(r.data.max_test_samples == 0);  // left out: every sample
 }

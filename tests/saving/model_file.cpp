@@ -236,15 +236,19 @@ TEST_CASE("weights that do not fit the architecture are an error naming the weig
   CHECK_THAT(error_of(binary::seal("ELUCIDMD", 1, w.bytes())), Contains("m.elucid: set_weights: the model has"));
 }
 
-TEST_CASE("saving into a missing folder fails naming the path, and a failed save keeps the old file", "[model_file]") {
+TEST_CASE("saving makes a missing folder, a folder that cannot be made fails naming the path, and a failed save keeps the old file", "[model_file]") {
   auto dir = test::scratch("model_file_save_errors");
   Sequential model = small_model();
-  const std::string missing = (dir / "no_such_folder" / "m.elucid").string();
+  const std::string in_new_folder = (dir / "new_folder" / "deeper" / "m.elucid").string();
+  model.save(in_new_folder);  // as Keras' model.save and ModelCheckpoint make the folder
+  CHECK(load_model(in_new_folder).count_params() == model.count_params());
+  write_file_atomically((dir / "a_file").string(), "x");
+  const std::string under_file = (dir / "a_file" / "m.elucid").string();
   try {
-    model.save(missing);
-    FAIL("saved into a missing folder");
+    model.save(under_file);
+    FAIL("saved under a file");
   } catch (const Error& e) {
-    CHECK_THAT(e.what(), Contains(missing));
+    CHECK_THAT(e.what(), Contains(under_file));
   }
   const std::string path = (dir / "m.elucid").string();
   model.save(path);

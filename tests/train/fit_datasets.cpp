@@ -49,3 +49,24 @@ TEST_CASE("a model trains from an image folder through fit", "[fit][image_folder
   CHECK(accuracy == 1.0);
   fs::remove_all(dir);
 }
+
+TEST_CASE("evaluate and predict take the shared data sets fit takes", "[fit][evaluate][predict]") {
+  // load_data() and image_dataset_from_directory return shared pointers; Keras passes them to all three alike.
+  Tensor x({6, 2}), y({6});
+  for (int64_t i = 0; i < 6; ++i) {
+    x.data()[2 * i] = static_cast<float>(i % 2);
+    x.data()[2 * i + 1] = 1.0f - static_cast<float>(i % 2);
+    y.data()[i] = static_cast<float>(i % 2);
+  }
+  auto data = std::make_shared<data::TensorDataset>(x, y);
+  Sequential model;
+  model.add(Dense(2, {.input_shape = {2}}));
+  model.compile("sgd", "sparse_categorical_crossentropy", {"accuracy"});
+  model.fit(data, {.epochs = 1, .verbose = 0});
+  const Evaluation by_pointer = model.evaluate(data);
+  CHECK(by_pointer.loss == model.evaluate(*data).loss);
+  const Tensor predicted = model.predict(data, {.batch_size = 4});
+  CHECK(predicted.shape() == Shape{6, 2});
+  CHECK(std::equal(predicted.data(), predicted.data() + 12, model.predict(x).data()));
+  CHECK_THROWS_WITH(model.evaluate(std::shared_ptr<const data::Dataset>()), Catch::Contains("null"));
+}

@@ -6,6 +6,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <limits>
+
 using namespace elucid;
 
 TEST_CASE("accuracy resolves from the loss as in Keras", "[metrics]") {
@@ -85,4 +88,14 @@ TEST_CASE("number formats", "[text]") {
   CHECK(format_number(0.1) == "0.1");
   CHECK(format_number(0.84731) == "0.84731");
   CHECK(format_number(1e-7) == "1e-07");
+}
+
+TEST_CASE("number formats with fixed decimals, as Python's .5f", "[text]") {
+  CHECK(format_number(0.34567891234, 5) == "0.34568");
+  CHECK(format_number(2.0, 5) == "2.00000");
+  CHECK(format_number(-0.000001, 3) == "-0.000");
+  CHECK(format_number(std::numeric_limits<double>::infinity(), 5) == "inf");
+  CHECK(format_number(-std::numeric_limits<double>::infinity(), 5) == "-inf");
+  CHECK(format_number(std::nan(""), 5) == "nan");
+  CHECK(format_number(1e300, 2).size() == 304);
 }
