@@ -3,17 +3,17 @@
 # bench at 1 thread on the machine as it is. Rounds in turns; prints each round and the median ratios
 # (busy 2 threads / quiet 1 thread) for training and inference, with the team following the free cores (the
 # default) and with a fixed team of 2 (--fixed-threads: what elucid did before it followed them).
-# Usage: scripts/bench/under_load.sh [BENCH] [SAMPLES] [ROUNDS]   (defaults: build/elucid-bench 8000 3)
+# Usage: scripts/bench/under_load.sh [BENCH] [SAMPLES] [ROUNDS]   (defaults: build/elucid-bench 20000 3)
 #   BENCH is elucid-bench (cmake --build build --target app_elucid-bench); a relative path is taken from the current
 #   folder, and the default from the repository's root. Fashion-MNIST from the Debian package dataset-fashion-mnist
 #   when it is installed, synthetic images of the same shape otherwise (the speed is the same).
 # The busy process is a shell loop (one core, no memory traffic); nothing else should run meanwhile, or the "quiet"
-# figures are not. A round takes about 15 s.
+# figures are not. A round takes about 40 s.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 bench=${1:-$root/build/elucid-bench}
-samples=${2:-8000}; rounds=${3:-3}
+samples=${2:-20000}; rounds=${3:-3}
 case "$bench" in /*) ;; *) bench=$PWD/$bench ;; esac
 [ -x "$bench" ] || { echo "under_load.sh: $bench is not an executable; build it with" \
   "cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build --target app_elucid-bench" >&2; exit 2; }
