@@ -615,10 +615,11 @@ TEST_CASE("messages name the file that is wrong and say what it is", "[cli]") {
   CHECK_THAT(r.err, StartsWith("elucid: test-labels.idx: images must be"));
   r = test::run_elucid(dir, "evaluate tiny.elucid --images test-images.idx --labels train-labels.idx");
   CHECK(r.err == "elucid: images and labels disagree: test-images.idx holds 24 images, train-labels.idx holds 96 labels\n");
-  // predict: a folder or a device named as an image is said to be one, not missing.
+  // predict: a device named as an image is said to be one, not missing; a folder stands for its images, and one
+  // without any says so.
   r = test::run_elucid(dir, "predict tiny.elucid folder.png /dev/zero /dev/urandom gone.png x.png");
   CHECK(r.status == 1);
-  CHECK_THAT(r.err, Contains("elucid: folder.png: is a directory, not an image file\n"));
+  CHECK_THAT(r.err, Contains("elucid: folder.png: the folder holds no image"));
   CHECK_THAT(r.err, Contains("elucid: /dev/zero: is a character device, not an image file\n"));
   CHECK_THAT(r.err, Contains("elucid: /dev/urandom: is a character device, not an image file\n"));
   CHECK_THAT(r.err, Contains("elucid: gone.png: no such file\n"));

@@ -221,6 +221,16 @@ TEST_CASE("an image past stb_image's own limits gets the size message too", "[da
   fs::remove_all(dir);
 }
 
+TEST_CASE("load_image says what a path that is not an image file is", "[data][image_folder][bad]") {
+  const fs::path dir = scratch("image_not_a_file");
+  fs::create_directories(dir / "folder.png");
+  const std::string folder = (dir / "folder.png").string(), gone = (dir / "gone.png").string();
+  CHECK_THROWS_WITH(load_image(folder, 2, 2, 1), folder + ": is a directory, not an image file");
+  CHECK_THROWS_WITH(load_image("/dev/zero", 2, 2, 1), "/dev/zero: is a character device, not an image file");
+  CHECK_THROWS_WITH(load_image(gone, 2, 2, 1), gone + ": no such file");
+  fs::remove_all(dir);
+}
+
 TEST_CASE("image_dataset_from_directory checks its directory and options", "[data][image_folder][bad][threads]") {
   const fs::path dir = scratch("folder_args");
   const std::string who = "image_dataset_from_directory: ";
