@@ -374,6 +374,15 @@ Json compile_config_to_json(const CompileConfig& config) {
   return j;
 }
 
+Json compile_config_to_json(const train::Trainer& model) {
+  CompileConfig config;
+  // A non-owning handle: the config lives only as long as this call.
+  config.optimizer = std::shared_ptr<const optimizers::Optimizer>(&model.optimizer(), [](const optimizers::Optimizer*) {});
+  config.loss = model.loss();
+  config.metrics = model.metric_names();
+  return compile_config_to_json(config);
+}
+
 }  // namespace elucid::keras
 
 namespace elucid {

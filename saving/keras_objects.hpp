@@ -36,6 +36,8 @@ std::vector<std::string> metrics_from_json(const json::Value& v);
 // {"optimizer": ..., "loss": ..., "metrics": [...]} plus Keras 3's other compile_config keys (ignored when unset).
 CompileConfig compile_config_from_json(const json::Value& v, bool strict);
 json::Json compile_config_to_json(const CompileConfig& config);
+// The compile config of a compiled model: its optimizer with its options, its loss, its metrics.
+json::Json compile_config_to_json(const train::Trainer& model);
 
 // A whole model.to_json() value (keras_json.cpp): the built model, and Keras 3's compile_config when present.
 struct ModelJson {

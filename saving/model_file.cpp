@@ -19,11 +19,7 @@ const char* const kKind = "model file";
 void write_body(binary::Writer& w, const Sequential& model, const SaveOptions& options) {
   w.str(to_json(model));
   if (model.compiled()) {
-    CompileConfig config;
-    config.optimizer = std::shared_ptr<const optimizers::Optimizer>(&model.optimizer(), [](const optimizers::Optimizer*) {});
-    config.loss = model.loss();
-    config.metrics = model.metric_names();
-    w.str(json::dump_python(keras::compile_config_to_json(config)));
+    w.str(json::dump_python(keras::compile_config_to_json(model)));
   } else {
     w.str("");
   }
