@@ -1,5 +1,5 @@
-// The `elucid` command: train from a JSON recipe, evaluate and predict with a model file, print a summary, export
-// Keras JSON. Exit status: 0 done, 2 usage or configuration error, 1 runtime failure, 130 interrupted. Errors go
+// The `elucid` command: train from a JSON recipe, evaluate and predict with a model, print a summary, export a
+// model as Keras JSON, a TensorFlow.js folder or a model file. Exit status: 0 done, 2 usage or configuration error, 1 runtime failure, 130 interrupted. Errors go
 // to stderr as one line, "elucid: <file>: <problem>"; nothing escapes main as an exception.
 #include <elucid/core/error.hpp>
 #include <elucid/core/file_io.hpp>
@@ -11,6 +11,7 @@
 #include <elucid/train/interrupt.hpp>
 #include <elucid/saving/keras_json.hpp>
 #include <elucid/saving/model_file.hpp>
+#include <elucid/saving/tfjs.hpp>
 #include <elucid/recipe/file_kind.hpp>
 #include <elucid/recipe/recipe.hpp>
 #include <elucid/recipe/recipe_data.hpp>
@@ -36,10 +37,13 @@ const char* const kUsage =
     "\n"
     "commands:\n"
     "  train RECIPE [--resume] [--output-dir DIR]   train from a JSON recipe\n"
-    "  evaluate MODEL --data SOURCE                  loss and metrics of a model file on a data set\n"
+    "  evaluate MODEL --data SOURCE                  loss and metrics of a model on a data set\n"
     "  predict MODEL IMAGE... [--top K]              the top classes of each image\n"
     "  summary RECIPE|MODEL|KERAS_JSON              build the model and print its summary; train nothing\n"
-    "  export MODEL --keras-json OUT                 write the model's architecture as Keras JSON\n"
+    "  export MODEL OUT --format FORMAT              write the model as Keras JSON, a TensorFlow.js folder or a\n"
+    "                                                model file\n"
+    "\n"
+    "A MODEL is an elucid model file (or checkpoint), or a TensorFlow.js layers model (its folder or model.json).\n"
     "\n"
     "'elucid COMMAND --help' describes a command. Exit status: 0 done, 1 failed, 2 usage or configuration error,\n"
     "130 interrupted.\n";
@@ -64,7 +68,7 @@ const std::map<std::string, std::string> kHelp = {
      "usage: elucid evaluate MODEL --data SOURCE [--batch-size N]\n"
      "       elucid evaluate MODEL --images IDX --labels IDX [--batch-size N]\n"
      "\n"
-     "Prints the loss and metrics of a model file (or checkpoint) on a data set. SOURCE is a built-in data set\n"
+     "Prints the loss and metrics of a model (a model file, a checkpoint or a TensorFlow.js folder) on a data set. SOURCE is a built-in data set\n"
      "(fashion_mnist, mnist, kmnist: its test split), a recipe (.json: its test data), a folder of MNIST-format\n"
      "files (its t10k files), or a folder of images with one subfolder per class.\n"
      "\n"
@@ -82,10 +86,15 @@ const std::map<std::string, std::string> kHelp = {
      "Builds the model and prints its Keras summary. For a recipe it also checks that the data source exists and the\n"
      "outputs can be written, and trains nothing. For a model file it also shows how it was compiled.\n"},
     {"export",
-     "usage: elucid export MODEL --keras-json OUT\n"
+     "usage: elucid export MODEL OUT --format keras-json|tfjs|elucid\n"
+     "       elucid export MODEL --keras-json OUT\n"
      "\n"
-     "Writes the architecture of a model file as tf.keras 2.x JSON (model.to_json()), which Keras reads back with\n"
-     "keras.models.model_from_json.\n"},
+     "Writes a model (a model file, a checkpoint or a TensorFlow.js folder) in another format:\n"
+     "  keras-json  OUT is a file: the architecture as tf.keras 2.x JSON (model.to_json()), which Keras reads back\n"
+     "              with keras.models.model_from_json (--keras-json OUT says the same)\n"
+     "  tfjs        OUT is a folder (made when missing): model.json and the weight shards of the TensorFlow.js\n"
+     "              layers format, which tf.loadLayersModel reads\n"
+     "  elucid      OUT is a model file, with the compile settings and class names the model has\n"},
 };
 
 // A usage mistake: exit 2 with the message and a pointer to the help.
@@ -156,6 +165,9 @@ bool missing(const std::string& path) {
   std::error_code ec;
   return !fs::exists(path, ec);
 }
+
+// A model named on the command line: a TensorFlow.js folder or model.json, else a model file or checkpoint.
+ModelFile load_any_model(const std::string& path) { return is_tfjs_model(path) ? load_tfjs(path) : load_model_file(path); }
 
 // "elucid: RECIPE: note: ..." on stderr for each of the recipe's notes (an old key name read under its new one).
 void print_notes(const Recipe& recipe) {
@@ -276,7 +288,7 @@ int evaluate(const Args& a) {
   std::string current = path;  // the file an error is about: the model, but not while the data is read
   try {
     g_failure_status = 1;
-    ModelFile file = load_model_file(path);
+    ModelFile file = load_any_model(path);
     Sequential& model = file.model;
     if (!model.compiled()) throw Error(path + ": the model was saved without compile settings, so it has no loss to evaluate");
     current = "";  // the data's errors name their own files (or the data set)
@@ -323,7 +335,7 @@ int predict(const Args& a) {
   std::string current = path;
   try {
     g_failure_status = 1;
-    ModelFile file = load_model_file(path);
+    ModelFile file = load_any_model(path);
     Sequential& model = file.model;
     const Shape input = model.input_shape();
     if (input.size() != 3 || (input[2] != 1 && input[2] != 3 && input[2] != 4))
@@ -395,11 +407,12 @@ int summary(const Args& a) {
   if (a.positional.size() != 1) throw UsageError{"summary: expected one RECIPE, MODEL or KERAS_JSON"};
   const std::string& path = a.positional[0];
   try {
-    const std::string bytes = read_file(path, size_t(4) << 30);
-    const FileKind kind = file_kind(bytes, path);
+    const bool tfjs = is_tfjs_model(path);  // a folder, which has no bytes to tell its kind by
+    const std::string bytes = tfjs ? "" : read_file(path, size_t(4) << 30);
+    const FileKind kind = tfjs ? FileKind::ModelFile : file_kind(bytes, path);
     if (kind == FileKind::ModelFile) {
       g_failure_status = 1;
-      ModelFile file = read_model_file(bytes, path);
+      ModelFile file = tfjs ? load_tfjs(path) : read_model_file(bytes, path);
       file.model.summary(std::cout);
       describe_compile(file.model, std::cout);
       if (file.has_optimizer_state) std::cout << "Optimizer steps taken: " << file.model.optimizer().iterations() << "\n";
@@ -438,21 +451,36 @@ int summary(const Args& a) {
 
 // ---- export ----
 
-int export_json(const Args& a) {
-  if (a.positional.size() != 1) throw UsageError{"export: expected one MODEL"};
-  if (!a.options.count("--keras-json")) throw UsageError{"export: --keras-json OUT is required"};
+int export_model(const Args& a) {
+  // export MODEL OUT --format FORMAT, or the older export MODEL --keras-json OUT.
+  const bool keras_option = a.options.count("--keras-json") > 0;
+  if (keras_option && a.options.count("--format")) throw UsageError{"export: give --keras-json OUT or --format, not both"};
+  if (a.positional.size() != (keras_option ? 1 : 2))
+    throw UsageError{keras_option ? "export: expected one MODEL" : "export: expected MODEL and OUT"};
+  if (!keras_option && !a.options.count("--format")) throw UsageError{"export: --format keras-json|tfjs|elucid is required"};
+  const std::string format = keras_option ? "keras-json" : a.options.at("--format");
+  if (format != "keras-json" && format != "tfjs" && format != "elucid")
+    throw UsageError{"export: unknown format \"" + format + "\" (keras-json, tfjs or elucid)"};
   const std::string& path = a.positional[0];
-  const std::string& out = a.options.at("--keras-json");
+  const std::string out = keras_option ? a.options.at("--keras-json") : a.positional[1];
   if (missing(path)) return report(path, "no such file", 2);
   try {
-    check_writable(out);
+    std::error_code ec;
+    if (format == "tfjs" && fs::exists(out, ec) && !fs::is_directory(out, ec)) throw Error("is a file, not a folder");
+    check_writable(format == "tfjs" ? (fs::path(out) / "model.json").string() : out);
   } catch (const Error& e) {
     return report(out, e.what(), 2);
   }
   try {
     g_failure_status = 1;
-    Sequential model = load_model(path);
-    write_file_atomically(out, model.to_json());
+    ModelFile file = load_any_model(path);
+    if (format == "keras-json") {
+      write_file_atomically(out, file.model.to_json());
+    } else if (format == "tfjs") {
+      export_tfjs(file.model, out);
+    } else {
+      save_model(file.model, out);
+    }
     std::cout << "Wrote " << out << "\n";
     return 0;
   } catch (const Error& e) {
@@ -478,7 +506,7 @@ int run(int argc, char** argv) {
     return evaluate(parse_args(command, argc, argv, {"--data", "--data-dir", "--images", "--labels", "--batch-size"}, {}));
   if (command == "predict") return predict(parse_args(command, argc, argv, {"--top"}, {}));
   if (command == "summary") return summary(parse_args(command, argc, argv, {}, {}));
-  return export_json(parse_args(command, argc, argv, {"--keras-json"}, {}));
+  return export_model(parse_args(command, argc, argv, {"--keras-json", "--format"}, {}));
 }
 
 }  // namespace

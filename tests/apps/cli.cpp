@@ -239,6 +239,62 @@ TEST_CASE("elucid train, then evaluate, predict, summary and export its model", 
   CHECK_THAT(r.out, Contains("Total params: 444"));
 }
 
+TEST_CASE("elucid export --format tfjs writes a folder that predict, evaluate, summary and export read", "[cli]") {
+  auto dir = tiny_folder("cli_tfjs");
+  test::Run r = test::run_elucid(dir, "train tiny.json");
+  REQUIRE(r.status == 0);
+  r = test::run_elucid(dir, "export tiny.elucid tiny_tfjs --format tfjs");
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out == "Wrote tiny_tfjs\n");
+  CHECK(is_tfjs_model((dir / "tiny_tfjs").string()));
+  CHECK(fs::file_size(dir / "tiny_tfjs" / "group1-shard1of1.bin") == 4 * 444);
+
+  // The folder, or its model.json, is a MODEL: the same answers as the model file.
+  write_png(dir / "corner3.png", 3);
+  write_png(dir / "corner0.png", 0);
+  const test::Run from_file = test::run_elucid(dir, "predict tiny.elucid corner3.png corner0.png --top 4");
+  for (const char* model : {"tiny_tfjs", "tiny_tfjs/model.json"}) {
+    r = test::run_elucid(dir, std::string("predict ") + model + " corner3.png corner0.png --top 4");
+    CHECK(r.status == 0);
+    CHECK(r.out == from_file.out);
+  }
+  const std::string data = " --images test-images.idx --labels test-labels.idx";
+  r = test::run_elucid(dir, "evaluate tiny_tfjs" + data);
+  CHECK(r.status == 0);
+  CHECK(r.out == test::run_elucid(dir, "evaluate tiny.elucid" + data).out);
+  r = test::run_elucid(dir, "summary tiny_tfjs/model.json");
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Contains("Total params: 444") && Contains("Optimizer: Adam") &&
+                        Contains("Classes: top left, top right, bottom left, bottom right"));
+  r = test::run_elucid(dir, "export tiny_tfjs back.elucid --format elucid");
+  CHECK(r.status == 0);
+  CHECK(test::run_elucid(dir, "predict back.elucid corner3.png corner0.png --top 4").out == from_file.out);
+  r = test::run_elucid(dir, "export tiny_tfjs tiny.keras.json --format keras-json");
+  CHECK(r.status == 0);
+  CHECK(test::read_text(dir / "tiny.keras.json") == load_model((dir / "tiny.elucid").string()).to_json());
+
+  // Usage mistakes: 2, nothing written.
+  const auto before = test::snapshot(dir);
+  r = test::run_elucid(dir, "export tiny.elucid out --format onnx");
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("unknown format \"onnx\""));
+  r = test::run_elucid(dir, "export tiny.elucid out");
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("--format keras-json|tfjs|elucid is required"));
+  r = test::run_elucid(dir, "export tiny.elucid tiny.json --format tfjs");
+  CHECK(r.status == 2);
+  CHECK(r.err == "elucid: tiny.json: is a file, not a folder\n");
+  CHECK(test::snapshot(dir) == before);
+
+  // A damaged folder: 1, one line naming the shard and the weight.
+  fs::remove(dir / "tiny_tfjs" / "group1-shard1of1.bin");
+  r = test::run_elucid(dir, "predict tiny_tfjs corner3.png");
+  CHECK(r.status == 1);
+  CHECK(one_error_line(r));
+  CHECK_THAT(r.err, Contains("tiny_tfjs/group1-shard1of1.bin: no such file") && Contains("\"conv2d/kernel\""));
+}
+
 TEST_CASE("Ctrl-C after an epoch writes a checkpoint and exits 130, and --resume ends with the same model file", "[cli][threads]") {
   // 72 training samples in batches of 16, 30 epochs (a few milliseconds each): the signal, sent as soon as the first
   // epoch's checkpoint is on disk, arrives long before the end. EarlyStopping keeps waiting, so the run is long.
