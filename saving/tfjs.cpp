@@ -238,6 +238,7 @@ ModelFile load_tfjs(const std::string& path) {
   const std::vector<NamedTensor> weights = model.weights();
   std::map<std::string, const Spec*> specs;
   std::vector<std::string> known;
+  known.reserve(weights.size());
   for (const NamedTensor& w : weights) known.push_back(w.name);
   for (const Group& g : groups)
     for (const Spec& s : g.specs) {
