@@ -4,7 +4,9 @@
 # takes the model file's weights by name (tests/tfjs/dump_model.cpp, through elucid's public API), predicts
 # Fashion-MNIST test images and examples/images/*.png, and must agree with elucid to TOLERANCE at every layer's output
 # and with `elucid predict`'s printed percentages; then elucid reads TensorFlow.js's own model.toJSON() back and must
-# print the same summary.
+# print the same summary. The TensorFlow.js layers format both ways: tf.loadLayersModel reads the folder
+# `elucid export MODEL DIR --format tfjs` wrote, unchanged (weights bit for bit, outputs to TOLERANCE), saves the model
+# it loaded as a folder of its own, and `elucid predict` on that folder must print what it printed for the model file.
 # A development check (docs/keras-compatibility.md), not part of .ci/run: it needs Node (20 tested), npm and its
 # registry, g++, and Fashion-MNIST (the Debian package dataset-fashion-mnist, or $ELUCID_DATA).
 # Nothing from npm goes into the repository: the package is installed in WORK (kept, so a second run is offline).
@@ -57,13 +59,15 @@ check() {
   mkdir -p "$dir"
   step "$name: elucid export, dump_model and elucid predict on $model"
   "$build/elucid" export "$model" --keras-json "$dir/model.json"
+  rm -rf "$dir/tfjs" "$dir/tfjs-saved"
+  "$build/elucid" export "$model" "$dir/tfjs" --format tfjs
   "$dump" "$model" "$samples" "$dir/dump.json" "${images[@]}" || fail "dump_model failed"
   "$build/elucid" predict "$model" "${images[@]}" --top 100 > "$dir/predict.txt" || fail "elucid predict failed"
 
-  step "$name: TensorFlow.js: modelFromJSON, set the weights, predict, compare (tolerance $tolerance)"
+  step "$name: TensorFlow.js: modelFromJSON, set the weights, predict, compare (tolerance $tolerance); loadLayersModel"
   local status=0
   (cd "$work" && node check.mjs "$name/model.json" "$name/dump.json" "$tolerance" "$name/tfjs.json" \
-    "$name/predict.txt") > "$dir/check.txt" 2>&1 || status=$?
+    "$name/predict.txt" "$name/tfjs" "$name/tfjs-saved") > "$dir/check.txt" 2>&1 || status=$?
   # TensorFlow.js prints a banner recommending its native tfjs-node package: not ours to show
   grep -v -e '^=*$' -e 'running TensorFlow.js in Node.js' "$dir/check.txt" || true
   [ "$status" -eq 0 ] || fail "$name: TensorFlow.js and elucid disagree, or check.mjs failed (above)"
@@ -73,6 +77,12 @@ check() {
   "$build/elucid" summary "$dir/tfjs.json" > "$dir/summary-tfjs.txt" || fail "elucid cannot read $dir/tfjs.json"
   diff -u "$dir/summary-elucid.txt" "$dir/summary-tfjs.txt" || fail "$name: the two summaries differ (above)"
   echo "the same summary: $(grep 'Total params' "$dir/summary-tfjs.txt")"
+
+  step "$name: elucid predict on the folder TensorFlow.js saved"
+  "$build/elucid" predict "$dir/tfjs-saved" "${images[@]}" --top 100 > "$dir/predict-tfjs-saved.txt" ||
+    fail "elucid cannot predict with $dir/tfjs-saved"
+  diff -u "$dir/predict.txt" "$dir/predict-tfjs-saved.txt" || fail "$name: the predictions differ (above)"
+  echo "the same predictions for $(wc -l < "$dir/predict.txt") images from the model file and tfjs' folder"
 }
 
 # train RECIPE NAME: trains RECIPE into WORK/NAME/train and prints the model file's path.

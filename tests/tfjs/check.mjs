@@ -2,14 +2,20 @@
 // implementation of Keras' layers and JSON format), sets the weights dump_model wrote, predicts the same inputs and
 // compares the outputs with elucid's. Also writes TensorFlow.js's own model.toJSON() for elucid to read back.
 //
-//   node check.mjs MODEL.json DUMP.json TOLERANCE TFJS_JSON_OUT [PREDICT_OUTPUT]
+//   node check.mjs MODEL.json DUMP.json TOLERANCE TFJS_JSON_OUT [PREDICT_OUTPUT] [TFJS_FOLDER TFJS_SAVED]
 //
 // PREDICT_OUTPUT is what `elucid predict MODEL IMAGE... --top K` printed for the images at the end of DUMP.json:
-// its percentages (one decimal) are compared too. Exit status 0 when everything agrees, 1 otherwise.
+// its percentages (one decimal) are compared too. TFJS_FOLDER is what `elucid export MODEL DIR --format tfjs`
+// wrote: tf.loadLayersModel reads it unchanged (model.json and the shards, from disk), its weights must be elucid's
+// bit for bit and its outputs elucid's to TOLERANCE; tfjs then saves the model it loaded into TFJS_SAVED (model.json
+// and weights.bin, as tfjs-node's file:// handler writes them) for elucid to read back.
+// Exit status 0 when everything agrees, 1 otherwise.
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 
-const [modelPath, dumpPath, toleranceText, tfjsJsonOut, predictPath] = process.argv.slice(2);
+const [modelPath, dumpPath, toleranceText, tfjsJsonOut, predictPath, tfjsFolder, tfjsSaved] = process.argv.slice(2);
 const tolerance = Number(toleranceText);
 let failures = 0;
 const fail = (message) => { console.log(`MISMATCH: ${message}`); failures++; };
@@ -118,6 +124,51 @@ if (predictPath) {
 
 // 6. TensorFlow.js's own Keras JSON, for elucid to read back (scripts/check-tfjs.sh runs `elucid summary` on it).
 writeFileSync(tfjsJsonOut, JSON.stringify(model.toJSON(null, false)));
+
+// 7. The folder `elucid export --format tfjs` wrote, loaded by tfjs itself: tf.io.http's handler reads model.json and
+// resolves the manifest's shard paths next to it; its fetch is the only part replaced, by one that reads the disk
+// (pure tfjs in Node has no file:// handler).
+if (tfjsFolder) {
+  const fromDisk = async (path) => new Response(await readFile(path));
+  const loaded = await tf.loadLayersModel(tf.io.http(join(resolve(tfjsFolder), 'model.json'), { fetchFunc: fromDisk }));
+  let same = 0;
+  for (const v of loaded.weights) {
+    const w = dump.weights.find((d) => d.name === v.originalName);
+    if (!w) { fail(`${tfjsFolder}: tfjs weight ${v.originalName} is not one of elucid's`); continue; }
+    const theirs = v.read().dataSync(), elucids = Float32Array.from(w.values);
+    if (theirs.length === elucids.length && theirs.every((t, i) => Object.is(t, elucids[i]))) same++;
+    else fail(`${tfjsFolder}: weight ${v.originalName} differs from elucid's`);
+  }
+  if (loaded.weights.length !== dump.weights.length)
+    fail(`${tfjsFolder}: tfjs loaded ${loaded.weights.length} weights, elucid has ${dump.weights.length}`);
+  const z = loaded.predict(x);
+  const folderDiff = maxAbs(z, ours);
+  const classes = tf.argMax(z, 1).dataSync();
+  let agree = 0;
+  for (let i = 0; i < n; i++) agree += classes[i] === ourClasses[i] ? 1 : 0;
+  console.log(`tf.loadLayersModel(${tfjsFolder}): ${loaded.layers.length} layers, ${same}/${dump.weights.length} ` +
+              `weights bit for bit; ${n} inputs: max |tfjs - elucid| ${folderDiff.toExponential(3)} on the ${what}, ` +
+              `same top class for ${agree}/${n}`);
+  if (!(folderDiff <= tolerance)) fail(`${tfjsFolder}: max abs difference ${folderDiff} > tolerance ${tolerance}`);
+  if (agree !== n) fail(`${tfjsFolder}: top class differs for ${n - agree} of ${n} inputs`);
+
+  // tfjs saves what it loaded, as tfjs-node's file:// handler lays a folder out, for elucid to read back.
+  if (tfjsSaved) {
+    await loaded.save(tf.io.withSaveHandler(async (artifacts) => {
+      mkdirSync(tfjsSaved, { recursive: true });
+      const manifest = [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }];
+      // The keys of tfjs-core's getModelJSONForModelArtifacts (not exported), in its order.
+      const { modelTopology, format, generatedBy, convertedBy, userDefinedMetadata } = artifacts;
+      writeFileSync(join(tfjsSaved, 'model.json'), JSON.stringify({ modelTopology, format, generatedBy, convertedBy,
+                                                                    weightsManifest: manifest, userDefinedMetadata }));
+      const data = artifacts.weightData;  // one ArrayBuffer, or a list of them
+      writeFileSync(join(tfjsSaved, 'weights.bin'),
+                    Array.isArray(data) ? Buffer.concat(data.map((b) => Buffer.from(b))) : Buffer.from(data));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    console.log(`tfjs saved the model it loaded into ${tfjsSaved} (model.json, weights.bin)`);
+  }
+}
 
 if (failures) {
   console.log(`check-tfjs: ${failures} mismatch(es)`);
