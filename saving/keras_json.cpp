@@ -87,6 +87,24 @@ Size2D size2d(const LayerInput& in, const std::string& key, Size2D fallback) {
   return {static_cast<int>(items[0].as_int(1, kMaxSide)), static_cast<int>(items[1].as_int(1, kMaxSide))};
 }
 
+// ZeroPadding2D's padding and Cropping2D's cropping: 1, [1, 2] or [[1, 2], [3, 4]] ((top, bottom), (left, right)).
+Edges2D edges2d(const LayerInput& in, const std::string& key, Edges2D fallback) {
+  if (!in.config.has(key)) return fallback;
+  const Value v = in.config.at(key);
+  auto side = [](const Value& n) { return static_cast<int>(n.as_int(0, kMaxSide)); };
+  if (!v.is_array()) return side(v);
+  const auto items = v.as_array();
+  if (items.size() != 2) v.fail("expected 2 items (height, width), got " + std::to_string(items.size()));
+  if (!items[0].is_array() && !items[1].is_array()) return {side(items[0]), side(items[1])};
+  std::pair<int, int> pairs[2];
+  for (size_t i = 0; i < 2; ++i) {
+    const auto pair = items[i].as_array();
+    if (pair.size() != 2) items[i].fail("expected 2 numbers (before, after), got " + std::to_string(pair.size()));
+    pairs[i] = {side(pair[0]), side(pair[1])};
+  }
+  return {pairs[0], pairs[1]};
+}
+
 std::string padding(const LayerInput& in) {
   const std::string p = in.config.get_string("padding", "valid");
   std::string lower;
@@ -134,6 +152,7 @@ Json shape_json(const Shape& shape) {
 }
 
 Json pair_json(Size2D s) { return Json::array({s.height, s.width}); }
+Json edges_json(const Edges2D& e) { return Json::array({Json::array({e.top, e.bottom}), Json::array({e.left, e.right})}); }
 // Keras writes padding in lower case; elucid accepts either case when reading.
 std::string padding_json(const std::string& padding) {
   return padding == "SAME" ? "same" : padding == "VALID" ? "valid" : padding;
@@ -267,6 +286,16 @@ std::shared_ptr<Layer> read_flatten(const LayerInput& in) {
 
 void write_flatten(const Layer& /*layer*/, Json& c) { c["data_format"] = "channels_last"; }
 
+std::shared_ptr<Layer> read_zero_padding2d(const LayerInput& in) {
+  check_data_format(in);
+  return std::make_shared<ZeroPadding2D>(edges2d(in, "padding", 1), ZeroPadding2DOptions{.name = name_of(in)});
+}
+
+void write_zero_padding2d(const Layer& layer, Json& c) {
+  c["padding"] = edges_json(as<ZeroPadding2D>(layer).padding());
+  c["data_format"] = "channels_last";
+}
+
 std::shared_ptr<Layer> read_dense(const LayerInput& in) {
   const int64_t units = in.config.at("units").as_int(1, kMaxInt);
   refuse_kernel_extras(in);
@@ -395,6 +424,7 @@ const std::vector<LayerCodec>& codecs() {
       {"AveragePooling2D", {"AvgPool2D"}, read_pooling2d<AveragePooling2D>, write_pooling2d},
       {"GlobalAveragePooling2D", {"GlobalAvgPool2D"}, read_global_average_pooling2d, write_global_average_pooling2d},
       {"Flatten", {}, read_flatten, write_flatten},
+      {"ZeroPadding2D", {}, read_zero_padding2d, write_zero_padding2d},
       {"Dense", {}, read_dense, write_dense},
       {"Dropout", {}, read_dropout, write_dropout},
       {"Activation", {}, read_activation, write_activation},

@@ -29,6 +29,18 @@ std::string edited(int layer, const std::function<void(json::Json&)>& edit) {
   return j.dump();
 }
 
+// The seed JSON with a layer inserted at `at` (1 is after the InputLayer); the model it reads writes that layer's
+// config back key for key (order included), as tf.keras 2.x writes it.
+void check_round_trip(int at, const std::string& layer) {
+  json::Json j = json::parse(seed_json(), "seed");
+  auto& layers = j["config"]["layers"];
+  layers.insert(layers.begin() + at, json::Json::parse(layer));
+  const std::string text = model_from_json(j.dump(), "model.json").to_json();
+  INFO(text);
+  const json::Json back = json::parse(text, "back")["config"]["layers"][static_cast<size_t>(at)];
+  CHECK(back.dump() == json::Json::parse(layer).dump());
+}
+
 std::string error_of(const std::string& text) {
   try {
     model_from_json(text, "model.json");
@@ -138,6 +150,7 @@ TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
                    {.strides = {2, 1}, .padding = "same", .activation = "relu", .use_bias = false,
                     .kernel_initializer = initializers::he_normal(3), .input_shape = Shape{12, 10, 3}}));
   model.add(BatchNormalization({.momentum = 0.9, .epsilon = 1e-5}));
+  model.add(ZeroPadding2D({{1, 0}, {2, 3}}));
   model.add(ELU({.alpha = 0.5}));
   model.add(AveragePooling2D({2, 2}, {.strides = {1, 1}, .padding = "same"}));
   model.add(MaxPooling2D({3, 3}));
@@ -160,6 +173,25 @@ TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
   CHECK(json::dump_python(bn["epsilon"]) == "1e-05");
   CHECK(j["config"]["layers"][1]["config"]["kernel_initializer"] ==
         json::Json::parse(R"({"class_name": "HeNormal", "config": {"seed": 3}})"));
+}
+
+TEST_CASE("the image layers' tf.keras 2.x configs read and write back key for key", "[keras_json]") {
+  check_round_trip(2, R"({"class_name": "ZeroPadding2D", "config": {"name": "zero_padding2d", "trainable": true,
+      "dtype": "float32", "padding": [[1, 2], [3, 4]], "data_format": "channels_last"}})");
+  // Written out as Keras writes it: ((top, bottom), (left, right)).
+  json::Json j = json::parse(seed_json(), "seed");
+  j["config"]["layers"].insert(j["config"]["layers"].begin() + 2,
+                               json::Json::parse(R"({"class_name": "ZeroPadding2D", "config": {"padding": [1, 2]}})"));
+  Sequential model = model_from_json(j.dump(), "model.json");
+  CHECK(model.layers()[1]->output_shape({26, 26, 32}) == Shape{28, 30, 32});
+  CHECK(json::parse(model.to_json(), "out")["config"]["layers"][2]["config"]["padding"] ==
+        json::Json::parse("[[1, 1], [2, 2]]"));
+  j["config"]["layers"][2]["config"]["padding"] = 3;
+  CHECK(model_from_json(j.dump(), "model.json").layers()[1]->output_shape({26, 26, 32}) == Shape{32, 32, 32});
+  j["config"]["layers"][2]["config"]["padding"] = json::Json::parse("[[1, 2, 3], [0, 0]]");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.padding[0]: expected 2 numbers (before, after), got 3"));
+  j["config"]["layers"][2]["config"]["padding"] = -1;
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.padding"));
 }
 
 // A layer class added to the codec table shows in the "supported:" list; this fails until one of the two models

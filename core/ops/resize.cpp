@@ -1,0 +1,69 @@
+// Image margins and resizing over (N, H, W, C): zero_pad2d; each backward sits right under its forward.
+#include <elucid/core/ops.hpp>
+
+#include <elucid/core/error.hpp>
+#include <elucid/core/ops/check.hpp>
+
+#include <algorithm>
+#include <string>
+
+namespace elucid::ops {
+
+using detail::check_rank;
+using detail::shape_of;
+
+namespace {
+constexpr int64_t kParallelMin = 1 << 15;  // copied values; fewer stay on the calling thread
+
+// A small (SH, SW, C) image lying inside a big (BH, BW, C) one with its cell (0, 0) at the big one's (top, left):
+// the unpadded input inside zero_pad2d's output.
+struct Block {
+  int64_t n, small_h, small_w, big_h, big_w, c, top, left;
+};
+
+// Calls row(small_offset, big_offset, count) for each of the small image's rows, in every sample: `count` values
+// starting at those offsets correspond one to one. Rows are split over threads; no two rows share a value.
+template <class Row>
+void each_row(const Block& b, Row row) {
+  const int64_t rows = b.n * b.small_h, count = b.small_w * b.c;
+#pragma omp parallel for schedule(static) if (rows * count >= kParallelMin)
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t s = r / b.small_h, i = r % b.small_h;
+    row(r * count, ((s * b.big_h + b.top + i) * b.big_w + b.left) * b.c, count);
+  }
+}
+
+std::string margins_string(const Margins2D& m) {
+  return "((" + std::to_string(m.top) + ", " + std::to_string(m.bottom) + "), (" + std::to_string(m.left) + ", " +
+         std::to_string(m.right) + "))";
+}
+
+void check_margins(const char* op, const char* what, const Margins2D& m) {
+  if (m.top < 0 || m.bottom < 0 || m.left < 0 || m.right < 0)
+    throw Error(std::string(op) + ": " + what + " " + margins_string(m) + " must be >= 0");
+}
+}  // namespace
+
+// ---- zero_pad2d: y's middle is x, the rest zero; x's gradient is the middle of y's ----
+
+Tensor zero_pad2d(const Tensor& x, const Margins2D& pad) {
+  check_rank("zero_pad2d", x, 4, "input", "(N, H, W, C)");
+  check_margins("zero_pad2d", "padding", pad);
+  const Block b{x.dim(0), x.dim(1), x.dim(2), pad.top + x.dim(1) + pad.bottom, pad.left + x.dim(2) + pad.right,
+                x.dim(3), pad.top, pad.left};
+  Tensor y({b.n, b.big_h, b.big_w, b.c});  // zeros
+  const float* px = x.data();
+  float* py = y.data();
+  each_row(b, [&](int64_t small, int64_t big, int64_t count) { std::copy(px + small, px + small + count, py + big); });
+  if (needs_grad(x))
+    y.set_backward("zero_pad2d", {x}, [b](std::span<const Tensor> in, const float* g) {
+      Tensor x = in[0];
+      const GradBuffer gx = x.grad_buffer();  // every value of a fresh buffer is written: the rows cover x
+      each_row(b, [&](int64_t small, int64_t big, int64_t count) {
+        add_into({gx.data + small, gx.fresh}, g + big, count);
+      });
+    });
+  return y;
+}
+
+}  // namespace elucid::ops
