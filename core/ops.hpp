@@ -66,6 +66,8 @@ struct Margins2D {
 };
 // (N, H, W, C) -> (N, top + H + bottom, left + W + right, C), the new cells zero.
 Tensor zero_pad2d(const Tensor& x, const Margins2D& pad);
+// (N, H, W, C) -> (N, H - top - bottom, W - left - right, C); at least one row and column must be left.
+Tensor crop2d(const Tensor& x, const Margins2D& crop);
 
 // Output size of a convolution or pooling window along one axis, as Keras computes it.
 int64_t window_output_size(int64_t in, int window, int stride, int dilation, Padding padding);

@@ -296,6 +296,16 @@ void write_zero_padding2d(const Layer& layer, Json& c) {
   c["data_format"] = "channels_last";
 }
 
+std::shared_ptr<Layer> read_cropping2d(const LayerInput& in) {
+  check_data_format(in);
+  return std::make_shared<Cropping2D>(edges2d(in, "cropping", 0), Cropping2DOptions{.name = name_of(in)});
+}
+
+void write_cropping2d(const Layer& layer, Json& c) {
+  c["cropping"] = edges_json(as<Cropping2D>(layer).cropping());
+  c["data_format"] = "channels_last";
+}
+
 std::shared_ptr<Layer> read_dense(const LayerInput& in) {
   const int64_t units = in.config.at("units").as_int(1, kMaxInt);
   refuse_kernel_extras(in);
@@ -425,6 +435,7 @@ const std::vector<LayerCodec>& codecs() {
       {"GlobalAveragePooling2D", {"GlobalAvgPool2D"}, read_global_average_pooling2d, write_global_average_pooling2d},
       {"Flatten", {}, read_flatten, write_flatten},
       {"ZeroPadding2D", {}, read_zero_padding2d, write_zero_padding2d},
+      {"Cropping2D", {}, read_cropping2d, write_cropping2d},
       {"Dense", {}, read_dense, write_dense},
       {"Dropout", {}, read_dropout, write_dropout},
       {"Activation", {}, read_activation, write_activation},

@@ -1,4 +1,4 @@
-// Image margins and resizing over (N, H, W, C): zero_pad2d; each backward sits right under its forward.
+// Image margins and resizing over (N, H, W, C): zero_pad2d, crop2d; each backward sits right under its forward.
 #include <elucid/core/ops.hpp>
 
 #include <elucid/core/error.hpp>
@@ -16,7 +16,7 @@ namespace {
 constexpr int64_t kParallelMin = 1 << 15;  // copied values; fewer stay on the calling thread
 
 // A small (SH, SW, C) image lying inside a big (BH, BW, C) one with its cell (0, 0) at the big one's (top, left):
-// the unpadded input inside zero_pad2d's output.
+// the unpadded input inside zero_pad2d's output, crop2d's output inside its input.
 struct Block {
   int64_t n, small_h, small_w, big_h, big_w, c, top, left;
 };
@@ -61,6 +61,31 @@ Tensor zero_pad2d(const Tensor& x, const Margins2D& pad) {
       const GradBuffer gx = x.grad_buffer();  // every value of a fresh buffer is written: the rows cover x
       each_row(b, [&](int64_t small, int64_t big, int64_t count) {
         add_into({gx.data + small, gx.fresh}, g + big, count);
+      });
+    });
+  return y;
+}
+
+// ---- crop2d: y is the middle of x; x's gradient is y's in the middle, zero on the cropped sides ----
+
+Tensor crop2d(const Tensor& x, const Margins2D& crop) {
+  check_rank("crop2d", x, 4, "input", "(N, H, W, C)");
+  check_margins("crop2d", "cropping", crop);
+  const int64_t oh = x.dim(1) - crop.top - crop.bottom, ow = x.dim(2) - crop.left - crop.right;
+  if (oh < 1 || ow < 1)
+    throw Error("crop2d: cropping " + margins_string(crop) + " leaves nothing of input " + shape_of(x));
+  const Block b{x.dim(0), oh, ow, x.dim(1), x.dim(2), x.dim(3), crop.top, crop.left};
+  Tensor y = Tensor::empty({b.n, oh, ow, b.c});  // every value written: the rows cover y
+  const float* px = x.data();
+  float* py = y.data();
+  each_row(b, [&](int64_t small, int64_t big, int64_t count) { std::copy(px + big, px + big + count, py + small); });
+  if (needs_grad(x))
+    y.set_backward("crop2d", {x}, [b](std::span<const Tensor> in, const float* g) {
+      Tensor x = in[0];
+      GradBuffer gx = x.grad_buffer();
+      if (gx.fresh) std::fill(gx.data, gx.data + x.size(), 0.0f);  // the cropped sides get no gradient
+      each_row(b, [&](int64_t small, int64_t big, int64_t count) {
+        add_into({gx.data + big, false}, g + small, count);
       });
     });
   return y;

@@ -151,6 +151,7 @@ TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
                     .kernel_initializer = initializers::he_normal(3), .input_shape = Shape{12, 10, 3}}));
   model.add(BatchNormalization({.momentum = 0.9, .epsilon = 1e-5}));
   model.add(ZeroPadding2D({{1, 0}, {2, 3}}));
+  model.add(Cropping2D({{0, 1}, {1, 1}}));
   model.add(ELU({.alpha = 0.5}));
   model.add(AveragePooling2D({2, 2}, {.strides = {1, 1}, .padding = "same"}));
   model.add(MaxPooling2D({3, 3}));
@@ -176,6 +177,8 @@ TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
 }
 
 TEST_CASE("the image layers' tf.keras 2.x configs read and write back key for key", "[keras_json]") {
+  check_round_trip(2, R"({"class_name": "Cropping2D", "config": {"name": "cropping2d", "trainable": true,
+      "dtype": "float32", "cropping": [[0, 1], [2, 3]], "data_format": "channels_last"}})");
   check_round_trip(2, R"({"class_name": "ZeroPadding2D", "config": {"name": "zero_padding2d", "trainable": true,
       "dtype": "float32", "padding": [[1, 2], [3, 4]], "data_format": "channels_last"}})");
   // Written out as Keras writes it: ((top, bottom), (left, right)).
@@ -192,6 +195,10 @@ TEST_CASE("the image layers' tf.keras 2.x configs read and write back key for ke
   CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.padding[0]: expected 2 numbers (before, after), got 3"));
   j["config"]["layers"][2]["config"]["padding"] = -1;
   CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.padding"));
+  // Cropping the whole image is an error naming the layer and the numbers.
+  j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "Cropping2D", "config": {"name": "crop", "cropping": [13, 0]}})");
+  CHECK_THAT(error_of(j.dump()),
+             Contains("Cropping2D \"crop\": cropping ((13, 13), (0, 0)) leaves nothing of input (26, 26, 32)"));
 }
 
 // A layer class added to the codec table shows in the "supported:" list; this fails until one of the two models

@@ -71,3 +71,27 @@ TEST_CASE("zero_pad2d is bit-identical at 1 and 2 threads, and refuses bad argum
   CHECK_THROWS_WITH(ops::zero_pad2d(Tensor({1, 4, 4, 1}), {1, -1, 0, 0}),
                     "zero_pad2d: padding ((1, -1), (0, 0)) must be >= 0");
 }
+
+GRAD_TEST("crop2d", "uneven sides, one side zero, batch 2", "[ops][resize]") {
+  Tensor x = grad_check::random_tensor({2, 6, 7, 2}, 2);
+  const ops::Margins2D crop{1, 2, 0, 3};
+  auto op = [crop](const std::vector<Tensor>& in) { return ops::crop2d(in[0], crop); };
+  CHECK(op({x}).shape() == Shape{2, 3, 4, 2});
+  // y[i, j] = x[i + top, j + left]: the shifted reference with a negative offset.
+  grad_check::check_gradients("crop2d", {x}, op, shifted_ref({2, 6, 7, 2}, 3, 4, -1, 0));
+  const ops::Margins2D none{};
+  grad_check::check_gradients(
+      "crop2d", {x}, [none](const std::vector<Tensor>& in) { return ops::crop2d(in[0], none); },
+      shifted_ref({2, 6, 7, 2}, 6, 7, 0, 0));
+}
+
+TEST_CASE("crop2d is bit-identical at 1 and 2 threads, and refuses bad arguments", "[ops][resize][threads]") {
+  auto op = [](const Tensor& x) { return ops::crop2d(x, {2, 1, 3, 0}); };
+  const auto one = run_at(1, {16, 24, 24, 8}, op), two = run_at(2, {16, 24, 24, 8}, op);
+  CHECK(same_bits(one.first, two.first));
+  CHECK(same_bits(one.second, two.second));
+  CHECK_THROWS_WITH(ops::crop2d(Tensor({4, 4, 1}), {}), "crop2d: input (4, 4, 1) must have rank 4 (N, H, W, C)");
+  CHECK_THROWS_WITH(ops::crop2d(Tensor({1, 4, 4, 1}), {0, 0, -1, 0}), "crop2d: cropping ((0, 0), (-1, 0)) must be >= 0");
+  CHECK_THROWS_WITH(ops::crop2d(Tensor({1, 4, 4, 1}), {2, 2, 0, 0}),
+                    "crop2d: cropping ((2, 2), (0, 0)) leaves nothing of input (1, 4, 4, 1)");
+}
