@@ -306,6 +306,19 @@ void write_cropping2d(const Layer& layer, Json& c) {
   c["data_format"] = "channels_last";
 }
 
+std::shared_ptr<Layer> read_rescaling(const LayerInput& in) {
+  // Keras 3 also takes a list per channel; elucid one number (as_number names the path when it is not).
+  const double scale = in.config.at("scale").as_number();
+  return std::make_shared<Rescaling>(scale,
+                                     RescalingOptions{.offset = in.config.get_number("offset", 0.0), .name = name_of(in)});
+}
+
+void write_rescaling(const Layer& layer, Json& c) {
+  const auto& l = as<Rescaling>(layer);
+  c["scale"] = l.scale();
+  c["offset"] = l.options().offset;
+}
+
 std::shared_ptr<Layer> read_dense(const LayerInput& in) {
   const int64_t units = in.config.at("units").as_int(1, kMaxInt);
   refuse_kernel_extras(in);
@@ -436,6 +449,7 @@ const std::vector<LayerCodec>& codecs() {
       {"Flatten", {}, read_flatten, write_flatten},
       {"ZeroPadding2D", {}, read_zero_padding2d, write_zero_padding2d},
       {"Cropping2D", {}, read_cropping2d, write_cropping2d},
+      {"Rescaling", {}, read_rescaling, write_rescaling},
       {"Dense", {}, read_dense, write_dense},
       {"Dropout", {}, read_dropout, write_dropout},
       {"Activation", {}, read_activation, write_activation},

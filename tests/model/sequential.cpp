@@ -32,12 +32,14 @@ TEST_CASE("the seed model's summary matches tf.keras 2.x line for line", "[seque
 
 TEST_CASE("the image layers show their output shapes and no parameters in the summary, as tf.keras 2.x", "[sequential][keras]") {
   Sequential model;
-  model.add(ZeroPadding2D(2, {.input_shape = {28, 28, 1}}));
+  model.add(Rescaling(1.0 / 255, {.input_shape = {28, 28, 1}}));
+  model.add(ZeroPadding2D(2));
   model.add(Conv2D(4, 3));
   model.add(Cropping2D({{1, 0}, {2, 3}}));
   const std::string summary = model.summary_string();
   INFO(summary);
   // Keras cuts the first column to 28 characters.
+  CHECK(summary.find("rescaling (Rescaling)        (None, 28, 28, 1)         0         \n") != std::string::npos);
   CHECK(summary.find("zero_padding2d (ZeroPadding2 (None, 32, 32, 1)         0         \n") != std::string::npos);
   CHECK(summary.find("conv2d (Conv2D)              (None, 30, 30, 4)         40        \n") != std::string::npos);
   CHECK(summary.find("cropping2d (Cropping2D)      (None, 29, 25, 4)         0         \n") != std::string::npos);

@@ -146,9 +146,10 @@ TEST_CASE("Keras 3 JSON: the input shape from build_config, compile_config by na
 }
 TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
   Sequential model("every_layer");
+  model.add(Rescaling(1.0 / 255, {.offset = 0.5, .input_shape = Shape{12, 10, 3}}));
   model.add(Conv2D(8, {3, 3},
                    {.strides = {2, 1}, .padding = "same", .activation = "relu", .use_bias = false,
-                    .kernel_initializer = initializers::he_normal(3), .input_shape = Shape{12, 10, 3}}));
+                    .kernel_initializer = initializers::he_normal(3)}));
   model.add(BatchNormalization({.momentum = 0.9, .epsilon = 1e-5}));
   model.add(ZeroPadding2D({{1, 0}, {2, 3}}));
   model.add(Cropping2D({{0, 1}, {1, 1}}));
@@ -169,14 +170,16 @@ TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
   CHECK(back.count_params() == model.count_params());
   CHECK(back.name() == "every_layer");
   json::Json j = json::parse(text, "t");
-  const auto& bn = j["config"]["layers"][2]["config"];
+  const auto& bn = j["config"]["layers"][3]["config"];
   CHECK(bn["axis"] == json::Json::array({3}));
   CHECK(json::dump_python(bn["epsilon"]) == "1e-05");
-  CHECK(j["config"]["layers"][1]["config"]["kernel_initializer"] ==
+  CHECK(j["config"]["layers"][2]["config"]["kernel_initializer"] ==
         json::Json::parse(R"({"class_name": "HeNormal", "config": {"seed": 3}})"));
 }
 
 TEST_CASE("the image layers' tf.keras 2.x configs read and write back key for key", "[keras_json]") {
+  check_round_trip(1, R"({"class_name": "Rescaling", "config": {"name": "rescaling", "trainable": true,
+      "dtype": "float32", "scale": 0.00784313725490196, "offset": -1.0}})");
   check_round_trip(2, R"({"class_name": "Cropping2D", "config": {"name": "cropping2d", "trainable": true,
       "dtype": "float32", "cropping": [[0, 1], [2, 3]], "data_format": "channels_last"}})");
   check_round_trip(2, R"({"class_name": "ZeroPadding2D", "config": {"name": "zero_padding2d", "trainable": true,
@@ -195,6 +198,8 @@ TEST_CASE("the image layers' tf.keras 2.x configs read and write back key for ke
   CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.padding[0]: expected 2 numbers (before, after), got 3"));
   j["config"]["layers"][2]["config"]["padding"] = -1;
   CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.padding"));
+  j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "Rescaling", "config": {"scale": [0.5, 0.25]}})");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.scale: expected a number"));
   // Cropping the whole image is an error naming the layer and the numbers.
   j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "Cropping2D", "config": {"name": "crop", "cropping": [13, 0]}})");
   CHECK_THAT(error_of(j.dump()),
