@@ -14,5 +14,6 @@
 #include <elucid/layers/layer.hpp>
 #include <elucid/layers/pooling.hpp>
 #include <elucid/layers/rescaling.hpp>
+#include <elucid/layers/reshape.hpp>
 #include <elucid/layers/window.hpp>
 #include <elucid/layers/zero_padding2d.hpp>

@@ -319,6 +319,19 @@ void write_rescaling(const Layer& layer, Json& c) {
   c["offset"] = l.options().offset;
 }
 
+std::shared_ptr<Layer> read_reshape(const LayerInput& in) {
+  const Value v = in.config.at("target_shape");
+  Shape target;
+  for (const Value& d : v.as_array()) target.push_back(d.as_int(-1, int64_t{1} << 32));
+  return std::make_shared<Reshape>(target, ReshapeOptions{.name = name_of(in)});
+}
+
+void write_reshape(const Layer& layer, Json& c) {
+  Json target = Json::array();
+  for (int64_t d : as<Reshape>(layer).target_shape()) target.push_back(d);
+  c["target_shape"] = target;
+}
+
 std::shared_ptr<Layer> read_dense(const LayerInput& in) {
   const int64_t units = in.config.at("units").as_int(1, kMaxInt);
   refuse_kernel_extras(in);
@@ -450,6 +463,7 @@ const std::vector<LayerCodec>& codecs() {
       {"ZeroPadding2D", {}, read_zero_padding2d, write_zero_padding2d},
       {"Cropping2D", {}, read_cropping2d, write_cropping2d},
       {"Rescaling", {}, read_rescaling, write_rescaling},
+      {"Reshape", {}, read_reshape, write_reshape},
       {"Dense", {}, read_dense, write_dense},
       {"Dropout", {}, read_dropout, write_dropout},
       {"Activation", {}, read_activation, write_activation},

@@ -36,6 +36,7 @@ TEST_CASE("the image layers show their output shapes and no parameters in the su
   model.add(ZeroPadding2D(2));
   model.add(Conv2D(4, 3));
   model.add(Cropping2D({{1, 0}, {2, 3}}));
+  model.add(Reshape({-1, 100}));
   const std::string summary = model.summary_string();
   INFO(summary);
   // Keras cuts the first column to 28 characters.
@@ -43,6 +44,7 @@ TEST_CASE("the image layers show their output shapes and no parameters in the su
   CHECK(summary.find("zero_padding2d (ZeroPadding2 (None, 32, 32, 1)         0         \n") != std::string::npos);
   CHECK(summary.find("conv2d (Conv2D)              (None, 30, 30, 4)         40        \n") != std::string::npos);
   CHECK(summary.find("cropping2d (Cropping2D)      (None, 29, 25, 4)         0         \n") != std::string::npos);
+  CHECK(summary.find("reshape (Reshape)            (None, 29, 100)           0         \n") != std::string::npos);
   CHECK(model.count_params() == 40);
 }
 

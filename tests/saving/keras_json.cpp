@@ -158,6 +158,7 @@ TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
   model.add(MaxPooling2D({3, 3}));
   model.add(Dropout(0.25, {.seed = 11}));
   model.add(GlobalAveragePooling2D({.keepdims = true}));
+  model.add(Reshape({2, -1}));
   model.add(Flatten());
   model.add(Dense(16, {.kernel_initializer = initializers::random_normal(0.0, 0.1), .bias_initializer = "ones"}));
   model.add(layers::Activation("tanh"));
@@ -180,6 +181,8 @@ TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
 TEST_CASE("the image layers' tf.keras 2.x configs read and write back key for key", "[keras_json]") {
   check_round_trip(1, R"({"class_name": "Rescaling", "config": {"name": "rescaling", "trainable": true,
       "dtype": "float32", "scale": 0.00784313725490196, "offset": -1.0}})");
+  check_round_trip(2, R"({"class_name": "Reshape", "config": {"name": "reshape", "trainable": true,
+      "dtype": "float32", "target_shape": [26, -1, 32]}})");
   check_round_trip(2, R"({"class_name": "Cropping2D", "config": {"name": "cropping2d", "trainable": true,
       "dtype": "float32", "cropping": [[0, 1], [2, 3]], "data_format": "channels_last"}})");
   check_round_trip(2, R"({"class_name": "ZeroPadding2D", "config": {"name": "zero_padding2d", "trainable": true,
@@ -200,6 +203,10 @@ TEST_CASE("the image layers' tf.keras 2.x configs read and write back key for ke
   CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.padding"));
   j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "Rescaling", "config": {"scale": [0.5, 0.25]}})");
   CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.scale: expected a number"));
+  j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "Reshape", "config": {"target_shape": [-1, -1]}})");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2]: Reshape: target_shape must be sizes >= 1 with at most one -1, got (-1, -1)"));
+  j["config"]["layers"][2]["config"]["target_shape"] = json::Json::parse("[5, -3]");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.target_shape[1]"));
   // Cropping the whole image is an error naming the layer and the numbers.
   j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "Cropping2D", "config": {"name": "crop", "cropping": [13, 0]}})");
   CHECK_THAT(error_of(j.dump()),
