@@ -268,15 +268,16 @@ void write_pooling2d(const Layer& layer, Json& c) {
   c["data_format"] = "channels_last";
 }
 
-std::shared_ptr<Layer> read_global_average_pooling2d(const LayerInput& in) {
+template <class GlobalPooling>  // GlobalAveragePooling2D, GlobalMaxPooling2D
+std::shared_ptr<Layer> read_global_pooling2d(const LayerInput& in) {
   check_data_format(in);
-  return std::make_shared<GlobalAveragePooling2D>(
-      GlobalAveragePooling2DOptions{.keepdims = in.config.get_bool("keepdims", false), .name = name_of(in)});
+  return std::make_shared<GlobalPooling>(
+      GlobalPooling2DOptions{.keepdims = in.config.get_bool("keepdims", false), .name = name_of(in)});
 }
 
-void write_global_average_pooling2d(const Layer& layer, Json& c) {
+void write_global_pooling2d(const Layer& layer, Json& c) {
   c["data_format"] = "channels_last";
-  c["keepdims"] = as<GlobalAveragePooling2D>(layer).options().keepdims;
+  c["keepdims"] = as<GlobalPooling2D>(layer).options().keepdims;
 }
 
 std::shared_ptr<Layer> read_flatten(const LayerInput& in) {
@@ -458,7 +459,8 @@ const std::vector<LayerCodec>& codecs() {
       {"Conv2D", {"Convolution2D"}, read_conv2d, write_conv2d},
       {"MaxPooling2D", {"MaxPool2D"}, read_pooling2d<MaxPooling2D>, write_pooling2d},
       {"AveragePooling2D", {"AvgPool2D"}, read_pooling2d<AveragePooling2D>, write_pooling2d},
-      {"GlobalAveragePooling2D", {"GlobalAvgPool2D"}, read_global_average_pooling2d, write_global_average_pooling2d},
+      {"GlobalAveragePooling2D", {"GlobalAvgPool2D"}, read_global_pooling2d<GlobalAveragePooling2D>, write_global_pooling2d},
+      {"GlobalMaxPooling2D", {"GlobalMaxPool2D"}, read_global_pooling2d<GlobalMaxPooling2D>, write_global_pooling2d},
       {"Flatten", {}, read_flatten, write_flatten},
       {"ZeroPadding2D", {}, read_zero_padding2d, write_zero_padding2d},
       {"Cropping2D", {}, read_cropping2d, write_cropping2d},

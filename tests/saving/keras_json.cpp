@@ -157,6 +157,7 @@ TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
   model.add(AveragePooling2D({2, 2}, {.strides = {1, 1}, .padding = "same"}));
   model.add(MaxPooling2D({3, 3}));
   model.add(Dropout(0.25, {.seed = 11}));
+  model.add(GlobalMaxPooling2D({.keepdims = true}));
   model.add(GlobalAveragePooling2D({.keepdims = true}));
   model.add(Reshape({2, -1}));
   model.add(Flatten());
@@ -183,6 +184,8 @@ TEST_CASE("the image layers' tf.keras 2.x configs read and write back key for ke
       "dtype": "float32", "scale": 0.00784313725490196, "offset": -1.0}})");
   check_round_trip(2, R"({"class_name": "Reshape", "config": {"name": "reshape", "trainable": true,
       "dtype": "float32", "target_shape": [26, -1, 32]}})");
+  check_round_trip(6, R"({"class_name": "GlobalMaxPooling2D", "config": {"name": "global_max_pooling2d",
+      "trainable": true, "dtype": "float32", "data_format": "channels_last", "keepdims": false}})");
   check_round_trip(2, R"({"class_name": "Cropping2D", "config": {"name": "cropping2d", "trainable": true,
       "dtype": "float32", "cropping": [[0, 1], [2, 3]], "data_format": "channels_last"}})");
   check_round_trip(2, R"({"class_name": "ZeroPadding2D", "config": {"name": "zero_padding2d", "trainable": true,
