@@ -68,6 +68,8 @@ struct Margins2D {
 Tensor zero_pad2d(const Tensor& x, const Margins2D& pad);
 // (N, H, W, C) -> (N, H - top - bottom, W - left - right, C); at least one row and column must be left.
 Tensor crop2d(const Tensor& x, const Margins2D& crop);
+// (N, H, W, C) -> (N, H * size_h, W * size_w, C): y[i, j] = x[i / size_h, j / size_w], as Keras' nearest UpSampling2D.
+Tensor upsample2d_nearest(const Tensor& x, int size_h, int size_w);
 
 // Output size of a convolution or pooling window along one axis, as Keras computes it.
 int64_t window_output_size(int64_t in, int window, int stride, int dilation, Padding padding);

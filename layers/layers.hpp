@@ -15,5 +15,6 @@
 #include <elucid/layers/pooling.hpp>
 #include <elucid/layers/rescaling.hpp>
 #include <elucid/layers/reshape.hpp>
+#include <elucid/layers/upsampling2d.hpp>
 #include <elucid/layers/window.hpp>
 #include <elucid/layers/zero_padding2d.hpp>

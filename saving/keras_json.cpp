@@ -333,6 +333,20 @@ void write_reshape(const Layer& layer, Json& c) {
   c["target_shape"] = target;
 }
 
+std::shared_ptr<Layer> read_upsampling2d(const LayerInput& in) {
+  check_data_format(in);
+  const std::string interpolation = in.config.get_string("interpolation", "nearest");
+  if (interpolation != "nearest") in.fail("interpolation", "\"" + interpolation + "\" is not supported; use \"nearest\"");
+  return std::make_shared<UpSampling2D>(size2d(in, "size", {2, 2}), UpSampling2DOptions{.name = name_of(in)});
+}
+
+void write_upsampling2d(const Layer& layer, Json& c) {
+  const auto& l = as<UpSampling2D>(layer);
+  c["size"] = pair_json(l.size());
+  c["data_format"] = "channels_last";
+  c["interpolation"] = l.options().interpolation;
+}
+
 std::shared_ptr<Layer> read_dense(const LayerInput& in) {
   const int64_t units = in.config.at("units").as_int(1, kMaxInt);
   refuse_kernel_extras(in);
@@ -466,6 +480,7 @@ const std::vector<LayerCodec>& codecs() {
       {"Cropping2D", {}, read_cropping2d, write_cropping2d},
       {"Rescaling", {}, read_rescaling, write_rescaling},
       {"Reshape", {}, read_reshape, write_reshape},
+      {"UpSampling2D", {}, read_upsampling2d, write_upsampling2d},
       {"Dense", {}, read_dense, write_dense},
       {"Dropout", {}, read_dropout, write_dropout},
       {"Activation", {}, read_activation, write_activation},

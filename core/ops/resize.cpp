@@ -1,4 +1,4 @@
-// Image margins and resizing over (N, H, W, C): zero_pad2d, crop2d; each backward sits right under its forward.
+// Image margins and resizing over (N, H, W, C): zero_pad2d, crop2d, upsample2d_nearest; each backward sits right under its forward.
 #include <elucid/core/ops.hpp>
 
 #include <elucid/core/error.hpp>
@@ -87,6 +87,46 @@ Tensor crop2d(const Tensor& x, const Margins2D& crop) {
       each_row(b, [&](int64_t small, int64_t big, int64_t count) {
         add_into({gx.data + big, false}, g + small, count);
       });
+    });
+  return y;
+}
+
+// ---- upsample2d_nearest: each pixel repeated size_h x size_w times; x's gradient sums its block of y's ----
+
+Tensor upsample2d_nearest(const Tensor& x, int size_h, int size_w) {
+  check_rank("upsample2d_nearest", x, 4, "input", "(N, H, W, C)");
+  if (size_h < 1 || size_w < 1)
+    throw Error("upsample2d_nearest: size (" + std::to_string(size_h) + ", " + std::to_string(size_w) +
+                ") must be >= 1");
+  const int64_t n = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3), oh = h * size_h, ow = w * size_w;
+  Tensor y = Tensor::empty({n, oh, ow, c});  // every value written
+  const float* px = x.data();
+  float* py = y.data();
+  // One output row per iteration: its source row, each pixel copied size_w times.
+#pragma omp parallel for schedule(static) if (y.size() >= kParallelMin)
+  for (int64_t r = 0; r < n * oh; ++r) {
+    const float* src = px + ((r / oh) * h + (r % oh) / size_h) * w * c;
+    float* dst = py + r * ow * c;
+    for (int64_t j = 0; j < ow; ++j) std::copy(src + (j / size_w) * c, src + (j / size_w + 1) * c, dst + j * c);
+  }
+  if (needs_grad(x))
+    y.set_backward("upsample2d_nearest", {x}, [=](std::span<const Tensor> in, const float* g) {
+      Tensor x = in[0];
+      const GradBuffer gx = x.grad_buffer();
+      // One input row per iteration, its block summed in a fixed order (a, b): the same bits at any thread count.
+#pragma omp parallel for schedule(static) if (n * oh * ow * c >= kParallelMin)
+      for (int64_t r = 0; r < n * h; ++r) {
+        const int64_t s = r / h, i = r % h;
+        for (int64_t j = 0; j < w; ++j)
+          for (int64_t ch = 0; ch < c; ++ch) {
+            float total = 0;
+            for (int64_t a = 0; a < size_h; ++a)
+              for (int64_t b = 0; b < size_w; ++b)
+                total += g[((s * oh + i * size_h + a) * ow + j * size_w + b) * c + ch];
+            float& out = gx.data[(r * w + j) * c + ch];
+            out = gx.fresh ? total : out + total;
+          }
+      }
     });
   return y;
 }

@@ -38,6 +38,7 @@ TEST_CASE("the image layers show their output shapes and no parameters in the su
   model.add(Cropping2D({{1, 0}, {2, 3}}));
   model.add(Reshape({-1, 100}));
   model.add(Reshape({29, 10, 10}));
+  model.add(UpSampling2D({1, 2}));
   model.add(GlobalMaxPooling2D());
   const std::string summary = model.summary_string();
   INFO(summary);
@@ -47,6 +48,7 @@ TEST_CASE("the image layers show their output shapes and no parameters in the su
   CHECK(summary.find("conv2d (Conv2D)              (None, 30, 30, 4)         40        \n") != std::string::npos);
   CHECK(summary.find("cropping2d (Cropping2D)      (None, 29, 25, 4)         0         \n") != std::string::npos);
   CHECK(summary.find("reshape (Reshape)            (None, 29, 100)           0         \n") != std::string::npos);
+  CHECK(summary.find("up_sampling2d (UpSampling2D) (None, 29, 20, 10)        0         \n") != std::string::npos);
   CHECK(summary.find("global_max_pooling2d (Global (None, 10)                0         \n") != std::string::npos);
   CHECK(model.count_params() == 40);
 }

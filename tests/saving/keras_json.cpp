@@ -153,6 +153,7 @@ TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
   model.add(BatchNormalization({.momentum = 0.9, .epsilon = 1e-5}));
   model.add(ZeroPadding2D({{1, 0}, {2, 3}}));
   model.add(Cropping2D({{0, 1}, {1, 1}}));
+  model.add(UpSampling2D({1, 2}));
   model.add(ELU({.alpha = 0.5}));
   model.add(AveragePooling2D({2, 2}, {.strides = {1, 1}, .padding = "same"}));
   model.add(MaxPooling2D({3, 3}));
@@ -186,6 +187,8 @@ TEST_CASE("the image layers' tf.keras 2.x configs read and write back key for ke
       "dtype": "float32", "target_shape": [26, -1, 32]}})");
   check_round_trip(6, R"({"class_name": "GlobalMaxPooling2D", "config": {"name": "global_max_pooling2d",
       "trainable": true, "dtype": "float32", "data_format": "channels_last", "keepdims": false}})");
+  check_round_trip(2, R"({"class_name": "UpSampling2D", "config": {"name": "up_sampling2d", "trainable": true,
+      "dtype": "float32", "size": [2, 1], "data_format": "channels_last", "interpolation": "nearest"}})");
   check_round_trip(2, R"({"class_name": "Cropping2D", "config": {"name": "cropping2d", "trainable": true,
       "dtype": "float32", "cropping": [[0, 1], [2, 3]], "data_format": "channels_last"}})");
   check_round_trip(2, R"({"class_name": "ZeroPadding2D", "config": {"name": "zero_padding2d", "trainable": true,
@@ -210,6 +213,8 @@ TEST_CASE("the image layers' tf.keras 2.x configs read and write back key for ke
   CHECK_THAT(error_of(j.dump()), Contains("config.layers[2]: Reshape: target_shape must be sizes >= 1 with at most one -1, got (-1, -1)"));
   j["config"]["layers"][2]["config"]["target_shape"] = json::Json::parse("[5, -3]");
   CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.target_shape[1]"));
+  j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "UpSampling2D", "config": {"interpolation": "bilinear"}})");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config: UpSampling2D: interpolation: \"bilinear\" is not supported"));
   // Cropping the whole image is an error naming the layer and the numbers.
   j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "Cropping2D", "config": {"name": "crop", "cropping": [13, 0]}})");
   CHECK_THAT(error_of(j.dump()),
