@@ -17,6 +17,8 @@ inline constexpr auto kOpNames = std::to_array<std::string_view>({
     "elu", "relu", "sigmoid", "tanh", "selu", "softplus", "gelu", "swish", "softmax", "log_softmax",
     // core/ops/conv.cpp (conv2d_elu: core/ops/fused.hpp), core/ops/pool.cpp
     "conv2d", "conv2d_elu", "max_pool2d", "avg_pool2d", "global_avg_pool2d",
+    // core/ops/resize.cpp
+    "zero_pad2d", "crop2d", "upsample2d_nearest",
     // core/ops/dropout.cpp, core/ops/batch_norm.cpp
     "dropout", "batch_norm",
     // core/ops/loss.cpp

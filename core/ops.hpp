@@ -59,6 +59,18 @@ Tensor max_pool2d(const Tensor& x, const Pool2DArgs& args);  // (N, H, W, C) -> 
 Tensor avg_pool2d(const Tensor& x, const Pool2DArgs& args);  // same padding averages over the valid cells only
 Tensor global_avg_pool2d(const Tensor& x);                   // (N, H, W, C) -> (N, C)
 
+// ---- image margins and resizing (core/ops/resize.cpp) ----
+// Rows and columns added to (zero_pad2d) or taken from (crop2d) each side of an image; all >= 0.
+struct Margins2D {
+  int64_t top = 0, bottom = 0, left = 0, right = 0;
+};
+// (N, H, W, C) -> (N, top + H + bottom, left + W + right, C), the new cells zero.
+Tensor zero_pad2d(const Tensor& x, const Margins2D& pad);
+// (N, H, W, C) -> (N, H - top - bottom, W - left - right, C); at least one row and column must be left.
+Tensor crop2d(const Tensor& x, const Margins2D& crop);
+// (N, H, W, C) -> (N, H * size_h, W * size_w, C): y[i, j] = x[i / size_h, j / size_w], as Keras' nearest UpSampling2D.
+Tensor upsample2d_nearest(const Tensor& x, int size_h, int size_w);
+
 // Output size of a convolution or pooling window along one axis, as Keras computes it.
 int64_t window_output_size(int64_t in, int window, int stride, int dilation, Padding padding);
 

@@ -4,6 +4,9 @@
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops.hpp>
 
+#include <algorithm>
+#include <limits>
+
 namespace elucid::layers {
 
 namespace {
@@ -48,21 +51,30 @@ AveragePooling2D::AveragePooling2D(Size2D pool_size, Pooling2DOptions options)
   check_options();
 }
 
-GlobalAveragePooling2D::GlobalAveragePooling2D(GlobalAveragePooling2DOptions options) : options_(std::move(options)) {
+GlobalPooling2D::GlobalPooling2D(bool max, GlobalPooling2DOptions options) : max_(max), options_(std::move(options)) {
   set_name_and_input_shape(options_.name, options_.input_shape);
 }
 
-Shape GlobalAveragePooling2D::output_shape(const Shape& input_shape) const {
+Shape GlobalPooling2D::output_shape(const Shape& input_shape) const {
   if (input_shape.size() != 3 || input_shape[0] < 1 || input_shape[1] < 1 || input_shape[2] < 1)
     throw Error(label() + ": expects input (H, W, C), got " + to_string(input_shape));
   if (options_.keepdims) return {1, 1, input_shape[2]};
   return {input_shape[2]};
 }
 
-Tensor GlobalAveragePooling2D::forward(const Tensor& x, bool /*training*/) {
+Tensor GlobalPooling2D::forward(const Tensor& x, bool /*training*/) {
   check_images(x, label());
-  Tensor y = ops::global_avg_pool2d(x);
-  return options_.keepdims ? ops::reshape(y, {x.dim(0), 1, 1, x.dim(3)}) : y;
+  const int64_t n = x.dim(0), c = x.dim(3);
+  if (!max_) {
+    Tensor y = ops::global_avg_pool2d(x);  // (N, C)
+    return options_.keepdims ? ops::reshape(y, {n, 1, 1, c}) : y;
+  }
+  // One max-pooling window as large as the image: (N, 1, 1, C).
+  ops::Pool2DArgs whole;
+  whole.pool_h = static_cast<int>(std::min<int64_t>(x.dim(1), std::numeric_limits<int>::max()));
+  whole.pool_w = static_cast<int>(std::min<int64_t>(x.dim(2), std::numeric_limits<int>::max()));
+  Tensor y = ops::max_pool2d(x, whole);
+  return options_.keepdims ? y : ops::reshape(y, {n, c});
 }
 
 }  // namespace elucid::layers

@@ -1,4 +1,5 @@
-// Pooling over (N, H, W, C) images: MaxPooling2D, AveragePooling2D and GlobalAveragePooling2D, as tf.keras.layers.
+// Pooling over (N, H, W, C) images: MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D and GlobalMaxPooling2D,
+// as tf.keras.layers.
 #pragma once
 #include <elucid/layers/layer.hpp>
 #include <elucid/layers/window.hpp>
@@ -51,25 +52,45 @@ class AveragePooling2D : public Pooling2D {
   std::string default_name_stem() const override { return "average_pooling2d"; }
 };
 
-struct GlobalAveragePooling2DOptions {
+struct GlobalPooling2DOptions {
   bool keepdims = false;   // true: (1, 1, C) instead of (C)
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
 };
+using GlobalAveragePooling2DOptions = GlobalPooling2DOptions;
+using GlobalMaxPooling2DOptions = GlobalPooling2DOptions;
 
-// The mean over H and W: (N, H, W, C) -> (N, C).
-class GlobalAveragePooling2D : public Layer {
+// The shared part of the two global poolings; `max` picks the op.
+class GlobalPooling2D : public Layer {
  public:
-  explicit GlobalAveragePooling2D(GlobalAveragePooling2DOptions options = {});
-  std::string class_name() const override { return "GlobalAveragePooling2D"; }
-  std::string default_name_stem() const override { return "global_average_pooling2d"; }
-  const GlobalAveragePooling2DOptions& options() const { return options_; }
+  const GlobalPooling2DOptions& options() const { return options_; }
 
-  Shape output_shape(const Shape& input_shape) const override;
-  Tensor forward(const Tensor& x, bool training) override;
+  Shape output_shape(const Shape& input_shape) const override;  // (H, W, C) -> (C), or (1, 1, C) with keepdims
+  Tensor forward(const Tensor& x, bool training) override;      // x (N, H, W, C)
+
+ protected:
+  GlobalPooling2D(bool max, GlobalPooling2DOptions options);
 
  private:
-  GlobalAveragePooling2DOptions options_;
+  bool max_;
+  GlobalPooling2DOptions options_;
+};
+
+// The mean over H and W: (N, H, W, C) -> (N, C).
+class GlobalAveragePooling2D : public GlobalPooling2D {
+ public:
+  explicit GlobalAveragePooling2D(GlobalPooling2DOptions options = {}) : GlobalPooling2D(false, std::move(options)) {}
+  std::string class_name() const override { return "GlobalAveragePooling2D"; }
+  std::string default_name_stem() const override { return "global_average_pooling2d"; }
+};
+
+// The maximum over H and W: (N, H, W, C) -> (N, C), a max-pooling window as large as the image; its gradient goes
+// to the first cell of a tie.
+class GlobalMaxPooling2D : public GlobalPooling2D {
+ public:
+  explicit GlobalMaxPooling2D(GlobalPooling2DOptions options = {}) : GlobalPooling2D(true, std::move(options)) {}
+  std::string class_name() const override { return "GlobalMaxPooling2D"; }
+  std::string default_name_stem() const override { return "global_max_pooling2d"; }
 };
 
 }  // namespace elucid::layers

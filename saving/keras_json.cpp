@@ -87,6 +87,24 @@ Size2D size2d(const LayerInput& in, const std::string& key, Size2D fallback) {
   return {static_cast<int>(items[0].as_int(1, kMaxSide)), static_cast<int>(items[1].as_int(1, kMaxSide))};
 }
 
+// ZeroPadding2D's padding and Cropping2D's cropping: 1, [1, 2] or [[1, 2], [3, 4]] ((top, bottom), (left, right)).
+Edges2D edges2d(const LayerInput& in, const std::string& key, Edges2D fallback) {
+  if (!in.config.has(key)) return fallback;
+  const Value v = in.config.at(key);
+  auto side = [](const Value& n) { return static_cast<int>(n.as_int(0, kMaxSide)); };
+  if (!v.is_array()) return side(v);
+  const auto items = v.as_array();
+  if (items.size() != 2) v.fail("expected 2 items (height, width), got " + std::to_string(items.size()));
+  if (!items[0].is_array() && !items[1].is_array()) return {side(items[0]), side(items[1])};
+  std::pair<int, int> pairs[2];
+  for (size_t i = 0; i < 2; ++i) {
+    const auto pair = items[i].as_array();
+    if (pair.size() != 2) items[i].fail("expected 2 numbers (before, after), got " + std::to_string(pair.size()));
+    pairs[i] = {side(pair[0]), side(pair[1])};
+  }
+  return {pairs[0], pairs[1]};
+}
+
 std::string padding(const LayerInput& in) {
   const std::string p = in.config.get_string("padding", "valid");
   std::string lower;
@@ -134,6 +152,7 @@ Json shape_json(const Shape& shape) {
 }
 
 Json pair_json(Size2D s) { return Json::array({s.height, s.width}); }
+Json edges_json(const Edges2D& e) { return Json::array({Json::array({e.top, e.bottom}), Json::array({e.left, e.right})}); }
 // Keras writes padding in lower case; elucid accepts either case when reading.
 std::string padding_json(const std::string& padding) {
   return padding == "SAME" ? "same" : padding == "VALID" ? "valid" : padding;
@@ -249,15 +268,16 @@ void write_pooling2d(const Layer& layer, Json& c) {
   c["data_format"] = "channels_last";
 }
 
-std::shared_ptr<Layer> read_global_average_pooling2d(const LayerInput& in) {
+template <class GlobalPooling>  // GlobalAveragePooling2D, GlobalMaxPooling2D
+std::shared_ptr<Layer> read_global_pooling2d(const LayerInput& in) {
   check_data_format(in);
-  return std::make_shared<GlobalAveragePooling2D>(
-      GlobalAveragePooling2DOptions{.keepdims = in.config.get_bool("keepdims", false), .name = name_of(in)});
+  return std::make_shared<GlobalPooling>(
+      GlobalPooling2DOptions{.keepdims = in.config.get_bool("keepdims", false), .name = name_of(in)});
 }
 
-void write_global_average_pooling2d(const Layer& layer, Json& c) {
+void write_global_pooling2d(const Layer& layer, Json& c) {
   c["data_format"] = "channels_last";
-  c["keepdims"] = as<GlobalAveragePooling2D>(layer).options().keepdims;
+  c["keepdims"] = as<GlobalPooling2D>(layer).options().keepdims;
 }
 
 std::shared_ptr<Layer> read_flatten(const LayerInput& in) {
@@ -266,6 +286,66 @@ std::shared_ptr<Layer> read_flatten(const LayerInput& in) {
 }
 
 void write_flatten(const Layer& /*layer*/, Json& c) { c["data_format"] = "channels_last"; }
+
+std::shared_ptr<Layer> read_zero_padding2d(const LayerInput& in) {
+  check_data_format(in);
+  return std::make_shared<ZeroPadding2D>(edges2d(in, "padding", 1), ZeroPadding2DOptions{.name = name_of(in)});
+}
+
+void write_zero_padding2d(const Layer& layer, Json& c) {
+  c["padding"] = edges_json(as<ZeroPadding2D>(layer).padding());
+  c["data_format"] = "channels_last";
+}
+
+std::shared_ptr<Layer> read_cropping2d(const LayerInput& in) {
+  check_data_format(in);
+  return std::make_shared<Cropping2D>(edges2d(in, "cropping", 0), Cropping2DOptions{.name = name_of(in)});
+}
+
+void write_cropping2d(const Layer& layer, Json& c) {
+  c["cropping"] = edges_json(as<Cropping2D>(layer).cropping());
+  c["data_format"] = "channels_last";
+}
+
+std::shared_ptr<Layer> read_rescaling(const LayerInput& in) {
+  // Keras 3 also takes a list per channel; elucid one number (as_number names the path when it is not).
+  const double scale = in.config.at("scale").as_number();
+  return std::make_shared<Rescaling>(scale,
+                                     RescalingOptions{.offset = in.config.get_number("offset", 0.0), .name = name_of(in)});
+}
+
+void write_rescaling(const Layer& layer, Json& c) {
+  const auto& l = as<Rescaling>(layer);
+  c["scale"] = l.scale();
+  c["offset"] = l.options().offset;
+}
+
+std::shared_ptr<Layer> read_reshape(const LayerInput& in) {
+  const Value v = in.config.at("target_shape");
+  Shape target;
+  for (const Value& d : v.as_array()) target.push_back(d.as_int(-1, int64_t{1} << 32));
+  return std::make_shared<Reshape>(target, ReshapeOptions{.name = name_of(in)});
+}
+
+void write_reshape(const Layer& layer, Json& c) {
+  Json target = Json::array();
+  for (int64_t d : as<Reshape>(layer).target_shape()) target.push_back(d);
+  c["target_shape"] = target;
+}
+
+std::shared_ptr<Layer> read_upsampling2d(const LayerInput& in) {
+  check_data_format(in);
+  const std::string interpolation = in.config.get_string("interpolation", "nearest");
+  if (interpolation != "nearest") in.fail("interpolation", "\"" + interpolation + "\" is not supported; use \"nearest\"");
+  return std::make_shared<UpSampling2D>(size2d(in, "size", {2, 2}), UpSampling2DOptions{.name = name_of(in)});
+}
+
+void write_upsampling2d(const Layer& layer, Json& c) {
+  const auto& l = as<UpSampling2D>(layer);
+  c["size"] = pair_json(l.size());
+  c["data_format"] = "channels_last";
+  c["interpolation"] = l.options().interpolation;
+}
 
 std::shared_ptr<Layer> read_dense(const LayerInput& in) {
   const int64_t units = in.config.at("units").as_int(1, kMaxInt);
@@ -393,8 +473,14 @@ const std::vector<LayerCodec>& codecs() {
       {"Conv2D", {"Convolution2D"}, read_conv2d, write_conv2d},
       {"MaxPooling2D", {"MaxPool2D"}, read_pooling2d<MaxPooling2D>, write_pooling2d},
       {"AveragePooling2D", {"AvgPool2D"}, read_pooling2d<AveragePooling2D>, write_pooling2d},
-      {"GlobalAveragePooling2D", {"GlobalAvgPool2D"}, read_global_average_pooling2d, write_global_average_pooling2d},
+      {"GlobalAveragePooling2D", {"GlobalAvgPool2D"}, read_global_pooling2d<GlobalAveragePooling2D>, write_global_pooling2d},
+      {"GlobalMaxPooling2D", {"GlobalMaxPool2D"}, read_global_pooling2d<GlobalMaxPooling2D>, write_global_pooling2d},
       {"Flatten", {}, read_flatten, write_flatten},
+      {"ZeroPadding2D", {}, read_zero_padding2d, write_zero_padding2d},
+      {"Cropping2D", {}, read_cropping2d, write_cropping2d},
+      {"Rescaling", {}, read_rescaling, write_rescaling},
+      {"Reshape", {}, read_reshape, write_reshape},
+      {"UpSampling2D", {}, read_upsampling2d, write_upsampling2d},
       {"Dense", {}, read_dense, write_dense},
       {"Dropout", {}, read_dropout, write_dropout},
       {"Activation", {}, read_activation, write_activation},

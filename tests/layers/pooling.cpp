@@ -75,3 +75,30 @@ TEST_CASE("pooling layers have Keras names, no weights, and reject bad input", "
   CHECK_THROWS_WITH(GlobalAveragePooling2D().output_shape({64}),
                     "GlobalAveragePooling2D: expects input (H, W, C), got (64,)");
 }
+
+TEST_CASE("GlobalMaxPooling2D: shapes, the maximum by hand, its gradient, bad input", "[layers][pooling]") {
+  GlobalMaxPooling2D pool;
+  CHECK(pool.class_name() == "GlobalMaxPooling2D");
+  CHECK(pool.default_name_stem() == "global_max_pooling2d");
+  CHECK(pool.output_shape({3, 3, 64}) == Shape{64});
+  CHECK(GlobalMaxPooling2D({.keepdims = true}).output_shape({3, 5, 64}) == Shape{1, 1, 64});
+  // x (2, 2, 3, 2): channel 0 of sample 0 peaks at (1, 0), channel 1 at (0, 2); sample 1 is sample 0 negated.
+  const std::vector<float> s0{1, 2, 3, 4, 5, 9, 8, 7, 6, 5, 4, 3};
+  std::vector<float> v = s0;
+  for (float f : s0) v.push_back(-f);
+  Tensor x({2, 2, 3, 2}, v);
+  x.set_requires_grad();
+  Tensor y = pool.forward(x, true);
+  REQUIRE(y.shape() == Shape{2, 2});
+  CHECK(std::vector<float>(y.values().begin(), y.values().end()) == std::vector<float>{8, 9, -1, -2});
+  // The gradient goes to where each maximum came from.
+  ops::sum(ops::mul(y, Tensor({2, 2}, std::vector<float>{1, 2, 3, 4}))).backward();
+  std::vector<float> want(24, 0.0f);
+  want[6] = 1, want[5] = 2, want[12] = 3, want[13] = 4;
+  CHECK(std::vector<float>(x.grad().values().begin(), x.grad().values().end()) == want);
+  CHECK(GlobalMaxPooling2D({.keepdims = true}).forward(x, false).shape() == Shape{2, 1, 1, 2});
+  CHECK_THROWS_WITH(GlobalMaxPooling2D({.name = "g"}).output_shape({64}),
+                    "GlobalMaxPooling2D \"g\": expects input (H, W, C), got (64,)");
+  CHECK_THROWS_WITH(pool.forward(Tensor({2, 4, 4}), false),
+                    "GlobalMaxPooling2D: expects a batch (N, H, W, C), got (2, 4, 4)");
+}

@@ -30,6 +30,29 @@ TEST_CASE("the seed model's summary matches tf.keras 2.x line for line", "[seque
   CHECK(names[9].name == "dense_1/bias");
 }
 
+TEST_CASE("the image layers show their output shapes and no parameters in the summary, as tf.keras 2.x", "[sequential][keras]") {
+  Sequential model;
+  model.add(Rescaling(1.0 / 255, {.input_shape = {28, 28, 1}}));
+  model.add(ZeroPadding2D(2));
+  model.add(Conv2D(4, 3));
+  model.add(Cropping2D({{1, 0}, {2, 3}}));
+  model.add(Reshape({-1, 100}));
+  model.add(Reshape({29, 10, 10}));
+  model.add(UpSampling2D({1, 2}));
+  model.add(GlobalMaxPooling2D());
+  const std::string summary = model.summary_string();
+  INFO(summary);
+  // Keras cuts the first column to 28 characters.
+  CHECK(summary.find("rescaling (Rescaling)        (None, 28, 28, 1)         0         \n") != std::string::npos);
+  CHECK(summary.find("zero_padding2d (ZeroPadding2 (None, 32, 32, 1)         0         \n") != std::string::npos);
+  CHECK(summary.find("conv2d (Conv2D)              (None, 30, 30, 4)         40        \n") != std::string::npos);
+  CHECK(summary.find("cropping2d (Cropping2D)      (None, 29, 25, 4)         0         \n") != std::string::npos);
+  CHECK(summary.find("reshape (Reshape)            (None, 29, 100)           0         \n") != std::string::npos);
+  CHECK(summary.find("up_sampling2d (UpSampling2D) (None, 29, 20, 10)        0         \n") != std::string::npos);
+  CHECK(summary.find("global_max_pooling2d (Global (None, 10)                0         \n") != std::string::npos);
+  CHECK(model.count_params() == 40);
+}
+
 TEST_CASE("the seed model learns a separable image set to over 95% accuracy", "[sequential][train][threads]") {
   auto [x, y] = datasets::synthetic_squares(400, 1);
   auto [xt, yt] = datasets::synthetic_squares(200, 2);

@@ -29,6 +29,18 @@ std::string edited(int layer, const std::function<void(json::Json&)>& edit) {
   return j.dump();
 }
 
+// The seed JSON with a layer inserted at `at` (1 is after the InputLayer); the model it reads writes that layer's
+// config back key for key (order included), as tf.keras 2.x writes it.
+void check_round_trip(int at, const std::string& layer) {
+  json::Json j = json::parse(seed_json(), "seed");
+  auto& layers = j["config"]["layers"];
+  layers.insert(layers.begin() + at, json::Json::parse(layer));
+  const std::string text = model_from_json(j.dump(), "model.json").to_json();
+  INFO(text);
+  const json::Json back = json::parse(text, "back")["config"]["layers"][static_cast<size_t>(at)];
+  CHECK(back.dump() == json::Json::parse(layer).dump());
+}
+
 std::string error_of(const std::string& text) {
   try {
     model_from_json(text, "model.json");
@@ -134,15 +146,21 @@ TEST_CASE("Keras 3 JSON: the input shape from build_config, compile_config by na
 }
 TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
   Sequential model("every_layer");
+  model.add(Rescaling(1.0 / 255, {.offset = 0.5, .input_shape = Shape{12, 10, 3}}));
   model.add(Conv2D(8, {3, 3},
                    {.strides = {2, 1}, .padding = "same", .activation = "relu", .use_bias = false,
-                    .kernel_initializer = initializers::he_normal(3), .input_shape = Shape{12, 10, 3}}));
+                    .kernel_initializer = initializers::he_normal(3)}));
   model.add(BatchNormalization({.momentum = 0.9, .epsilon = 1e-5}));
+  model.add(ZeroPadding2D({{1, 0}, {2, 3}}));
+  model.add(Cropping2D({{0, 1}, {1, 1}}));
+  model.add(UpSampling2D({1, 2}));
   model.add(ELU({.alpha = 0.5}));
   model.add(AveragePooling2D({2, 2}, {.strides = {1, 1}, .padding = "same"}));
   model.add(MaxPooling2D({3, 3}));
   model.add(Dropout(0.25, {.seed = 11}));
+  model.add(GlobalMaxPooling2D({.keepdims = true}));
   model.add(GlobalAveragePooling2D({.keepdims = true}));
+  model.add(Reshape({2, -1}));
   model.add(Flatten());
   model.add(Dense(16, {.kernel_initializer = initializers::random_normal(0.0, 0.1), .bias_initializer = "ones"}));
   model.add(layers::Activation("tanh"));
@@ -155,11 +173,52 @@ TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
   CHECK(back.count_params() == model.count_params());
   CHECK(back.name() == "every_layer");
   json::Json j = json::parse(text, "t");
-  const auto& bn = j["config"]["layers"][2]["config"];
+  const auto& bn = j["config"]["layers"][3]["config"];
   CHECK(bn["axis"] == json::Json::array({3}));
   CHECK(json::dump_python(bn["epsilon"]) == "1e-05");
-  CHECK(j["config"]["layers"][1]["config"]["kernel_initializer"] ==
+  CHECK(j["config"]["layers"][2]["config"]["kernel_initializer"] ==
         json::Json::parse(R"({"class_name": "HeNormal", "config": {"seed": 3}})"));
+}
+
+TEST_CASE("the image layers' tf.keras 2.x configs read and write back key for key", "[keras_json]") {
+  check_round_trip(1, R"({"class_name": "Rescaling", "config": {"name": "rescaling", "trainable": true,
+      "dtype": "float32", "scale": 0.00784313725490196, "offset": -1.0}})");
+  check_round_trip(2, R"({"class_name": "Reshape", "config": {"name": "reshape", "trainable": true,
+      "dtype": "float32", "target_shape": [26, -1, 32]}})");
+  check_round_trip(6, R"({"class_name": "GlobalMaxPooling2D", "config": {"name": "global_max_pooling2d",
+      "trainable": true, "dtype": "float32", "data_format": "channels_last", "keepdims": false}})");
+  check_round_trip(2, R"({"class_name": "UpSampling2D", "config": {"name": "up_sampling2d", "trainable": true,
+      "dtype": "float32", "size": [2, 1], "data_format": "channels_last", "interpolation": "nearest"}})");
+  check_round_trip(2, R"({"class_name": "Cropping2D", "config": {"name": "cropping2d", "trainable": true,
+      "dtype": "float32", "cropping": [[0, 1], [2, 3]], "data_format": "channels_last"}})");
+  check_round_trip(2, R"({"class_name": "ZeroPadding2D", "config": {"name": "zero_padding2d", "trainable": true,
+      "dtype": "float32", "padding": [[1, 2], [3, 4]], "data_format": "channels_last"}})");
+  // Written out as Keras writes it: ((top, bottom), (left, right)).
+  json::Json j = json::parse(seed_json(), "seed");
+  j["config"]["layers"].insert(j["config"]["layers"].begin() + 2,
+                               json::Json::parse(R"({"class_name": "ZeroPadding2D", "config": {"padding": [1, 2]}})"));
+  Sequential model = model_from_json(j.dump(), "model.json");
+  CHECK(model.layers()[1]->output_shape({26, 26, 32}) == Shape{28, 30, 32});
+  CHECK(json::parse(model.to_json(), "out")["config"]["layers"][2]["config"]["padding"] ==
+        json::Json::parse("[[1, 1], [2, 2]]"));
+  j["config"]["layers"][2]["config"]["padding"] = 3;
+  CHECK(model_from_json(j.dump(), "model.json").layers()[1]->output_shape({26, 26, 32}) == Shape{32, 32, 32});
+  j["config"]["layers"][2]["config"]["padding"] = json::Json::parse("[[1, 2, 3], [0, 0]]");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.padding[0]: expected 2 numbers (before, after), got 3"));
+  j["config"]["layers"][2]["config"]["padding"] = -1;
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.padding"));
+  j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "Rescaling", "config": {"scale": [0.5, 0.25]}})");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.scale: expected a number"));
+  j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "Reshape", "config": {"target_shape": [-1, -1]}})");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2]: Reshape: target_shape must be sizes >= 1 with at most one -1, got (-1, -1)"));
+  j["config"]["layers"][2]["config"]["target_shape"] = json::Json::parse("[5, -3]");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.target_shape[1]"));
+  j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "UpSampling2D", "config": {"interpolation": "bilinear"}})");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config: UpSampling2D: interpolation: \"bilinear\" is not supported"));
+  // Cropping the whole image is an error naming the layer and the numbers.
+  j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "Cropping2D", "config": {"name": "crop", "cropping": [13, 0]}})");
+  CHECK_THAT(error_of(j.dump()),
+             Contains("Cropping2D \"crop\": cropping ((13, 13), (0, 0)) leaves nothing of input (26, 26, 32)"));
 }
 
 // A layer class added to the codec table shows in the "supported:" list; this fails until one of the two models

@@ -1,0 +1,44 @@
+// UpSampling2D (nearest): output shapes, a hand-computed forward, the gradient, bad arguments.
+#include <elucid/core/error.hpp>
+#include <elucid/core/ops.hpp>
+#include <elucid/layers/upsampling2d.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace elucid;
+using namespace elucid::layers;
+
+TEST_CASE("UpSampling2D output shapes, names and no weights", "[layers][upsampling2d]") {
+  CHECK(UpSampling2D().size() == Size2D(2, 2));
+  CHECK(UpSampling2D().output_shape({7, 7, 64}) == Shape{14, 14, 64});
+  CHECK(UpSampling2D({2, 3}).output_shape({4, 5, 2}) == Shape{8, 15, 2});
+  UpSampling2D up;
+  CHECK(up.class_name() == "UpSampling2D");
+  CHECK(up.default_name_stem() == "up_sampling2d");
+  CHECK(up.options().interpolation == "nearest");
+  Random rng(0);
+  up.build({4, 4, 2}, rng);
+  CHECK(up.count_params() == 0);
+}
+
+TEST_CASE("UpSampling2D forward by hand, and the gradient sums each pixel's block", "[layers][upsampling2d]") {
+  // x (1, 2, 1, 1) = [[1], [2]] with size (1, 2) -> [[1, 1], [2, 2]].
+  Tensor x({1, 2, 1, 1}, std::vector<float>{1, 2});
+  x.set_requires_grad();
+  Tensor y = UpSampling2D({1, 2}).forward(x, true);
+  REQUIRE(y.shape() == Shape{1, 2, 2, 1});
+  CHECK(std::vector<float>(y.values().begin(), y.values().end()) == std::vector<float>{1, 1, 2, 2});
+  ops::sum(ops::mul(y, Tensor({1, 2, 2, 1}, std::vector<float>{1, 2, 3, 4}))).backward();
+  CHECK(std::vector<float>(x.grad().values().begin(), x.grad().values().end()) == std::vector<float>{3, 7});
+}
+
+TEST_CASE("UpSampling2D refuses a size below 1, another interpolation, and inputs that are not images",
+          "[layers][upsampling2d]") {
+  CHECK_THROWS_WITH(UpSampling2D({0, 2}, {.name = "up"}), "UpSampling2D \"up\": size must be positive, got (0, 2)");
+  CHECK_THROWS_WITH(UpSampling2D(2, {.interpolation = "bilinear"}),
+                    "UpSampling2D: interpolation \"bilinear\" is not supported (only \"nearest\")");
+  UpSampling2D up(2, {.name = "up_sampling2d_1"});
+  CHECK_THROWS_WITH(up.output_shape({576}), "UpSampling2D \"up_sampling2d_1\": expects input (H, W, C), got (576,)");
+  CHECK_THROWS_WITH(up.forward(Tensor({2, 4, 4}), false),
+                    "UpSampling2D \"up_sampling2d_1\": expects a batch (N, H, W, C), got (2, 4, 4)");
+}
