@@ -31,13 +31,18 @@ install(FILES ${PROJECT_BINARY_DIR}/elucidConfig.cmake ${PROJECT_BINARY_DIR}/elu
         DESTINATION ${ELUCID_CMAKE_DIR})
 
 # elucid.pc: the prefix is worked out from the file's own place (${pcfiledir}), so `cmake --install --prefix` works.
-# Libs.private lists what a static link adds (pkg-config --static): OpenBLAS, zlib, OpenMP and (when built with it)
-# Open MPI, as found here.
+# Libs.private lists what a static link adds (pkg-config --static): OpenBLAS, zlib, HDF5, libzip, ONNX, protobuf,
+# OpenMP and (when built with it) Open MPI, as found here.
 set(ELUCID_PC_DIR ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 file(RELATIVE_PATH ELUCID_PC_TO_PREFIX ${CMAKE_INSTALL_PREFIX}/${ELUCID_PC_DIR} ${CMAKE_INSTALL_PREFIX})
 string(REGEX REPLACE "/$" "" ELUCID_PC_TO_PREFIX "${ELUCID_PC_TO_PREFIX}")
 set(ELUCID_PC_LIBS_PRIVATE)
-set(ELUCID_PC_DEPENDENCIES ${BLAS_LIBRARIES} ${ZLIB_LIBRARIES})
+set(ELUCID_PC_DEPENDENCIES ${BLAS_LIBRARIES} ${ZLIB_LIBRARIES} ${HDF5_LINK_LIBRARIES} ${LIBZIP_LINK_LIBRARIES})
+foreach(target onnx onnx_proto)  # imported targets: their library files
+  get_target_property(location ${target} LOCATION)
+  list(APPEND ELUCID_PC_DEPENDENCIES ${location})
+endforeach()
+list(APPEND ELUCID_PC_DEPENDENCIES ${Protobuf_LIBRARIES})
 if(ELUCID_MPI)  # distributed/mpi_strategy.cpp, built with ELUCID_WITH_MPI
   list(APPEND ELUCID_PC_DEPENDENCIES ${MPI_CXX_LIBRARIES})
 endif()

@@ -4,6 +4,7 @@
 set -euo pipefail
 packages=(build-essential cmake libopenblas-dev nlohmann-json3-dev catch2 libstb-dev zlib1g-dev libgomp1
           dataset-fashion-mnist pkgconf doxygen libopenmpi-dev openmpi-bin python3
+          libhdf5-dev libzip-dev libonnx-dev libprotobuf-dev
           clang-14 clang libclang-rt-14-dev libomp-14-dev clang-tidy)  # the last line: fuzzing, TSan, clang-tidy
 missing=()
 for p in "${packages[@]}"; do
