@@ -6,8 +6,12 @@
 #include <elucid/core/random.hpp>
 #include <elucid/layers/layer.hpp>
 
+#include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace elucid::layers {
 
@@ -19,6 +23,22 @@ struct Factor {
   Factor(double f) : lower(f), upper(f) {}  // NOLINT(google-explicit-constructor)
   Factor(double low, double high) : lower(low), upper(high), one_number(false) {}
 };
+
+// The options of the layers that move pixels through ops::affine_transform2d (RandomTranslation, RandomRotation,
+// RandomZoom), in Keras' names and defaults.
+struct TransformOptions {
+  std::string fill_mode = "reflect";       // "reflect", "wrap", "nearest" or "constant"
+  std::string interpolation = "bilinear";  // or "nearest"
+  std::optional<uint64_t> seed = {};       // unset: build() draws the layer's seed from the model's generator
+  double fill_value = 0.0;                 // the value of cells outside the image, for "constant"
+  Shape input_shape = {};                  // one sample's shape, for the first layer of a model; empty: not given
+  std::string name = {};
+};
+
+// A factor's range as Keras' transform layers take it: one number f is [-f, f], a pair is sorted. Throws
+// `<layer>: <what> must be in [-1, 1], got 2` for a bound outside [lowest, 1] (lowest -1; RandomZoom's is open).
+std::pair<float, float> factor_range(const Factor& f, const char* what, const std::string& layer_label,
+                                     bool open_below = false);
 
 class Augmentation : public Layer {
  public:
@@ -34,6 +54,9 @@ class Augmentation : public Layer {
   Random sample_random(const RunPosition& at, int64_t i) const {
     return Random::keyed(seed_, at.step, static_cast<uint64_t>(at.first_sample + i));
   }
+  // Checks a TransformOptions' fill_mode and interpolation; then transform() applies one transform per sample.
+  void check_transform_options(const TransformOptions& o) const;
+  static Tensor transform(const Tensor& x, const std::vector<std::array<float, 8>>& transforms, const TransformOptions& o);
 
  private:
   uint64_t seed_;

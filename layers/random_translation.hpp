@@ -11,14 +11,7 @@
 namespace elucid::layers {
 
 // RandomTranslation(0.1, {-0.2, 0.3}, {.fill_mode = "constant", .seed = 42}).
-struct RandomTranslationOptions {
-  std::string fill_mode = "reflect";       // "reflect", "wrap", "nearest" or "constant"
-  std::string interpolation = "bilinear";  // or "nearest"
-  std::optional<uint64_t> seed = {};       // unset: build() draws the layer's seed from the model's generator
-  double fill_value = 0.0;                 // the value of cells outside the image, for "constant"
-  Shape input_shape = {};                  // one sample's shape, for the first layer of a model; empty: not given
-  std::string name = {};
-};
+using RandomTranslationOptions = TransformOptions;
 
 class RandomTranslation : public Augmentation {
  public:

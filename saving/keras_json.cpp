@@ -441,25 +441,57 @@ void write_random_crop(const Layer& layer, Json& c) {
   c["seed"] = seed_json(l.options().seed);
 }
 
-std::shared_ptr<Layer> read_random_translation(const LayerInput& in) {
+// RandomTranslation, RandomRotation and RandomZoom's common keys.
+TransformOptions transform_options(const LayerInput& in) {
   check_data_format(in);
   const Value& c = in.config;
-  RandomTranslationOptions o{.fill_mode = c.get_string("fill_mode", "reflect"),
-                             .interpolation = c.get_string("interpolation", "bilinear"),
-                             .seed = seed_of(in),
-                             .fill_value = c.get_number("fill_value", 0.0),
-                             .name = name_of(in)};
-  return std::make_shared<RandomTranslation>(factor_of(in, "height_factor"), factor_of(in, "width_factor"), o);
+  return {.fill_mode = c.get_string("fill_mode", "reflect"),
+          .interpolation = c.get_string("interpolation", "bilinear"),
+          .seed = seed_of(in),
+          .fill_value = c.get_number("fill_value", 0.0),
+          .name = name_of(in)};
+}
+
+void write_transform_options(const TransformOptions& o, Json& c) {
+  c["fill_mode"] = o.fill_mode;
+  c["fill_value"] = o.fill_value;
+  c["interpolation"] = o.interpolation;
+  c["seed"] = seed_json(o.seed);
+}
+
+std::shared_ptr<Layer> read_random_translation(const LayerInput& in) {
+  return std::make_shared<RandomTranslation>(factor_of(in, "height_factor"), factor_of(in, "width_factor"),
+                                             transform_options(in));
 }
 
 void write_random_translation(const Layer& layer, Json& c) {
   const auto& l = as<RandomTranslation>(layer);
   c["height_factor"] = factor_json(l.height_factor());
   c["width_factor"] = factor_json(l.width_factor());
-  c["fill_mode"] = l.options().fill_mode;
-  c["fill_value"] = l.options().fill_value;
-  c["interpolation"] = l.options().interpolation;
-  c["seed"] = seed_json(l.options().seed);
+  write_transform_options(l.options(), c);
+}
+
+std::shared_ptr<Layer> read_random_rotation(const LayerInput& in) {
+  return std::make_shared<RandomRotation>(factor_of(in, "factor"), transform_options(in));
+}
+
+void write_random_rotation(const Layer& layer, Json& c) {
+  const auto& l = as<RandomRotation>(layer);
+  c["factor"] = factor_json(l.factor());
+  write_transform_options(l.options(), c);
+}
+
+std::shared_ptr<Layer> read_random_zoom(const LayerInput& in) {
+  std::optional<Factor> width;
+  if (in.config.has("width_factor")) width = factor_of(in, "width_factor");  // null: the height zoom
+  return std::make_shared<RandomZoom>(factor_of(in, "height_factor"), width, transform_options(in));
+}
+
+void write_random_zoom(const Layer& layer, Json& c) {
+  const auto& l = as<RandomZoom>(layer);
+  c["height_factor"] = factor_json(l.height_factor());
+  c["width_factor"] = l.width_factor() ? factor_json(*l.width_factor()) : Json();
+  write_transform_options(l.options(), c);
 }
 
 std::shared_ptr<Layer> read_activation(const LayerInput& in) {
@@ -570,6 +602,8 @@ const std::vector<LayerCodec>& codecs() {
       {"RandomContrast", {}, read_random_contrast, write_random_contrast},
       {"RandomCrop", {}, read_random_crop, write_random_crop},
       {"RandomTranslation", {}, read_random_translation, write_random_translation},
+      {"RandomRotation", {}, read_random_rotation, write_random_rotation},
+      {"RandomZoom", {}, read_random_zoom, write_random_zoom},
       {"Activation", {}, read_activation, write_activation},
       {"ELU", {}, read_elu, write_elu},
       {"ReLU", {}, read_relu, write_relu},

@@ -284,7 +284,8 @@ TEST_CASE("every supported layer class is in a model that scripts/check-tfjs.sh 
   for (const json::Json* model : {&every, &seed})
     for (const auto& layer : (*model)["config"]["layers"]) checked.insert(layer["class_name"].get<std::string>());
   // Classes TensorFlow.js 4.22 lacks (docs/keras-compatibility.md): tests/layers/ checks them.
-  const std::set<std::string> no_tfjs = {"RandomFlip", "RandomContrast", "RandomCrop", "RandomTranslation"};
+  const std::set<std::string> no_tfjs = {"RandomFlip", "RandomContrast", "RandomCrop", "RandomTranslation",
+                                         "RandomRotation", "RandomZoom"};
   for (const std::string& class_name : supported) {
     INFO(class_name << " is supported but in neither examples/recipes/seed_model.json nor tests/tfjs/every_layer.json");
     CHECK(checked.count(class_name) + no_tfjs.count(class_name) == 1);
@@ -404,6 +405,15 @@ TEST_CASE("the augmentation layers' tf.keras 2.x configs read and write back key
   check_round_trip(1, R"({"class_name": "RandomTranslation", "config": {"name": "random_translation",
       "trainable": true, "dtype": "float32", "height_factor": [-0.2, 0.3], "width_factor": 0.1,
       "fill_mode": "constant", "fill_value": 1.5, "interpolation": "nearest", "seed": 4}})");
+  check_round_trip(1, R"({"class_name": "RandomRotation", "config": {"name": "random_rotation", "trainable": true,
+      "dtype": "float32", "factor": 0.1, "fill_mode": "reflect", "fill_value": 0.0, "interpolation": "bilinear",
+      "seed": null}})");
+  check_round_trip(1, R"({"class_name": "RandomZoom", "config": {"name": "random_zoom", "trainable": true,
+      "dtype": "float32", "height_factor": [-0.3, 0.2], "width_factor": null, "fill_mode": "wrap", "fill_value": 0.0,
+      "interpolation": "bilinear", "seed": 2}})");
+  check_round_trip(1, R"({"class_name": "RandomZoom", "config": {"name": "zoom", "trainable": true,
+      "dtype": "float32", "height_factor": 0.2, "width_factor": 0.1, "fill_mode": "nearest", "fill_value": 0.0,
+      "interpolation": "nearest", "seed": null}})");
   json::Json j = json::parse(seed_json(), "seed");
   j["config"]["layers"].insert(j["config"]["layers"].begin() + 1,
                                json::Json::parse(R"({"class_name": "RandomFlip", "config": {"mode": "diagonal"}})"));
