@@ -414,6 +414,19 @@ TEST_CASE("the augmentation layers' tf.keras 2.x configs read and write back key
   check_round_trip(1, R"({"class_name": "RandomZoom", "config": {"name": "zoom", "trainable": true,
       "dtype": "float32", "height_factor": 0.2, "width_factor": 0.1, "fill_mode": "nearest", "fill_value": 0.0,
       "interpolation": "nearest", "seed": null}})");
+  // Keras 3's configs (data_format, value_range, a factor Keras 3 resolved to a pair) read as what they say.
+  {
+    json::Json k = json::parse(seed_json(), "seed");
+    k["config"]["layers"].insert(k["config"]["layers"].begin() + 1, json::Json::parse(R"({"class_name": "RandomContrast",
+        "config": {"name": "c", "factor": [0.0, 0.2], "value_range": [0, 255], "seed": 1337, "data_format": "channels_last"}})"));
+    const Sequential model = model_from_json(k.dump(), "model.json");
+    const auto& contrast = dynamic_cast<const RandomContrast&>(*model.layers()[0]);
+    CHECK(contrast.factor().lower == 0.0);
+    CHECK(contrast.factor().upper == 0.2);
+    CHECK(contrast.options().seed == 1337u);
+    CHECK(json::parse(model.to_json(), "out")["config"]["layers"][1]["config"].dump() ==
+          R"({"name":"c","trainable":true,"dtype":"float32","factor":[0.0,0.2],"seed":1337})");
+  }
   json::Json j = json::parse(seed_json(), "seed");
   j["config"]["layers"].insert(j["config"]["layers"].begin() + 1,
                                json::Json::parse(R"({"class_name": "RandomFlip", "config": {"mode": "diagonal"}})"));

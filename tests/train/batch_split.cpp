@@ -33,7 +33,7 @@ TEST_CASE("a batch is cut into 1, 2, 4 or 8 slices of at least 16 samples, withi
 }
 
 namespace {
-// The seed model; with Dropout(0.4) before its last layer; or a small model behind the four augmentation layers. The
+// The seed model; with Dropout(0.4) before its last layer; or a small model behind the six augmentation layers. The
 // slices must draw the unsliced batch's masks and transforms (each sample's are keyed by its place in the batch:
 // layers/dropout.hpp, layers/augmentation.hpp).
 enum class Draws { none, dropout, augmentation };
@@ -41,6 +41,8 @@ Sequential model_for_split(Draws draws) {
   if (draws == Draws::augmentation) {
     Sequential model;
     model.add(RandomTranslation(0.2, 0.2, {.input_shape = {28, 28, 1}}));
+    model.add(RandomRotation(0.1, {.fill_mode = "constant"}));
+    model.add(RandomZoom(0.2, 0.1, {.fill_mode = "wrap"}));
     model.add(RandomFlip());
     model.add(RandomContrast(0.5, {.value_range = {0, 1}}));
     model.add(RandomCrop(24, 24));
