@@ -19,6 +19,9 @@ inline constexpr auto kOpNames = std::to_array<std::string_view>({
     "conv2d", "conv2d_elu", "max_pool2d", "avg_pool2d", "global_avg_pool2d",
     // core/ops/resize.cpp
     "zero_pad2d", "crop2d", "upsample2d_nearest",
+    // core/ops/augment.cpp
+    "flip2d", "adjust_contrast", "crop2d_each", "resize_bilinear",
+    "affine_transform2d",
     // core/ops/dropout.cpp, core/ops/batch_norm.cpp
     "dropout", "batch_norm",
     // core/ops/loss.cpp

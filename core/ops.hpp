@@ -8,7 +8,10 @@
 #include <elucid/core/random.hpp>
 #include <elucid/core/tensor.hpp>
 
+#include <array>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace elucid::ops {
 
@@ -70,6 +73,28 @@ Tensor zero_pad2d(const Tensor& x, const Margins2D& pad);
 Tensor crop2d(const Tensor& x, const Margins2D& crop);
 // (N, H, W, C) -> (N, H * size_h, W * size_w, C): y[i, j] = x[i / size_h, j / size_w], as Keras' nearest UpSampling2D.
 Tensor upsample2d_nearest(const Tensor& x, int size_h, int size_w);
+
+// ---- image augmentations, one set of parameters per sample (core/ops/augment.cpp) ----
+// (N, H, W, C): sample s mirrored left-right when flip_w[s], top-bottom when flip_h[s] (one flag per sample each).
+Tensor flip2d(const Tensor& x, const std::vector<uint8_t>& flip_w, const std::vector<uint8_t>& flip_h);
+// (N, H, W, C): y = clip((x - mean) * factors[s] + mean, low, high) for sample s, mean over H and W per channel,
+// as Keras 3's RandomContrast in training.
+Tensor adjust_contrast(const Tensor& x, const std::vector<float>& factors, float low, float high);
+// (N, H, W, C) -> (N, height, width, C): sample s's window of that size with its top-left cell at (tops[s], lefts[s]).
+Tensor crop2d_each(const Tensor& x, int64_t height, int64_t width, const std::vector<int64_t>& tops,
+                   const std::vector<int64_t>& lefts);
+// (N, H, W, C) -> (N, height, width, C), bilinear with half-pixel centers, as tf.image.resize (no antialiasing).
+Tensor resize_bilinear(const Tensor& x, int64_t height, int64_t width);
+// (N, H, W, C): output (i, j) of sample s reads the input at the point transforms[s] = [a0, a1, a2, b0, b1, b2, c0, c1]
+// maps it to, (row, column) = ((b0 j + b1 i + b2) / k, (a0 j + a1 i + a2) / k) with k = c0 j + c1 i + 1, as Keras'
+// affine_transform; cells outside the image as fill_mode says.
+struct AffineOptions {
+  std::string interpolation = "bilinear";  // or "nearest"
+  std::string fill_mode = "reflect";       // or "wrap", "nearest", "constant"
+  float fill_value = 0;                    // for "constant"
+};
+Tensor affine_transform2d(const Tensor& x, const std::vector<std::array<float, 8>>& transforms,
+                          const AffineOptions& options);
 
 // Output size of a convolution or pooling window along one axis, as Keras computes it.
 int64_t window_output_size(int64_t in, int window, int stride, int dilation, Padding padding);

@@ -1,45 +1,23 @@
 // Bilinear resize: for each output row and column, the two nearest source rows/columns and the weight between them.
 #include <elucid/data/resize.hpp>
 
+#include <elucid/core/bilinear.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
 namespace elucid::data {
 
-namespace {
-
-// One axis: source index pair and weight of the second, as TensorFlow's half-pixel scaler computes them:
-// source position (o + 0.5) * in / out - 0.5, clamped to the image.
-struct Tap {
-  int64_t low, high;
-  float weight;
-};
-
-std::vector<Tap> taps(int64_t in, int64_t out) {
-  std::vector<Tap> t(static_cast<size_t>(out));
-  const double scale = static_cast<double>(in) / static_cast<double>(out);
-  for (int64_t o = 0; o < out; ++o) {
-    const double pos = (static_cast<double>(o) + 0.5) * scale - 0.5;
-    const double base = std::floor(pos);
-    const auto low = static_cast<int64_t>(base);
-    t[static_cast<size_t>(o)] = {std::clamp<int64_t>(low, 0, in - 1), std::clamp<int64_t>(low + 1, 0, in - 1),
-                                 static_cast<float>(pos - base)};
-  }
-  return t;
-}
-
-}  // namespace
-
 void resize_bilinear(const uint8_t* in, int64_t in_h, int64_t in_w, int64_t channels, uint8_t* out, int64_t out_h,
                      int64_t out_w) {
-  const std::vector<Tap> ys = taps(in_h, out_h), xs = taps(in_w, out_w);
+  const std::vector<BilinearTap> ys = bilinear_taps(in_h, out_h), xs = bilinear_taps(in_w, out_w);
   for (int64_t y = 0; y < out_h; ++y) {
-    const Tap& ty = ys[static_cast<size_t>(y)];
+    const BilinearTap& ty = ys[static_cast<size_t>(y)];
     const uint8_t* top = in + ty.low * in_w * channels;
     const uint8_t* bottom = in + ty.high * in_w * channels;
     for (int64_t x = 0; x < out_w; ++x) {
-      const Tap& tx = xs[static_cast<size_t>(x)];
+      const BilinearTap& tx = xs[static_cast<size_t>(x)];
       for (int64_t c = 0; c < channels; ++c) {
         const float tl = top[tx.low * channels + c], tr = top[tx.high * channels + c];
         const float bl = bottom[tx.low * channels + c], br = bottom[tx.high * channels + c];

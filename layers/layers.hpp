@@ -13,6 +13,12 @@
 #include <elucid/layers/input_layer.hpp>
 #include <elucid/layers/layer.hpp>
 #include <elucid/layers/pooling.hpp>
+#include <elucid/layers/random_contrast.hpp>
+#include <elucid/layers/random_crop.hpp>
+#include <elucid/layers/random_flip.hpp>
+#include <elucid/layers/random_rotation.hpp>
+#include <elucid/layers/random_translation.hpp>
+#include <elucid/layers/random_zoom.hpp>
 #include <elucid/layers/rescaling.hpp>
 #include <elucid/layers/reshape.hpp>
 #include <elucid/layers/upsampling2d.hpp>

@@ -379,6 +379,121 @@ void write_dropout(const Layer& layer, Json& c) {
   c["seed"] = l.options().seed ? Json(*l.options().seed) : Json();
 }
 
+std::optional<uint64_t> seed_of(const LayerInput& in) {
+  if (!in.config.has("seed")) return {};  // also null
+  return static_cast<uint64_t>(in.config.at("seed").as_int(0, kMaxInt));
+}
+
+Json seed_json(const std::optional<uint64_t>& seed) { return seed ? Json(*seed) : Json(); }
+
+std::shared_ptr<Layer> read_random_flip(const LayerInput& in) {
+  check_data_format(in);
+  return std::make_shared<RandomFlip>(in.config.get_string("mode", "horizontal_and_vertical"),
+                                      RandomFlipOptions{.seed = seed_of(in), .name = name_of(in)});
+}
+
+void write_random_flip(const Layer& layer, Json& c) {
+  const auto& l = as<RandomFlip>(layer);
+  c["mode"] = l.mode();
+  c["seed"] = seed_json(l.options().seed);
+}
+
+// A factor: one number, or [lower, upper].
+Factor factor_of(const LayerInput& in, const std::string& key) {
+  const Value v = in.config.at(key);
+  if (!v.is_array()) return Factor(v.as_number());
+  const auto items = v.as_array();
+  if (items.size() != 2) v.fail("expected a number or 2 numbers (lower, upper), got " + std::to_string(items.size()));
+  return Factor(items[0].as_number(), items[1].as_number());
+}
+
+Json factor_json(const Factor& f) { return f.one_number ? Json(f.lower) : Json::array({f.lower, f.upper}); }
+
+std::shared_ptr<Layer> read_random_contrast(const LayerInput& in) {
+  RandomContrastOptions o{.seed = seed_of(in), .name = name_of(in)};
+  if (in.config.has("value_range")) {  // Keras 3's; tf.keras 2.x clips to [0, 255]
+    const Value v = in.config.at("value_range");
+    const auto items = v.as_array();
+    if (items.size() != 2) v.fail("expected 2 numbers (low, high), got " + std::to_string(items.size()));
+    o.value_range = {items[0].as_number(), items[1].as_number()};
+  }
+  return std::make_shared<RandomContrast>(factor_of(in, "factor"), o);
+}
+
+void write_random_contrast(const Layer& layer, Json& c) {
+  const auto& l = as<RandomContrast>(layer);
+  c["factor"] = factor_json(l.factor());
+  const auto [low, high] = l.options().value_range;
+  if (low != 0 || high != 255) c["value_range"] = Json::array({low, high});  // tf.keras 2.x has no such key
+  c["seed"] = seed_json(l.options().seed);
+}
+
+std::shared_ptr<Layer> read_random_crop(const LayerInput& in) {
+  check_data_format(in);
+  return std::make_shared<RandomCrop>(in.config.at("height").as_int(1, kMaxSide), in.config.at("width").as_int(1, kMaxSide),
+                                      RandomCropOptions{.seed = seed_of(in), .name = name_of(in)});
+}
+
+void write_random_crop(const Layer& layer, Json& c) {
+  const auto& l = as<RandomCrop>(layer);
+  c["height"] = l.height();
+  c["width"] = l.width();
+  c["seed"] = seed_json(l.options().seed);
+}
+
+// RandomTranslation, RandomRotation and RandomZoom's common keys.
+TransformOptions transform_options(const LayerInput& in) {
+  check_data_format(in);
+  const Value& c = in.config;
+  return {.fill_mode = c.get_string("fill_mode", "reflect"),
+          .interpolation = c.get_string("interpolation", "bilinear"),
+          .seed = seed_of(in),
+          .fill_value = c.get_number("fill_value", 0.0),
+          .name = name_of(in)};
+}
+
+void write_transform_options(const TransformOptions& o, Json& c) {
+  c["fill_mode"] = o.fill_mode;
+  c["fill_value"] = o.fill_value;
+  c["interpolation"] = o.interpolation;
+  c["seed"] = seed_json(o.seed);
+}
+
+std::shared_ptr<Layer> read_random_translation(const LayerInput& in) {
+  return std::make_shared<RandomTranslation>(factor_of(in, "height_factor"), factor_of(in, "width_factor"),
+                                             transform_options(in));
+}
+
+void write_random_translation(const Layer& layer, Json& c) {
+  const auto& l = as<RandomTranslation>(layer);
+  c["height_factor"] = factor_json(l.height_factor());
+  c["width_factor"] = factor_json(l.width_factor());
+  write_transform_options(l.options(), c);
+}
+
+std::shared_ptr<Layer> read_random_rotation(const LayerInput& in) {
+  return std::make_shared<RandomRotation>(factor_of(in, "factor"), transform_options(in));
+}
+
+void write_random_rotation(const Layer& layer, Json& c) {
+  const auto& l = as<RandomRotation>(layer);
+  c["factor"] = factor_json(l.factor());
+  write_transform_options(l.options(), c);
+}
+
+std::shared_ptr<Layer> read_random_zoom(const LayerInput& in) {
+  std::optional<Factor> width;
+  if (in.config.has("width_factor")) width = factor_of(in, "width_factor");  // null: the height zoom
+  return std::make_shared<RandomZoom>(factor_of(in, "height_factor"), width, transform_options(in));
+}
+
+void write_random_zoom(const Layer& layer, Json& c) {
+  const auto& l = as<RandomZoom>(layer);
+  c["height_factor"] = factor_json(l.height_factor());
+  c["width_factor"] = l.width_factor() ? factor_json(*l.width_factor()) : Json();
+  write_transform_options(l.options(), c);
+}
+
 std::shared_ptr<Layer> read_activation(const LayerInput& in) {
   return std::make_shared<layers::Activation>(keras::activation_from_json(in.config.at("activation"), in.label()),
                                               ActivationOptions{.name = name_of(in)});
@@ -483,6 +598,12 @@ const std::vector<LayerCodec>& codecs() {
       {"UpSampling2D", {}, read_upsampling2d, write_upsampling2d},
       {"Dense", {}, read_dense, write_dense},
       {"Dropout", {}, read_dropout, write_dropout},
+      {"RandomFlip", {}, read_random_flip, write_random_flip},
+      {"RandomContrast", {}, read_random_contrast, write_random_contrast},
+      {"RandomCrop", {}, read_random_crop, write_random_crop},
+      {"RandomTranslation", {}, read_random_translation, write_random_translation},
+      {"RandomRotation", {}, read_random_rotation, write_random_rotation},
+      {"RandomZoom", {}, read_random_zoom, write_random_zoom},
       {"Activation", {}, read_activation, write_activation},
       {"ELU", {}, read_elu, write_elu},
       {"ReLU", {}, read_relu, write_relu},

@@ -1,8 +1,13 @@
-// One check the weight tests share: two lists of named weights hold the same names, shapes and float bits.
+// Checks the bit-for-bit tests share: two lists of named weights hold the same names, shapes and float bits; an
+// op's output and input gradient at a given thread count (run_at), to compare at 1 and 2 threads.
 #pragma once
+#include "support/grad_check.hpp"
+
+#include <elucid/core/parallel.hpp>
 #include <elucid/layers/layer.hpp>
 
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace elucid::test {
@@ -14,6 +19,26 @@ inline bool same_bits(const std::vector<NamedTensor>& a, const std::vector<Named
     if (std::memcmp(a[i].tensor.data(), b[i].tensor.data(), sizeof(float) * a[i].tensor.size()) != 0) return false;
   }
   return true;
+}
+
+inline bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// y = op(x) for a random x of `shape`, and x's gradient under a random cotangent, at `threads` threads.
+template <class Op>
+std::pair<std::vector<float>, std::vector<float>> run_at(int threads, Shape shape, Op op) {
+  auto copy = [](const Tensor& t) { return std::vector<float>(t.values().begin(), t.values().end()); };
+  set_num_threads(threads);
+  Tensor x = grad_check::random_tensor(std::move(shape), 70);
+  Tensor y = op(x);
+  grad_check::Vec weights(static_cast<size_t>(y.size()));
+  Random rng(71);
+  for (double& v : weights) v = rng.uniform(-1, 1);
+  grad_check::weighted_sum(y, weights).backward();
+  auto result = std::make_pair(copy(y), copy(x.grad()));
+  set_num_threads(0);
+  return result;
 }
 
 }  // namespace elucid::test

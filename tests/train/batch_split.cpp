@@ -33,11 +33,26 @@ TEST_CASE("a batch is cut into 1, 2, 4 or 8 slices of at least 16 samples, withi
 }
 
 namespace {
-// The seed model, or with Dropout(0.4) before its last layer: the slices must then draw the unsliced batch's masks
-// (each sample's is keyed by its place in the batch: layers/dropout.hpp).
-Sequential model_for_split(bool dropout) {
+// The seed model; with Dropout(0.4) before its last layer; or a small model behind the six augmentation layers. The
+// slices must draw the unsliced batch's masks and transforms (each sample's are keyed by its place in the batch:
+// layers/dropout.hpp, layers/augmentation.hpp).
+enum class Draws { none, dropout, augmentation };
+Sequential model_for_split(Draws draws) {
+  if (draws == Draws::augmentation) {
+    Sequential model;
+    model.add(RandomTranslation(0.2, 0.2, {.input_shape = {28, 28, 1}}));
+    model.add(RandomRotation(0.1, {.fill_mode = "constant"}));
+    model.add(RandomZoom(0.2, 0.1, {.fill_mode = "wrap"}));
+    model.add(RandomFlip());
+    model.add(RandomContrast(0.5, {.value_range = {0, 1}}));
+    model.add(RandomCrop(24, 24));
+    model.add(Conv2D(4, {3, 3}));
+    model.add(Flatten());
+    model.add(Dense(10));
+    return model;
+  }
   Sequential model = examples::seed_model();
-  if (dropout) {
+  if (draws == Draws::dropout) {
     model.pop();
     model.add(Dropout(0.4));
     model.add(Dense(10));
@@ -48,8 +63,9 @@ Sequential model_for_split(bool dropout) {
 
 TEST_CASE("a split step's weight gradient is the whole batch's, at 1 and 2 threads alike",
           "[batch_split][fit][threads]") {
-  const bool dropout = GENERATE(false, true);
-  INFO((dropout ? "with" : "without") << " Dropout");
+  const Draws draws = GENERATE(Draws::none, Draws::dropout, Draws::augmentation);
+  const bool random = draws != Draws::none;
+  INFO("random layers " << static_cast<int>(draws));
   // 50 samples: 2 slices of 25. One SGD step at rate 1 moves each weight by minus its gradient.
   const auto data = datasets::synthetic_squares(50, 4);  // not a structured binding: clang 14 cannot capture one
   const Tensor &x = data.first, &y = data.second;
@@ -59,7 +75,7 @@ TEST_CASE("a split step's weight gradient is the whole batch's, at 1 and 2 threa
   auto step = [&](int threads) {
     set_num_threads(threads);
     set_random_seed(5);
-    Sequential model = model_for_split(dropout);
+    Sequential model = model_for_split(draws);
     model.compile(optimizers::SGD({.learning_rate = 1.0f}),
                   losses::SparseCategoricalCrossentropy({.from_logits = true}));
     Run run{model.get_weights(), {}};
@@ -73,12 +89,12 @@ TEST_CASE("a split step's weight gradient is the whole batch's, at 1 and 2 threa
   // The reference: the whole batch's mean loss, one backward, no split, the masks drawn in one go (called by hand,
   // Dropout's first step and samples 0..49: those of train_on_batch's first step).
   set_random_seed(5);
-  Sequential reference = model_for_split(dropout);
+  Sequential reference = model_for_split(draws);
   const losses::Loss loss = losses::SparseCategoricalCrossentropy({.from_logits = true});
   const Tensor out = reference(x, /*training=*/true);
   loss(out, y).backward();
   set_random_seed(0);
-  if (dropout) {  // the masks did drop something: inference gives other outputs
+  if (random) {  // the masks or transforms did something: inference gives other outputs
     NoGradGuard no_grad;
     const Tensor inference = reference(x, /*training=*/false);
     CHECK_FALSE(std::equal(out.values().begin(), out.values().end(), inference.values().begin()));

@@ -1,6 +1,7 @@
 // Image margins and resizing (core/ops/resize.cpp) against direct-loop double references, the same bits at 1 and 2
 // threads, and bad arguments.
 #include "support/grad_check.hpp"
+#include "support/same_bits.hpp"
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops.hpp>
@@ -10,6 +11,8 @@
 
 using namespace elucid;
 using grad_check::Vec;
+using test::run_at;
+using test::same_bits;
 
 namespace {
 // y (N, OH, OW, C) from x (N, H, W, C): y[s, i, j, c] = x[s, i - top, j - left, c] inside x, else 0.
@@ -27,26 +30,6 @@ grad_check::RefFn shifted_ref(const Shape& x, int64_t oh, int64_t ow, int64_t to
           }
     return y;
   };
-}
-
-std::vector<float> copy(const Tensor& t) { return {t.values().begin(), t.values().end()}; }
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
-
-// y = op(x) and x's gradient under a random cotangent, at `threads` threads.
-template <class Op>
-std::pair<std::vector<float>, std::vector<float>> run_at(int threads, Shape shape, Op op) {
-  set_num_threads(threads);
-  Tensor x = grad_check::random_tensor(std::move(shape), 70);
-  Tensor y = op(x);
-  Vec weights(static_cast<size_t>(y.size()));
-  Random rng(71);
-  for (double& v : weights) v = rng.uniform(-1, 1);
-  grad_check::weighted_sum(y, weights).backward();
-  auto result = std::make_pair(copy(y), copy(x.grad()));
-  set_num_threads(0);
-  return result;
 }
 }  // namespace
 
