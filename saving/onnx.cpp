@@ -7,7 +7,6 @@
 #include <elucid/core/version.hpp>
 #include <elucid/layers/layers.hpp>
 #include <elucid/model/sequential.hpp>
-#include <elucid/saving/json.hpp>
 #include <elucid/saving/keras_objects.hpp>
 
 #include <onnx/checker.h>
@@ -436,9 +435,8 @@ std::string onnx_model_bytes(const train::Trainer& trainer) {
   proto.set_name(model->name());
   Graph g(proto);
 
-  // The input's name is Keras' InputLayer's, as the Keras JSON of the model gives it ("conv2d_input", "input_1").
-  const json::Json keras = keras::model_to_json(*model);
-  const std::string input = keras["config"]["layers"][0]["config"]["name"].get<std::string>();
+  // The input's name is Keras' InputLayer's, as the model's Keras JSON names it ("conv2d_input", "input_1").
+  const std::string input = keras::input_layer_name(*model);
   tensor_type(*proto.add_input(), input, model->input_shape());
 
   Value x{input, model->input_shape(), false};
