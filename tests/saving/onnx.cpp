@@ -2,6 +2,7 @@
 // strict shape inference, their nodes are the ones saving/onnx.hpp promises (op types in order for the seed model,
 // 'same' pads with the odd cell at the end, epsilon, ELU's alpha, no Dropout), names and bytes are stable, and a
 // layer the graph cannot express is one error naming it. The numbers against ONNX Runtime: scripts/check-onnx.sh.
+#include <elucid/apps/seed_model.hpp>
 #include <elucid/elucid.hpp>
 #include <elucid/core/file_io.hpp>
 #include <elucid/saving/json.hpp>
@@ -24,19 +25,10 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-// The Keras example: 93,322 parameters.
+// The Keras example (apps/seed_model.hpp), 93,322 parameters, with weights of a fixed seed.
 Sequential seed_model() {
   set_random_seed(5);
-  Sequential model;
-  model.add(Conv2D(32, {3, 3}, {.activation = "elu", .input_shape = Shape{28, 28, 1}}));
-  model.add(MaxPooling2D({2, 2}));
-  model.add(Conv2D(64, {3, 3}, {.activation = "elu"}));
-  model.add(MaxPooling2D({2, 2}));
-  model.add(Conv2D(64, {3, 3}, {.activation = "elu"}));
-  model.add(Flatten());
-  model.add(Dense(64, {.activation = "elu"}));
-  model.add(Dense(10));
-  return model;
+  return examples::seed_model();
 }
 
 // tests/tfjs/every_layer.json's model: every layer class elucid reads, with options off their defaults.
