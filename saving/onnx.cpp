@@ -72,8 +72,6 @@ class Graph {
     return name;
   }
 
-  onnx::GraphProto& proto() { return g_; }
-
  private:
   onnx::GraphProto& g_;
 };
@@ -287,10 +285,11 @@ Value batch_normalization(Graph& g, layers::BatchNormalization& layer, const Val
   const int64_t c = mean.size();
   // Without scale (center), the factor (offset) is the constant one (zero): ONNX's node needs both inputs.
   const Tensor gamma = weight(layer, "gamma"), beta = weight(layer, "beta");
+  const auto constant = [&](float v) { return std::vector<float>(static_cast<size_t>(c), v); };
   const std::string scale = o.scale ? g.floats(name + "/gamma", {c}, values(gamma))
-                                    : g.floats(name + "/ones", {c}, std::vector<float>(static_cast<size_t>(c), 1.0f));
+                                    : g.floats(name + "/ones", {c}, constant(1.0f));
   const std::string offset = o.center ? g.floats(name + "/beta", {c}, values(beta))
-                                      : g.floats(name + "/zeros", {c}, std::vector<float>(static_cast<size_t>(c), 0.0f));
+                                      : g.floats(name + "/zeros", {c}, constant(0.0f));
   onnx::NodeProto& n = g.node("BatchNormalization",
                               {x.name, scale, offset, g.floats(name + "/moving_mean", {c}, values(mean)),
                                g.floats(name + "/moving_variance", {c}, values(variance))},
@@ -326,7 +325,8 @@ Value upsampling2d(Graph& g, layers::UpSampling2D& layer, const Value& in) {
   const Value x = channels_first(g, in, name);
   const layers::Size2D s = layer.size();
   // Output pixel (i, j) reads input (floor(i / size_h), floor(j / size_w)): each pixel repeated, as Keras' nearest.
-  const std::string scales = g.floats(name + "/scales", {4}, {1.0f, 1.0f, float(s.height), float(s.width)});
+  const std::string scales =
+      g.floats(name + "/scales", {4}, {1.0f, 1.0f, static_cast<float>(s.height), static_cast<float>(s.width)});
   onnx::NodeProto& n = g.node("Resize", {x.name, "", scales}, name);  // "": no region of interest
   attr(n, "mode", std::string("nearest"));
   attr(n, "coordinate_transformation_mode", std::string("asymmetric"));
@@ -392,7 +392,8 @@ Value export_layer(Graph& g, Layer& layer, const Value& x) {
     }
     return {name, x.shape, x.channels_first};
   }
-  throw Error(layer.label() + ": layer class " + cls + " cannot be exported to ONNX (elucid writes no ONNX nodes for it)");
+  throw Error(layer.label() + ": layer class " + cls +
+              " cannot be exported to ONNX (elucid writes no ONNX nodes for it)");
 }
 
 // Renames the value the graph's last node writes from `from` to `to`, the node with it; returns `to`, or "" when the
@@ -459,7 +460,8 @@ std::string onnx_model_bytes(const train::Trainer& trainer) {
     throw Error("export_onnx: ONNX's checker rejects the graph of \"" + model->name() + "\": " + e.what());
   }
   std::string bytes;
-  if (!m.SerializeToString(&bytes)) throw Error("export_onnx: the graph of \"" + model->name() + "\" does not serialize");
+  if (!m.SerializeToString(&bytes))
+    throw Error("export_onnx: the graph of \"" + model->name() + "\" does not serialize");
   return bytes;
 }
 

@@ -165,7 +165,7 @@ TEST_CASE("the model with every layer class passes ONNX's checker and strict sha
   }
 }
 
-TEST_CASE("ONNX keeps ELU's alpha, 'same' pads with the odd cell at the end, and softmax on the channel axis", "[onnx]") {
+TEST_CASE("ONNX keeps ELU's alpha, the odd 'same' pad at the end, and softmax on the channel axis", "[onnx]") {
   Sequential model;
   model.add(Conv2D(2, {3, 3}, {.strides = 2, .padding = "same", .activation = activations::elu(0.5),
                                .input_shape = Shape{8, 7, 1}}));
