@@ -3,7 +3,9 @@
 # (ONNX Runtime's CPU execution provider; its binaries come inside the npm package) loads the .onnx file, runs the
 # inputs tests/tfjs/dump_model.cpp wrote (Fashion-MNIST test images and examples/images/*.png, as check-tfjs.sh
 # feeds TensorFlow.js) as one batch and as a batch of one, and must agree with elucid's predictions to TOLERANCE
-# (tests/onnx/check.mjs), with the input and output named as saving/onnx.hpp says.
+# (tests/onnx/check.mjs), with the input and output named as saving/onnx.hpp says; then the graph of each prefix of
+# the model's layers (tests/onnx/export_prefixes.cpp) against elucid's output of that layer, to name the first layer
+# where the two part.
 # A development check (docs/keras-compatibility.md), not part of .ci/run: it needs Node (20 tested), npm and its
 # registry, g++, and Fashion-MNIST (the Debian package dataset-fashion-mnist, or $ELUCID_DATA).
 # Nothing from npm goes into the repository: the package is installed in WORK (kept, so a second run is offline).
@@ -48,6 +50,14 @@ if [ ! -x "$dump" ] || [ tests/tfjs/dump_model.cpp -nt "$dump" ] || [ "$build/li
     -L"$build" -lelucid -Wl,-rpath,"$build" || fail "dump_model does not compile"
 fi
 
+step "export_prefixes (tests/onnx/export_prefixes.cpp) against $build"
+prefixes=$work/export_prefixes
+if [ ! -x "$prefixes" ] || [ tests/onnx/export_prefixes.cpp -nt "$prefixes" ] ||
+  [ "$build/libelucid.so" -nt "$prefixes" ]; then
+  ${CXX:-g++} -std=c++20 -O2 -Wall -Wextra -Werror -I"$build/include" tests/onnx/export_prefixes.cpp -o "$prefixes" \
+    -L"$build" -lelucid -Wl,-rpath,"$build" || fail "export_prefixes does not compile"
+fi
+
 images=("$root"/examples/images/*.png)
 
 # check NAME MODEL: export to ONNX and Keras JSON (for the names), dump elucid's outputs, compare in ONNX Runtime.
@@ -58,9 +68,12 @@ check() {
   "$build/elucid" export "$model" "$dir/model.onnx"
   "$build/elucid" export "$model" --keras-json "$dir/model.json"
   "$dump" "$model" "$samples" "$dir/dump.json" "${images[@]}" || fail "dump_model failed"
+  rm -rf "$dir/prefixes" && mkdir -p "$dir/prefixes"
+  "$prefixes" "$model" "$dir/prefixes" || fail "export_prefixes failed"
 
   step "$name: ONNX Runtime runs the graph and compares (tolerance $tolerance)"
-  (cd "$work" && node check.mjs "$name/model.onnx" "$name/dump.json" "$tolerance" "$name/model.json") ||
+  (cd "$work" && node check.mjs "$name/model.onnx" "$name/dump.json" "$tolerance" "$name/model.json" \
+    "$name/prefixes") ||
     fail "$name: ONNX Runtime and elucid disagree, or check.mjs failed (above)"
 }
 
