@@ -27,6 +27,7 @@
 #include <elucid/model/sequential.hpp>
 #include <elucid/saving/keras_json.hpp>
 #include <elucid/saving/model_file.hpp>
+#include <elucid/saving/onnx.hpp>
 #include <elucid/saving/tfjs.hpp>
 #include <elucid/callbacks/backup_and_restore.hpp>
 #include <elucid/callbacks/csv_logger.hpp>

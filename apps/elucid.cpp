@@ -11,6 +11,7 @@
 #include <elucid/train/interrupt.hpp>
 #include <elucid/saving/keras_json.hpp>
 #include <elucid/saving/model_file.hpp>
+#include <elucid/saving/onnx.hpp>
 #include <elucid/saving/tfjs.hpp>
 #include <elucid/recipe/file_kind.hpp>
 #include <elucid/recipe/recipe.hpp>
@@ -40,8 +41,8 @@ const char* const kUsage =
     "  evaluate MODEL --data SOURCE                  loss and metrics of a model on a data set\n"
     "  predict MODEL IMAGE... [--top K]              the top classes of each image\n"
     "  summary RECIPE|MODEL|KERAS_JSON              build the model and print its summary; train nothing\n"
-    "  export MODEL OUT --format FORMAT              write the model as Keras JSON, a TensorFlow.js folder or a\n"
-    "                                                model file\n"
+    "  export MODEL OUT [--format FORMAT]            write the model as Keras JSON, a TensorFlow.js folder, an ONNX\n"
+    "                                                graph or a model file\n"
     "\n"
     "A MODEL is an elucid model file (or checkpoint), or a TensorFlow.js layers model (its folder or model.json).\n"
     "\n"
@@ -86,7 +87,8 @@ const std::map<std::string, std::string> kHelp = {
      "Builds the model and prints its Keras summary. For a recipe it also checks that the data source exists and the\n"
      "outputs can be written, and trains nothing. For a model file it also shows how it was compiled.\n"},
     {"export",
-     "usage: elucid export MODEL OUT --format keras-json|tfjs|elucid\n"
+     "usage: elucid export MODEL OUT --format keras-json|tfjs|onnx|elucid\n"
+     "       elucid export MODEL OUT.onnx\n"
      "       elucid export MODEL --keras-json OUT\n"
      "\n"
      "Writes a model (a model file, a checkpoint or a TensorFlow.js folder) in another format:\n"
@@ -94,6 +96,8 @@ const std::map<std::string, std::string> kHelp = {
      "              with keras.models.model_from_json (--keras-json OUT says the same)\n"
      "  tfjs        OUT is a folder (made when missing): model.json and the weight shards of the TensorFlow.js\n"
      "              layers format, which tf.loadLayersModel reads\n"
+     "  onnx        OUT is a file: an ONNX graph (opset 13) for inference, input (batch, H, W, C) as the model's;\n"
+     "              an OUT ending in .onnx needs no --format\n"
      "  elucid      OUT is a model file, with the compile settings and class names the model has\n"},
 };
 
@@ -457,10 +461,13 @@ int export_model(const Args& a) {
   if (keras_option && a.options.count("--format")) throw UsageError{"export: give --keras-json OUT or --format, not both"};
   if (a.positional.size() != (keras_option ? 1 : 2))
     throw UsageError{keras_option ? "export: expected one MODEL" : "export: expected MODEL and OUT"};
-  if (!keras_option && !a.options.count("--format")) throw UsageError{"export: --format keras-json|tfjs|elucid is required"};
-  const std::string format = keras_option ? "keras-json" : a.options.at("--format");
-  if (format != "keras-json" && format != "tfjs" && format != "elucid")
-    throw UsageError{"export: unknown format \"" + format + "\" (keras-json, tfjs or elucid)"};
+  // An OUT ending in .onnx says the format itself.
+  const bool onnx_name = !keras_option && fs::path(a.positional[1]).extension() == ".onnx";
+  if (!keras_option && !onnx_name && !a.options.count("--format"))
+    throw UsageError{"export: --format keras-json|tfjs|onnx|elucid is required (or an OUT ending in .onnx)"};
+  const std::string format = keras_option ? "keras-json" : a.options.count("--format") ? a.options.at("--format") : "onnx";
+  if (format != "keras-json" && format != "tfjs" && format != "onnx" && format != "elucid")
+    throw UsageError{"export: unknown format \"" + format + "\" (keras-json, tfjs, onnx or elucid)"};
   const std::string& path = a.positional[0];
   const std::string out = keras_option ? a.options.at("--keras-json") : a.positional[1];
   if (missing(path)) return report(path, "no such file", 2);
@@ -478,6 +485,8 @@ int export_model(const Args& a) {
       write_file_atomically(out, file.model.to_json());
     } else if (format == "tfjs") {
       export_tfjs(file.model, out);
+    } else if (format == "onnx") {
+      export_onnx(file.model, out);
     } else {
       save_model(file.model, out);
     }

@@ -625,14 +625,12 @@ Shape read_input_layer(const LayerInput& in) {
 
 // tf.keras puts the model's InputLayer first, named after the first layer when that layer declared the shape.
 Json input_layer_json(const Sequential& model) {
-  const auto& layers = model.layers();
-  const bool declared = !layers.empty() && layers[0]->declared_input_shape.has_value();
   Json c = Json::object();
   c["batch_input_shape"] = shape_json(model.input_shape());
   c["dtype"] = "float32";
   c["sparse"] = false;
   c["ragged"] = false;
-  c["name"] = declared ? layers[0]->name() + "_input" : std::string("input_1");
+  c["name"] = keras::input_layer_name(model);
   return Json{{"class_name", "InputLayer"}, {"config", c}};
 }
 
@@ -667,6 +665,12 @@ Json layer_json(const Layer& layer) {
 }  // namespace
 
 namespace keras {
+
+std::string input_layer_name(const Sequential& model) {
+  const auto& layers = model.layers();
+  const bool declared = !layers.empty() && layers[0]->declared_input_shape.has_value();
+  return declared ? layers[0]->name() + "_input" : std::string("input_1");
+}
 
 ModelJson read_model(const Value& top, int64_t max_bytes) {
   top.require_object();

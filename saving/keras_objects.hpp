@@ -56,5 +56,8 @@ struct ModelJson {
 ModelJson read_model(const json::Value& v, int64_t max_bytes = kMaxModelBytes);
 json::Json model_to_json(const Sequential& model);
 json::Json model_to_keras3_json(const Sequential& model);
+// The name tf.keras gives the model's InputLayer: the first layer's name + "_input" when that layer declared the
+// input shape, else "input_1". model_to_json writes it; the ONNX graph's input takes it.
+std::string input_layer_name(const Sequential& model);
 
 }  // namespace elucid::keras

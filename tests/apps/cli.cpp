@@ -276,16 +276,26 @@ TEST_CASE("elucid export --format tfjs writes a folder that predict, evaluate, s
 
   // Usage mistakes: 2, nothing written.
   const auto before = test::snapshot(dir);
-  r = test::run_elucid(dir, "export tiny.elucid out --format onnx");
+  r = test::run_elucid(dir, "export tiny.elucid out --format caffe");
   CHECK(r.status == 2);
-  CHECK_THAT(r.err, Contains("unknown format \"onnx\""));
+  CHECK_THAT(r.err, Contains("unknown format \"caffe\""));
   r = test::run_elucid(dir, "export tiny.elucid out");
   CHECK(r.status == 2);
-  CHECK_THAT(r.err, Contains("--format keras-json|tfjs|elucid is required"));
+  CHECK_THAT(r.err, Contains("--format keras-json|tfjs|onnx|elucid is required"));
   r = test::run_elucid(dir, "export tiny.elucid tiny.json --format tfjs");
   CHECK(r.status == 2);
   CHECK(r.err == "elucid: tiny.json: is a file, not a folder\n");
   CHECK(test::snapshot(dir) == before);
+
+  // ONNX: from the .onnx name or --format onnx, the same bytes as export_onnx writes, from the file or the folder.
+  const std::string onnx = onnx_model_bytes(load_model((dir / "tiny.elucid").string()));
+  r = test::run_elucid(dir, "export tiny.elucid tiny.onnx");
+  CHECK(r.status == 0);
+  CHECK(r.out == "Wrote tiny.onnx\n");
+  CHECK(test::read_text(dir / "tiny.onnx") == onnx);
+  r = test::run_elucid(dir, "export tiny_tfjs tiny_graph --format onnx");
+  CHECK(r.status == 0);
+  CHECK(test::read_text(dir / "tiny_graph") == onnx);
 
   // A damaged folder: 1, one line naming the shard and the weight.
   fs::remove(dir / "tiny_tfjs" / "group1-shard1of1.bin");
