@@ -38,11 +38,17 @@ Tensor RandomCrop::forward(const Tensor& x, bool training) {
     return ops::crop2d_each(x, height_, width_, tops, lefts);
   }
   // The largest centered window with the target's aspect ratio (as Keras' smart_resize), then resized to the target.
+  const ops::Margins2D window = center_window(h, w);
+  Tensor y = ops::crop2d(x, window);
+  const bool resize = h - window.top - window.bottom != height_ || w - window.left - window.right != width_;
+  return resize ? ops::resize_bilinear(y, height_, width_) : y;
+}
+
+ops::Margins2D RandomCrop::center_window(int64_t h, int64_t w) const {
   const int64_t crop_h = std::clamp<int64_t>(w * height_ / width_, 1, h);
   const int64_t crop_w = std::clamp<int64_t>(h * width_ / height_, 1, w);
   const int64_t top = (h - crop_h) / 2, left = (w - crop_w) / 2;
-  Tensor y = ops::crop2d(x, {top, h - crop_h - top, left, w - crop_w - left});
-  return crop_h == height_ && crop_w == width_ ? y : ops::resize_bilinear(y, height_, width_);
+  return {top, h - crop_h - top, left, w - crop_w - left};
 }
 
 }  // namespace elucid::layers

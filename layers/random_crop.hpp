@@ -9,6 +9,7 @@
 // when both fit. Keras 3's code at inference returns the input uncropped, against its documentation and its own
 // output shape; elucid does what the documentation says.
 #pragma once
+#include <elucid/core/ops.hpp>
 #include <elucid/layers/augmentation.hpp>
 
 namespace elucid::layers {
@@ -28,6 +29,10 @@ class RandomCrop : public Augmentation {
   int64_t height() const { return height_; }
   int64_t width() const { return width_; }
   const RandomCropOptions& options() const { return options_; }
+
+  // The inference window of an (h, w) image: the largest centered one with the target's aspect ratio, as margins
+  // (the ONNX export crops the same rows and columns).
+  ops::Margins2D center_window(int64_t h, int64_t w) const;
 
   Shape output_shape(const Shape& input_shape) const override;  // (H, W, C) -> (height, width, C)
   Tensor forward(const Tensor& x, bool training) override;      // x (N, H, W, C)

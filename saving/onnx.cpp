@@ -334,6 +334,31 @@ Value upsampling2d(Graph& g, layers::UpSampling2D& layer, const Value& in) {
   return {name, layer.output_shape(in.shape), true};
 }
 
+// RandomCrop at inference: the centered window (Slice), resized bilinearly with half-pixel centers to the target when
+// the window is not already its size (Resize linear, half_pixel: tf.image.resize without antialiasing).
+Value random_crop(Graph& g, layers::RandomCrop& layer, const Value& in) {
+  const std::string& name = layer.name();
+  const Value x = channels_first(g, in, name);
+  const ops::Margins2D c = layer.center_window(in.shape[0], in.shape[1]);
+  const Shape out = layer.output_shape(in.shape);
+  const bool resize = in.shape[0] - c.top - c.bottom != out[0] || in.shape[1] - c.left - c.right != out[1];
+  const std::string cropped = resize ? name + "/Slice" : name;
+  g.node("Slice",
+         {x.name, g.ints(name + "/starts", {c.top, c.left}),
+          g.ints(name + "/ends", {in.shape[0] - c.bottom, in.shape[1] - c.right}), g.ints(name + "/axes", {2, 3})},
+         cropped);
+  if (resize) {
+    // sizes (N, C, height, width), N read from the input: Shape -> Slice [0, 2) -> Concat with the fixed (height, width).
+    g.node("Shape", {cropped}, name + "/shape");
+    g.node("Slice", {name + "/shape", g.ints(name + "/nc_start", {0}), g.ints(name + "/nc_end", {2})}, name + "/nc");
+    attr(g.node("Concat", {name + "/nc", g.ints(name + "/hw", {out[0], out[1]})}, name + "/sizes"), "axis", int64_t{0});
+    onnx::NodeProto& n = g.node("Resize", {cropped, "", "", name + "/sizes"}, name);  // "": no roi, no scales
+    attr(n, "mode", std::string("linear"));
+    attr(n, "coordinate_transformation_mode", std::string("half_pixel"));
+  }
+  return {name, out, true};
+}
+
 Value rescaling(Graph& g, layers::Rescaling& layer, const Value& x) {
   const std::string& name = layer.name();
   const double offset = layer.options().offset;
@@ -378,8 +403,11 @@ Value export_layer(Graph& g, Layer& layer, const Value& x) {
   if (cls == "Rescaling") return rescaling(g, dynamic_cast<layers::Rescaling&>(layer), x);
   if (cls == "Flatten") return flatten(g, dynamic_cast<layers::Flatten&>(layer), x);
   if (cls == "Reshape") return reshape(g, dynamic_cast<layers::Reshape&>(layer), x);
-  // Dropout is the identity at inference; an InputLayer only declares the input.
-  if (cls == "Dropout" || cls == "InputLayer") return x;
+  if (cls == "RandomCrop") return random_crop(g, dynamic_cast<layers::RandomCrop&>(layer), x);
+  // Dropout and the other augmentation layers are the identity at inference; an InputLayer only declares the input.
+  if (cls == "Dropout" || cls == "InputLayer" || cls == "RandomFlip" || cls == "RandomContrast" ||
+      cls == "RandomTranslation" || cls == "RandomRotation" || cls == "RandomZoom")
+    return x;
   if (cls == "Activation" || cls == "ELU" || cls == "ReLU" || cls == "Softmax") {
     activations::Activation a = activations::relu();
     if (cls == "Activation") a = dynamic_cast<layers::Activation&>(layer).activation();

@@ -23,7 +23,10 @@
 //   activations         Elu (alpha kept), Relu, Sigmoid, Tanh, Softmax (the channel axis), Selu (Keras' alpha and
 //                       scale), Softplus; swish as x * Sigmoid(x), gelu as 0.5 x (1 + Erf(x / sqrt 2)) (opset 13 has
 //                       no Gelu)
-//   Dropout             nothing: a layer of training only, the identity at inference
+//   Dropout, RandomFlip, RandomContrast, RandomTranslation, RandomRotation, RandomZoom
+//                       nothing: layers of training only, the identity at inference
+//   RandomCrop          its inference: Slice (the centered window), then Resize (linear, half_pixel) when the
+//                       window is not the target size
 // Weights are initializers named as elucid names them ("conv2d/kernel"), float32; a Conv2D kernel is stored
 // (F, C, KH, KW), as ONNX's Conv takes it (elucid's and Keras' is (KH, KW, C, F)); the others keep their shapes.
 // The constants the graph needs (pads, shapes, scales) are initializers named LAYER/what.

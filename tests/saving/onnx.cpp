@@ -208,6 +208,28 @@ TEST_CASE("ONNX export names the output after a final Dropout and writes Identit
   CHECK(op_types(d) == std::vector<std::string>{"Identity"});
 }
 
+TEST_CASE("ONNX export: augmentation layers leave no node, RandomCrop crops the center and resizes", "[onnx]") {
+  // (12, 8, 3) -> RandomFlip, RandomContrast (nothing) -> RandomCrop(4, 4): the centered 8 x 8 window (rows 2 to 10),
+  // resized to 4 x 4 -> Flatten -> Dense.
+  Sequential model;
+  model.add(RandomFlip("horizontal", {.input_shape = Shape{12, 8, 3}}));
+  model.add(RandomContrast(0.2));
+  model.add(RandomCrop(4, 4));
+  model.add(Flatten());
+  model.add(Dense(2));
+  onnx::ModelProto m = parse(onnx_model_bytes(model));
+  check_graph(m);
+  CHECK(op_types(m) == std::vector<std::string>{"Transpose", "Slice", "Shape", "Slice", "Concat", "Resize", "Transpose",
+                                                "Flatten", "MatMul", "Add"});
+  CHECK(node_named(m, "random_crop").op_type() == "Resize");
+  // A window already of the target's size is a Slice alone.
+  Sequential exact;
+  exact.add(RandomCrop(6, 8, {.input_shape = Shape{10, 8, 1}}));
+  onnx::ModelProto e = parse(onnx_model_bytes(exact));
+  check_graph(e);
+  CHECK(op_types(e) == std::vector<std::string>{"Transpose", "Slice", "Transpose"});
+}
+
 TEST_CASE("ONNX export gives the same bytes for the same model, and after a save and a load", "[onnx]") {
   Sequential model = every_layer_model();
   const std::string bytes = onnx_model_bytes(model);
