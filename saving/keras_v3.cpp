@@ -117,7 +117,7 @@ const char* const kKeras3Version = "3.0.0";  // the Keras 3 layout these files f
 // A read-only zip over bytes in memory.
 class ZipReader {
  public:
-  ZipReader(std::string_view bytes, const std::string& source) : source_(source) {
+  ZipReader(std::string_view bytes, const std::string& source) : source_(source), bytes_(bytes.size()) {
     zip_error_t error;
     zip_error_init(&error);
     zip_source_t* src = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
@@ -143,6 +143,9 @@ class ZipReader {
     if (zip_stat(zip_, name, 0, &st) != 0) throw Error(source_ + ": the archive has no " + name);
     if (!(st.valid & ZIP_STAT_SIZE) || !(st.valid & ZIP_STAT_COMP_SIZE))
       throw Error(source_ + ": " + name + ": the archive does not give its size");
+    if (st.comp_size > bytes_)
+      throw Error(source_ + ": " + name + " claims " + std::to_string(st.comp_size) + " compressed bytes in an archive of " +
+                  std::to_string(bytes_));
     const bool stored = (st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method == ZIP_CM_STORE;
     const uint64_t bound = std::min<uint64_t>(static_cast<uint64_t>(max_bytes),
                                               stored ? st.comp_size : st.comp_size * kDeflateMaxRatio + 1024);
@@ -163,6 +166,7 @@ class ZipReader {
 
  private:
   std::string source_;
+  uint64_t bytes_ = 0;  // the archive's size: no member's compressed bytes can be more
   zip_t* zip_ = nullptr;
 };
 
