@@ -1,5 +1,5 @@
 // Fuzz target: model_from_json on the input (tf.keras 2.x or Keras 3 JSON), which builds the model and its weights,
-// then writes it back with to_json when it is built.
+// then writes it back with to_json and to_keras3_json when it is built.
 #include <elucid/saving/keras_json.hpp>
 
 #include <fuzz_input.hpp>
@@ -9,6 +9,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   return elucid::fuzz::run([&] {
     // Weights are bounded well under the fuzzer's -rss_limit_mb; the limit itself is what is being checked.
     elucid::Sequential model = elucid::model_from_json(text, "fuzz.json", int64_t{64} << 20);
-    if (model.built()) elucid::to_json(model);
+    if (!model.built()) return;
+    elucid::to_json(model);
+    elucid::to_keras3_json(model);
   });
 }

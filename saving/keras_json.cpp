@@ -615,6 +615,68 @@ Json model_to_json(const Sequential& model) {
   return Json{{"class_name", "Sequential"}, {"config", config}, {"keras_version", kKerasVersion}, {"backend", "tensorflow"}};
 }
 
+// Keras 3's layout, as Keras 3 (3.6 to 3.9) writes model.to_json() and a .keras file's config.json: every object
+// {"module", "class_name", "config", "registered_name"}, dtypes as DTypePolicy objects, the InputLayer with its
+// batch_shape, each layer's build_config with the shape it was built on. The layer configs are tf.keras 2.x's
+// (layer_json) with the few keys Keras 3 changed.
+namespace {
+Json keras3_object(const std::string& module, const Json& class_name, const Json& config) {
+  return Json{{"module", module}, {"class_name", class_name}, {"config", config}, {"registered_name", nullptr}};
+}
+
+Json dtype_policy_json() { return keras3_object("keras", "DTypePolicy", Json{{"name", "float32"}}); }
+
+Json keras3_layer_json(const Layer& layer) {
+  const Json tf2 = layer_json(layer);
+  const std::string class_name = tf2.at("class_name");
+  Json c = Json::object();
+  for (const auto& [key, value] : tf2.at("config").items()) {
+    if (key == "batch_input_shape") continue;  // Keras 3 gives the shape to the InputLayer only
+    if (key == "dtype") c[key] = dtype_policy_json();
+    else if (value.is_object() && key.ends_with("_initializer"))
+      c[key] = keras3_object("keras.initializers", value.at("class_name"), value.at("config"));
+    else c[key] = value;
+  }
+  if (class_name == "Dense") c.erase("activity_regularizer");  // Keras 3's Dense writes it only when one is set
+  if (class_name == "BatchNormalization") {
+    c["axis"] = -1;  // Keras 3 keeps the axis as given, an integer
+    c["synchronized"] = false;
+  }
+  if (class_name == "Dropout") {  // Keras 3's order: rate, seed, noise_shape
+    const Json noise_shape = c.at("noise_shape");
+    c.erase("noise_shape");
+    c["noise_shape"] = noise_shape;
+  }
+  Json item = keras3_object("keras.layers", class_name, c);
+  item["build_config"] = Json{{"input_shape", shape_json(*layer.built_input_shape())}};
+  return item;
+}
+}  // namespace
+
+Json model_to_keras3_json(const Sequential& model) {
+  if (!model.built())
+    throw Error("to_keras3_json: the model \"" + model.name() + "\" is not built; give its first layer an input_shape");
+  Json input = Json::object();
+  input["batch_shape"] = shape_json(model.input_shape());
+  input["dtype"] = "float32";
+  input["sparse"] = false;
+  input["ragged"] = false;
+  input["name"] = "input_layer";
+  input["optional"] = false;
+  Json layers_json = Json::array({keras3_object("keras.layers", "InputLayer", input)});
+  for (const auto& layer : model.layers()) layers_json.push_back(keras3_layer_json(*layer));
+  Json config = Json::object();
+  config["name"] = model.name();
+  config["trainable"] = true;
+  config["dtype"] = dtype_policy_json();
+  config["layers"] = layers_json;
+  config["build_input_shape"] = shape_json(model.input_shape());
+  Json top = keras3_object("keras", "Sequential", config);
+  top["build_config"] = Json{{"input_shape", shape_json(model.input_shape())}};
+  if (model.compiled()) top["compile_config"] = compile_config_to_keras3_json(model);
+  return top;
+}
+
 }  // namespace keras
 
 Sequential model_from_json(const std::string& text, const std::string& source, int64_t max_bytes) {
@@ -631,6 +693,8 @@ Sequential model_from_json(const std::string& text, const std::string& source, i
 }
 
 std::string to_json(const Sequential& model) { return json::dump_python(keras::model_to_json(model)); }
+
+std::string to_keras3_json(const Sequential& model) { return json::dump_python(keras::model_to_keras3_json(model)); }
 
 std::string Sequential::to_json() const { return elucid::to_json(*this); }
 

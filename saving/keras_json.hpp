@@ -1,5 +1,6 @@
 // Keras model JSON in and out. model_from_json reads a Sequential model as tf.keras 2.x or Keras 3 writes it with
-// model.to_json(); to_json writes tf.keras 2.x's layout key for key, so that Keras reads it back.
+// model.to_json(); to_json writes tf.keras 2.x's layout key for key, so that Keras reads it back, and to_keras3_json
+// Keras 3's.
 //
 //   Sequential model = elucid::model_from_json(elucid::read_file("seed_model.json"), "seed_model.json");
 //   std::string text = model.to_json();
@@ -25,5 +26,10 @@ Sequential model_from_json(const std::string& text, const std::string& source = 
 // with Keras' keys in Keras' order, Python's json.dumps spacing. Throws for what Keras JSON cannot express (an ELU
 // activation with alpha != 1 inside Conv2D or Dense).
 std::string to_json(const Sequential& model);
+
+// Keras 3's model.to_json() text of `model` (built): what a .keras file holds as config.json. Every object carries
+// "module" and "registered_name", the layers their build_config, and a compiled model its compile_config (the
+// optimizer with all of Keras 3's keys, the loss as an object). Keras 3 reads it with keras.models.model_from_json.
+std::string to_keras3_json(const Sequential& model);
 
 }  // namespace elucid

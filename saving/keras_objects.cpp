@@ -13,6 +13,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <limits>
+#include <regex>
 
 namespace elucid::keras {
 
@@ -335,14 +336,7 @@ std::vector<std::string> metrics_from_json(const Value& v) {
       continue;
     }
     // {"class_name": "SparseCategoricalAccuracy", ...} -> "sparse_categorical_accuracy"
-    const std::string cls = split(m).class_name;
-    std::string snake;
-    for (size_t i = 0; i < cls.size(); ++i) {
-      const unsigned char ch = static_cast<unsigned char>(cls[i]);
-      if (std::isupper(ch) && i > 0) snake += '_';
-      snake += static_cast<char>(std::tolower(ch));
-    }
-    names.push_back(snake);
+    names.push_back(snake_case(split(m).class_name));
   }
   return names;
 }
@@ -381,6 +375,60 @@ Json compile_config_to_json(const train::Trainer& model) {
   config.loss = model.loss();
   config.metrics = model.metric_names();
   return compile_config_to_json(config);
+}
+
+Json compile_config_to_keras3_json(const train::Trainer& model) {
+  const optimizers::Optimizer& optimizer = model.optimizer();
+  // Keras 3's base optimizer keys in its order, null when unset; then the optimizer's own (beta_1, momentum, ...).
+  Json config = Json::object();
+  config["name"] = snake_case(optimizer.name());  // Keras' default name: "adam", "sgd", "rm_sprop"
+  config["learning_rate"] = nullptr;
+  for (const char* key : {"weight_decay", "clipnorm", "global_clipnorm", "clipvalue"}) config[key] = nullptr;
+  config["use_ema"] = false;
+  config["ema_momentum"] = 0.99;
+  for (const char* key : {"ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps"})
+    config[key] = nullptr;
+  if (auto* schedule = optimizer.learning_rate_schedule()) {
+    const Json tf2 = schedule_to_json(*schedule);
+    config["learning_rate"] = Json{{"module", "keras.optimizers.schedules"}, {"class_name", tf2.at("class_name")},
+                                   {"config", tf2.at("config")}, {"registered_name", nullptr}};
+  }
+  for (const auto& [key, value] : optimizer.config()) {
+    if (key == "amsgrad" || key == "nesterov" || key == "centered") config[key] = value != 0;
+    else config[key] = value;
+  }
+  Json loss = Json::object();
+  using K = losses::Loss::Kind;
+  loss["name"] = model.loss().name();
+  loss["reduction"] = "sum_over_batch_size";
+  if (model.loss().kind() != K::MeanSquaredError && model.loss().kind() != K::MeanAbsoluteError)
+    loss["from_logits"] = model.loss().from_logits();
+  if (model.loss().kind() == K::SparseCategoricalCrossentropy) loss["ignore_class"] = nullptr;
+  if (model.loss().kind() == K::CategoricalCrossentropy || model.loss().kind() == K::BinaryCrossentropy) {
+    loss["label_smoothing"] = 0.0;
+    loss["axis"] = -1;
+  }
+  Json j = Json::object();
+  j["optimizer"] = Json{{"module", "keras.optimizers"}, {"class_name", optimizer.name()}, {"config", config},
+                        {"registered_name", nullptr}};
+  j["loss"] = Json{{"module", "keras.losses"}, {"class_name", model.loss().class_name()}, {"config", loss},
+                   {"registered_name", nullptr}};
+  j["loss_weights"] = nullptr;
+  j["metrics"] = model.metric_names();
+  j["weighted_metrics"] = nullptr;
+  j["run_eagerly"] = false;
+  j["steps_per_execution"] = 1;
+  j["jit_compile"] = false;
+  return j;
+}
+
+std::string snake_case(const std::string& name) {
+  // The three substitutions of keras/src/utils/naming.py, in order.
+  std::string s = std::regex_replace(name, std::regex(R"(\W+)"), "");
+  s = std::regex_replace(s, std::regex("(.)([A-Z][a-z]+)"), "$1_$2");
+  s = std::regex_replace(s, std::regex("([a-z])([A-Z])"), "$1_$2");
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 }  // namespace elucid::keras

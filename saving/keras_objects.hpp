@@ -39,6 +39,15 @@ json::Json compile_config_to_json(const CompileConfig& config);
 // The compile config of a compiled model: its optimizer with its options, its loss, its metrics.
 json::Json compile_config_to_json(const train::Trainer& model);
 
+// Keras 3's compile_config of a compiled model: {"optimizer": {"module": "keras.optimizers", ...}, "loss": {"module":
+// "keras.losses", ...}, "loss_weights": null, "metrics": [...], "weighted_metrics": null, "run_eagerly": false,
+// "steps_per_execution": 1, "jit_compile": false}.
+json::Json compile_config_to_keras3_json(const train::Trainer& model);
+
+// Keras' to_snake_case: "MaxPooling2D" -> "max_pooling2d", "ReLU" -> "re_lu", "SparseCategoricalAccuracy" ->
+// "sparse_categorical_accuracy". Keras names layers, optimizers and weight groups with it.
+std::string snake_case(const std::string& name);
+
 // A whole model.to_json() value (keras_json.cpp): the built model, and Keras 3's compile_config when present.
 struct ModelJson {
   Sequential model;
@@ -46,5 +55,6 @@ struct ModelJson {
 };
 ModelJson read_model(const json::Value& v, int64_t max_bytes = kMaxModelBytes);
 json::Json model_to_json(const Sequential& model);
+json::Json model_to_keras3_json(const Sequential& model);
 
 }  // namespace elucid::keras

@@ -4,6 +4,7 @@
 #include <elucid/core/file_io.hpp>
 #include <elucid/saving/json.hpp>
 #include <elucid/saving/keras_json.hpp>
+#include <elucid/saving/keras_objects.hpp>
 
 #include "support/same_bits.hpp"
 
@@ -109,6 +110,45 @@ TEST_CASE("Keras 3 JSON reads, with its compile_config", "[keras_json]") {
   CHECK(out["config"]["layers"][0]["config"]["batch_input_shape"] == json::Json::array({nullptr, 28, 28, 1}));
   CHECK_FALSE(out["config"]["layers"][1]["config"].contains("batch_input_shape"));
   CHECK(model_from_json(model.to_json()).count_params() == 93322);
+}
+
+TEST_CASE("to_keras3_json writes what Keras 3 writes, byte for byte", "[keras_json]") {
+  // The fixture is Keras 3's own text; read and written back it is the same bytes, but for the learning rate, which
+  // Keras 3 writes as the float32 variable's value seen as a double.
+  std::string expected = keras3_json();
+  while (!expected.empty() && (expected.back() == '\n' || expected.back() == '\r')) expected.pop_back();
+  const std::string keras_rate = "\"learning_rate\": 0.0010000000474974513";
+  REQUIRE(expected.find(keras_rate) != std::string::npos);
+  expected.replace(expected.find(keras_rate), keras_rate.size(), "\"learning_rate\": 0.001");
+  Sequential model = model_from_json(keras3_json(), "keras3.json");
+  CHECK(to_keras3_json(model) == expected);
+  // Layers the seed model lacks: Keras 3's BatchNormalization keeps axis -1 and adds synchronized; Dropout orders
+  // rate, seed, noise_shape; an uncompiled model has no compile_config; it reads back as the same model.
+  Sequential other("other");
+  other.add(Conv2D(4, {3, 3}, {.input_shape = Shape{8, 8, 1}}));
+  other.add(BatchNormalization());
+  other.add(Flatten());
+  other.add(Dropout(0.25, {.seed = 7}));
+  other.add(Dense(3));
+  const json::Json j = json::parse(to_keras3_json(other), "k3");
+  CHECK_FALSE(j.contains("compile_config"));
+  CHECK(j["config"]["layers"][0]["config"]["batch_shape"] == json::Json::array({nullptr, 8, 8, 1}));
+  CHECK_FALSE(j["config"]["layers"][1]["config"].contains("batch_input_shape"));
+  const json::Json bn = j["config"]["layers"][2]["config"];
+  CHECK(bn["axis"] == -1);
+  CHECK(bn["synchronized"] == false);
+  CHECK(j["config"]["layers"][2]["build_config"]["input_shape"] == json::Json::array({nullptr, 6, 6, 4}));
+  std::vector<std::string> dropout_keys;
+  for (const auto& [key, value] : j["config"]["layers"][4]["config"].items()) dropout_keys.push_back(key);
+  CHECK(dropout_keys == std::vector<std::string>{"name", "trainable", "dtype", "rate", "seed", "noise_shape"});
+  Sequential back = model_from_json(to_keras3_json(other), "k3");
+  CHECK(to_keras3_json(back) == to_keras3_json(other));
+  // Keras' snake_case, which names optimizers and Keras 3's weight groups.
+  CHECK(keras::snake_case("MaxPooling2D") == "max_pooling2d");
+  CHECK(keras::snake_case("ReLU") == "re_lu");
+  CHECK(keras::snake_case("RMSprop") == "rm_sprop");
+  CHECK(keras::snake_case("BatchNormalization") == "batch_normalization");
+  CHECK(keras::snake_case("GlobalAveragePooling2D") == "global_average_pooling2d");
 }
 
 TEST_CASE("Keras 3 JSON: the input shape from build_config, compile_config by name, dtype policies", "[keras_json]") {
