@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <map>
-#include <regex>
 
 namespace elucid {
 
@@ -30,19 +29,12 @@ std::vector<std::string> layer_paths(const std::vector<std::shared_ptr<layers::L
   std::map<std::string, int> used;
   std::vector<std::string> paths;
   for (const auto& layer : layers) {
-    const std::string name = keras_snake_case(layer->class_name());
+    const std::string name = keras::snake_case(layer->class_name());
     auto [it, added] = used.try_emplace(name, 0);
     if (!added) ++it->second;
     paths.push_back(added ? name : name + "_" + std::to_string(it->second));
   }
   return paths;
-}
-
-// Keras' default optimizer name: the class in snake_case ("adam", "sgd", "rms_prop" is "rmsprop" in Keras 3).
-std::string optimizer_name(const std::string& class_name) {
-  std::string s = class_name;
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 const NamedTensor* find_weight(const std::vector<NamedTensor>& weights, const std::string& name) {
@@ -54,7 +46,10 @@ const NamedTensor* find_weight(const std::vector<NamedTensor>& weights, const st
 void write_optimizer(hdf5::Group& root, const Sequential& model) {
   const optimizers::Optimizer& opt = model.optimizer();
   hdf5::Group vars = root.create_group("optimizer").create_group("vars");
-  vars.set_string_attribute("name", optimizer_name(opt.name()), true);
+  // Keras' optimizer name ("adam"), as its compile_config gives it.
+  const json::Json config = keras::compile_config_to_keras3_json(model);
+  const json::Json& name = config["optimizer"]["config"]["name"];
+  vars.set_string_attribute("name", name.is_string() ? name.get<std::string>() : keras::snake_case(opt.name()), true);
   const optimizers::OptimizerState state = opt.state();
   int index = 0;
   vars.write_int64(std::to_string(index++), state.iterations);
@@ -103,9 +98,6 @@ bool read_optimizer(const hdf5::Group& root, Sequential& model, optimizers::Opti
     }
   return true;
 }
-
-// The Keras 3 model config with compile_config. (Temporary: to_keras3_json comes from main.)
-std::string keras3_config(const Sequential&) { throw Error("save_keras: Keras 3 model JSON is not available yet"); }
 
 // ---- zip ----
 
@@ -220,15 +212,6 @@ std::string zip_bytes(const std::vector<std::pair<std::string, std::string>>& me
 
 bool is_zip_bytes(std::string_view bytes) { return bytes.substr(0, 4) == std::string_view("PK\x03\x04", 4); }
 
-std::string keras_snake_case(const std::string& class_name) {
-  // re.sub(r"\W+", ""), re.sub("(.)([A-Z][a-z]+)", r"\1_\2"), re.sub("([a-z])([A-Z])", r"\1_\2").lower()
-  std::string s = std::regex_replace(class_name, std::regex("[^A-Za-z0-9_]+"), "");
-  s = std::regex_replace(s, std::regex("(.)([A-Z][a-z]+)"), "$1_$2");
-  s = std::regex_replace(s, std::regex("([a-z])([A-Z])"), "$1_$2");
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 std::string keras_weights_h5_bytes(const Sequential& model, bool include_optimizer, const std::string& source) {
   if (!model.built()) throw Error(source + ": the model is not built: it has no weights to save");
   hdf5::File file = hdf5::File::create(source);
@@ -309,7 +292,7 @@ bool read_keras_weights_h5(Sequential& model, std::string_view bytes, const std:
 }
 
 std::string keras_bytes(const Sequential& model, const SaveOptions& options, const std::string& source) {
-  const std::string config = keras3_config(model);
+  const std::string config = to_keras3_json(model);
   json::Json metadata = json::Json::object();
   metadata["keras_version"] = kKeras3Version;
   const std::string weights = keras_weights_h5_bytes(model, options.include_optimizer, source + " (model.weights.h5)");

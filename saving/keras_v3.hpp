@@ -36,10 +36,6 @@ namespace elucid {
 // True when the bytes start with a zip local file header "PK\x03\x04". Never throws.
 bool is_zip_bytes(std::string_view bytes);
 
-// Keras' naming.to_snake_case of a class name: "Conv2D" -> "conv2d", "ReLU" -> "re_lu", "MaxPooling2D" ->
-// "max_pooling2d", "BatchNormalization" -> "batch_normalization".
-std::string keras_snake_case(const std::string& class_name);
-
 // The .weights.h5 bytes of a built model; with the optimizer's variables when compiled and include_optimizer.
 // `source` names the file in messages.
 std::string keras_weights_h5_bytes(const Sequential& model, bool include_optimizer = false,
