@@ -37,12 +37,29 @@ std::vector<std::string> layer_paths(const std::vector<std::shared_ptr<layers::L
   return paths;
 }
 
-const NamedTensor* find_weight(const std::vector<NamedTensor>& weights, const std::string& name) {
-  for (const NamedTensor& w : weights)
-    if (w.name == name) return &w;
-  return nullptr;
+// The order of Keras 3's optimizer variables after iterations and learning_rate, as (parameter, slot) pairs. Keras
+// makes them one add_optimizer_variables call at a time, each call interleaving its names per variable: Adam's
+// momentum and velocity come from one call (m0, v0, m1, v1, ...), every other slot from a call of its own (Adam's
+// amsgrad velocity_hat after all of those; RMSprop's velocities, then momentums, then average gradients).
+std::vector<std::pair<size_t, size_t>> keras_slot_order(const optimizers::Optimizer& opt, size_t params) {
+  const std::vector<std::string> slots = opt.state_slot_names();
+  std::vector<std::vector<size_t>> calls;
+  for (size_t k = 0; k < slots.size(); ++k) {
+    if (opt.name() == "Adam" && slots[k] == "velocity" && k > 0 && slots[k - 1] == "momentum") {
+      calls.back().push_back(k);
+    } else {
+      calls.push_back({k});
+    }
+  }
+  std::vector<std::pair<size_t, size_t>> order;
+  for (const auto& call : calls)
+    for (size_t p = 0; p < params; ++p)
+      for (size_t k : call) order.emplace_back(p, k);
+  return order;
 }
 
+// iterations, learning_rate, then the slots in Keras' order, each in its variable's shape. Before the first step
+// elucid's optimizer has no slots and Keras' none but those two either.
 void write_optimizer(hdf5::Group& root, const Sequential& model) {
   const optimizers::Optimizer& opt = model.optimizer();
   hdf5::Group vars = root.create_group("optimizer").create_group("vars");
@@ -54,16 +71,20 @@ void write_optimizer(hdf5::Group& root, const Sequential& model) {
   int index = 0;
   vars.write_int64(std::to_string(index++), state.iterations);
   if (!opt.learning_rate_schedule()) vars.write_float(std::to_string(index++), state.learning_rate);
-  // Slots are named "conv2d/kernel/momentum": each in its variable's shape.
+  // The slots by "conv2d/kernel/momentum"; written only when every trainable variable has its slots (a variable the
+  // optimizer never stepped has none in elucid, zeros in Keras: then the optimizer is written without slots).
   const std::vector<NamedTensor> params = model.trainable_weights();
-  for (const auto& slot : state.slots) {
-    const std::string param = slot.name.substr(0, slot.name.rfind('/'));
-    const NamedTensor* w = find_weight(params, param);
-    const Shape shape = w && w->tensor.size() == static_cast<int64_t>(slot.values.size())
-                            ? w->tensor.shape()
-                            : Shape{static_cast<int64_t>(slot.values.size())};
-    vars.write_floats(std::to_string(index++), shape, slot.values.data());
-  }
+  const std::vector<std::string> slots = opt.state_slot_names();
+  std::map<std::string, const std::vector<float>*> values;
+  for (const auto& slot : state.slots) values[slot.name] = &slot.values;
+  for (const NamedTensor& p : params)
+    for (const std::string& slot : slots) {
+      const auto it = values.find(p.name + "/" + slot);
+      if (it == values.end() || static_cast<int64_t>(it->second->size()) != p.tensor.size()) return;
+    }
+  for (const auto& [p, k] : keras_slot_order(opt, params.size()))
+    vars.write_floats(std::to_string(index++), params[p].tensor.shape(),
+                      values.at(params[p].name + "/" + slots[k])->data());
 }
 
 // Reads the optimizer's variables into an OptimizerState, or returns false when their count does not fit.
@@ -78,24 +99,28 @@ bool read_optimizer(const hdf5::Group& root, Sequential& model, optimizers::Opti
   const size_t head = opt.learning_rate_schedule() ? 1 : 2;
   const size_t n = vars.children().size();
   // Before the first step Keras' optimizer has only iterations and learning_rate, elucid's no slots.
-  const bool with_slots = n == head + slots.size() * params.size();
+  const bool with_slots = !slots.empty() && n == head + slots.size() * params.size();
   if (n != head && !with_slots) return false;
   state.iterations = static_cast<int64_t>(vars.read_scalar("0"));
   if (state.iterations < 0) vars.fail("iterations is " + std::to_string(state.iterations));
   state.learning_rate = head == 2 ? static_cast<float>(vars.read_scalar("1")) : opt.learning_rate();
   if (!with_slots) return true;
+  // Read in Keras' order, kept in elucid's: each parameter's slots together.
+  std::vector<optimizers::OptimizerState::Slot> read(params.size() * slots.size());
   size_t index = head;
-  for (const NamedTensor& p : params)
-    for (const std::string& slot : slots) {
-      const std::string name = std::to_string(index++);
-      const hdf5::DatasetInfo info = vars.dataset_info(name);
-      if (!info.is_float32 || info.shape != p.tensor.shape())
-        vars.fail("variable " + name + " (" + slot + " of " + p.name + ") is " + info.type + " " + to_string(info.shape) +
-                  "; expected float32 " + to_string(p.tensor.shape()));
-      optimizers::OptimizerState::Slot s{p.name + "/" + slot, std::vector<float>(static_cast<size_t>(p.tensor.size()))};
-      vars.read_floats(name, s.values.data(), p.tensor.size());
-      state.slots.push_back(std::move(s));
-    }
+  for (const auto& [p, k] : keras_slot_order(opt, params.size())) {
+    const NamedTensor& param = params[p];
+    const std::string name = std::to_string(index++);
+    const hdf5::DatasetInfo info = vars.dataset_info(name);
+    if (!info.is_float32 || info.shape != param.tensor.shape())
+      vars.fail("variable " + name + " (" + slots[k] + " of " + param.name + ") is " + info.type + " " +
+                to_string(info.shape) + "; expected float32 " + to_string(param.tensor.shape()));
+    optimizers::OptimizerState::Slot& s = read[p * slots.size() + k];
+    s.name = param.name + "/" + slots[k];
+    s.values.resize(static_cast<size_t>(param.tensor.size()));
+    vars.read_floats(name, s.values.data(), param.tensor.size());
+  }
+  state.slots = std::move(read);
   return true;
 }
 

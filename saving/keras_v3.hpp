@@ -13,8 +13,8 @@
 //                              max_pooling2d), numbered _1, _2, ... per class in model order; every layer has its
 //                              group, a layer without weights an empty vars; the InputLayer has none
 //   /optimizer/vars            when compiled: 0 iterations (int64), 1 learning_rate (float32; absent for a
-//                              schedule), then per trainable variable in model order its slots in Keras order
-//                              (Adam: momentum, velocity), each in the variable's shape
+//                              schedule), then the slots in the order Keras 3 creates them (Adam: m0, v0, m1, v1,
+//                              ...; RMSprop: every velocity, then every momentum), each in its variable's shape
 //   /vars                      the model's own variables: none; attribute name (the model's name)
 //
 // .keras: a zip archive, every member stored (not compressed): metadata.json ({"keras_version": "3.0.0"}, no

@@ -318,3 +318,34 @@ TEST_CASE("a damaged or mismatched .weights.h5 or .keras is refused with the fil
              Contains("c.keras (config.json)") && Contains("Conv9D"));
   CHECK_THAT(load_keras_bytes("d.keras", "PK"), Contains("d.keras: not a .keras archive"));
 }
+
+TEST_CASE("optimizer variables follow Keras 3's order: Adam interleaves m and v, RMSprop's slots come slot by slot",
+          "[keras_v3]") {
+  Sequential model = small_model();
+  model.compile(optimizers::RMSprop({.momentum = 0.9, .centered = true}),
+                losses::SparseCategoricalCrossentropy({.from_logits = true}));
+  Random rng(2);
+  Tensor x({4, 5, 5, 1}), y({4});
+  for (float& v : x.values()) v = rng.uniform();
+  model.train_on_batch(x, y);
+  const std::string bytes = keras_weights_h5_bytes(model, true);
+  const optimizers::OptimizerState state = model.optimizer().state();
+  const size_t params = model.trainable_weights().size();  // 6
+  REQUIRE(state.slots.size() == 3 * params);
+  const hdf5::File file = hdf5::File::open(bytes, "rmsprop.weights.h5");
+  const hdf5::Group vars = file.root().group("optimizer").group("vars");
+  CHECK(vars.children().size() == 2 + 3 * params);
+  // Dataset 2 + s * params + p is slot s of parameter p; elucid keeps slot s of p at p * 3 + s.
+  for (size_t s = 0; s < 3; ++s)
+    for (size_t p = 0; p < params; ++p) {
+      const auto& slot = state.slots[p * 3 + s];
+      std::vector<float> v(slot.values.size());
+      vars.read_floats(std::to_string(2 + s * params + p), v.data(), static_cast<int64_t>(v.size()));
+      CHECK(v == slot.values);
+    }
+  Sequential other = small_model(3, 9);
+  other.compile(optimizers::RMSprop({.momentum = 0.9, .centered = true}),
+                losses::SparseCategoricalCrossentropy({.from_logits = true}));
+  CHECK(read_keras_weights_h5(other, bytes, "rmsprop.weights.h5", true));
+  CHECK(same_state(other.optimizer().state(), state));
+}
