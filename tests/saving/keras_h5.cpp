@@ -8,6 +8,7 @@
 #include <elucid/saving/keras_weights.hpp>
 
 #include "support/data_files.hpp"
+#include "support/error_of.hpp"
 #include "support/hdf5_tree.hpp"
 #include "support/same_bits.hpp"
 
@@ -66,22 +67,6 @@ void check_fixture_weights(const Sequential& model) {
     for (size_t i = 0; i < v.size(); ++i)
       REQUIRE(v[i] == static_cast<float>(static_cast<double>((7 * i + 13 * j) % 23) / 23.0 + 0.1));
   }
-}
-
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  FAIL("no error");
-  return "";
-}
-
-std::vector<std::string> sorted(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  return v;
 }
 
 // A weights-only legacy file made here: each layer's weight names and the datasets written for them.
@@ -148,7 +133,7 @@ TEST_CASE("save_keras_h5 writes tf.keras 2.x's tree: root attributes, model_weig
       "/model_weights/dense/dense/bias:0 float32 (3,)", "/model_weights/dense/dense/kernel:0 float32 (2, 3)",
       "/model_weights/flatten group", "/model_weights/flatten@weight_names string",
       "/model_weights/max_pooling2d group", "/model_weights/max_pooling2d@weight_names string"};
-  CHECK(sorted(test::hdf5_tree(bytes)) == sorted(expected));
+  CHECK(test::hdf5_tree(bytes) == test::sorted(expected));
   CHECK(test::hdf5_string_attribute(bytes, "/", "keras_version") == "2.4.0");
   CHECK(test::hdf5_string_attribute(bytes, "/", "backend") == "tensorflow");
   // model_config is to_json's text without its keras_version and backend.
@@ -163,7 +148,7 @@ TEST_CASE("save_keras_h5 writes tf.keras 2.x's tree: root attributes, model_weig
     if (line.rfind("/model_weights", 0) == 0 && line != "/model_weights group") root.push_back(line.substr(14));
   for (std::string& line : root)
     if (line[0] == '@') line = "/" + line;
-  CHECK(sorted(test::hdf5_tree(keras_h5_weights_bytes(model))) == sorted(root));
+  CHECK(test::hdf5_tree(keras_h5_weights_bytes(model)) == test::sorted(root));
 }
 
 TEST_CASE("the seed model's .h5 lists its layers in model order and its weights by Keras name", "[keras_h5]") {
@@ -230,7 +215,7 @@ TEST_CASE("a damaged or mismatched .h5 is refused with the file, the layer and t
   const auto load = [&](const std::string& name, const std::string& bytes) {
     const std::string path = (dir / name).string();
     write_file_atomically(path, bytes);
-    return error_of([&] { load_weights(model, path); });
+    return test::error_of([&] { load_weights(model, path); });
   };
   const std::vector<NamedTensor> before = model.get_weights();
 
@@ -261,7 +246,7 @@ TEST_CASE("a damaged or mismatched .h5 is refused with the file, the layer and t
   // Not HDF5, cut short, or another layout.
   CHECK_THAT(load("text.h5", "hello"), Contains("text.h5: not an HDF5 file"));
   CHECK_THAT(load("cut.h5", keras_h5_bytes(model).substr(0, 600)), Contains("cut.h5: HDF5 cannot open it"));
-  CHECK_THAT(error_of([&] { read_keras_h5(keras_h5_weights_bytes(model), "w.h5"); }),
+  CHECK_THAT(test::error_of([&] { read_keras_h5(keras_h5_weights_bytes(model), "w.h5"); }),
              Contains("w.h5: /: no model_config attribute"));
   // Nothing was changed by the failed loads.
   CHECK(test::same_bits(model.get_weights(), before));
@@ -277,6 +262,6 @@ TEST_CASE("a failed save leaves the old file and save_weights wants an .h5 name"
   CHECK_THROWS_AS(save_keras_h5(empty, path), Error);
   CHECK_THROWS_AS(save_weights(empty, path), Error);
   CHECK(read_file(path) == good);
-  CHECK_THAT(error_of([&] { save_weights(model, (dir / "w.bin").string()); }),
+  CHECK_THAT(test::error_of([&] { save_weights(model, (dir / "w.bin").string()); }),
              Contains("w.bin: save_weights writes .weights.h5 (Keras 3) or .h5 (tf.keras 2.x)"));
 }

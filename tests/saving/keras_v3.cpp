@@ -8,6 +8,7 @@
 #include <elucid/saving/keras_weights.hpp>
 
 #include "support/data_files.hpp"
+#include "support/error_of.hpp"
 #include "support/hdf5_tree.hpp"
 #include "support/same_bits.hpp"
 
@@ -60,22 +61,6 @@ bool same_state(const optimizers::OptimizerState& a, const optimizers::Optimizer
   for (size_t i = 0; i < a.slots.size(); ++i)
     if (a.slots[i].name != b.slots[i].name || a.slots[i].values != b.slots[i].values) return false;
   return true;
-}
-
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  FAIL("no error");
-  return "";
-}
-
-std::vector<std::string> sorted(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  return v;
 }
 
 // The members of a zip: name, compression method, size.
@@ -163,7 +148,7 @@ TEST_CASE(".weights.h5 has Keras 3's tree: layers by class and number, vars for 
   const std::vector<std::string> shapes = {"(3, 3, 1, 2)", "(2,)", "(2,)", "(2,)", "(2, 3)", "(3,)", "(3, 3)", "(3,)"};
   for (size_t i = 0; i < 2 * shapes.size(); ++i)
     expected.push_back("/optimizer/vars/" + std::to_string(2 + i) + " float32 " + shapes[i / 2]);
-  CHECK(sorted(test::hdf5_tree(bytes)) == sorted(expected));
+  CHECK(test::hdf5_tree(bytes) == test::sorted(expected));
   CHECK(test::hdf5_string_attribute(bytes, "/layers/dense_1/vars", "name") == "dense_1");
   CHECK(test::hdf5_string_attribute(bytes, "/optimizer/vars", "name") == "adam");
   CHECK(test::hdf5_string_attribute(bytes, "/vars", "name") == "sequential");
@@ -172,7 +157,7 @@ TEST_CASE(".weights.h5 has Keras 3's tree: layers by class and number, vars for 
   std::vector<std::string> no_optimizer;
   for (const std::string& line : expected)
     if (line.rfind("/optimizer", 0) != 0) no_optimizer.push_back(line);
-  CHECK(sorted(test::hdf5_tree(keras_weights_h5_bytes(model))) == sorted(no_optimizer));
+  CHECK(test::hdf5_tree(keras_weights_h5_bytes(model)) == test::sorted(no_optimizer));
   Sequential seed = model_from_json(read_file(std::string(ELUCID_SOURCE_DIR) + "/tests/fixtures/seed_model.keras3.json"));
   const hdf5::File file = hdf5::File::open(keras_weights_h5_bytes(seed), "seed.weights.h5");
   CHECK(file.root().group("layers").children() ==
@@ -255,7 +240,7 @@ TEST_CASE("a damaged or mismatched .weights.h5 or .keras is refused with the fil
   const auto load = [&](const std::string& name, const std::string& bytes) {
     const std::string path = (dir / name).string();
     write_file_atomically(path, bytes);
-    return error_of([&] { load_weights(model, path); });
+    return test::error_of([&] { load_weights(model, path); });
   };
 
   CHECK_THAT(load("shape.weights.h5", keras_weights_h5_bytes(small_model(4))),
@@ -264,7 +249,7 @@ TEST_CASE("a damaged or mismatched .weights.h5 or .keras is refused with the fil
   CHECK_THAT(load("extra.weights.h5", keras_weights_h5_bytes(small_model(3, 3, true))),
              Contains("extra.weights.h5: /layers: group \"dense_1\" is not one of the model's layers"));
   Sequential longer = small_model(3, 3, true);
-  CHECK_THAT(error_of([&] { read_keras_weights_h5(longer, keras_weights_h5_bytes(model), "short.weights.h5"); }),
+  CHECK_THAT(test::error_of([&] { read_keras_weights_h5(longer, keras_weights_h5_bytes(model), "short.weights.h5"); }),
              Contains("short.weights.h5: /layers: no group \"dense_1\" for layer \"dense_1\" (Dense)"));
 
   // Crafted: a variable too few, an int64, a rank-9 dataset.
@@ -295,7 +280,7 @@ TEST_CASE("a damaged or mismatched .weights.h5 or .keras is refused with the fil
   const std::string config = to_keras3_json(model);
   const std::string weights = keras_weights_h5_bytes(model);
   const auto load_keras_bytes = [&](const std::string& name, const std::string& bytes) {
-    return error_of([&] { read_keras(bytes, name); });
+    return test::error_of([&] { read_keras(bytes, name); });
   };
   CHECK_THAT(load_keras_bytes("a.keras", zip_of({{"config.json", config}})), Contains("a.keras: the archive has no model.weights.h5"));
   CHECK_THAT(load_keras_bytes("b.keras", zip_of({{"model.weights.h5", weights}})),

@@ -1,5 +1,5 @@
 // What the Keras file tests compare: an HDF5 file's tree, walked with the HDF5 C API itself (not elucid's wrapper),
-// one line per group, dataset and attribute, in name order:
+// one line per group, dataset and attribute, sorted:
 //   /layers/conv2d/vars group
 //   /layers/conv2d/vars@name vstring
 //   /layers/conv2d/vars/0 float32 (3, 3, 1, 32)
@@ -9,6 +9,7 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -68,7 +69,12 @@ inline herr_t hdf5_link_line(hid_t group, const char* name, const H5L_info_t*, v
   return 0;
 }
 
-// The tree of an HDF5 file image; the root's attributes come first as "/@name type".
+inline std::vector<std::string> sorted(std::vector<std::string> lines) {
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+// The tree of an HDF5 file image, its lines sorted; the root's attributes are "/@name type".
 inline std::vector<std::string> hdf5_tree(std::string_view bytes) {
   const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   H5Pset_fapl_core(fapl, 1 << 16, 0);
@@ -80,7 +86,7 @@ inline std::vector<std::string> hdf5_tree(std::string_view bytes) {
   hdf5_attribute_lines(file, "/", lines);
   H5Lvisit(file, H5_INDEX_NAME, H5_ITER_INC, hdf5_link_line, &lines);
   H5Fclose(file);
-  return lines;
+  return sorted(lines);
 }
 
 // A string attribute of an object in a file image, fixed- or variable-length, read with the C API.
