@@ -75,6 +75,14 @@ int64_t elements(const Shape& shape) {
   return n;
 }
 
+// Creation properties without modification times (HDF5 stamps each object's header otherwise): the same model
+// gives the same bytes.
+Handle no_times(hid_t property_class) {
+  Handle p(H5Pcreate(property_class), H5Pclose);
+  if (p.get() < 0 || H5Pset_obj_track_times(p.get(), false) < 0) throw Error("HDF5: cannot make creation properties");
+  return p;
+}
+
 Handle fapl_core() {
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   if (fapl.get() < 0 || H5Pset_fapl_core(fapl.get(), 1 << 16, 0) < 0) throw Error("HDF5: cannot set up an in-memory file");
@@ -254,7 +262,8 @@ std::vector<std::string> Group::strings_attribute(const std::string& name) const
 
 Group Group::create_group(const std::string& name) {
   const std::string path = (path_ == "/" ? "/" : path_ + "/") + name;
-  Handle h(H5Gcreate2(handle_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+  const Handle gcpl = no_times(H5P_GROUP_CREATE);
+  Handle h(H5Gcreate2(handle_.get(), name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose);
   if (h.get() < 0) throw Error(*source_ + ": " + path + ": cannot create the group");
   return Group(std::move(h), path, source_, image_bytes_);
 }
@@ -263,7 +272,8 @@ void Group::write_floats(const std::string& name, const Shape& shape, const floa
   std::vector<hsize_t> dims(shape.begin(), shape.end());
   Handle space(shape.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                H5Sclose);
-  Handle d(H5Dcreate2(handle_.get(), name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+  const Handle dcpl = no_times(H5P_DATASET_CREATE);
+  Handle d(H5Dcreate2(handle_.get(), name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
            H5Dclose);
   if (space.get() < 0 || d.get() < 0 ||
       (elements(shape) > 0 && H5Dwrite(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0))
@@ -272,7 +282,8 @@ void Group::write_floats(const std::string& name, const Shape& shape, const floa
 
 void Group::write_int64(const std::string& name, int64_t value) {
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Handle d(H5Dcreate2(handle_.get(), name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+  const Handle dcpl = no_times(H5P_DATASET_CREATE);
+  Handle d(H5Dcreate2(handle_.get(), name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
            H5Dclose);
   if (d.get() < 0 || H5Dwrite(d.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) < 0)
     fail("cannot write dataset \"" + name + "\"");

@@ -16,7 +16,9 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 using namespace elucid;
 using namespace elucid::layers;
@@ -333,4 +335,11 @@ TEST_CASE("optimizer variables follow Keras 3's order: Adam interleaves m and v,
                 losses::SparseCategoricalCrossentropy({.from_logits = true}));
   CHECK(read_keras_weights_h5(other, bytes, "rmsprop.weights.h5", true));
   CHECK(same_state(other.optimizer().state(), state));
+}
+
+TEST_CASE("the same model gives the same .weights.h5 bytes a second later (no modification times)", "[keras_v3]") {
+  Sequential model = small_model();
+  const std::string first = keras_weights_h5_bytes(model, true);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  CHECK(keras_weights_h5_bytes(model, true) == first);
 }
