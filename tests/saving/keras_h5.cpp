@@ -265,3 +265,25 @@ TEST_CASE("a failed save leaves the old file and save_weights wants an .h5 name"
   CHECK_THAT(test::error_of([&] { save_weights(model, (dir / "w.bin").string()); }),
              Contains("w.bin: save_weights writes .weights.h5 (Keras 3) or .h5 (tf.keras 2.x)"));
 }
+
+TEST_CASE("layer_names split as Keras splits a long list (layer_names0, layer_names1) is read whole", "[keras_h5]") {
+  Sequential model = small_model();
+  hdf5::File file = hdf5::File::create("split.h5");
+  hdf5::Group& root = file.root();
+  const std::vector<std::string> all = {"conv2d", "batch_normalization", "max_pooling2d", "flatten", "dense"};
+  root.set_strings_attribute("layer_names0", {all.begin(), all.begin() + 2});
+  root.set_strings_attribute("layer_names1", {all.begin() + 2, all.end()});
+  for (const auto& layer : model.layers()) {
+    hdf5::Group g = root.create_group(layer->name());
+    std::vector<std::string> names;
+    for (const NamedTensor& w : layer->weights()) names.push_back(w.name);
+    g.set_strings_attribute("weight_names", names);
+    for (const NamedTensor& w : layer->weights()) {
+      hdf5::Group sub = g.has_group(layer->name()) ? g.group(layer->name()) : g.create_group(layer->name());
+      sub.write_floats(w.name.substr(w.name.find('/') + 1), w.tensor.shape(), w.tensor.data());
+    }
+  }
+  Sequential other = small_model(3, 13);
+  read_keras_h5_weights(other, file.bytes(), "split.h5");
+  CHECK(test::same_bits(other.get_weights(), model.get_weights()));
+}
