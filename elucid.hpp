@@ -25,7 +25,10 @@
 #include <elucid/train/metrics.hpp>
 #include <elucid/train/trainer.hpp>
 #include <elucid/model/sequential.hpp>
+#include <elucid/saving/keras_h5.hpp>
 #include <elucid/saving/keras_json.hpp>
+#include <elucid/saving/keras_v3.hpp>
+#include <elucid/saving/keras_weights.hpp>
 #include <elucid/saving/model_file.hpp>
 #include <elucid/saving/onnx.hpp>
 #include <elucid/saving/tfjs.hpp>

@@ -9,7 +9,10 @@
 #include <elucid/data/image_folder.hpp>
 #include <elucid/distributed/strategy.hpp>
 #include <elucid/train/interrupt.hpp>
+#include <elucid/saving/keras_h5.hpp>
 #include <elucid/saving/keras_json.hpp>
+#include <elucid/saving/keras_v3.hpp>
+#include <elucid/saving/keras_weights.hpp>
 #include <elucid/saving/model_file.hpp>
 #include <elucid/saving/onnx.hpp>
 #include <elucid/saving/tfjs.hpp>
@@ -44,7 +47,8 @@ const char* const kUsage =
     "  export MODEL OUT [--format FORMAT]            write the model as Keras JSON, a TensorFlow.js folder, an ONNX\n"
     "                                                graph or a model file\n"
     "\n"
-    "A MODEL is an elucid model file (or checkpoint), or a TensorFlow.js layers model (its folder or model.json).\n"
+    "A MODEL is an elucid model file (or checkpoint), a Keras model file (.h5 of tf.keras 2.x, .keras of Keras 3),\n"
+    "or a TensorFlow.js layers model (its folder or model.json).\n"
     "\n"
     "'elucid COMMAND --help' describes a command. Exit status: 0 done, 1 failed, 2 usage or configuration error,\n"
     "130 interrupted.\n";
@@ -87,8 +91,7 @@ const std::map<std::string, std::string> kHelp = {
      "Builds the model and prints its Keras summary. For a recipe it also checks that the data source exists and the\n"
      "outputs can be written, and trains nothing. For a model file it also shows how it was compiled.\n"},
     {"export",
-     "usage: elucid export MODEL OUT --format keras-json|tfjs|onnx|elucid\n"
-     "       elucid export MODEL OUT.onnx\n"
+     "usage: elucid export MODEL OUT [--format keras-json|tfjs|onnx|elucid|keras|h5|weights-h5]\n"
      "       elucid export MODEL --keras-json OUT\n"
      "\n"
      "Writes a model (a model file, a checkpoint or a TensorFlow.js folder) in another format:\n"
@@ -96,9 +99,12 @@ const std::map<std::string, std::string> kHelp = {
      "              with keras.models.model_from_json (--keras-json OUT says the same)\n"
      "  tfjs        OUT is a folder (made when missing): model.json and the weight shards of the TensorFlow.js\n"
      "              layers format, which tf.loadLayersModel reads\n"
-     "  onnx        OUT is a file: an ONNX graph (opset 13) for inference, input (batch, H, W, C) as the model's;\n"
-     "              an OUT ending in .onnx needs no --format\n"
-     "  elucid      OUT is a model file, with the compile settings and class names the model has\n"},
+     "  onnx        OUT is a file: an ONNX graph (opset 13) for inference, input (batch, H, W, C) as the model's\n"
+     "  elucid      OUT is a model file, with the compile settings and class names the model has\n"
+     "  keras       OUT is a Keras 3 .keras archive (config.json, model.weights.h5 with the optimizer state)\n"
+     "  h5          OUT is a tf.keras 2.x .h5 holding the whole model (model.save(\"x.h5\"))\n"
+     "  weights-h5  OUT is a weights file: Keras 3's layout when it ends in .weights.h5, else tf.keras 2.x's\n"
+     "Without --format, an OUT ending in .onnx, .keras, .weights.h5 or .h5 says which.\n"},
 };
 
 // A usage mistake: exit 2 with the message and a pointer to the help.
@@ -170,8 +176,17 @@ bool missing(const std::string& path) {
   return !fs::exists(path, ec);
 }
 
-// A model named on the command line: a TensorFlow.js folder or model.json, else a model file or checkpoint.
-ModelFile load_any_model(const std::string& path) { return is_tfjs_model(path) ? load_tfjs(path) : load_model_file(path); }
+// A model's bytes, by their first bytes: a Keras .h5 (HDF5), a .keras (zip), else a model file or checkpoint.
+ModelFile read_any_model(const std::string& bytes, const std::string& path) {
+  if (is_hdf5_bytes(bytes)) return read_keras_h5(bytes, path);
+  if (is_zip_bytes(bytes)) return read_keras(bytes, path);
+  return read_model_file(bytes, path);
+}
+
+// A model named on the command line: a TensorFlow.js folder or model.json, else a file read_any_model reads.
+ModelFile load_any_model(const std::string& path) {
+  return is_tfjs_model(path) ? load_tfjs(path) : read_any_model(read_file(path), path);
+}
 
 // "elucid: RECIPE: note: ..." on stderr for each of the recipe's notes (an old key name read under its new one).
 void print_notes(const Recipe& recipe) {
@@ -416,7 +431,7 @@ int summary(const Args& a) {
     const FileKind kind = tfjs ? FileKind::ModelFile : file_kind(bytes, path);
     if (kind == FileKind::ModelFile) {
       g_failure_status = 1;
-      ModelFile file = tfjs ? load_tfjs(path) : read_model_file(bytes, path);
+      ModelFile file = tfjs ? load_tfjs(path) : read_any_model(bytes, path);
       file.model.summary(std::cout);
       describe_compile(file.model, std::cout);
       if (file.has_optimizer_state) std::cout << "Optimizer steps taken: " << file.model.optimizer().iterations() << "\n";
@@ -461,15 +476,26 @@ int export_model(const Args& a) {
   if (keras_option && a.options.count("--format")) throw UsageError{"export: give --keras-json OUT or --format, not both"};
   if (a.positional.size() != (keras_option ? 1 : 2))
     throw UsageError{keras_option ? "export: expected one MODEL" : "export: expected MODEL and OUT"};
-  // An OUT ending in .onnx says the format itself.
-  const bool onnx_name = !keras_option && fs::path(a.positional[1]).extension() == ".onnx";
-  if (!keras_option && !onnx_name && !a.options.count("--format"))
-    throw UsageError{"export: --format keras-json|tfjs|onnx|elucid is required (or an OUT ending in .onnx)"};
-  const std::string format = keras_option ? "keras-json" : a.options.count("--format") ? a.options.at("--format") : "onnx";
-  if (format != "keras-json" && format != "tfjs" && format != "onnx" && format != "elucid")
-    throw UsageError{"export: unknown format \"" + format + "\" (keras-json, tfjs, onnx or elucid)"};
   const std::string& path = a.positional[0];
   const std::string out = keras_option ? a.options.at("--keras-json") : a.positional[1];
+  const auto ends_with = [&](const std::string& tail) {
+    return out.size() > tail.size() && out.compare(out.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  std::string format = keras_option ? "keras-json" : a.options.count("--format") ? a.options.at("--format") : "";
+  if (format.empty())
+    format = ends_with(".onnx")         ? "onnx"
+             : ends_with(".keras")      ? "keras"
+             : ends_with(".weights.h5") ? "weights-h5"
+             : ends_with(".h5")         ? "h5"
+                                        : "";
+  if (format.empty())
+    throw UsageError{"export: --format keras-json|tfjs|onnx|elucid|keras|h5|weights-h5 is required (or an OUT ending "
+                     "in .onnx, .keras, .weights.h5 or .h5)"};
+  const std::vector<std::string> formats = {"keras-json", "tfjs", "onnx", "elucid", "keras", "h5", "weights-h5"};
+  if (std::find(formats.begin(), formats.end(), format) == formats.end())
+    throw UsageError{"export: unknown format \"" + format + "\" (keras-json, tfjs, onnx, elucid, keras, h5 or weights-h5)"};
+  if (format == "weights-h5" && !ends_with(".h5"))
+    throw UsageError{"export: --format weights-h5 writes a file ending in .weights.h5 (Keras 3) or .h5 (tf.keras 2.x)"};
   if (missing(path)) return report(path, "no such file", 2);
   try {
     std::error_code ec;
@@ -487,6 +513,12 @@ int export_model(const Args& a) {
       export_tfjs(file.model, out);
     } else if (format == "onnx") {
       export_onnx(file.model, out);
+    } else if (format == "keras") {
+      save_keras(file.model, out);
+    } else if (format == "h5") {
+      save_keras_h5(file.model, out);
+    } else if (format == "weights-h5") {
+      save_weights(file.model, out);
     } else {
       save_model(file.model, out);
     }

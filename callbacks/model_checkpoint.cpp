@@ -4,6 +4,10 @@
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/format.hpp>
+#include <elucid/model/sequential.hpp>
+#include <elucid/saving/keras_h5.hpp>
+#include <elucid/saving/keras_v3.hpp>
+#include <elucid/saving/keras_weights.hpp>
 #include <elucid/train/trainer.hpp>
 
 #include <algorithm>
@@ -154,8 +158,28 @@ void ModelCheckpoint::save(int epoch, int64_t batch, const Logs& logs) {
   } else if (options_.verbose) {
     std::cout << "\nEpoch " << epoch + 1 << ": saving model to " << path << "\n";
   }
-  model->save(path, {.include_optimizer = !options_.save_weights_only, .class_names = options_.class_names});
+  save(path);
   last_saved_ = path;
+}
+
+void ModelCheckpoint::save(const std::string& path) const {
+  const auto ends_with = [&](const std::string& tail) {
+    return path.size() > tail.size() && path.compare(path.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  if (!ends_with(".keras") && !ends_with(".h5")) {
+    model->save(path, {.include_optimizer = !options_.save_weights_only, .class_names = options_.class_names});
+    return;
+  }
+  // Keras' files, as Keras' ModelCheckpoint writes them by the path's ending; their layouts know Sequential's layers.
+  const auto* sequential = dynamic_cast<const Sequential*>(model);
+  if (!sequential) throw Error("ModelCheckpoint: " + path + ": Keras .h5 and .keras files hold Sequential models");
+  if (ends_with(".keras")) {
+    save_keras(*sequential, path, {.include_optimizer = !options_.save_weights_only});
+  } else if (ends_with(".weights.h5") || options_.save_weights_only) {
+    save_weights(*sequential, path);
+  } else {
+    save_keras_h5(*sequential, path);
+  }
 }
 
 std::vector<std::pair<std::string, double>> ModelCheckpoint::state() const { return {{"best", best_}}; }

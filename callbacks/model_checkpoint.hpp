@@ -1,6 +1,10 @@
 // ModelCheckpoint: saves the model file during fit() (keras.callbacks.ModelCheckpoint): after every epoch, or every
 // `save_freq` batches, or only when the monitored figure improves (save_best_only).
 //
+// The file's kind follows its name, as in Keras: NAME.keras is a Keras 3 archive, NAME.weights.h5 Keras 3's weights,
+// another NAME.h5 tf.keras 2.x's whole model (its weights only with save_weights_only) (saving/keras_v3.hpp,
+// saving/keras_h5.hpp); any other name an elucid model file.
+//
 // The file path may hold fields, filled in at each save: {epoch} (1-based, as Keras), {batch}, and any figure of the
 // logs such as {loss}, {val_loss}, {accuracy}; each with an optional format — {epoch:02d}, {val_loss:.4f},
 // {loss:.2e}. Nothing else is accepted: no other format, no other field (a field not in the logs is an error at the
@@ -48,6 +52,7 @@ class ModelCheckpoint : public Callback {
   const std::string& last_saved() const { return last_saved_; }
 
  private:
+  void save(const std::string& path) const;  // by the name: a Keras file or an elucid model file
   struct Piece {
     std::string text;  // literal text, or the field's name
     bool field = false;

@@ -63,6 +63,9 @@ class Optimizer {
   int64_t iterations() const { return iterations_; }
 
   OptimizerState state() const;
+  // The slots each parameter has, in Keras order (Adam: momentum, velocity): what a Keras 3 file's optimizer
+  // variables hold per parameter after iterations and learning_rate.
+  std::vector<std::string> state_slot_names() const { return slot_names(); }
   // Restores a state() of an optimizer of the same kind and options. Throws elucid::Error naming the slot that is
   // unknown, missing or of the wrong size, and leaves this optimizer unchanged.
   void load_state(const OptimizerState& state);

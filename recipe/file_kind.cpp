@@ -3,13 +3,15 @@
 
 #include <elucid/core/error.hpp>
 #include <elucid/saving/json.hpp>
+#include <elucid/saving/keras_h5.hpp>
+#include <elucid/saving/keras_v3.hpp>
 
 #include <filesystem>
 
 namespace elucid {
 
 FileKind file_kind(const std::string& bytes, const std::string& path) {
-  if (bytes.rfind("ELUCIDMD", 0) == 0 || bytes.rfind("ELUCIDCK", 0) == 0 ||
+  if (bytes.rfind("ELUCIDMD", 0) == 0 || bytes.rfind("ELUCIDCK", 0) == 0 || is_hdf5_bytes(bytes) || is_zip_bytes(bytes) ||
       std::filesystem::path(path).extension() == ".elucid")
     return FileKind::ModelFile;
   // Keras JSON has a class_name at the top; a recipe does not.

@@ -14,7 +14,7 @@ if ! grep -q '^ELUCID_FUZZ:BOOL=ON$' "$build/CMakeCache.txt" 2>/dev/null; then
 fi
 cmake --build "$build" --target fuzz -j "$(nproc)"
 mkdir -p "$build/fuzz/artifacts"
-for target in idx idx_gzip recipe keras_json model_file checkpoint image; do
+for target in idx idx_gzip recipe keras_json model_file checkpoint image keras_h5; do
   scratch=$(mktemp -d)
   start=$(date +%s)
   if ! "$build/fuzz/fuzz_$target" -runs="$runs" -timeout=5 -rss_limit_mb=1024 -print_final_stats=1 \

@@ -281,7 +281,7 @@ TEST_CASE("elucid export --format tfjs writes a folder that predict, evaluate, s
   CHECK_THAT(r.err, Contains("unknown format \"caffe\""));
   r = test::run_elucid(dir, "export tiny.elucid out");
   CHECK(r.status == 2);
-  CHECK_THAT(r.err, Contains("--format keras-json|tfjs|onnx|elucid is required"));
+  CHECK_THAT(r.err, Contains("--format keras-json|tfjs|onnx|elucid|keras|h5|weights-h5 is required"));
   r = test::run_elucid(dir, "export tiny.elucid tiny.json --format tfjs");
   CHECK(r.status == 2);
   CHECK(r.err == "elucid: tiny.json: is a file, not a folder\n");
@@ -303,6 +303,52 @@ TEST_CASE("elucid export --format tfjs writes a folder that predict, evaluate, s
   CHECK(r.status == 1);
   CHECK(one_error_line(r));
   CHECK_THAT(r.err, Contains("tiny_tfjs/group1-shard1of1.bin: no such file") && Contains("\"conv2d/kernel\""));
+}
+
+TEST_CASE("elucid export writes .h5, .keras and .weights.h5, and predict, evaluate, summary read the first two",
+          "[cli]") {
+  auto dir = tiny_folder("cli_keras_files");
+  test::Run r = test::run_elucid(dir, "train tiny.json");
+  REQUIRE(r.status == 0);
+  write_png(dir / "corner3.png", 3);
+  const test::Run from_file = test::run_elucid(dir, "predict tiny.elucid corner3.png --top 4");
+  const std::string data = " --images test-images.idx --labels test-labels.idx";
+  const std::string evaluated = test::run_elucid(dir, "evaluate tiny.elucid" + data).out;
+  for (const char* out : {"tiny.h5", "tiny.keras"}) {
+    r = test::run_elucid(dir, std::string("export tiny.elucid ") + out);
+    INFO(r.err);
+    CHECK(r.status == 0);
+    CHECK(r.out == std::string("Wrote ") + out + "\n");
+    r = test::run_elucid(dir, std::string("predict ") + out + " corner3.png --top 4");
+    CHECK(r.status == 0);
+    // Class names are elucid's own: Keras files do not carry them, so the classes are numbered.
+    CHECK(r.out.size() > 0);
+    r = test::run_elucid(dir, std::string("evaluate ") + out + data);
+    CHECK(r.status == 0);
+    CHECK(r.out == evaluated);
+    r = test::run_elucid(dir, std::string("summary ") + out);
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Contains("Total params: 444") && Contains("Optimizer: Adam"));
+  }
+  r = test::run_elucid(dir, "export tiny.h5 tiny.weights.h5");
+  CHECK(r.status == 0);
+  r = test::run_elucid(dir, "export tiny.keras legacy.h5 --format weights-h5");
+  CHECK(r.status == 0);
+  Sequential model = load_model((dir / "tiny.elucid").string());
+  for (const char* weights : {"tiny.weights.h5", "legacy.h5"}) {
+    Sequential other = load_model((dir / "tiny.elucid").string());
+    for (NamedTensor& w : other.weights()) std::fill(w.tensor.data(), w.tensor.data() + w.tensor.size(), 0.0f);
+    load_weights(other, (dir / weights).string());
+    CHECK(test::same_bits(other.get_weights(), model.get_weights()));
+  }
+  r = test::run_elucid(dir, "export tiny.elucid tiny.bin --format weights-h5");
+  CHECK(r.status == 2);
+  // A damaged .h5: 1, one line naming the file.
+  write_file_atomically((dir / "cut.h5").string(), read_file((dir / "tiny.h5").string()).substr(0, 700));
+  r = test::run_elucid(dir, "summary cut.h5");
+  CHECK(r.status == 1);
+  CHECK(one_error_line(r));
+  CHECK_THAT(r.err, Contains("cut.h5: HDF5 cannot open it"));
 }
 
 TEST_CASE("Ctrl-C after an epoch writes a checkpoint and exits 130, and --resume ends with the same model file", "[cli][threads]") {

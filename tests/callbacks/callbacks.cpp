@@ -1,6 +1,8 @@
 // Callbacks: each one driven through fit() on tiny models, with the Keras rule it follows worked out by hand.
 #include <elucid/elucid.hpp>
 
+#include "support/same_bits.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -245,6 +247,22 @@ TEST_CASE("ModelCheckpoint and BackupAndRestore files and model.save keep the cl
   CHECK(load_model_file(file).class_names == names);
   std::remove(file.c_str());
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("ModelCheckpoint writes Keras files when the path ends in .keras, .weights.h5 or .h5", "[callbacks]") {
+  Sequential model = tiny_model();
+  const std::vector<std::string> paths = {"callbacks_keras_test.keras", "callbacks_keras_test.weights.h5",
+                                          "callbacks_keras_test.h5"};
+  std::vector<std::shared_ptr<Callback>> checkpoints;
+  for (const auto& path : paths) checkpoints.push_back(std::make_shared<ModelCheckpoint>(path));
+  model.fit(xs(), ys(), {.epochs = 1, .verbose = 0, .callbacks = checkpoints});
+  CHECK(test::same_bits(load_keras(paths[0]).model.get_weights(), model.get_weights()));
+  CHECK(load_keras(paths[0]).has_optimizer_state);
+  Sequential other = tiny_model();
+  load_weights(other, paths[1]);
+  CHECK(test::same_bits(other.get_weights(), model.get_weights()));
+  CHECK(test::same_bits(load_keras_h5(paths[2]).model.get_weights(), model.get_weights()));
+  for (const auto& path : paths) std::remove(path.c_str());
 }
 
 TEST_CASE("ModelCheckpoint and ReduceLROnPlateau print their figures as Keras does, 5 decimals", "[callbacks][text]") {

@@ -1,0 +1,50 @@
+// tf.keras 2.x's HDF5 files, out and in: the whole model (model.save("x.h5")) and the weights only
+// (model.save_weights("x.h5")), as Keras' legacy_h5_format.py writes and reads them.
+//
+//   elucid::save_keras_h5(model, "fashion.h5");              // Keras: tf.keras.models.load_model("fashion.h5")
+//   elucid::ModelFile file = elucid::load_keras_h5("fashion.h5");
+//
+// The whole model:
+//   /                      attributes keras_version, backend, model_config (the tf.keras 2.x model JSON, as to_json
+//                          writes it without its keras_version and backend keys), training_config (when compiled:
+//                          {"loss", "metrics", "weighted_metrics", "loss_weights", "optimizer_config"})
+//   /model_weights         attributes layer_names (every layer but the InputLayer, in model order), backend,
+//                          keras_version
+//   /model_weights/conv2d  attribute weight_names ["conv2d/kernel:0", "conv2d/bias:0"] (trainable first, empty for a
+//                          layer without weights); datasets conv2d/kernel:0 and conv2d/bias:0 below it, float32
+// The weights only: /model_weights's content at the root. Strings are fixed-length (numpy bytes), as Keras writes
+// them; both fixed- and variable-length are read. Optimizer weights are not written (Keras loads the model and warns
+// that the optimizer starts afresh) and, when present, not read.
+//
+// Reading follows Keras: the layers that have weights are matched by position with the file's layers whose
+// weight_names is not empty, and each layer's weights by position with its weight_names; every count and shape is
+// compared before a value is read, and an error names the file, the layer and both numbers.
+#pragma once
+#include <elucid/model/sequential.hpp>
+#include <elucid/saving/model_file.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace elucid {
+
+// True when the bytes start with HDF5's signature "\x89HDF\r\n\x1a\n". Never throws.
+bool is_hdf5_bytes(std::string_view bytes);
+
+// The whole model as tf.keras 2.x's .h5; the model must be built. `source` names the file in messages.
+std::string keras_h5_bytes(const Sequential& model, const std::string& source = "model.h5");
+// Writes atomically: on any failure nothing is written and an old file stays.
+void save_keras_h5(const Sequential& model, const std::string& path);
+
+// The weights only, as model.save_weights("x.h5") writes them.
+std::string keras_h5_weights_bytes(const Sequential& model, const std::string& source = "model.weights.h5");
+
+// Reads a whole-model .h5: the architecture, the compile settings when training_config is there, the weights.
+ModelFile read_keras_h5(std::string_view bytes, const std::string& source);
+ModelFile load_keras_h5(const std::string& path);
+
+// Sets `model`'s weights from a legacy .h5, whole model (/model_weights) or weights only (the root). All or nothing:
+// on an error the model keeps its weights.
+void read_keras_h5_weights(Sequential& model, std::string_view bytes, const std::string& source);
+
+}  // namespace elucid
