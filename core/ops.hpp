@@ -49,6 +49,9 @@ struct Conv2DArgs {
 // x (N, H, W, C), kernel (KH, KW, C, F), bias (F) or undefined -> (N, OH, OW, F).
 // valid: OH = floor((H - dilated_KH) / stride) + 1; same: OH = ceil(H / stride), the odd pad row at the bottom.
 Tensor conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args);
+// x (N, H, W, C), kernel (KH, KW, C, M), bias (C * M) or undefined -> (N, OH, OW, C * M): channel c convolved on its
+// own with kernel[:, :, c, m] gives output channel c * M + m, as Keras' DepthwiseConv2D. Sizes and padding as conv2d.
+Tensor depthwise_conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args);
 
 struct Pool2DArgs {
   int pool_h = 2, pool_w = 2;

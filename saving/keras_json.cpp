@@ -204,6 +204,17 @@ void write_kernel_options(const Layer& layer, const Options& o, Json& c) {
   write_nulls(c, {"kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"});
 }
 
+// The convolutions' window keys, from kernel_size to groups, as tf.keras 2.x's Conv writes them.
+template <class Options>  // Conv2DOptions, DepthwiseConv2DOptions, ...
+void write_window(Json& c, Size2D kernel_size, const Options& o) {
+  c["kernel_size"] = pair_json(kernel_size);
+  c["strides"] = pair_json(o.strides);
+  c["padding"] = padding_json(o.padding);
+  c["data_format"] = "channels_last";
+  c["dilation_rate"] = pair_json(o.dilation_rate);
+  c["groups"] = 1;
+}
+
 // ---- one reader and one writer per class, in the table's order ----
 // A writer adds its class's keys after the common ones (name, trainable, batch_input_shape, dtype). It is found by
 // layer.class_name() and reads the layer as the row's class through as<T>.
@@ -240,13 +251,45 @@ void write_conv2d(const Layer& layer, Json& c) {
   const auto& l = as<Conv2D>(layer);
   const auto& o = l.options();
   c["filters"] = l.filters();
-  c["kernel_size"] = pair_json(l.kernel_size());
-  c["strides"] = pair_json(o.strides);
-  c["padding"] = padding_json(o.padding);
-  c["data_format"] = "channels_last";
-  c["dilation_rate"] = pair_json(o.dilation_rate);
-  c["groups"] = 1;
+  write_window(c, l.kernel_size(), o);
   write_kernel_options(layer, o, c);
+}
+
+std::shared_ptr<Layer> read_depthwise_conv2d(const LayerInput& in) {
+  const Value& c = in.config;
+  if (!c.has("kernel_size")) in.fail("kernel_size", "missing");
+  const Size2D kernel = size2d(in, "kernel_size", {0, 0});
+  check_data_format(in);
+  require_value(in, "groups", 1, "groups > 1");
+  for (const char* key : {"depthwise_regularizer", "bias_regularizer", "activity_regularizer"}) require_null(in, key, "a regularizer");
+  for (const char* key : {"depthwise_constraint", "bias_constraint"}) require_null(in, key, "a constraint");
+  DepthwiseConv2DOptions o;
+  o.depth_multiplier = static_cast<int>(c.get_int("depth_multiplier", 1, 1, kMaxSide));
+  check_size(in, kernel.height * double(kernel.width) * last_dim(in) * o.depth_multiplier + last_dim(in) * o.depth_multiplier,
+             "a " + std::to_string(kernel.height) + "x" + std::to_string(kernel.width) + " depthwise kernel");
+  o.strides = size2d(in, "strides", o.strides);
+  o.padding = padding(in);
+  o.dilation_rate = size2d(in, "dilation_rate", o.dilation_rate);
+  if (c.has("activation")) o.activation = keras::activation_from_json(c.at("activation"), in.label());
+  o.use_bias = c.get_bool("use_bias", true);
+  read_initializer(in, "depthwise_initializer", o.depthwise_initializer);
+  read_initializer(in, "bias_initializer", o.bias_initializer);
+  o.name = name_of(in);
+  return std::make_shared<DepthwiseConv2D>(kernel, o);
+}
+
+// tf.keras 2.x writes Conv2D's keys without filters and the kernel_* ones, then the depthwise ones.
+void write_depthwise_conv2d(const Layer& layer, Json& c) {
+  const auto& l = as<DepthwiseConv2D>(layer);
+  const auto& o = l.options();
+  write_window(c, l.kernel_size(), o);
+  c["activation"] = keras::activation_to_json(o.activation, layer.label());
+  c["use_bias"] = o.use_bias;
+  c["bias_initializer"] = keras::initializer_to_json(o.bias_initializer);
+  write_nulls(c, {"bias_regularizer", "activity_regularizer", "bias_constraint"});
+  c["depth_multiplier"] = o.depth_multiplier;
+  c["depthwise_initializer"] = keras::initializer_to_json(o.depthwise_initializer);
+  write_nulls(c, {"depthwise_regularizer", "depthwise_constraint"});
 }
 
 template <class Pooling>  // MaxPooling2D, AveragePooling2D
@@ -471,6 +514,7 @@ struct LayerCodec {
 const std::vector<LayerCodec>& codecs() {
   static const std::vector<LayerCodec> table = {
       {"Conv2D", {"Convolution2D"}, read_conv2d, write_conv2d},
+      {"DepthwiseConv2D", {}, read_depthwise_conv2d, write_depthwise_conv2d},
       {"MaxPooling2D", {"MaxPool2D"}, read_pooling2d<MaxPooling2D>, write_pooling2d},
       {"AveragePooling2D", {"AvgPool2D"}, read_pooling2d<AveragePooling2D>, write_pooling2d},
       {"GlobalAveragePooling2D", {"GlobalAvgPool2D"}, read_global_pooling2d<GlobalAveragePooling2D>, write_global_pooling2d},

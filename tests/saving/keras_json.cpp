@@ -151,6 +151,7 @@ TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
                    {.strides = {2, 1}, .padding = "same", .activation = "relu", .use_bias = false,
                     .kernel_initializer = initializers::he_normal(3)}));
   model.add(BatchNormalization({.momentum = 0.9, .epsilon = 1e-5}));
+  model.add(DepthwiseConv2D(3, {.padding = "same", .depth_multiplier = 2, .activation = "elu"}));
   model.add(ZeroPadding2D({{1, 0}, {2, 3}}));
   model.add(Cropping2D({{0, 1}, {1, 1}}));
   model.add(UpSampling2D({1, 2}));
@@ -219,6 +220,36 @@ TEST_CASE("the image layers' tf.keras 2.x configs read and write back key for ke
   j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "Cropping2D", "config": {"name": "crop", "cropping": [13, 0]}})");
   CHECK_THAT(error_of(j.dump()),
              Contains("Cropping2D \"crop\": cropping ((13, 13), (0, 0)) leaves nothing of input (26, 26, 32)"));
+}
+
+TEST_CASE("the convolution layers' tf.keras 2.x configs read and write back key for key", "[keras_json]") {
+  check_round_trip(6, R"({"class_name": "DepthwiseConv2D", "config": {"name": "depthwise_conv2d", "trainable": true,
+      "dtype": "float32", "kernel_size": [3, 2], "strides": [2, 1], "padding": "same", "data_format": "channels_last",
+      "dilation_rate": [1, 1], "groups": 1, "activation": "relu", "use_bias": false,
+      "bias_initializer": {"class_name": "Zeros", "config": {}}, "bias_regularizer": null,
+      "activity_regularizer": null, "bias_constraint": null, "depth_multiplier": 2,
+      "depthwise_initializer": {"class_name": "HeNormal", "config": {"seed": 3}}, "depthwise_regularizer": null,
+      "depthwise_constraint": null}})");
+  // Keras 3's layout (no groups, DTypePolicy and initializer objects with a module) reads to the same layer.
+  json::Json j = json::parse(seed_json(), "seed");
+  j["config"]["layers"].insert(j["config"]["layers"].begin() + 2, json::Json::parse(R"({"module": "keras.layers",
+      "class_name": "DepthwiseConv2D", "config": {"name": "depthwise_conv2d", "trainable": true, "dtype": {"module":
+      "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, "kernel_size":
+      [3, 3], "strides": [1, 1], "padding": "valid", "depth_multiplier": 2, "data_format": "channels_last",
+      "dilation_rate": [1, 1], "activation": "linear", "use_bias": true, "depthwise_initializer": {"module":
+      "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null}, "registered_name": null},
+      "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name":
+      null}, "depthwise_regularizer": null, "bias_regularizer": null, "activity_regularizer": null,
+      "depthwise_constraint": null, "bias_constraint": null}, "registered_name": null})"));
+  Sequential model = model_from_json(j.dump(), "model.json");
+  CHECK(model.layers()[1]->class_name() == "DepthwiseConv2D");
+  CHECK(model.layers()[1]->count_params() == 3 * 3 * 32 * 2 + 64);
+  // What elucid lacks is refused, naming the key.
+  j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "DepthwiseConv2D", "config": {"kernel_size": 3,
+      "depthwise_regularizer": {"class_name": "L2", "config": {"l2": 0.01}}}})");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config: DepthwiseConv2D: depthwise_regularizer: a regularizer is not supported"));
+  j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "DepthwiseConv2D", "config": {"kernel_size": 3, "depth_multiplier": 0}})");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.depth_multiplier"));
 }
 
 // A layer class added to the codec table shows in the "supported:" list; this fails until one of the two models
