@@ -9,16 +9,9 @@ namespace elucid::layers {
 DepthwiseConv2D::DepthwiseConv2D(Size2D kernel_size, DepthwiseConv2DOptions options)
     : kernel_size_(kernel_size), options_(std::move(options)) {
   set_name_and_input_shape(options_.name, options_.input_shape);
-  check_positive(kernel_size_, "kernel_size", label());
-  check_positive(options_.strides, "strides", label());
-  check_positive(options_.dilation_rate, "dilation_rate", label());
+  args_ = conv_args(kernel_size_, options_.strides, options_.dilation_rate, options_.padding, label());
   if (options_.depth_multiplier < 1)
     throw Error(label() + ": depth_multiplier must be positive, got " + std::to_string(options_.depth_multiplier));
-  args_.padding = parse_padding(options_.padding, label());
-  args_.stride_h = options_.strides.height;
-  args_.stride_w = options_.strides.width;
-  args_.dilation_h = options_.dilation_rate.height;
-  args_.dilation_w = options_.dilation_rate.width;
 }
 
 Shape DepthwiseConv2D::output_shape(const Shape& input_shape) const {

@@ -16,6 +16,7 @@
 #include <elucid/layers/pooling.hpp>
 #include <elucid/layers/rescaling.hpp>
 #include <elucid/layers/reshape.hpp>
+#include <elucid/layers/separable_conv2d.hpp>
 #include <elucid/layers/upsampling2d.hpp>
 #include <elucid/layers/window.hpp>
 #include <elucid/layers/zero_padding2d.hpp>

@@ -152,6 +152,7 @@ TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
                     .kernel_initializer = initializers::he_normal(3)}));
   model.add(BatchNormalization({.momentum = 0.9, .epsilon = 1e-5}));
   model.add(DepthwiseConv2D(3, {.padding = "same", .depth_multiplier = 2, .activation = "elu"}));
+  model.add(SeparableConv2D(6, 2, {.padding = "same", .depth_multiplier = 2, .use_bias = false}));
   model.add(ZeroPadding2D({{1, 0}, {2, 3}}));
   model.add(Cropping2D({{0, 1}, {1, 1}}));
   model.add(UpSampling2D({1, 2}));
@@ -230,6 +231,14 @@ TEST_CASE("the convolution layers' tf.keras 2.x configs read and write back key 
       "activity_regularizer": null, "bias_constraint": null, "depth_multiplier": 2,
       "depthwise_initializer": {"class_name": "HeNormal", "config": {"seed": 3}}, "depthwise_regularizer": null,
       "depthwise_constraint": null}})");
+  check_round_trip(6, R"({"class_name": "SeparableConv2D", "config": {"name": "separable_conv2d", "trainable": true,
+      "dtype": "float32", "filters": 16, "kernel_size": [3, 3], "strides": [1, 1], "padding": "valid",
+      "data_format": "channels_last", "dilation_rate": [1, 1], "groups": 1, "activation": "elu", "use_bias": true,
+      "bias_initializer": {"class_name": "Ones", "config": {}}, "bias_regularizer": null, "activity_regularizer": null,
+      "bias_constraint": null, "depth_multiplier": 3, "depthwise_initializer": {"class_name": "GlorotUniform",
+      "config": {"seed": null}}, "pointwise_initializer": {"class_name": "HeUniform", "config": {"seed": 5}},
+      "depthwise_regularizer": null, "pointwise_regularizer": null, "depthwise_constraint": null,
+      "pointwise_constraint": null}})");
   // Keras 3's layout (no groups, DTypePolicy and initializer objects with a module) reads to the same layer.
   json::Json j = json::parse(seed_json(), "seed");
   j["config"]["layers"].insert(j["config"]["layers"].begin() + 2, json::Json::parse(R"({"module": "keras.layers",
@@ -244,6 +253,13 @@ TEST_CASE("the convolution layers' tf.keras 2.x configs read and write back key 
   Sequential model = model_from_json(j.dump(), "model.json");
   CHECK(model.layers()[1]->class_name() == "DepthwiseConv2D");
   CHECK(model.layers()[1]->count_params() == 3 * 3 * 32 * 2 + 64);
+  // tf.keras 2.x's SeparableConv2D also carries its base class's kernel_* keys: an initializer there is ignored.
+  j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "SeparableConvolution2D", "config": {"filters": 8,
+      "kernel_size": 3, "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": null}},
+      "kernel_regularizer": null, "kernel_constraint": null}})");
+  CHECK(model_from_json(j.dump(), "model.json").layers()[1]->count_params() == 3 * 3 * 32 + 32 * 8 + 8);
+  j["config"]["layers"][2]["config"]["pointwise_constraint"] = json::Json::parse(R"({"class_name": "NonNeg", "config": {}})");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config: SeparableConvolution2D: pointwise_constraint: a constraint is not supported"));
   // What elucid lacks is refused, naming the key.
   j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "DepthwiseConv2D", "config": {"kernel_size": 3,
       "depthwise_regularizer": {"class_name": "L2", "config": {"l2": 0.01}}}})");
