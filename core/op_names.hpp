@@ -16,7 +16,7 @@ inline constexpr auto kOpNames = std::to_array<std::string_view>({
     // core/ops/activation.cpp
     "elu", "relu", "sigmoid", "tanh", "selu", "softplus", "gelu", "swish", "softmax", "log_softmax",
     // core/ops/conv.cpp (conv2d_elu: core/ops/fused.hpp), core/ops/pool.cpp
-    "conv2d", "conv2d_elu", "depthwise_conv2d", "max_pool2d", "avg_pool2d", "global_avg_pool2d",
+    "conv2d", "conv2d_elu", "depthwise_conv2d", "conv2d_transpose", "max_pool2d", "avg_pool2d", "global_avg_pool2d",
     // core/ops/resize.cpp
     "zero_pad2d", "crop2d", "upsample2d_nearest",
     // core/ops/dropout.cpp, core/ops/batch_norm.cpp

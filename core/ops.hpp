@@ -52,6 +52,10 @@ Tensor conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const C
 // x (N, H, W, C), kernel (KH, KW, C, M), bias (C * M) or undefined -> (N, OH, OW, C * M): channel c convolved on its
 // own with kernel[:, :, c, m] gives output channel c * M + m, as Keras' DepthwiseConv2D. Sizes and padding as conv2d.
 Tensor depthwise_conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args);
+// x (N, H, W, C), kernel (KH, KW, F, C), bias (F) or undefined -> (N, OH, OW, F), as Keras' Conv2DTranspose: the
+// input gradient of the convolution by the same kernel that takes (N, OH, OW, F) to x's shape. OH as
+// transposed_output_size; dilation must be 1.
+Tensor conv2d_transpose(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args);
 
 struct Pool2DArgs {
   int pool_h = 2, pool_w = 2;
@@ -76,6 +80,9 @@ Tensor upsample2d_nearest(const Tensor& x, int size_h, int size_w);
 
 // Output size of a convolution or pooling window along one axis, as Keras computes it.
 int64_t window_output_size(int64_t in, int window, int stride, int dilation, Padding padding);
+// Output size of a transposed convolution along one axis, as Keras computes it with output_padding None:
+// same: in * stride; valid: in * stride + max(window - stride, 0).
+int64_t transposed_output_size(int64_t in, int window, int stride, Padding padding);
 
 // ---- regularisation and normalisation (core/ops/dropout.cpp, core/ops/batch_norm.cpp) ----
 // Training: zeroes each element with probability `rate` and scales the rest by 1 / (1 - rate). x is (N, ...): the

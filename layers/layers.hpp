@@ -4,6 +4,7 @@
 #include <elucid/layers/activations.hpp>
 #include <elucid/layers/batch_normalization.hpp>
 #include <elucid/layers/conv2d.hpp>
+#include <elucid/layers/conv2d_transpose.hpp>
 #include <elucid/layers/cropping2d.hpp>
 #include <elucid/layers/dense.hpp>
 #include <elucid/layers/depthwise_conv2d.hpp>

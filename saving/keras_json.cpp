@@ -13,6 +13,7 @@
 #include <cmath>
 #include <limits>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace elucid {
@@ -233,12 +234,15 @@ Size2D required_kernel_size(const LayerInput& in) {
   return size2d(in, "kernel_size", {0, 0});
 }
 
+// Conv2D and Conv2DTranspose share their keys; Conv2DTranspose adds output_padding, which must be null.
+template <class Convolution>  // Conv2D, Conv2DTranspose
 std::shared_ptr<Layer> read_conv2d(const LayerInput& in) {
   const Value& c = in.config;
   const int64_t filters = c.at("filters").as_int(1, kMaxInt);
   const Size2D kernel = required_kernel_size(in);
   check_data_format(in);
   require_value(in, "groups", 1, "groups > 1 (grouped convolution)");
+  if constexpr (std::is_same_v<Convolution, Conv2DTranspose>) require_null(in, "output_padding", "output_padding");
   refuse_kernel_extras(in);
   const double weights = static_cast<double>(filters) * (kernel.height * double(kernel.width) * last_dim(in) + 1);
   check_size(in, weights, "a " + std::to_string(kernel.height) + "x" + std::to_string(kernel.width) + " kernel with " +
@@ -248,15 +252,17 @@ std::shared_ptr<Layer> read_conv2d(const LayerInput& in) {
   o.padding = padding(in);
   o.dilation_rate = size2d(in, "dilation_rate", o.dilation_rate);
   read_kernel_options(in, o);
-  return std::make_shared<Conv2D>(static_cast<int>(filters), kernel, o);
+  return std::make_shared<Convolution>(static_cast<int>(filters), kernel, o);
 }
 
+template <class Convolution>
 void write_conv2d(const Layer& layer, Json& c) {
-  const auto& l = as<Conv2D>(layer);
+  const auto& l = as<Convolution>(layer);
   const auto& o = l.options();
   c["filters"] = l.filters();
   write_window(c, l.kernel_size(), o);
   write_kernel_options(layer, o, c);
+  if constexpr (std::is_same_v<Convolution, Conv2DTranspose>) c["output_padding"] = nullptr;
 }
 
 // DepthwiseConv2D and SeparableConv2D share their depthwise options: the window, depth_multiplier, activation, use_bias
@@ -561,7 +567,8 @@ struct LayerCodec {
 // In the order the "supported:" message lists them. Built on first use, so no static initialisation order matters.
 const std::vector<LayerCodec>& codecs() {
   static const std::vector<LayerCodec> table = {
-      {"Conv2D", {"Convolution2D"}, read_conv2d, write_conv2d},
+      {"Conv2D", {"Convolution2D"}, read_conv2d<Conv2D>, write_conv2d<Conv2D>},
+      {"Conv2DTranspose", {"Convolution2DTranspose"}, read_conv2d<Conv2DTranspose>, write_conv2d<Conv2DTranspose>},
       {"DepthwiseConv2D", {}, read_depthwise_conv2d, write_depthwise_conv2d},
       {"SeparableConv2D", {"SeparableConvolution2D"}, read_separable_conv2d, write_separable_conv2d},
       {"MaxPooling2D", {"MaxPool2D"}, read_pooling2d<MaxPooling2D>, write_pooling2d},

@@ -1,6 +1,7 @@
 // conv2d: NHWC input, (KH, KW, C, F) kernel, strides, valid / same padding (TensorFlow's rule) and dilation.
 // The heavy lifting is in core/kernels/conv.cpp; this file checks shapes and wires the backward.
 // depthwise_conv2d: each channel convolved on its own by M kernels, direct loops (no GEMM: C small products).
+// conv2d_transpose: the input gradient of a convolution, through the same kernels.
 #include <elucid/core/ops.hpp>
 #include <elucid/core/ops/fused.hpp>
 
@@ -242,6 +243,84 @@ Tensor depthwise_conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bia
         for (int64_t p = 0; p < g.n * g.oh * g.ow; ++p)
           for (int64_t o = 0; o < g.f; ++o) total[o] += dy[p * g.f + o];
         for (int64_t o = 0; o < g.f; ++o) d.db.data[o] = d.db.fresh ? total[o] : d.db.data[o] + total[o];
+      }
+    });
+  return y;
+}
+
+// ---- conv2d_transpose: y = the gradient of conv2d's input, for the convolution that takes y's shape to x's ----
+
+int64_t transposed_output_size(int64_t in, int window, int stride, Padding padding) {
+  if (window < 1 || stride < 1)
+    throw Error("transposed_output_size: window " + std::to_string(window) + " and stride " + std::to_string(stride) +
+                " must be >= 1");
+  return padding == Padding::Same ? in * stride : in * stride + std::max(window - stride, 0);
+}
+
+namespace {
+// The convolution conv2d_transpose runs backward: its input is y (N, OH, OW, F), its output x (N, H, W, C), its
+// kernel (KH, KW, F, C) as given. That convolution of OH rows gives H rows (valid and same alike), and its padding is
+// the one TensorFlow's conv2d_transpose uses.
+kernels::Conv2DGeometry transposed_geometry(const Tensor& x, const Tensor& kernel, const Tensor& bias,
+                                            const Conv2DArgs& args) {
+  check_rank("conv2d_transpose", x, 4, "input", "(N, H, W, C)");
+  check_rank("conv2d_transpose", kernel, 4, "kernel", "(KH, KW, F, C)");
+  const std::string shapes = "input " + shape_of(x) + " and kernel " + shape_of(kernel);
+  const int64_t n = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3);
+  const int64_t kh = kernel.dim(0), kw = kernel.dim(1), f = kernel.dim(2);
+  if (kernel.dim(3) != c)
+    throw Error("conv2d_transpose: " + shapes + ": the input has " + std::to_string(c) +
+                " channels, the kernel expects " + std::to_string(kernel.dim(3)));
+  if (kh < 1 || kw < 1 || f < 1) throw Error("conv2d_transpose: " + shapes + ": the kernel is empty");
+  if (args.stride_h < 1 || args.stride_w < 1)
+    throw Error("conv2d_transpose: strides (" + std::to_string(args.stride_h) + ", " + std::to_string(args.stride_w) +
+                ") must be >= 1");
+  if (args.dilation_h != 1 || args.dilation_w != 1)
+    throw Error("conv2d_transpose: dilation (" + std::to_string(args.dilation_h) + ", " +
+                std::to_string(args.dilation_w) + ") is not supported (only 1)");
+  if (bias.defined() && (bias.rank() != 1 || bias.dim(0) != f))
+    throw Error("conv2d_transpose: kernel " + shape_of(kernel) + " and bias " + shape_of(bias) +
+                ": the bias must have shape (" + std::to_string(f) + ",)");
+  const int64_t oh = transposed_output_size(h, static_cast<int>(kh), args.stride_h, args.padding);
+  const int64_t ow = transposed_output_size(w, static_cast<int>(kw), args.stride_w, args.padding);
+  if (n * h * w > INT_MAX || kh * kw * f > INT_MAX || c > INT_MAX)
+    throw Error("conv2d_transpose: " + shapes + ": too large for BLAS (a matrix side above 2^31 - 1)");
+  return {n, oh, ow, f, kh, kw, c, h, w, args.stride_h, args.stride_w, 1, 1,
+          pad_before(oh, h, static_cast<int>(kh), args.stride_h, 1, args.padding),
+          pad_before(ow, w, static_cast<int>(kw), args.stride_w, 1, args.padding)};
+}
+}  // namespace
+
+Tensor conv2d_transpose(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args) {
+  const kernels::Conv2DGeometry g = transposed_geometry(x, kernel, bias, args);  // g.n, g.h, g.w, g.c: y's shape
+  Tensor y = Tensor::empty({g.n, g.h, g.w, g.c});
+  // y = col2im(x W^T): the input gradient of the convolution, written fresh, then the bias on each pixel.
+  kernels::conv2d_backward(g, nullptr, kernel.data(), x.data(), GradBuffer{y.data(), true}, {}, {});
+  if (bias.defined()) {
+    const float* b = bias.data();
+    float* py = y.data();
+#pragma omp parallel for schedule(static) if (y.size() >= (1 << 15))
+    for (int64_t p = 0; p < g.n * g.h * g.w; ++p)
+      for (int64_t o = 0; o < g.c; ++o) py[p * g.c + o] += b[o];
+  }
+  if (needs_grad(x, kernel, bias))
+    y.set_backward("conv2d_transpose", conv_inputs(x, kernel, bias), [g](std::span<const Tensor> in, const float* dy) {
+      const ConvGrads d = conv_grads(in);
+      // dx = conv2d(dy, W): the convolution forward, into a scratch buffer when dx already holds a gradient.
+      if (d.dx.data) {
+        const int64_t size = g.n * g.oh * g.ow * g.f;
+        std::vector<float> scratch(d.dx.fresh ? 0 : static_cast<size_t>(size));
+        kernels::conv2d_forward(g, dy, in[1].data(), nullptr, d.dx.fresh ? d.dx.data : scratch.data());
+        if (!d.dx.fresh) add_into(d.dx, scratch.data(), size);
+      }
+      // dW: the convolution's weight gradient with dy as its input and x as its output gradient.
+      if (d.dw.data) kernels::conv2d_backward(g, dy, in[1].data(), in[0].data(), {}, d.dw, {});
+      // db: the sum of dy over every sample and pixel, in order.
+      if (d.db.data) {
+        std::vector<float> total(static_cast<size_t>(g.c), 0.0f);
+        for (int64_t p = 0; p < g.n * g.h * g.w; ++p)
+          for (int64_t o = 0; o < g.c; ++o) total[o] += dy[p * g.c + o];
+        for (int64_t o = 0; o < g.c; ++o) d.db.data[o] = d.db.fresh ? total[o] : d.db.data[o] + total[o];
       }
     });
   return y;

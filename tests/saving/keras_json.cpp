@@ -153,6 +153,7 @@ TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
   model.add(BatchNormalization({.momentum = 0.9, .epsilon = 1e-5}));
   model.add(DepthwiseConv2D(3, {.padding = "same", .depth_multiplier = 2, .activation = "elu"}));
   model.add(SeparableConv2D(6, 2, {.padding = "same", .depth_multiplier = 2, .use_bias = false}));
+  model.add(Conv2DTranspose(6, {2, 3}, {.strides = {2, 1}, .padding = "same", .activation = "selu"}));
   model.add(ZeroPadding2D({{1, 0}, {2, 3}}));
   model.add(Cropping2D({{0, 1}, {1, 1}}));
   model.add(UpSampling2D({1, 2}));
@@ -239,6 +240,12 @@ TEST_CASE("the convolution layers' tf.keras 2.x configs read and write back key 
       "config": {"seed": null}}, "pointwise_initializer": {"class_name": "HeUniform", "config": {"seed": 5}},
       "depthwise_regularizer": null, "pointwise_regularizer": null, "depthwise_constraint": null,
       "pointwise_constraint": null}})");
+  check_round_trip(6, R"({"class_name": "Conv2DTranspose", "config": {"name": "conv2d_transpose", "trainable": true,
+      "dtype": "float32", "filters": 16, "kernel_size": [3, 2], "strides": [2, 2], "padding": "same",
+      "data_format": "channels_last", "dilation_rate": [1, 1], "groups": 1, "activation": "relu", "use_bias": true,
+      "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": null}}, "bias_initializer":
+      {"class_name": "Zeros", "config": {}}, "kernel_regularizer": null, "bias_regularizer": null,
+      "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null, "output_padding": null}})");
   // Keras 3's layout (no groups, DTypePolicy and initializer objects with a module) reads to the same layer.
   json::Json j = json::parse(seed_json(), "seed");
   j["config"]["layers"].insert(j["config"]["layers"].begin() + 2, json::Json::parse(R"({"module": "keras.layers",
@@ -253,6 +260,12 @@ TEST_CASE("the convolution layers' tf.keras 2.x configs read and write back key 
   Sequential model = model_from_json(j.dump(), "model.json");
   CHECK(model.layers()[1]->class_name() == "DepthwiseConv2D");
   CHECK(model.layers()[1]->count_params() == 3 * 3 * 32 * 2 + 64);
+  j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "Conv2DTranspose", "config": {"filters": 4,
+      "kernel_size": 3, "output_padding": [1, 1]}})");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config: Conv2DTranspose: output_padding: output_padding is not supported (set to [1,1])"));
+  j["config"]["layers"][2]["config"].erase("output_padding");
+  j["config"]["layers"][2]["config"]["dilation_rate"] = 2;
+  CHECK_THAT(error_of(j.dump()), Contains("Conv2DTranspose: dilation_rate (2, 2) is not supported (only 1)"));
   // tf.keras 2.x's SeparableConv2D also carries its base class's kernel_* keys: an initializer there is ignored.
   j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "SeparableConvolution2D", "config": {"filters": 8,
       "kernel_size": 3, "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": null}},
