@@ -88,6 +88,14 @@ std::vector<Tensor> conv_inputs(const Tensor& x, const Tensor& kernel, const Ten
   return inputs;
 }
 
+// db (channels) from dy (pixels, channels): the sum over every sample and pixel, in order.
+void bias_gradient(const float* dy, int64_t pixels, int64_t channels, GradBuffer db) {
+  std::vector<float> total(static_cast<size_t>(channels), 0.0f);
+  for (int64_t p = 0; p < pixels; ++p)
+    for (int64_t o = 0; o < channels; ++o) total[o] += dy[p * channels + o];
+  add_into(db, total.data(), channels);
+}
+
 // The gradient buffers of {x, kernel, bias?}: empty for those that need none.
 struct ConvGrads {
   GradBuffer dx, dw, db;
@@ -237,13 +245,7 @@ Tensor depthwise_conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bia
           for (int64_t o = 0; o < g.f; ++o) out[o] = d.dw.fresh ? total[o] : out[o] + total[o];
         }
       }
-      // db: the sum of dy over every sample and pixel, in order.
-      if (d.db.data) {
-        std::vector<float> total(static_cast<size_t>(g.f), 0.0f);
-        for (int64_t p = 0; p < g.n * g.oh * g.ow; ++p)
-          for (int64_t o = 0; o < g.f; ++o) total[o] += dy[p * g.f + o];
-        for (int64_t o = 0; o < g.f; ++o) d.db.data[o] = d.db.fresh ? total[o] : d.db.data[o] + total[o];
-      }
+      if (d.db.data) bias_gradient(dy, g.n * g.oh * g.ow, g.f, d.db);
     });
   return y;
 }
@@ -315,13 +317,7 @@ Tensor conv2d_transpose(const Tensor& x, const Tensor& kernel, const Tensor& bia
       }
       // dW: the convolution's weight gradient with dy as its input and x as its output gradient.
       if (d.dw.data) kernels::conv2d_backward(g, dy, in[1].data(), in[0].data(), {}, d.dw, {});
-      // db: the sum of dy over every sample and pixel, in order.
-      if (d.db.data) {
-        std::vector<float> total(static_cast<size_t>(g.c), 0.0f);
-        for (int64_t p = 0; p < g.n * g.h * g.w; ++p)
-          for (int64_t o = 0; o < g.c; ++o) total[o] += dy[p * g.c + o];
-        for (int64_t o = 0; o < g.c; ++o) d.db.data[o] = d.db.fresh ? total[o] : d.db.data[o] + total[o];
-      }
+      if (d.db.data) bias_gradient(dy, g.n * g.h * g.w, g.c, d.db);
     });
   return y;
 }
