@@ -97,6 +97,11 @@ Tensor dropout(const Tensor& x, float rate, uint64_t seed, const RunPosition& at
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& moving_mean,
                   Tensor& moving_variance, float momentum, float epsilon, bool training);
 
+// Normalises each row of the last axis on its own: (x - mean) / sqrt(variance + epsilon) * gamma + beta, the biased
+// variance, as Keras' LayerNormalization (axis -1); gamma and beta (last axis) may be undefined (scale=False /
+// center=False). (core/ops/layer_norm.cpp)
+Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float epsilon);
+
 // ---- losses, each the mean over the batch -> shape () (core/ops/loss.cpp) ----
 // Gradients flow to the predictions only; labels and targets are data.
 // labels: (N) class indices stored as floats; an index outside [0, C) throws naming the index and the sample.

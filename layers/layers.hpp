@@ -14,6 +14,7 @@
 #include <elucid/layers/initializers.hpp>
 #include <elucid/layers/input_layer.hpp>
 #include <elucid/layers/layer.hpp>
+#include <elucid/layers/layer_normalization.hpp>
 #include <elucid/layers/pooling.hpp>
 #include <elucid/layers/rescaling.hpp>
 #include <elucid/layers/reshape.hpp>

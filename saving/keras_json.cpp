@@ -552,6 +552,36 @@ void write_batch_normalization(const Layer& layer, Json& c) {
   write_nulls(c, {"beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"});
 }
 
+std::shared_ptr<Layer> read_layer_normalization(const LayerInput& in) {
+  const Value& c = in.config;
+  check_last_axis(in, "normalising over several axes", "last axis");
+  for (const char* key : {"beta_regularizer", "gamma_regularizer"}) require_null(in, key, "a regularizer");
+  for (const char* key : {"beta_constraint", "gamma_constraint"}) require_null(in, key, "a constraint");
+  require_value(in, "rms_scaling", false, "rms_scaling");
+  check_size(in, 2 * last_dim(in), "layer normalization");
+  LayerNormalizationOptions o;
+  o.epsilon = c.get_number("epsilon", o.epsilon);
+  o.center = c.get_bool("center", o.center);
+  o.scale = c.get_bool("scale", o.scale);
+  read_initializer(in, "beta_initializer", o.beta_initializer);
+  read_initializer(in, "gamma_initializer", o.gamma_initializer);
+  o.name = name_of(in);
+  return std::make_shared<LayerNormalization>(o);
+}
+
+void write_layer_normalization(const Layer& layer, Json& c) {
+  const auto& o = as<LayerNormalization>(layer).options();
+  // A built tf.keras layer writes its axis resolved to a list: [3] for (N, H, W, C).
+  const int64_t rank = layer.built_input_shape() ? static_cast<int64_t>(layer.built_input_shape()->size()) : -1;
+  c["axis"] = rank > 0 ? Json::array({rank}) : Json(o.axis);
+  c["epsilon"] = o.epsilon;
+  c["center"] = o.center;
+  c["scale"] = o.scale;
+  c["beta_initializer"] = keras::initializer_to_json(o.beta_initializer);
+  c["gamma_initializer"] = keras::initializer_to_json(o.gamma_initializer);
+  write_nulls(c, {"beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"});
+}
+
 // ---- the table ----
 
 // One row per layer class: the name Keras and layer.class_name() give it, the older names Keras still reads it
@@ -588,6 +618,7 @@ const std::vector<LayerCodec>& codecs() {
       {"ReLU", {}, read_relu, write_relu},
       {"Softmax", {}, read_softmax, write_softmax},
       {"BatchNormalization", {}, read_batch_normalization, write_batch_normalization},
+      {"LayerNormalization", {}, read_layer_normalization, write_layer_normalization},
   };
   return table;
 }

@@ -154,6 +154,7 @@ TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
   model.add(DepthwiseConv2D(3, {.padding = "same", .depth_multiplier = 2, .activation = "elu"}));
   model.add(SeparableConv2D(6, 2, {.padding = "same", .depth_multiplier = 2, .use_bias = false}));
   model.add(Conv2DTranspose(6, {2, 3}, {.strides = {2, 1}, .padding = "same", .activation = "selu"}));
+  model.add(LayerNormalization({.epsilon = 0.01, .center = false}));
   model.add(ZeroPadding2D({{1, 0}, {2, 3}}));
   model.add(Cropping2D({{0, 1}, {1, 1}}));
   model.add(UpSampling2D({1, 2}));
@@ -246,6 +247,11 @@ TEST_CASE("the convolution layers' tf.keras 2.x configs read and write back key 
       "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": null}}, "bias_initializer":
       {"class_name": "Zeros", "config": {}}, "kernel_regularizer": null, "bias_regularizer": null,
       "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null, "output_padding": null}})");
+  check_round_trip(7, R"({"class_name": "LayerNormalization", "config": {"name": "layer_normalization",
+      "trainable": true, "dtype": "float32", "axis": [1], "epsilon": 1e-05, "center": false, "scale": true,
+      "beta_initializer": {"class_name": "Zeros", "config": {}}, "gamma_initializer": {"class_name": "Ones",
+      "config": {}}, "beta_regularizer": null, "gamma_regularizer": null, "beta_constraint": null,
+      "gamma_constraint": null}})");
   // Keras 3's layout (no groups, DTypePolicy and initializer objects with a module) reads to the same layer.
   json::Json j = json::parse(seed_json(), "seed");
   j["config"]["layers"].insert(j["config"]["layers"].begin() + 2, json::Json::parse(R"({"module": "keras.layers",
