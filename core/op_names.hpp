@@ -16,14 +16,14 @@ inline constexpr auto kOpNames = std::to_array<std::string_view>({
     // core/ops/activation.cpp
     "elu", "relu", "sigmoid", "tanh", "selu", "softplus", "gelu", "swish", "softmax", "log_softmax",
     // core/ops/conv.cpp (conv2d_elu: core/ops/fused.hpp), core/ops/pool.cpp
-    "conv2d", "conv2d_elu", "max_pool2d", "avg_pool2d", "global_avg_pool2d",
+    "conv2d", "conv2d_elu", "depthwise_conv2d", "conv2d_transpose", "max_pool2d", "avg_pool2d", "global_avg_pool2d",
     // core/ops/resize.cpp
     "zero_pad2d", "crop2d", "upsample2d_nearest",
     // core/ops/augment.cpp
     "flip2d", "adjust_contrast", "crop2d_each", "resize_bilinear",
     "affine_transform2d",
-    // core/ops/dropout.cpp, core/ops/batch_norm.cpp
-    "dropout", "batch_norm",
+    // core/ops/dropout.cpp, core/ops/batch_norm.cpp, core/ops/layer_norm.cpp
+    "dropout", "batch_norm", "layer_norm",
     // core/ops/loss.cpp
     "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy", "mean_squared_error",
     "mean_absolute_error"});

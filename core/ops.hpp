@@ -52,6 +52,13 @@ struct Conv2DArgs {
 // x (N, H, W, C), kernel (KH, KW, C, F), bias (F) or undefined -> (N, OH, OW, F).
 // valid: OH = floor((H - dilated_KH) / stride) + 1; same: OH = ceil(H / stride), the odd pad row at the bottom.
 Tensor conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args);
+// x (N, H, W, C), kernel (KH, KW, C, M), bias (C * M) or undefined -> (N, OH, OW, C * M): channel c convolved on its
+// own with kernel[:, :, c, m] gives output channel c * M + m, as Keras' DepthwiseConv2D. Sizes and padding as conv2d.
+Tensor depthwise_conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args);
+// x (N, H, W, C), kernel (KH, KW, F, C), bias (F) or undefined -> (N, OH, OW, F), as Keras' Conv2DTranspose: the
+// input gradient of the convolution by the same kernel that takes (N, OH, OW, F) to x's shape. OH as
+// transposed_output_size; dilation must be 1.
+Tensor conv2d_transpose(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args);
 
 struct Pool2DArgs {
   int pool_h = 2, pool_w = 2;
@@ -98,6 +105,9 @@ Tensor affine_transform2d(const Tensor& x, const std::vector<std::array<float, 8
 
 // Output size of a convolution or pooling window along one axis, as Keras computes it.
 int64_t window_output_size(int64_t in, int window, int stride, int dilation, Padding padding);
+// Output size of a transposed convolution along one axis, as Keras computes it with output_padding None:
+// same: in * stride; valid: in * stride + max(window - stride, 0).
+int64_t transposed_output_size(int64_t in, int window, int stride, Padding padding);
 
 // ---- regularisation and normalisation (core/ops/dropout.cpp, core/ops/batch_norm.cpp) ----
 // Training: zeroes each element with probability `rate` and scales the rest by 1 / (1 - rate). x is (N, ...): the
@@ -111,6 +121,11 @@ Tensor dropout(const Tensor& x, float rate, uint64_t seed, const RunPosition& at
 // (ops.moments). Inference: the moving statistics.
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& moving_mean,
                   Tensor& moving_variance, float momentum, float epsilon, bool training);
+
+// Normalises each row of the last axis on its own: (x - mean) / sqrt(variance + epsilon) * gamma + beta, the biased
+// variance, as Keras' LayerNormalization (axis -1); gamma and beta (last axis) may be undefined (scale=False /
+// center=False). (core/ops/layer_norm.cpp)
+Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float epsilon);
 
 // ---- losses, each the mean over the batch -> shape () (core/ops/loss.cpp) ----
 // Gradients flow to the predictions only; labels and targets are data.

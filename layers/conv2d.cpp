@@ -12,14 +12,7 @@ Conv2D::Conv2D(int filters, Size2D kernel_size, Conv2DOptions options)
     : filters_(filters), kernel_size_(kernel_size), options_(std::move(options)) {
   set_name_and_input_shape(options_.name, options_.input_shape);
   if (filters_ < 1) throw Error(label() + ": filters must be positive, got " + std::to_string(filters_));
-  check_positive(kernel_size_, "kernel_size", label());
-  check_positive(options_.strides, "strides", label());
-  check_positive(options_.dilation_rate, "dilation_rate", label());
-  args_.padding = parse_padding(options_.padding, label());
-  args_.stride_h = options_.strides.height;
-  args_.stride_w = options_.strides.width;
-  args_.dilation_h = options_.dilation_rate.height;
-  args_.dilation_w = options_.dilation_rate.width;
+  args_ = conv_args(kernel_size_, options_.strides, options_.dilation_rate, options_.padding, label());
 }
 
 Shape Conv2D::output_shape(const Shape& input_shape) const {

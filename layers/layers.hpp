@@ -4,14 +4,17 @@
 #include <elucid/layers/activations.hpp>
 #include <elucid/layers/batch_normalization.hpp>
 #include <elucid/layers/conv2d.hpp>
+#include <elucid/layers/conv2d_transpose.hpp>
 #include <elucid/layers/cropping2d.hpp>
 #include <elucid/layers/dense.hpp>
+#include <elucid/layers/depthwise_conv2d.hpp>
 #include <elucid/layers/dropout.hpp>
 #include <elucid/layers/edges.hpp>
 #include <elucid/layers/flatten.hpp>
 #include <elucid/layers/initializers.hpp>
 #include <elucid/layers/input_layer.hpp>
 #include <elucid/layers/layer.hpp>
+#include <elucid/layers/layer_normalization.hpp>
 #include <elucid/layers/pooling.hpp>
 #include <elucid/layers/random_contrast.hpp>
 #include <elucid/layers/random_crop.hpp>
@@ -21,6 +24,7 @@
 #include <elucid/layers/random_zoom.hpp>
 #include <elucid/layers/rescaling.hpp>
 #include <elucid/layers/reshape.hpp>
+#include <elucid/layers/separable_conv2d.hpp>
 #include <elucid/layers/upsampling2d.hpp>
 #include <elucid/layers/window.hpp>
 #include <elucid/layers/zero_padding2d.hpp>

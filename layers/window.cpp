@@ -1,4 +1,4 @@
-// Window geometry checks shared by Conv2D, MaxPooling2D and AveragePooling2D.
+// Window geometry checks shared by the convolutions and the poolings.
 #include <elucid/layers/window.hpp>
 
 #include <elucid/core/error.hpp>
@@ -23,6 +23,20 @@ ops::Padding parse_padding(const std::string& padding, const std::string& layer_
 void check_positive(Size2D size, const char* what, const std::string& layer_label) {
   if (size.height < 1 || size.width < 1)
     throw Error(layer_label + ": " + what + " must be positive, got " + size_string(size));
+}
+
+ops::Conv2DArgs conv_args(Size2D kernel_size, Size2D strides, Size2D dilation_rate, const std::string& padding,
+                          const std::string& layer_label) {
+  check_positive(kernel_size, "kernel_size", layer_label);
+  check_positive(strides, "strides", layer_label);
+  check_positive(dilation_rate, "dilation_rate", layer_label);
+  ops::Conv2DArgs args;
+  args.padding = parse_padding(padding, layer_label);
+  args.stride_h = strides.height;
+  args.stride_w = strides.width;
+  args.dilation_h = dilation_rate.height;
+  args.dilation_w = dilation_rate.width;
+  return args;
 }
 
 Shape window_output_shape(const std::string& layer_label, const Shape& input, Size2D window, Size2D strides,

@@ -25,6 +25,11 @@ ops::Padding parse_padding(const std::string& padding, const std::string& layer_
 // Throws `<layer>: <what> must be positive, got (0, 1)` unless both sides are >= 1.
 void check_positive(Size2D size, const char* what, const std::string& layer_label);
 
+// A convolution's kernel_size, strides, dilation_rate and padding checked (errors name the layer and the option) and
+// turned into the op's arguments.
+ops::Conv2DArgs conv_args(Size2D kernel_size, Size2D strides, Size2D dilation_rate, const std::string& padding,
+                          const std::string& layer_label);
+
 // A window of `window` cells dilated by `dilation`, moved by `strides` over input (H, W, C) -> (OH, OW, channels).
 // `window_word` is "kernel" or "pool" for the messages. Throws when the input is not (H, W, C) with positive sizes
 // or, with valid padding, when the (dilated) window is larger than the input.

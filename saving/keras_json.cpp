@@ -13,6 +13,7 @@
 #include <cmath>
 #include <limits>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace elucid {
@@ -204,6 +205,17 @@ void write_kernel_options(const Layer& layer, const Options& o, Json& c) {
   write_nulls(c, {"kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"});
 }
 
+// The convolutions' window keys, from kernel_size to groups, as tf.keras 2.x's Conv writes them.
+template <class Options>  // Conv2DOptions, DepthwiseConv2DOptions, ...
+void write_window(Json& c, Size2D kernel_size, const Options& o) {
+  c["kernel_size"] = pair_json(kernel_size);
+  c["strides"] = pair_json(o.strides);
+  c["padding"] = padding_json(o.padding);
+  c["data_format"] = "channels_last";
+  c["dilation_rate"] = pair_json(o.dilation_rate);
+  c["groups"] = 1;
+}
+
 // ---- one reader and one writer per class, in the table's order ----
 // A writer adds its class's keys after the common ones (name, trainable, batch_input_shape, dtype). It is found by
 // layer.class_name() and reads the layer as the row's class through as<T>.
@@ -217,13 +229,20 @@ const T& as(const Layer& layer) {
               " layer, so it cannot be written as Keras JSON");
 }
 
+Size2D required_kernel_size(const LayerInput& in) {
+  if (!in.config.has("kernel_size")) in.fail("kernel_size", "missing");
+  return size2d(in, "kernel_size", {0, 0});
+}
+
+// Conv2D and Conv2DTranspose share their keys; Conv2DTranspose adds output_padding, which must be null.
+template <class Convolution>  // Conv2D, Conv2DTranspose
 std::shared_ptr<Layer> read_conv2d(const LayerInput& in) {
   const Value& c = in.config;
   const int64_t filters = c.at("filters").as_int(1, kMaxInt);
-  const Size2D kernel = size2d(in, "kernel_size", {0, 0});
-  if (!c.has("kernel_size")) in.fail("kernel_size", "missing");
+  const Size2D kernel = required_kernel_size(in);
   check_data_format(in);
   require_value(in, "groups", 1, "groups > 1 (grouped convolution)");
+  if constexpr (std::is_same_v<Convolution, Conv2DTranspose>) require_null(in, "output_padding", "output_padding");
   refuse_kernel_extras(in);
   const double weights = static_cast<double>(filters) * (kernel.height * double(kernel.width) * last_dim(in) + 1);
   check_size(in, weights, "a " + std::to_string(kernel.height) + "x" + std::to_string(kernel.width) + " kernel with " +
@@ -233,20 +252,98 @@ std::shared_ptr<Layer> read_conv2d(const LayerInput& in) {
   o.padding = padding(in);
   o.dilation_rate = size2d(in, "dilation_rate", o.dilation_rate);
   read_kernel_options(in, o);
-  return std::make_shared<Conv2D>(static_cast<int>(filters), kernel, o);
+  return std::make_shared<Convolution>(static_cast<int>(filters), kernel, o);
 }
 
+template <class Convolution>
 void write_conv2d(const Layer& layer, Json& c) {
-  const auto& l = as<Conv2D>(layer);
+  const auto& l = as<Convolution>(layer);
   const auto& o = l.options();
   c["filters"] = l.filters();
-  c["kernel_size"] = pair_json(l.kernel_size());
-  c["strides"] = pair_json(o.strides);
-  c["padding"] = padding_json(o.padding);
-  c["data_format"] = "channels_last";
-  c["dilation_rate"] = pair_json(o.dilation_rate);
-  c["groups"] = 1;
+  write_window(c, l.kernel_size(), o);
   write_kernel_options(layer, o, c);
+  if constexpr (std::is_same_v<Convolution, Conv2DTranspose>) c["output_padding"] = nullptr;
+}
+
+// DepthwiseConv2D and SeparableConv2D share their depthwise options: the window, depth_multiplier, activation, use_bias
+// and the depthwise and bias initializers; no regularizer or constraint.
+template <class Options>  // DepthwiseConv2DOptions, SeparableConv2DOptions
+void read_depthwise_options(const LayerInput& in, Options& o) {
+  const Value& c = in.config;
+  check_data_format(in);
+  require_value(in, "groups", 1, "groups > 1");
+  for (const char* key : {"depthwise_regularizer", "bias_regularizer", "activity_regularizer"}) require_null(in, key, "a regularizer");
+  for (const char* key : {"depthwise_constraint", "bias_constraint"}) require_null(in, key, "a constraint");
+  o.strides = size2d(in, "strides", o.strides);
+  o.padding = padding(in);
+  o.dilation_rate = size2d(in, "dilation_rate", o.dilation_rate);
+  o.depth_multiplier = static_cast<int>(c.get_int("depth_multiplier", 1, 1, kMaxSide));
+  if (c.has("activation")) o.activation = keras::activation_from_json(c.at("activation"), in.label());
+  o.use_bias = c.get_bool("use_bias", true);
+  read_initializer(in, "depthwise_initializer", o.depthwise_initializer);
+  read_initializer(in, "bias_initializer", o.bias_initializer);
+  o.name = name_of(in);
+}
+
+std::shared_ptr<Layer> read_depthwise_conv2d(const LayerInput& in) {
+  const Size2D kernel = required_kernel_size(in);
+  DepthwiseConv2DOptions o;
+  read_depthwise_options(in, o);
+  const double channels = last_dim(in) * o.depth_multiplier;
+  check_size(in, kernel.height * double(kernel.width) * channels + channels,
+             "a " + std::to_string(kernel.height) + "x" + std::to_string(kernel.width) + " depthwise kernel");
+  return std::make_shared<DepthwiseConv2D>(kernel, o);
+}
+
+// The keys DepthwiseConv2D and SeparableConv2D share, from kernel_size to depthwise_initializer in tf.keras 2.x's order:
+// Conv's keys without the kernel_* ones, then depth_multiplier and depthwise_initializer.
+template <class Options>
+void write_depthwise_options(const Layer& layer, Size2D kernel_size, const Options& o, Json& c) {
+  write_window(c, kernel_size, o);
+  c["activation"] = keras::activation_to_json(o.activation, layer.label());
+  c["use_bias"] = o.use_bias;
+  c["bias_initializer"] = keras::initializer_to_json(o.bias_initializer);
+  write_nulls(c, {"bias_regularizer", "activity_regularizer", "bias_constraint"});
+  c["depth_multiplier"] = o.depth_multiplier;
+  c["depthwise_initializer"] = keras::initializer_to_json(o.depthwise_initializer);
+}
+
+// Then the depthwise regularizer and constraint, both null.
+void write_depthwise_conv2d(const Layer& layer, Json& c) {
+  const auto& l = as<DepthwiseConv2D>(layer);
+  const auto& o = l.options();
+  write_depthwise_options(layer, l.kernel_size(), o, c);
+  write_nulls(c, {"depthwise_regularizer", "depthwise_constraint"});
+}
+
+std::shared_ptr<Layer> read_separable_conv2d(const LayerInput& in) {
+  const int64_t filters = in.config.at("filters").as_int(1, kMaxInt);
+  const Size2D kernel = required_kernel_size(in);
+  SeparableConv2DOptions o;
+  read_depthwise_options(in, o);
+  // tf.keras 2.x's config carries its base class's kernel_* keys, unused by the layer: an initializer is ignored.
+  require_null(in, "kernel_regularizer", "a regularizer");
+  require_null(in, "kernel_constraint", "a constraint");
+  require_null(in, "pointwise_regularizer", "a regularizer");
+  require_null(in, "pointwise_constraint", "a constraint");
+  read_initializer(in, "pointwise_initializer", o.pointwise_initializer);
+  const double depth = last_dim(in) * o.depth_multiplier;
+  check_size(in, kernel.height * double(kernel.width) * depth + depth * static_cast<double>(filters) + static_cast<double>(filters),
+             "a " + std::to_string(kernel.height) + "x" + std::to_string(kernel.width) + " separable kernel with " +
+                 std::to_string(filters) + " filters");
+  return std::make_shared<SeparableConv2D>(static_cast<int>(filters), kernel, o);
+}
+
+// tf.keras 2.x's order: Conv's keys, then the depthwise and pointwise ones. The kernel_initializer,
+// kernel_regularizer and kernel_constraint keys that tf.keras 2.x also writes (its base class's, unused) are left
+// out: TensorFlow.js refuses a SeparableConv2D that has them, and Keras 3 does not take them.
+void write_separable_conv2d(const Layer& layer, Json& c) {
+  const auto& l = as<SeparableConv2D>(layer);
+  const auto& o = l.options();
+  c["filters"] = l.filters();
+  write_depthwise_options(layer, l.kernel_size(), o, c);
+  c["pointwise_initializer"] = keras::initializer_to_json(o.pointwise_initializer);
+  write_nulls(c, {"depthwise_regularizer", "pointwise_regularizer", "depthwise_constraint", "pointwise_constraint"});
 }
 
 template <class Pooling>  // MaxPooling2D, AveragePooling2D
@@ -570,6 +667,36 @@ void write_batch_normalization(const Layer& layer, Json& c) {
   write_nulls(c, {"beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"});
 }
 
+std::shared_ptr<Layer> read_layer_normalization(const LayerInput& in) {
+  const Value& c = in.config;
+  check_last_axis(in, "normalising over several axes", "last axis");
+  for (const char* key : {"beta_regularizer", "gamma_regularizer"}) require_null(in, key, "a regularizer");
+  for (const char* key : {"beta_constraint", "gamma_constraint"}) require_null(in, key, "a constraint");
+  require_value(in, "rms_scaling", false, "rms_scaling");
+  check_size(in, 2 * last_dim(in), "layer normalization");
+  LayerNormalizationOptions o;
+  o.epsilon = c.get_number("epsilon", o.epsilon);
+  o.center = c.get_bool("center", o.center);
+  o.scale = c.get_bool("scale", o.scale);
+  read_initializer(in, "beta_initializer", o.beta_initializer);
+  read_initializer(in, "gamma_initializer", o.gamma_initializer);
+  o.name = name_of(in);
+  return std::make_shared<LayerNormalization>(o);
+}
+
+void write_layer_normalization(const Layer& layer, Json& c) {
+  const auto& o = as<LayerNormalization>(layer).options();
+  // A built tf.keras layer writes its axis resolved to a list: [3] for (N, H, W, C).
+  const int64_t rank = layer.built_input_shape() ? static_cast<int64_t>(layer.built_input_shape()->size()) : -1;
+  c["axis"] = rank > 0 ? Json::array({rank}) : Json(o.axis);
+  c["epsilon"] = o.epsilon;
+  c["center"] = o.center;
+  c["scale"] = o.scale;
+  c["beta_initializer"] = keras::initializer_to_json(o.beta_initializer);
+  c["gamma_initializer"] = keras::initializer_to_json(o.gamma_initializer);
+  write_nulls(c, {"beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"});
+}
+
 // ---- the table ----
 
 // One row per layer class: the name Keras and layer.class_name() give it, the older names Keras still reads it
@@ -585,7 +712,10 @@ struct LayerCodec {
 // In the order the "supported:" message lists them. Built on first use, so no static initialisation order matters.
 const std::vector<LayerCodec>& codecs() {
   static const std::vector<LayerCodec> table = {
-      {"Conv2D", {"Convolution2D"}, read_conv2d, write_conv2d},
+      {"Conv2D", {"Convolution2D"}, read_conv2d<Conv2D>, write_conv2d<Conv2D>},
+      {"Conv2DTranspose", {"Convolution2DTranspose"}, read_conv2d<Conv2DTranspose>, write_conv2d<Conv2DTranspose>},
+      {"DepthwiseConv2D", {}, read_depthwise_conv2d, write_depthwise_conv2d},
+      {"SeparableConv2D", {"SeparableConvolution2D"}, read_separable_conv2d, write_separable_conv2d},
       {"MaxPooling2D", {"MaxPool2D"}, read_pooling2d<MaxPooling2D>, write_pooling2d},
       {"AveragePooling2D", {"AvgPool2D"}, read_pooling2d<AveragePooling2D>, write_pooling2d},
       {"GlobalAveragePooling2D", {"GlobalAvgPool2D"}, read_global_pooling2d<GlobalAveragePooling2D>, write_global_pooling2d},
@@ -609,6 +739,7 @@ const std::vector<LayerCodec>& codecs() {
       {"ReLU", {}, read_relu, write_relu},
       {"Softmax", {}, read_softmax, write_softmax},
       {"BatchNormalization", {}, read_batch_normalization, write_batch_normalization},
+      {"LayerNormalization", {}, read_layer_normalization, write_layer_normalization},
   };
   return table;
 }

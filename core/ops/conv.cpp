@@ -1,5 +1,7 @@
 // conv2d: NHWC input, (KH, KW, C, F) kernel, strides, valid / same padding (TensorFlow's rule) and dilation.
 // The heavy lifting is in core/kernels/conv.cpp; this file checks shapes and wires the backward.
+// depthwise_conv2d: each channel convolved on its own by M kernels, direct loops (no GEMM: C small products).
+// conv2d_transpose: the input gradient of a convolution, through the same kernels.
 #include <elucid/core/ops.hpp>
 #include <elucid/core/ops/fused.hpp>
 
@@ -39,18 +41,12 @@ int64_t pad_before(int64_t in, int64_t out, int window, int stride, int dilation
 }  // namespace
 
 namespace {
-// Checks the shapes and arguments of a convolution (errors name `op`) and returns its geometry.
-kernels::Conv2DGeometry conv_geometry(const char* op_name, const Tensor& x, const Tensor& kernel, const Tensor& bias,
-                                      const Conv2DArgs& args) {
-  const std::string op = op_name;
-  check_rank(op_name, x, 4, "input", "(N, H, W, C)");
-  check_rank(op_name, kernel, 4, "kernel", "(KH, KW, C, F)");
-  const int64_t n = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3);
-  const int64_t kh = kernel.dim(0), kw = kernel.dim(1), f = kernel.dim(3);
+// The geometry of kernel's KH x KW window with f output channels over x (N, H, W, C), after checking the arguments
+// and the bias (f) (errors name `op` and the shapes).
+kernels::Conv2DGeometry window_geometry(const std::string& op, const Tensor& x, const Tensor& kernel, int64_t f,
+                                        const Tensor& bias, const Conv2DArgs& args) {
   const std::string shapes = "input " + shape_of(x) + " and kernel " + shape_of(kernel);
-  if (kernel.dim(2) != c)
-    throw Error(op + ": " + shapes + ": the input has " + std::to_string(c) + " channels, the kernel expects " +
-                std::to_string(kernel.dim(2)));
+  const int64_t n = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3), kh = kernel.dim(0), kw = kernel.dim(1);
   if (kh < 1 || kw < 1 || f < 1) throw Error(op + ": " + shapes + ": the kernel is empty");
   if (args.stride_h < 1 || args.stride_w < 1 || args.dilation_h < 1 || args.dilation_w < 1)
     throw Error(op + ": strides (" + std::to_string(args.stride_h) + ", " + std::to_string(args.stride_w) +
@@ -73,10 +69,31 @@ kernels::Conv2DGeometry conv_geometry(const char* op_name, const Tensor& x, cons
           pad_before(w, ow, static_cast<int>(kw), args.stride_w, args.dilation_w, args.padding)};
 }
 
+// Checks the shapes and arguments of a convolution (errors name `op`) and returns its geometry.
+kernels::Conv2DGeometry conv_geometry(const char* op_name, const Tensor& x, const Tensor& kernel, const Tensor& bias,
+                                      const Conv2DArgs& args) {
+  const std::string op = op_name;
+  check_rank(op_name, x, 4, "input", "(N, H, W, C)");
+  check_rank(op_name, kernel, 4, "kernel", "(KH, KW, C, F)");
+  const std::string shapes = "input " + shape_of(x) + " and kernel " + shape_of(kernel);
+  if (kernel.dim(2) != x.dim(3))
+    throw Error(op + ": " + shapes + ": the input has " + std::to_string(x.dim(3)) + " channels, the kernel expects " +
+                std::to_string(kernel.dim(2)));
+  return window_geometry(op, x, kernel, kernel.dim(3), bias, args);
+}
+
 std::vector<Tensor> conv_inputs(const Tensor& x, const Tensor& kernel, const Tensor& bias) {
   std::vector<Tensor> inputs{x, kernel};
   if (bias.defined()) inputs.push_back(bias);
   return inputs;
+}
+
+// db (channels) from dy (pixels, channels): the sum over every sample and pixel, in order.
+void bias_gradient(const float* dy, int64_t pixels, int64_t channels, GradBuffer db) {
+  std::vector<float> total(static_cast<size_t>(channels), 0.0f);
+  for (int64_t p = 0; p < pixels; ++p)
+    for (int64_t o = 0; o < channels; ++o) total[o] += dy[p * channels + o];
+  add_into(db, total.data(), channels);
 }
 
 // The gradient buffers of {x, kernel, bias?}: empty for those that need none.
@@ -117,6 +134,191 @@ Tensor conv2d_elu(const Tensor& x, const Tensor& kernel, const Tensor& bias, con
                      kernels::conv2d_elu_backward(g, in[0].data(), in[1].data(), saved->data(), alpha, dy, d.dx, d.dw,
                                                   d.db);
                    });
+  return y;
+}
+
+// ---- depthwise_conv2d: y[n, i, j, c * M + m] = b[c * M + m] + sum_{a, b} x[n, ih(i, a), iw(j, b), c] k[a, b, c, m] ----
+
+namespace {
+constexpr int64_t kDepthwiseParallelMin = 1 << 14;  // multiply-adds; fewer stay on the calling thread
+
+// The depthwise geometry: Conv2DGeometry with f = C * M (the output channels) and m the depth multiplier.
+struct DepthwiseGeometry {
+  kernels::Conv2DGeometry g;
+  int64_t m;
+};
+
+DepthwiseGeometry depthwise_geometry(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args) {
+  check_rank("depthwise_conv2d", x, 4, "input", "(N, H, W, C)");
+  check_rank("depthwise_conv2d", kernel, 4, "kernel", "(KH, KW, C, M)");
+  const std::string shapes = "input " + shape_of(x) + " and kernel " + shape_of(kernel);
+  if (kernel.dim(2) != x.dim(3))
+    throw Error("depthwise_conv2d: " + shapes + ": the input has " + std::to_string(x.dim(3)) +
+                " channels, the kernel expects " + std::to_string(kernel.dim(2)));
+  // The output has C * M channels, as a convolution with f = C * M: its bias has C * M values.
+  return {window_geometry("depthwise_conv2d", x, kernel, kernel.dim(2) * kernel.dim(3), bias, args), kernel.dim(3)};
+}
+
+// The tap (a, b) of output (i, j) reads input (i * stride - pad + a * dilation, ...); -1 when that is outside.
+int64_t tap(int64_t out, int64_t k, int64_t stride, int64_t dilation, int64_t pad, int64_t size) {
+  const int64_t in = out * stride - pad + k * dilation;
+  return in >= 0 && in < size ? in : -1;
+}
+}  // namespace
+
+Tensor depthwise_conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args) {
+  const auto [g, m] = depthwise_geometry(x, kernel, bias, args);
+  Tensor y = Tensor::empty({g.n, g.oh, g.ow, g.f});
+  const float *px = x.data(), *pk = kernel.data(), *pb = bias.defined() ? bias.data() : nullptr;
+  float* py = y.data();
+  // One output row (sample, i) per iteration: each output pixel is its bias, then its taps in (a, b) order.
+#pragma omp parallel for schedule(static) if (y.size() * g.kh * g.kw >= kDepthwiseParallelMin)
+  for (int64_t r = 0; r < g.n * g.oh; ++r) {
+    const int64_t s = r / g.oh, i = r % g.oh;
+    for (int64_t j = 0; j < g.ow; ++j) {
+      float* out = py + (r * g.ow + j) * g.f;
+      for (int64_t o = 0; o < g.f; ++o) out[o] = pb ? pb[o] : 0.0f;
+      for (int64_t a = 0; a < g.kh; ++a) {
+        const int64_t ih = tap(i, a, g.stride_h, g.dilation_h, g.pad_top, g.h);
+        if (ih < 0) continue;
+        for (int64_t b = 0; b < g.kw; ++b) {
+          const int64_t iw = tap(j, b, g.stride_w, g.dilation_w, g.pad_left, g.w);
+          if (iw < 0) continue;
+          const float* xp = px + ((s * g.h + ih) * g.w + iw) * g.c;
+          const float* kp = pk + (a * g.kw + b) * g.f;  // k[a, b, c, m] at c * M + m, as the output channel
+          for (int64_t c = 0; c < g.c; ++c)
+            for (int64_t mm = 0; mm < m; ++mm) out[c * m + mm] += xp[c] * kp[c * m + mm];
+        }
+      }
+    }
+  }
+  if (needs_grad(x, kernel, bias))
+    y.set_backward("depthwise_conv2d", conv_inputs(x, kernel, bias), [g, m](std::span<const Tensor> in, const float* dy) {
+      const ConvGrads d = conv_grads(in);
+      const float *px = in[0].data(), *pk = in[1].data();
+      // dx, gathered: one input row (sample, ih) per iteration, each pixel summing the outputs whose taps read it,
+      // in (a, b) order. No two iterations write the same value.
+      if (d.dx.data) {
+#pragma omp parallel for schedule(static) if (g.n * g.oh * g.ow * g.f * g.kh * g.kw >= kDepthwiseParallelMin)
+        for (int64_t r = 0; r < g.n * g.h; ++r) {
+          const int64_t s = r / g.h, ih = r % g.h;
+          std::vector<float> total(static_cast<size_t>(g.c));
+          for (int64_t iw = 0; iw < g.w; ++iw) {
+            std::fill(total.begin(), total.end(), 0.0f);
+            for (int64_t a = 0; a < g.kh; ++a) {
+              const int64_t th = ih + g.pad_top - a * g.dilation_h;  // = i * stride_h for the output row i
+              if (th < 0 || th % g.stride_h != 0 || th / g.stride_h >= g.oh) continue;
+              for (int64_t b = 0; b < g.kw; ++b) {
+                const int64_t tw = iw + g.pad_left - b * g.dilation_w;
+                if (tw < 0 || tw % g.stride_w != 0 || tw / g.stride_w >= g.ow) continue;
+                const float* dyp = dy + ((s * g.oh + th / g.stride_h) * g.ow + tw / g.stride_w) * g.f;
+                const float* kp = pk + (a * g.kw + b) * g.f;
+                for (int64_t c = 0; c < g.c; ++c)
+                  for (int64_t mm = 0; mm < m; ++mm) total[c] += dyp[c * m + mm] * kp[c * m + mm];
+              }
+            }
+            float* out = d.dx.data + (r * g.w + iw) * g.c;
+            for (int64_t c = 0; c < g.c; ++c) out[c] = d.dx.fresh ? total[c] : out[c] + total[c];
+          }
+        }
+      }
+      // dk, one tap (a, b) per iteration: the sum over every sample and output pixel, in that order.
+      if (d.dw.data) {
+#pragma omp parallel for schedule(static) if (g.n * g.oh * g.ow * g.f * g.kh * g.kw >= kDepthwiseParallelMin)
+        for (int64_t t = 0; t < g.kh * g.kw; ++t) {
+          const int64_t a = t / g.kw, b = t % g.kw;
+          std::vector<float> total(static_cast<size_t>(g.f), 0.0f);
+          for (int64_t s = 0; s < g.n; ++s)
+            for (int64_t i = 0; i < g.oh; ++i) {
+              const int64_t ih = tap(i, a, g.stride_h, g.dilation_h, g.pad_top, g.h);
+              if (ih < 0) continue;
+              for (int64_t j = 0; j < g.ow; ++j) {
+                const int64_t iw = tap(j, b, g.stride_w, g.dilation_w, g.pad_left, g.w);
+                if (iw < 0) continue;
+                const float* xp = px + ((s * g.h + ih) * g.w + iw) * g.c;
+                const float* dyp = dy + ((s * g.oh + i) * g.ow + j) * g.f;
+                for (int64_t c = 0; c < g.c; ++c)
+                  for (int64_t mm = 0; mm < m; ++mm) total[c * m + mm] += xp[c] * dyp[c * m + mm];
+              }
+            }
+          float* out = d.dw.data + t * g.f;
+          for (int64_t o = 0; o < g.f; ++o) out[o] = d.dw.fresh ? total[o] : out[o] + total[o];
+        }
+      }
+      if (d.db.data) bias_gradient(dy, g.n * g.oh * g.ow, g.f, d.db);
+    });
+  return y;
+}
+
+// ---- conv2d_transpose: y = the gradient of conv2d's input, for the convolution that takes y's shape to x's ----
+
+int64_t transposed_output_size(int64_t in, int window, int stride, Padding padding) {
+  if (window < 1 || stride < 1)
+    throw Error("transposed_output_size: window " + std::to_string(window) + " and stride " + std::to_string(stride) +
+                " must be >= 1");
+  return padding == Padding::Same ? in * stride : in * stride + std::max(window - stride, 0);
+}
+
+namespace {
+// The convolution conv2d_transpose runs backward: its input is y (N, OH, OW, F), its output x (N, H, W, C), its
+// kernel (KH, KW, F, C) as given. That convolution of OH rows gives H rows (valid and same alike), and its padding is
+// the one TensorFlow's conv2d_transpose uses.
+kernels::Conv2DGeometry transposed_geometry(const Tensor& x, const Tensor& kernel, const Tensor& bias,
+                                            const Conv2DArgs& args) {
+  check_rank("conv2d_transpose", x, 4, "input", "(N, H, W, C)");
+  check_rank("conv2d_transpose", kernel, 4, "kernel", "(KH, KW, F, C)");
+  const std::string shapes = "input " + shape_of(x) + " and kernel " + shape_of(kernel);
+  const int64_t n = x.dim(0), h = x.dim(1), w = x.dim(2), c = x.dim(3);
+  const int64_t kh = kernel.dim(0), kw = kernel.dim(1), f = kernel.dim(2);
+  if (kernel.dim(3) != c)
+    throw Error("conv2d_transpose: " + shapes + ": the input has " + std::to_string(c) +
+                " channels, the kernel expects " + std::to_string(kernel.dim(3)));
+  if (kh < 1 || kw < 1 || f < 1) throw Error("conv2d_transpose: " + shapes + ": the kernel is empty");
+  if (args.stride_h < 1 || args.stride_w < 1)
+    throw Error("conv2d_transpose: strides (" + std::to_string(args.stride_h) + ", " + std::to_string(args.stride_w) +
+                ") must be >= 1");
+  if (args.dilation_h != 1 || args.dilation_w != 1)
+    throw Error("conv2d_transpose: dilation (" + std::to_string(args.dilation_h) + ", " +
+                std::to_string(args.dilation_w) + ") is not supported (only 1)");
+  if (bias.defined() && (bias.rank() != 1 || bias.dim(0) != f))
+    throw Error("conv2d_transpose: kernel " + shape_of(kernel) + " and bias " + shape_of(bias) +
+                ": the bias must have shape (" + std::to_string(f) + ",)");
+  const int64_t oh = transposed_output_size(h, static_cast<int>(kh), args.stride_h, args.padding);
+  const int64_t ow = transposed_output_size(w, static_cast<int>(kw), args.stride_w, args.padding);
+  if (n * h * w > INT_MAX || kh * kw * f > INT_MAX || c > INT_MAX)
+    throw Error("conv2d_transpose: " + shapes + ": too large for BLAS (a matrix side above 2^31 - 1)");
+  return {n, oh, ow, f, kh, kw, c, h, w, args.stride_h, args.stride_w, 1, 1,
+          pad_before(oh, h, static_cast<int>(kh), args.stride_h, 1, args.padding),
+          pad_before(ow, w, static_cast<int>(kw), args.stride_w, 1, args.padding)};
+}
+}  // namespace
+
+Tensor conv2d_transpose(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args) {
+  const kernels::Conv2DGeometry g = transposed_geometry(x, kernel, bias, args);  // g.n, g.h, g.w, g.c: y's shape
+  Tensor y = Tensor::empty({g.n, g.h, g.w, g.c});
+  // y = col2im(x W^T): the input gradient of the convolution, written fresh, then the bias on each pixel.
+  kernels::conv2d_backward(g, nullptr, kernel.data(), x.data(), GradBuffer{y.data(), true}, {}, {});
+  if (bias.defined()) {
+    const float* b = bias.data();
+    float* py = y.data();
+#pragma omp parallel for schedule(static) if (y.size() >= (1 << 15))
+    for (int64_t p = 0; p < g.n * g.h * g.w; ++p)
+      for (int64_t o = 0; o < g.c; ++o) py[p * g.c + o] += b[o];
+  }
+  if (needs_grad(x, kernel, bias))
+    y.set_backward("conv2d_transpose", conv_inputs(x, kernel, bias), [g](std::span<const Tensor> in, const float* dy) {
+      const ConvGrads d = conv_grads(in);
+      // dx = conv2d(dy, W): the convolution forward, into a scratch buffer when dx already holds a gradient.
+      if (d.dx.data) {
+        const int64_t size = g.n * g.oh * g.ow * g.f;
+        std::vector<float> scratch(d.dx.fresh ? 0 : static_cast<size_t>(size));
+        kernels::conv2d_forward(g, dy, in[1].data(), nullptr, d.dx.fresh ? d.dx.data : scratch.data());
+        if (!d.dx.fresh) add_into(d.dx, scratch.data(), size);
+      }
+      // dW: the convolution's weight gradient with dy as its input and x as its output gradient.
+      if (d.dw.data) kernels::conv2d_backward(g, dy, in[1].data(), in[0].data(), {}, d.dw, {});
+      if (d.db.data) bias_gradient(dy, g.n * g.h * g.w, g.c, d.db);
+    });
   return y;
 }
 

@@ -53,6 +53,22 @@ TEST_CASE("the image layers show their output shapes and no parameters in the su
   CHECK(model.count_params() == 40);
 }
 
+TEST_CASE("the convolution and normalization layers show Keras' names, shapes and parameter counts in the summary",
+          "[sequential][keras]") {
+  Sequential model;
+  model.add(DepthwiseConv2D(3, {.depth_multiplier = 2, .input_shape = {28, 28, 8}}));  // 3*3*8*2 + 16
+  model.add(SeparableConv2D(32, 3, {.padding = "same"}));                              // 3*3*16 + 16*32 + 32
+  model.add(Conv2DTranspose(16, 3, {.strides = 2}));                                   // 3*3*16*32 + 16
+  model.add(LayerNormalization());                                                     // 16 + 16
+  const std::string summary = model.summary_string();
+  INFO(summary);
+  CHECK(summary.find("depthwise_conv2d (DepthwiseC (None, 26, 26, 16)        160       \n") != std::string::npos);
+  CHECK(summary.find("separable_conv2d (SeparableC (None, 26, 26, 32)        688       \n") != std::string::npos);
+  CHECK(summary.find("conv2d_transpose (Conv2DTran (None, 53, 53, 16)        4624      \n") != std::string::npos);
+  CHECK(summary.find("layer_normalization (LayerNo (None, 53, 53, 16)        32        \n") != std::string::npos);
+  CHECK(model.count_params() == 160 + 688 + 4624 + 32);
+}
+
 TEST_CASE("the seed model learns a separable image set to over 95% accuracy", "[sequential][train][threads]") {
   auto [x, y] = datasets::synthetic_squares(400, 1);
   auto [xt, yt] = datasets::synthetic_squares(200, 2);

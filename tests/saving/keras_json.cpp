@@ -191,6 +191,10 @@ TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
                    {.strides = {2, 1}, .padding = "same", .activation = "relu", .use_bias = false,
                     .kernel_initializer = initializers::he_normal(3)}));
   model.add(BatchNormalization({.momentum = 0.9, .epsilon = 1e-5}));
+  model.add(DepthwiseConv2D(3, {.padding = "same", .depth_multiplier = 2, .activation = "elu"}));
+  model.add(SeparableConv2D(6, 2, {.padding = "same", .depth_multiplier = 2, .use_bias = false}));
+  model.add(Conv2DTranspose(6, {2, 3}, {.strides = {2, 1}, .padding = "same", .activation = "selu"}));
+  model.add(LayerNormalization({.epsilon = 0.01, .center = false}));
   model.add(ZeroPadding2D({{1, 0}, {2, 3}}));
   model.add(Cropping2D({{0, 1}, {1, 1}}));
   model.add(UpSampling2D({1, 2}));
@@ -259,6 +263,68 @@ TEST_CASE("the image layers' tf.keras 2.x configs read and write back key for ke
   j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "Cropping2D", "config": {"name": "crop", "cropping": [13, 0]}})");
   CHECK_THAT(error_of(j.dump()),
              Contains("Cropping2D \"crop\": cropping ((13, 13), (0, 0)) leaves nothing of input (26, 26, 32)"));
+}
+
+TEST_CASE("the convolution layers' tf.keras 2.x configs read and write back key for key", "[keras_json]") {
+  check_round_trip(6, R"({"class_name": "DepthwiseConv2D", "config": {"name": "depthwise_conv2d", "trainable": true,
+      "dtype": "float32", "kernel_size": [3, 2], "strides": [2, 1], "padding": "same", "data_format": "channels_last",
+      "dilation_rate": [1, 1], "groups": 1, "activation": "relu", "use_bias": false,
+      "bias_initializer": {"class_name": "Zeros", "config": {}}, "bias_regularizer": null,
+      "activity_regularizer": null, "bias_constraint": null, "depth_multiplier": 2,
+      "depthwise_initializer": {"class_name": "HeNormal", "config": {"seed": 3}}, "depthwise_regularizer": null,
+      "depthwise_constraint": null}})");
+  check_round_trip(6, R"({"class_name": "SeparableConv2D", "config": {"name": "separable_conv2d", "trainable": true,
+      "dtype": "float32", "filters": 16, "kernel_size": [3, 3], "strides": [1, 1], "padding": "valid",
+      "data_format": "channels_last", "dilation_rate": [1, 1], "groups": 1, "activation": "elu", "use_bias": true,
+      "bias_initializer": {"class_name": "Ones", "config": {}}, "bias_regularizer": null, "activity_regularizer": null,
+      "bias_constraint": null, "depth_multiplier": 3, "depthwise_initializer": {"class_name": "GlorotUniform",
+      "config": {"seed": null}}, "pointwise_initializer": {"class_name": "HeUniform", "config": {"seed": 5}},
+      "depthwise_regularizer": null, "pointwise_regularizer": null, "depthwise_constraint": null,
+      "pointwise_constraint": null}})");
+  check_round_trip(6, R"({"class_name": "Conv2DTranspose", "config": {"name": "conv2d_transpose", "trainable": true,
+      "dtype": "float32", "filters": 16, "kernel_size": [3, 2], "strides": [2, 2], "padding": "same",
+      "data_format": "channels_last", "dilation_rate": [1, 1], "groups": 1, "activation": "relu", "use_bias": true,
+      "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": null}}, "bias_initializer":
+      {"class_name": "Zeros", "config": {}}, "kernel_regularizer": null, "bias_regularizer": null,
+      "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null, "output_padding": null}})");
+  check_round_trip(7, R"({"class_name": "LayerNormalization", "config": {"name": "layer_normalization",
+      "trainable": true, "dtype": "float32", "axis": [1], "epsilon": 1e-05, "center": false, "scale": true,
+      "beta_initializer": {"class_name": "Zeros", "config": {}}, "gamma_initializer": {"class_name": "Ones",
+      "config": {}}, "beta_regularizer": null, "gamma_regularizer": null, "beta_constraint": null,
+      "gamma_constraint": null}})");
+  // Keras 3's layout (no groups, DTypePolicy and initializer objects with a module) reads to the same layer.
+  json::Json j = json::parse(seed_json(), "seed");
+  j["config"]["layers"].insert(j["config"]["layers"].begin() + 2, json::Json::parse(R"({"module": "keras.layers",
+      "class_name": "DepthwiseConv2D", "config": {"name": "depthwise_conv2d", "trainable": true, "dtype": {"module":
+      "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, "kernel_size":
+      [3, 3], "strides": [1, 1], "padding": "valid", "depth_multiplier": 2, "data_format": "channels_last",
+      "dilation_rate": [1, 1], "activation": "linear", "use_bias": true, "depthwise_initializer": {"module":
+      "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null}, "registered_name": null},
+      "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name":
+      null}, "depthwise_regularizer": null, "bias_regularizer": null, "activity_regularizer": null,
+      "depthwise_constraint": null, "bias_constraint": null}, "registered_name": null})"));
+  Sequential model = model_from_json(j.dump(), "model.json");
+  CHECK(model.layers()[1]->class_name() == "DepthwiseConv2D");
+  CHECK(model.layers()[1]->count_params() == 3 * 3 * 32 * 2 + 64);
+  j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "Conv2DTranspose", "config": {"filters": 4,
+      "kernel_size": 3, "output_padding": [1, 1]}})");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config: Conv2DTranspose: output_padding: output_padding is not supported (set to [1,1])"));
+  j["config"]["layers"][2]["config"].erase("output_padding");
+  j["config"]["layers"][2]["config"]["dilation_rate"] = 2;
+  CHECK_THAT(error_of(j.dump()), Contains("Conv2DTranspose: dilation_rate (2, 2) is not supported (only 1)"));
+  // tf.keras 2.x's SeparableConv2D also carries its base class's kernel_* keys: an initializer there is ignored.
+  j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "SeparableConvolution2D", "config": {"filters": 8,
+      "kernel_size": 3, "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": null}},
+      "kernel_regularizer": null, "kernel_constraint": null}})");
+  CHECK(model_from_json(j.dump(), "model.json").layers()[1]->count_params() == 3 * 3 * 32 + 32 * 8 + 8);
+  j["config"]["layers"][2]["config"]["pointwise_constraint"] = json::Json::parse(R"({"class_name": "NonNeg", "config": {}})");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config: SeparableConvolution2D: pointwise_constraint: a constraint is not supported"));
+  // What elucid lacks is refused, naming the key.
+  j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "DepthwiseConv2D", "config": {"kernel_size": 3,
+      "depthwise_regularizer": {"class_name": "L2", "config": {"l2": 0.01}}}})");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config: DepthwiseConv2D: depthwise_regularizer: a regularizer is not supported"));
+  j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "DepthwiseConv2D", "config": {"kernel_size": 3, "depth_multiplier": 0}})");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.depth_multiplier"));
 }
 
 // A layer class added to the codec table shows in the "supported:" list; this fails until one of the two models

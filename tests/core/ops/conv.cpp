@@ -242,3 +242,206 @@ TEST_CASE("conv2d_elu rejects bad shapes and alpha naming itself", "[ops][conv]"
   CHECK_THROWS_WITH(ops::conv2d_elu(Tensor({1, 5, 5, 1}), Tensor({3, 3, 1, 2}), Tensor(), {}, -1.0f),
                     "conv2d_elu: alpha must be finite and >= 0, got -1.000000");
 }
+
+// ---- depthwise_conv2d: each channel with its own M kernels ----
+
+namespace {
+struct DepthwiseCase {
+  Shape x;  // (N, H, W, C)
+  int kh, kw, m;
+  ops::Conv2DArgs args;
+  bool bias;
+};
+
+// in = {x, kernel (KH, KW, C, M), bias (C * M)?}:
+// y[n, oh, ow, c * M + m] = b[c * M + m] + sum_{i, j} x[n, oh*s - pad + i*d, ow*s - pad + j*d, c] w[i, j, c, m]
+grad_check::RefFn depthwise_ref(const DepthwiseCase& dc) {
+  return [dc](const std::vector<Vec>& in) {
+    const int64_t n = dc.x[0], h = dc.x[1], w = dc.x[2], c = dc.x[3], f = c * dc.m;
+    const Axis ah = axis(h, dc.kh, dc.args.stride_h, dc.args.dilation_h, dc.args.padding);
+    const Axis aw = axis(w, dc.kw, dc.args.stride_w, dc.args.dilation_w, dc.args.padding);
+    Vec y(static_cast<size_t>(n * ah.out * aw.out * f), 0.0);
+    for (int64_t s = 0; s < n; ++s)
+      for (int64_t oh = 0; oh < ah.out; ++oh)
+        for (int64_t ow = 0; ow < aw.out; ++ow)
+          for (int64_t ch = 0; ch < c; ++ch)
+            for (int64_t m = 0; m < dc.m; ++m) {
+              double acc = dc.bias ? in[2][ch * dc.m + m] : 0.0;
+              for (int64_t i = 0; i < dc.kh; ++i)
+                for (int64_t j = 0; j < dc.kw; ++j) {
+                  const int64_t ih = oh * dc.args.stride_h - ah.pad + i * dc.args.dilation_h;
+                  const int64_t iw = ow * dc.args.stride_w - aw.pad + j * dc.args.dilation_w;
+                  if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
+                  acc += in[0][((s * h + ih) * w + iw) * c + ch] * in[1][((i * dc.kw + j) * c + ch) * dc.m + m];
+                }
+              y[((s * ah.out + oh) * aw.out + ow) * f + ch * dc.m + m] = acc;
+            }
+    return y;
+  };
+}
+
+void check_depthwise(const DepthwiseCase& dc, Shape want_out) {
+  INFO("depthwise_conv2d x " << to_string(dc.x) << " kernel " << dc.kh << "x" << dc.kw << " x " << dc.m
+                             << ", strides (" << dc.args.stride_h << ", " << dc.args.stride_w << "), dilation ("
+                             << dc.args.dilation_h << ", " << dc.args.dilation_w << "), "
+                             << (dc.args.padding == ops::Padding::Same ? "same" : "valid"));
+  std::vector<Tensor> inputs{grad_check::random_tensor(dc.x, 90),
+                             grad_check::random_tensor({dc.kh, dc.kw, dc.x[3], dc.m}, 91)};
+  inputs.push_back(dc.bias ? grad_check::random_tensor({dc.x[3] * dc.m}, 92) : Tensor());
+  const ops::Conv2DArgs args = dc.args;
+  auto op = [args](const std::vector<Tensor>& in) { return ops::depthwise_conv2d(in[0], in[1], in[2], args); };
+  CHECK(op(inputs).shape() == want_out);
+  grad_check::check_gradients("depthwise_conv2d", inputs, op, depthwise_ref(dc));
+}
+}  // namespace
+
+GRAD_TEST("depthwise_conv2d", "valid 3x3, multiplier 1 and 2, with and without bias", "[ops][conv]") {
+  check_depthwise({{1, 5, 5, 1}, 3, 3, 1, conv_args(1, 1, kValid), true}, {1, 3, 3, 1});
+  check_depthwise({{2, 6, 5, 3}, 3, 2, 2, conv_args(1, 1, kValid), false}, {2, 4, 4, 6});
+}
+
+GRAD_TEST("depthwise_conv2d", "strides and same padding, odd and even kernels", "[ops][conv]") {
+  check_depthwise({{2, 7, 6, 2}, 3, 3, 2, conv_args(2, 2, kSame), true}, {2, 4, 3, 4});
+  check_depthwise({{1, 6, 7, 3}, 2, 4, 1, conv_args(1, 2, kSame), true}, {1, 6, 4, 3});
+  check_depthwise({{2, 7, 6, 2}, 3, 3, 3, conv_args(2, 3, kValid), true}, {2, 3, 2, 6});
+}
+
+GRAD_TEST("depthwise_conv2d", "dilation 2, valid and same", "[ops][conv]") {
+  check_depthwise({{2, 7, 7, 2}, 3, 3, 2, conv_args(1, 1, kValid, 2, 2), true}, {2, 3, 3, 4});
+  check_depthwise({{1, 6, 5, 2}, 3, 2, 1, conv_args(1, 1, kSame, 2, 1), true}, {1, 6, 5, 2});
+}
+
+TEST_CASE("depthwise_conv2d forward and backward are bit-identical at 1 and 2 threads", "[ops][conv][threads]") {
+  auto run = [](int threads) {
+    set_num_threads(threads);
+    Tensor x = grad_check::random_tensor({8, 12, 12, 8}, 93);
+    Tensor w = grad_check::random_tensor({3, 3, 8, 2}, 94);
+    Tensor b = grad_check::random_tensor({16}, 95);
+    Tensor y = ops::depthwise_conv2d(x, w, b, conv_args(2, 2, kSame));
+    Vec weights(static_cast<size_t>(y.size()));
+    Random rng(96);
+    for (double& v : weights) v = rng.uniform(-1, 1);
+    grad_check::weighted_sum(y, weights).backward();
+    std::vector<float> all;
+    for (const Tensor& t : {y, x.grad(), w.grad(), b.grad()}) all.insert(all.end(), t.values().begin(), t.values().end());
+    return all;
+  };
+  const std::vector<float> one = run(1), two = run(2);
+  set_num_threads(0);
+  CHECK((one.size() == two.size() && std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0));
+}
+
+TEST_CASE("depthwise_conv2d rejects bad shapes naming input and kernel", "[ops][conv]") {
+  CHECK_THROWS_WITH(ops::depthwise_conv2d(Tensor({2, 5, 5, 3}), Tensor({3, 3, 4, 1}), Tensor(), {}),
+                    "depthwise_conv2d: input (2, 5, 5, 3) and kernel (3, 3, 4, 1): the input has 3 channels, the "
+                    "kernel expects 4");
+  CHECK_THROWS_WITH(ops::depthwise_conv2d(Tensor({1, 5, 5, 2}), Tensor({3, 3, 2, 2}), Tensor({2}), {}),
+                    "depthwise_conv2d: kernel (3, 3, 2, 2) and bias (2,): the bias must have shape (4,)");
+  CHECK_THROWS_WITH(ops::depthwise_conv2d(Tensor({1, 2, 2, 1}), Tensor({3, 3, 1, 1}), Tensor(), {}),
+                    "depthwise_conv2d: input (1, 2, 2, 1) and kernel (3, 3, 1, 1): the kernel does not fit in the "
+                    "input with valid padding");
+}
+
+// ---- conv2d_transpose: the input gradient of a convolution ----
+
+namespace {
+struct TransposeCase {
+  Shape x;  // (N, H, W, C)
+  int kh, kw, f;
+  ops::Conv2DArgs args;
+  bool bias;
+};
+
+// Keras' deconv_output_length with output_padding None, and TensorFlow's padding for the convolution it reverses.
+Axis transposed_axis(int64_t in, int k, int s, ops::Padding p) {
+  const int64_t out = p == ops::Padding::Same ? in * s : in * s + std::max(k - s, 0);
+  return {out, std::max<int64_t>((in - 1) * s + k - out, 0) / 2};
+}
+
+// in = {x, kernel (KH, KW, F, C), bias (F)?}: every input pixel (h, w) spreads x[h, w, :] * kernel[i, j, f, :] onto
+// output (h * s - pad + i, w * s - pad + j), where that lies inside the output.
+grad_check::RefFn transpose_ref(const TransposeCase& tc) {
+  return [tc](const std::vector<Vec>& in) {
+    const int64_t n = tc.x[0], h = tc.x[1], w = tc.x[2], c = tc.x[3];
+    const Axis ah = transposed_axis(h, tc.kh, tc.args.stride_h, tc.args.padding);
+    const Axis aw = transposed_axis(w, tc.kw, tc.args.stride_w, tc.args.padding);
+    Vec y(static_cast<size_t>(n * ah.out * aw.out * tc.f), 0.0);
+    for (int64_t s = 0; s < n; ++s)
+      for (int64_t oh = 0; oh < ah.out; ++oh)
+        for (int64_t ow = 0; ow < aw.out; ++ow)
+          for (int64_t f = 0; f < tc.f; ++f) y[((s * ah.out + oh) * aw.out + ow) * tc.f + f] = tc.bias ? in[2][f] : 0.0;
+    for (int64_t s = 0; s < n; ++s)
+      for (int64_t ih = 0; ih < h; ++ih)
+        for (int64_t iw = 0; iw < w; ++iw)
+          for (int64_t i = 0; i < tc.kh; ++i)
+            for (int64_t j = 0; j < tc.kw; ++j) {
+              const int64_t oh = ih * tc.args.stride_h - ah.pad + i, ow = iw * tc.args.stride_w - aw.pad + j;
+              if (oh < 0 || oh >= ah.out || ow < 0 || ow >= aw.out) continue;
+              for (int64_t f = 0; f < tc.f; ++f)
+                for (int64_t ch = 0; ch < c; ++ch)
+                  y[((s * ah.out + oh) * aw.out + ow) * tc.f + f] +=
+                      in[0][((s * h + ih) * w + iw) * c + ch] * in[1][((i * tc.kw + j) * tc.f + f) * c + ch];
+            }
+    return y;
+  };
+}
+
+void check_transpose(const TransposeCase& tc, Shape want_out) {
+  INFO("conv2d_transpose x " << to_string(tc.x) << " kernel " << tc.kh << "x" << tc.kw << " -> " << tc.f
+                             << ", strides (" << tc.args.stride_h << ", " << tc.args.stride_w << "), "
+                             << (tc.args.padding == ops::Padding::Same ? "same" : "valid"));
+  std::vector<Tensor> inputs{grad_check::random_tensor(tc.x, 100),
+                             grad_check::random_tensor({tc.kh, tc.kw, tc.f, tc.x[3]}, 101)};
+  inputs.push_back(tc.bias ? grad_check::random_tensor({tc.f}, 102) : Tensor());
+  const ops::Conv2DArgs args = tc.args;
+  auto op = [args](const std::vector<Tensor>& in) { return ops::conv2d_transpose(in[0], in[1], in[2], args); };
+  CHECK(op(inputs).shape() == want_out);
+  grad_check::check_gradients("conv2d_transpose", inputs, op, transpose_ref(tc));
+}
+}  // namespace
+
+GRAD_TEST("conv2d_transpose", "valid, strides 1 and 2, kernels larger and smaller than the stride", "[ops][conv]") {
+  check_transpose({{1, 3, 3, 1}, 3, 3, 2, conv_args(1, 1, kValid), true}, {1, 5, 5, 2});
+  check_transpose({{2, 3, 4, 3}, 3, 3, 2, conv_args(2, 2, kValid), true}, {2, 7, 9, 2});
+  check_transpose({{2, 3, 2, 2}, 1, 2, 3, conv_args(2, 3, kValid), false}, {2, 6, 6, 3});  // kernel < stride
+}
+
+GRAD_TEST("conv2d_transpose", "same padding, odd and even kernels", "[ops][conv]") {
+  check_transpose({{2, 3, 3, 2}, 3, 3, 3, conv_args(2, 2, kSame), true}, {2, 6, 6, 3});
+  check_transpose({{1, 4, 3, 2}, 4, 2, 2, conv_args(2, 1, kSame), true}, {1, 8, 3, 2});
+  check_transpose({{2, 3, 3, 3}, 2, 3, 2, conv_args(1, 1, kSame), false}, {2, 3, 3, 2});
+}
+
+TEST_CASE("conv2d_transpose forward and backward are bit-identical at 1 and 2 threads", "[ops][conv][threads]") {
+  auto run = [](int threads) {
+    set_num_threads(threads);
+    Tensor x = grad_check::random_tensor({16, 6, 6, 8}, 103);
+    Tensor w = grad_check::random_tensor({3, 3, 4, 8}, 104);
+    Tensor b = grad_check::random_tensor({4}, 105);
+    Tensor y = ops::conv2d_transpose(x, w, b, conv_args(2, 2, kSame));
+    Vec weights(static_cast<size_t>(y.size()));
+    Random rng(106);
+    for (double& v : weights) v = rng.uniform(-1, 1);
+    grad_check::weighted_sum(y, weights).backward();
+    std::vector<float> all;
+    for (const Tensor& t : {y, x.grad(), w.grad(), b.grad()}) all.insert(all.end(), t.values().begin(), t.values().end());
+    return all;
+  };
+  const std::vector<float> one = run(1), two = run(2);
+  set_num_threads(0);
+  CHECK((one.size() == two.size() && std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0));
+}
+
+TEST_CASE("conv2d_transpose output sizes follow Keras, and bad arguments are refused", "[ops][conv]") {
+  CHECK(ops::transposed_output_size(7, 3, 2, kValid) == 15);
+  CHECK(ops::transposed_output_size(7, 3, 2, kSame) == 14);
+  CHECK(ops::transposed_output_size(7, 1, 3, kValid) == 21);
+  CHECK_THROWS_WITH(ops::conv2d_transpose(Tensor({2, 5, 5, 3}), Tensor({3, 3, 8, 4}), Tensor(), {}),
+                    "conv2d_transpose: input (2, 5, 5, 3) and kernel (3, 3, 8, 4): the input has 3 channels, the "
+                    "kernel expects 4");
+  CHECK_THROWS_WITH(ops::conv2d_transpose(Tensor({1, 5, 5, 1}), Tensor({3, 3, 2, 1}), Tensor({1}), {}),
+                    "conv2d_transpose: kernel (3, 3, 2, 1) and bias (1,): the bias must have shape (2,)");
+  CHECK_THROWS_WITH(ops::conv2d_transpose(Tensor({1, 5, 5, 1}), Tensor({3, 3, 2, 1}), Tensor(),
+                                          conv_args(1, 1, kValid, 2, 2)),
+                    "conv2d_transpose: dilation (2, 2) is not supported (only 1)");
+}
