@@ -176,18 +176,6 @@ bool missing(const std::string& path) {
   return !fs::exists(path, ec);
 }
 
-// A model's bytes, by their first bytes: a Keras .h5 (HDF5), a .keras (zip), else a model file or checkpoint.
-ModelFile read_any_model(const std::string& bytes, const std::string& path) {
-  if (is_hdf5_bytes(bytes)) return read_keras_h5(bytes, path);
-  if (is_zip_bytes(bytes)) return read_keras(bytes, path);
-  return read_model_file(bytes, path);
-}
-
-// A model named on the command line: a TensorFlow.js folder or model.json, else a file read_any_model reads.
-ModelFile load_any_model(const std::string& path) {
-  return is_tfjs_model(path) ? load_tfjs(path) : read_any_model(read_file(path), path);
-}
-
 // "elucid: RECIPE: note: ..." on stderr for each of the recipe's notes (an old key name read under its new one).
 void print_notes(const Recipe& recipe) {
   for (const std::string& note : recipe.notes) std::cerr << "elucid: " << recipe.path << ": note: " << note << "\n";
@@ -307,7 +295,7 @@ int evaluate(const Args& a) {
   std::string current = path;  // the file an error is about: the model, but not while the data is read
   try {
     g_failure_status = 1;
-    ModelFile file = load_any_model(path);
+    ModelFile file = load_model_file(path);
     Sequential& model = file.model;
     if (!model.compiled()) throw Error(path + ": the model was saved without compile settings, so it has no loss to evaluate");
     current = "";  // the data's errors name their own files (or the data set)
@@ -354,7 +342,7 @@ int predict(const Args& a) {
   std::string current = path;
   try {
     g_failure_status = 1;
-    ModelFile file = load_any_model(path);
+    ModelFile file = load_model_file(path);
     Sequential& model = file.model;
     const Shape input = model.input_shape();
     if (input.size() != 3 || (input[2] != 1 && input[2] != 3 && input[2] != 4))
@@ -506,7 +494,7 @@ int export_model(const Args& a) {
   }
   try {
     g_failure_status = 1;
-    ModelFile file = load_any_model(path);
+    ModelFile file = load_model_file(path);
     if (format == "keras-json") {
       write_file_atomically(out, file.model.to_json());
     } else if (format == "tfjs") {

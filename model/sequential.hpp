@@ -56,10 +56,16 @@ class Sequential : public train::Trainer {
   void summary(std::ostream& out = std::cout) const;
   std::string summary_string() const;
 
-  // Keras' model.to_json() in tf.keras 2.x's layout (saving/keras_json.hpp). model.save(path), from train::Trainer,
-  // writes file_bytes(): architecture, compile settings, weights and optimizer state (saving/model_file.hpp).
+  // Keras' model.to_json() in tf.keras 2.x's layout (saving/keras_json.hpp). file_bytes(): elucid's model file, the
+  // architecture, compile settings, weights and optimizer state (saving/model_file.hpp).
   std::string to_json() const override;
   std::string file_bytes(const SaveOptions& options) const override;
+  // model.save("x.keras" | "x.h5" | "x.weights.h5" | "x.onnx" | "x.elucid"): save_model, the format by the ending.
+  void save(const std::string& path, const SaveOptions& options = {}) const override;
+  // Keras' save_weights / load_weights (saving/keras_weights.hpp): a .weights.h5 (Keras 3) or other .h5 (tf.keras
+  // 2.x) by the name when saving, by the contents when loading; the weights only, all or none of them loaded.
+  void save_weights(const std::string& path) const;
+  void load_weights(const std::string& path);
 
   // The forward pass, x (N, ...input_shape) -> (N, ...output_shape).
   Tensor operator()(const Tensor& x, bool training = false);

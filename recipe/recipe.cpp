@@ -5,7 +5,11 @@
 #include <elucid/core/error.hpp>
 #include <elucid/core/format.hpp>
 #include <elucid/core/file_io.hpp>
+#include <elucid/saving/keras_h5.hpp>
 #include <elucid/saving/keras_objects.hpp>
+#include <elucid/saving/keras_v3.hpp>
+#include <elucid/saving/keras_weights.hpp>
+#include <elucid/saving/model_file.hpp>
 #include <elucid/callbacks/terminate_on_nan.hpp>
 
 #include <algorithm>
@@ -19,6 +23,11 @@ using json::Value;
 namespace fs = std::filesystem;
 
 namespace {
+// The compile settings a loaded model carries, as a recipe's "compile" section would give them.
+CompileConfig compile_config_of(const Sequential& model) {
+  return {model.optimizer().clone(), model.loss(), model.metric_names()};
+}
+
 constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
 const std::vector<std::string> kCallbacks = {"EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint", "CSVLogger",
                                              "TerminateOnNaN"};
@@ -251,8 +260,8 @@ Recipe parse_recipe(const std::string& text, const std::string& path, const std:
   const Json j = json::parse(text, path);
   const Value top(j, path, "");
   top.require_object();
-  top.check_keys({"description", "seed", "threads", "model", "compile", "fit", "callbacks", "terminate_on_nan", "data",
-                  "output"});
+  top.check_keys({"description", "seed", "threads", "model", "initial_weights", "compile", "fit", "callbacks",
+                  "terminate_on_nan", "data", "output"});
   const std::string base = folder_of(path);
   Recipe r;
   r.path = path;
@@ -261,10 +270,23 @@ Recipe parse_recipe(const std::string& text, const std::string& path, const std:
 
   const Value model = top.at("model");
   Json model_json;
+  std::optional<CompileConfig> file_compile;  // a Keras .h5 or .keras model's own compile settings
   if (model.is_string()) {
     const std::string file = path_of(top, "model", base);
+    std::string bytes;
     try {
-      r.model_json = read_file(file, size_t(64) << 20);
+      bytes = read_file(file, size_t(4) << 30);
+      if (is_hdf5_bytes(bytes) || is_zip_bytes(bytes)) {
+        // A Keras model file: its architecture, and its weights as the starting point.
+        ModelFile keras = read_any_model(bytes, file);
+        r.model_json = keras.model.to_json();
+        r.initial_weights = file;
+        if (keras.model.compiled()) file_compile = compile_config_of(keras.model);
+      } else if (bytes.size() > (size_t(64) << 20)) {
+        throw Error("a Keras JSON file of " + thousands(static_cast<int64_t>(bytes.size())) + " bytes, beyond 64 MiB");
+      } else {
+        r.model_json = std::move(bytes);
+      }
     } catch (const Error& e) {
       model.fail(e.what());
     }
@@ -277,7 +299,13 @@ Recipe parse_recipe(const std::string& text, const std::string& path, const std:
     r.model_path = "model";
     model_json = model.json();
   }
+  if (top.has("initial_weights")) {
+    r.initial_weights = path_of(top, "initial_weights", base);
+    std::error_code ec;
+    if (!fs::is_regular_file(r.initial_weights, ec)) top.at("initial_weights").fail(r.initial_weights + ": no such file");
+  }
   if (top.has("compile")) r.compile = keras::compile_config_from_json(top.at("compile"), /*strict=*/true);
+  else if (file_compile) r.compile = file_compile;
   if (top.has("fit")) r.fit = read_fit(top.at("fit"));
   if (top.has("callbacks"))
     for (const Value& item : top.at("callbacks").as_array()) r.callbacks.push_back(read_callback(item, base));
@@ -293,6 +321,7 @@ Recipe parse_recipe(const std::string& text, const std::string& path, const std:
   Json key = Json::object();
   key["seed"] = r.seed;
   key["model"] = model_json;
+  if (!r.initial_weights.empty()) key["initial_weights"] = r.initial_weights;
   key["compile"] = top.has("compile") ? top.at("compile").json() : Json();
   key["fit"] = fit;
   key["callbacks"] = top.has("callbacks") ? top.at("callbacks").json() : Json();
@@ -308,6 +337,28 @@ Recipe load_recipe(const std::string& path, const std::string& output_dir) {
   return parse_recipe(read_file(path, size_t(64) << 20), path, output_dir);
 }
 
+namespace {
+// The weights of `path` (any file load_weights or read_any_model reads) into `model`, by position: the same count
+// of weights, each of the same shape, whatever the layers are called. All or none.
+void load_initial_weights(Sequential& model, const std::string& path) {
+  const std::string bytes = read_file(path);
+  if (is_hdf5_bytes(bytes)) return load_weights(model, path);  // Keras 3 .weights.h5, tf.keras 2.x .h5
+  const ModelFile file = read_any_model(bytes, path);
+  const std::vector<NamedTensor> from = file.model.weights();
+  std::vector<NamedTensor> to = model.weights();
+  if (from.size() != to.size())
+    throw Error(path + ": holds " + std::to_string(from.size()) + " weights; the recipe's model has " +
+                std::to_string(to.size()));
+  for (size_t i = 0; i < to.size(); ++i)
+    if (from[i].tensor.shape() != to[i].tensor.shape())
+      throw Error(path + ": weight " + std::to_string(i) + " (" + from[i].name + ") has shape " +
+                  to_string(from[i].tensor.shape()) + "; the recipe's model's " + to[i].name + " is " +
+                  to_string(to[i].tensor.shape()));
+  for (size_t i = 0; i < to.size(); ++i)
+    std::copy(from[i].tensor.data(), from[i].tensor.data() + from[i].tensor.size(), to[i].tensor.data());
+}
+}  // namespace
+
 Sequential build_model(const Recipe& recipe) {
   set_random_seed(recipe.seed);
   const Json j = json::parse(recipe.model_json, recipe.model_source);
@@ -318,6 +369,13 @@ Sequential build_model(const Recipe& recipe) {
       compile->apply(m.model);
     } catch (const Error& e) {
       throw Error(recipe.path + ": compile: " + e.what());
+    }
+  }
+  if (!recipe.initial_weights.empty()) {
+    try {
+      load_initial_weights(m.model, recipe.initial_weights);
+    } catch (const Error& e) {
+      throw Error(recipe.path + ": initial_weights: " + e.what());
     }
   }
   return std::move(m.model);

@@ -72,6 +72,10 @@ struct Recipe {
   std::string model_json = {};    // the Keras JSON text
   std::string model_source = {};  // what messages call it: the model file's path, or the recipe's
   std::string model_path = {};    // its JSON path within model_source: "model" when inline, "" for a file
+  // A file whose weights the model starts from instead of its initializers ("" none): the recipe's
+  // "initial_weights" (a Keras .weights.h5 or .h5, a .keras, an elucid model file or checkpoint), or the "model"
+  // itself when it names a Keras .h5 or .keras file rather than JSON. build_model loads them, by position.
+  std::string initial_weights = {};
   std::optional<CompileConfig> compile = {};  // the recipe's "compile"; else the Keras JSON's compile_config
   FitSettings fit = {};
   std::vector<CallbackSpec> callbacks = {};

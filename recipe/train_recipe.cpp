@@ -192,7 +192,9 @@ std::vector<KeyedPath> recipe_outputs(const Recipe& recipe) {
 
 std::vector<KeyedPath> recipe_inputs(const Recipe& recipe) {
   std::vector<KeyedPath> inputs = {{"the recipe", recipe.path}};
-  if (recipe.model_path.empty()) inputs.push_back({"model", recipe.model_source});  // a Keras JSON file of its own
+  if (recipe.model_path.empty()) inputs.push_back({"model", recipe.model_source});  // a Keras file of its own
+  if (!recipe.initial_weights.empty() && recipe.initial_weights != recipe.model_source)
+    inputs.push_back({"initial_weights", recipe.initial_weights});
   const DataSource& d = recipe.data;
   if (d.kind == DataSource::Kind::Idx)
     inputs.insert(inputs.end(), {{"data.train_images", d.train_images},

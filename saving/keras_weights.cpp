@@ -37,4 +37,8 @@ void load_weights(Sequential& model, const std::string& path) {
   }
 }
 
+void Sequential::save_weights(const std::string& path) const { elucid::save_weights(*this, path); }
+
+void Sequential::load_weights(const std::string& path) { elucid::load_weights(*this, path); }
+
 }  // namespace elucid

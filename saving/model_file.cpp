@@ -6,7 +6,12 @@
 #include <elucid/saving/binary_io.hpp>
 #include <elucid/saving/checkpoint.hpp>
 #include <elucid/saving/keras_json.hpp>
+#include <elucid/saving/keras_h5.hpp>
 #include <elucid/saving/keras_objects.hpp>
+#include <elucid/saving/keras_v3.hpp>
+#include <elucid/saving/keras_weights.hpp>
+#include <elucid/saving/onnx.hpp>
+#include <elucid/saving/tfjs.hpp>
 
 namespace elucid {
 
@@ -75,11 +80,24 @@ std::string model_file_bytes(const Sequential& model, const SaveOptions& options
   return binary::seal(kModelMagic, kModelFileVersion, w.bytes());
 }
 
+namespace {
+bool ends_with(const std::string& path, const std::string& tail) {
+  return path.size() > tail.size() && path.compare(path.size() - tail.size(), tail.size(), tail) == 0;
+}
+}  // namespace
+
 void save_model(const Sequential& model, const std::string& path, const SaveOptions& options) {
+  // As keras.Model.save: the ending names the format. Keras files do not carry class names.
+  if (ends_with(path, ".keras")) return save_keras(model, path, options);
+  if (ends_with(path, ".weights.h5")) return save_weights(model, path);
+  if (ends_with(path, ".h5") || ends_with(path, ".hdf5")) return save_keras_h5(model, path);
+  if (ends_with(path, ".onnx")) return export_onnx(model, path);
   write_file_atomically(path, model_file_bytes(model, options));
 }
 
 std::string Sequential::file_bytes(const SaveOptions& options) const { return model_file_bytes(*this, options); }
+
+void Sequential::save(const std::string& path, const SaveOptions& options) const { save_model(*this, path, options); }
 
 ModelFile read_model_file(std::string_view bytes, const std::string& source) {
   if (bytes.substr(0, binary::kMagicBytes) == kCheckpointMagic) {
@@ -143,7 +161,16 @@ ModelFile read_model_file(std::string_view bytes, const std::string& source) {
   return file;
 }
 
-ModelFile load_model_file(const std::string& path) { return read_model_file(read_file(path), path); }
+ModelFile read_any_model(std::string_view bytes, const std::string& source) {
+  if (is_hdf5_bytes(bytes)) return read_keras_h5(bytes, source);
+  if (is_zip_bytes(bytes)) return read_keras(bytes, source);
+  return read_model_file(bytes, source);
+}
+
+ModelFile load_model_file(const std::string& path) {
+  if (is_tfjs_model(path)) return load_tfjs(path);
+  return read_any_model(read_file(path), path);
+}
 
 Sequential load_model(const std::string& path) { return std::move(load_model_file(path).model); }
 

@@ -22,9 +22,12 @@ inline constexpr uint32_t kModelFileVersion = 1;
 // The class names written are options.class_names, or else the model's own (Trainer::class_names), which
 // read_model_file and load_model set again.
 
-// The exact bytes save_model writes. Throws when the model is not built.
+// The exact bytes save_model writes for an elucid model file. Throws when the model is not built.
 std::string model_file_bytes(const Sequential& model, const SaveOptions& options = {});
-// Writes atomically; an error names the path (missing folder, not writable, disk full) and leaves any old file.
+// Writes atomically; an error names the path (missing folder, not writable, disk full) and leaves any old file. The
+// path's ending names the format, as in keras.Model.save: .keras (saving/keras_v3.hpp), .h5 (tf.keras 2.x, whole
+// model; saving/keras_h5.hpp), .weights.h5 (Keras 3 weights only; saving/keras_weights.hpp), .onnx (saving/onnx.hpp),
+// anything else elucid's model file. model.save(path) is the same.
 void save_model(const Sequential& model, const std::string& path, const SaveOptions& options = {});
 
 struct ModelFile {
@@ -37,6 +40,10 @@ struct ModelFile {
 // corrupted, foreign or newer-version file, weights that do not fit the architecture — is an elucid::Error naming
 // the path (`source`) and what is wrong; no size is trusted before it is checked against the file's length.
 ModelFile read_model_file(std::string_view bytes, const std::string& source);
+// Any model file, told by its first bytes: a Keras .h5 (HDF5), a .keras (zip), else elucid's model file or checkpoint.
+ModelFile read_any_model(std::string_view bytes, const std::string& source);
+// load_model_file and load_model read what read_any_model reads, and a TensorFlow.js folder or model.json
+// (saving/tfjs.hpp), whatever the path's name: Sequential model = elucid::load_model("fashion.keras");
 ModelFile load_model_file(const std::string& path);
 Sequential load_model(const std::string& path);
 

@@ -200,36 +200,165 @@ std::vector<int64_t> pads_2d(const Shape& input, layers::Size2D window, layers::
   return {top, left, bottom, right};
 }
 
-Value conv2d(Graph& g, layers::Conv2D& layer, const Value& in) {
-  const std::string& name = layer.name();
-  const Value x = channels_first(g, in, name);
-  const layers::Conv2DOptions& o = layer.options();
-  const layers::Size2D k = layer.kernel_size();
-  // elucid's kernel (KH, KW, C, F) -> ONNX's (F, C, KH, KW).
-  const Tensor kernel = weight(layer, "kernel");
-  const int64_t kh = kernel.dim(0), kw = kernel.dim(1), c = kernel.dim(2), f = kernel.dim(3);
+// A Keras kernel (KH, KW, A, B) -> ONNX's (B, A, KH, KW): Conv's (F, C, KH, KW) for a Conv2D kernel (KH, KW, C, F),
+// ConvTranspose's (C, F, KH, KW) for a Conv2DTranspose kernel (KH, KW, F, C).
+std::vector<float> conv_weight(const Tensor& kernel) {
+  const int64_t kh = kernel.dim(0), kw = kernel.dim(1), a = kernel.dim(2), b = kernel.dim(3);
   std::vector<float> w(static_cast<size_t>(kernel.size()));
   const float* src = kernel.data();
   for (int64_t i = 0; i < kh; ++i)
     for (int64_t j = 0; j < kw; ++j)
-      for (int64_t ci = 0; ci < c; ++ci)
-        for (int64_t fi = 0; fi < f; ++fi)
-          w[static_cast<size_t>(((fi * c + ci) * kh + i) * kw + j)] = src[((i * kw + j) * c + ci) * f + fi];
-  std::vector<std::string> inputs = {x.name, g.floats(name + "/kernel", {f, c, kh, kw}, w)};
-  if (o.use_bias) {
-    const Tensor bias = weight(layer, "bias");
-    inputs.push_back(g.floats(name + "/bias", bias.shape(), values(bias)));
-  }
-  const bool linear = o.activation.is_linear();
-  const std::string conv_out = linear ? name : name + "/Conv";
-  onnx::NodeProto& n = g.node("Conv", inputs, conv_out);
+      for (int64_t ai = 0; ai < a; ++ai)
+        for (int64_t bi = 0; bi < b; ++bi)
+          w[static_cast<size_t>(((bi * a + ai) * kh + i) * kw + j)] = src[((i * kw + j) * a + ai) * b + bi];
+  return w;
+}
+
+// One Conv node: x (N, C, H, W) and the weight already in ONNX's layout; returns the node for its attributes.
+onnx::NodeProto& conv_node(Graph& g, const std::string& x, const std::string& weight, const std::string& bias,
+                           const std::string& out, layers::Size2D k, layers::Size2D strides, layers::Size2D dilation,
+                           const std::vector<int64_t>& pads, int64_t group) {
+  std::vector<std::string> inputs = {x, weight};
+  if (!bias.empty()) inputs.push_back(bias);
+  onnx::NodeProto& n = g.node("Conv", inputs, out);
+  attr(n, "kernel_shape", std::vector<int64_t>{k.height, k.width});
+  attr(n, "strides", std::vector<int64_t>{strides.height, strides.width});
+  attr(n, "dilations", std::vector<int64_t>{dilation.height, dilation.width});
+  attr(n, "pads", pads);
+  if (group != 1) attr(n, "group", group);
+  return n;
+}
+
+std::string bias_of(Graph& g, Layer& layer, bool use_bias) {
+  if (!use_bias) return "";
+  const Tensor bias = weight(layer, "bias");
+  return g.floats(layer.name() + "/bias", bias.shape(), values(bias));
+}
+
+// The activation after a layer's last node, which is named `name` when the activation is linear.
+Value activated(Graph& g, const activations::Activation& a, const std::string& name, const Shape& shape) {
+  if (!a.is_linear()) activation(g, a, {name + "/Conv", shape, true}, name, name);
+  return {name, shape, true};
+}
+
+Value conv2d(Graph& g, layers::Conv2D& layer, const Value& in) {
+  const std::string& name = layer.name();
+  const Value x = channels_first(g, in, name);
+  const layers::Conv2DOptions& o = layer.options();
+  // elucid's kernel (KH, KW, C, F) -> ONNX's (F, C, KH, KW).
+  const Tensor kernel = weight(layer, "kernel");
+  const std::string w = g.floats(name + "/kernel", {kernel.dim(3), kernel.dim(2), kernel.dim(0), kernel.dim(1)},
+                                 conv_weight(kernel));
+  const std::string out = o.activation.is_linear() ? name : name + "/Conv";
+  conv_node(g, x.name, w, bias_of(g, layer, o.use_bias), out, layer.kernel_size(), o.strides, o.dilation_rate,
+            pads_2d(in.shape, layer.kernel_size(), o.strides, o.dilation_rate,
+                    layers::parse_padding(o.padding, layer.label())),
+            1);
+  return activated(g, o.activation, name, layer.output_shape(in.shape));
+}
+
+// The depthwise step of DepthwiseConv2D and SeparableConv2D: a Conv of group C whose output channel c * M + m is
+// input channel c under kernel m, as Keras orders them; the kernel (KH, KW, C, M) goes in as (C * M, 1, KH, KW).
+void depthwise_node(Graph& g, Layer& layer, const std::string& x, const std::string& kernel_name,
+                    const std::string& bias, const std::string& out, const Shape& in, layers::Size2D k,
+                    layers::Size2D strides, layers::Size2D dilation, const std::string& padding) {
+  const Tensor kernel = weight(layer, kernel_name);
+  const int64_t c = kernel.dim(2), m = kernel.dim(3);
+  // (KH, KW, C, M) read as (KH, KW, 1, C * M): conv_weight gives (C * M, 1, KH, KW).
+  const std::string w = g.floats(layer.name() + "/" + kernel_name, {c * m, 1, kernel.dim(0), kernel.dim(1)},
+                                 conv_weight(ops::reshape(kernel, {kernel.dim(0), kernel.dim(1), 1, c * m})));
+  conv_node(g, x, w, bias, out, k, strides, dilation,
+            pads_2d(in, k, strides, dilation, layers::parse_padding(padding, layer.label())), c);
+}
+
+Value depthwise_conv2d(Graph& g, layers::DepthwiseConv2D& layer, const Value& in) {
+  const std::string& name = layer.name();
+  const Value x = channels_first(g, in, name);
+  const layers::DepthwiseConv2DOptions& o = layer.options();
+  const std::string out = o.activation.is_linear() ? name : name + "/Conv";
+  depthwise_node(g, layer, x.name, "depthwise_kernel", bias_of(g, layer, o.use_bias), out, in.shape,
+                 layer.kernel_size(), o.strides, o.dilation_rate, o.padding);
+  return activated(g, o.activation, name, layer.output_shape(in.shape));
+}
+
+// SeparableConv2D: the depthwise Conv (no bias), then a 1x1 Conv with the pointwise kernel (1, 1, C * M, F) as
+// (F, C * M, 1, 1) and the bias, then the activation.
+Value separable_conv2d(Graph& g, layers::SeparableConv2D& layer, const Value& in) {
+  const std::string& name = layer.name();
+  const Value x = channels_first(g, in, name);
+  const layers::SeparableConv2DOptions& o = layer.options();
+  depthwise_node(g, layer, x.name, "depthwise_kernel", "", name + "/depthwise", in.shape, layer.kernel_size(),
+                 o.strides, o.dilation_rate, o.padding);
+  const Tensor pointwise = weight(layer, "pointwise_kernel");
+  const std::string w = g.floats(name + "/pointwise_kernel", {pointwise.dim(3), pointwise.dim(2), 1, 1},
+                                 conv_weight(pointwise));
+  const std::string out = o.activation.is_linear() ? name : name + "/Conv";
+  conv_node(g, name + "/depthwise", w, bias_of(g, layer, o.use_bias), out, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}, 1);
+  return activated(g, o.activation, name, layer.output_shape(in.shape));
+}
+
+// Conv2DTranspose: ConvTranspose with the kernel (KH, KW, F, C) as (C, F, KH, KW). ONNX's output side is
+// stride * (H - 1) + K - pads + output_padding; Keras' is H * stride ('same') or H * stride + max(K - stride, 0)
+// ('valid'): 'same' pads max(K - stride, 0) cells (the odd one at the end, as the convolution it is the gradient
+// of), and a kernel smaller than the stride adds stride - K rows of output_padding (they get the bias only).
+Value conv2d_transpose(Graph& g, layers::Conv2DTranspose& layer, const Value& in) {
+  const std::string& name = layer.name();
+  const Value x = channels_first(g, in, name);
+  const layers::Conv2DTransposeOptions& o = layer.options();
+  const layers::Size2D k = layer.kernel_size();
+  const Tensor kernel = weight(layer, "kernel");
+  const std::string w = g.floats(name + "/kernel", {kernel.dim(3), kernel.dim(2), kernel.dim(0), kernel.dim(1)},
+                                 conv_weight(kernel));
+  std::vector<std::string> inputs = {x.name, w};
+  const std::string bias = bias_of(g, layer, o.use_bias);
+  if (!bias.empty()) inputs.push_back(bias);
+  const bool same = layers::parse_padding(o.padding, layer.label()) == ops::Padding::Same;
+  const auto pads = [&](int kernel_side, int stride) {
+    const int64_t total = same ? std::max(kernel_side - stride, 0) : 0;
+    return std::pair<int64_t, int64_t>{total / 2, total - total / 2};
+  };
+  const auto [top, bottom] = pads(k.height, o.strides.height);
+  const auto [left, right] = pads(k.width, o.strides.width);
+  const std::string out = o.activation.is_linear() ? name : name + "/Conv";
+  onnx::NodeProto& n = g.node("ConvTranspose", inputs, out);
   attr(n, "kernel_shape", std::vector<int64_t>{k.height, k.width});
   attr(n, "strides", std::vector<int64_t>{o.strides.height, o.strides.width});
-  attr(n, "dilations", std::vector<int64_t>{o.dilation_rate.height, o.dilation_rate.width});
-  attr(n, "pads", pads_2d(in.shape, k, o.strides, o.dilation_rate, layers::parse_padding(o.padding, layer.label())));
-  const Value y{conv_out, layer.output_shape(in.shape), true};
-  if (!linear) activation(g, o.activation, y, name, name);
-  return {name, y.shape, true};
+  attr(n, "pads", std::vector<int64_t>{top, left, bottom, right});
+  attr(n, "output_padding", std::vector<int64_t>{std::max(o.strides.height - k.height, 0),
+                                                 std::max(o.strides.width - k.width, 0)});
+  return activated(g, o.activation, name, layer.output_shape(in.shape));
+}
+
+// LayerNormalization over the last (Keras') axis, from opset 13's ops: mean and variance by ReduceMean, then
+// (x - mean) / sqrt(variance + epsilon), times gamma, plus beta.
+Value layer_normalization(Graph& g, layers::LayerNormalization& layer, const Value& in) {
+  const std::string& name = layer.name();
+  const Value x = channels_last(g, in, name + "/Transpose");
+  const layers::LayerNormalizationOptions& o = layer.options();
+  const auto reduce_mean = [&](const std::string& input, const std::string& out) {
+    onnx::NodeProto& n = g.node("ReduceMean", {input}, out);
+    attr(n, "axes", std::vector<int64_t>{-1});
+    attr(n, "keepdims", int64_t{1});
+  };
+  reduce_mean(x.name, name + "/mean");
+  g.node("Sub", {x.name, name + "/mean"}, name + "/centered");
+  g.node("Mul", {name + "/centered", name + "/centered"}, name + "/squared");
+  reduce_mean(name + "/squared", name + "/variance");
+  g.node("Add", {name + "/variance", g.scalar(name + "/epsilon", static_cast<float>(o.epsilon))}, name + "/shifted");
+  g.node("Sqrt", {name + "/shifted"}, name + "/std");
+  std::string y = o.scale || o.center ? name + "/normalized" : name;
+  g.node("Div", {name + "/centered", name + "/std"}, y);
+  if (o.scale) {
+    const Tensor gamma = weight(layer, "gamma");
+    const std::string out = o.center ? name + "/scaled" : name;
+    g.node("Mul", {y, g.floats(name + "/gamma", gamma.shape(), values(gamma))}, out);
+    y = out;
+  }
+  if (o.center) {
+    const Tensor beta = weight(layer, "beta");
+    g.node("Add", {y, g.floats(name + "/beta", beta.shape(), values(beta))}, name);
+  }
+  return {name, in.shape, false};
 }
 
 Value dense(Graph& g, layers::Dense& layer, const Value& in) {
@@ -391,6 +520,11 @@ Value export_layer(Graph& g, Layer& layer, const Value& x) {
   const std::string cls = layer.class_name();
   const std::string& name = layer.name();
   if (cls == "Conv2D") return conv2d(g, dynamic_cast<layers::Conv2D&>(layer), x);
+  if (cls == "DepthwiseConv2D") return depthwise_conv2d(g, dynamic_cast<layers::DepthwiseConv2D&>(layer), x);
+  if (cls == "SeparableConv2D") return separable_conv2d(g, dynamic_cast<layers::SeparableConv2D&>(layer), x);
+  if (cls == "Conv2DTranspose") return conv2d_transpose(g, dynamic_cast<layers::Conv2DTranspose&>(layer), x);
+  if (cls == "LayerNormalization")
+    return layer_normalization(g, dynamic_cast<layers::LayerNormalization&>(layer), x);
   if (cls == "Dense") return dense(g, dynamic_cast<layers::Dense&>(layer), x);
   if (cls == "MaxPooling2D" || cls == "AveragePooling2D")
     return pooling2d(g, dynamic_cast<layers::Pooling2D&>(layer), x, cls == "MaxPooling2D");

@@ -17,7 +17,11 @@ mkdir -p "$build/fuzz/artifacts"
 for target in idx idx_gzip recipe keras_json model_file checkpoint image keras_h5; do
   scratch=$(mktemp -d)
   start=$(date +%s)
-  if ! "$build/fuzz/fuzz_$target" -runs="$runs" -timeout=5 -rss_limit_mb=1024 -print_final_stats=1 \
+  # Each keras_h5 input makes and reads whole HDF5 files in libhdf5 (about 30 a second under ASan, a hundred times
+  # slower than the other targets' inputs): a tenth of the runs keeps it to the others' time.
+  target_runs=$runs
+  if [ "$target" = keras_h5 ]; then target_runs=$(( runs / 10 > 0 ? runs / 10 : 1 )); fi
+  if ! "$build/fuzz/fuzz_$target" -runs="$target_runs" -timeout=5 -rss_limit_mb=1024 -print_final_stats=1 \
        -artifact_prefix="$build/fuzz/artifacts/$target-" "$scratch" "fuzz/corpus/$target" > "$build/fuzz/$target.log" 2>&1; then
     tail -n 60 "$build/fuzz/$target.log"
     rm -rf "$scratch"
@@ -25,5 +29,5 @@ for target in idx idx_gzip recipe keras_json model_file checkpoint image keras_h
     exit 1
   fi
   rm -rf "$scratch"
-  echo "fuzz_$target: $runs runs, $(( $(date +%s) - start )) s, $(grep -o 'cov: [0-9]*' "$build/fuzz/$target.log" | tail -n 1)"
+  echo "fuzz_$target: $target_runs runs, $(( $(date +%s) - start )) s, $(grep -o 'cov: [0-9]*' "$build/fuzz/$target.log" | tail -n 1)"
 done

@@ -156,8 +156,9 @@ class Trainer {
   void set_weights(const std::vector<NamedTensor>& weights);  // by name and order; shapes must match
   int64_t count_params() const;
   // model.save(path): architecture, compile settings, weights and (by default) optimizer state in one file, written
-  // atomically; load it with load_model (saving/model_file.hpp).
-  void save(const std::string& path, const SaveOptions& options = {}) const;
+  // atomically; load it with load_model (saving/model_file.hpp). Here elucid's format; a Sequential picks the format
+  // by the path's ending (.keras, .h5, .weights.h5, .onnx, else elucid's), as save_model does.
+  virtual void save(const std::string& path, const SaveOptions& options = {}) const;
 
   // ---- compile ----
   void compile(const optimizers::Optimizer& optimizer, const losses::Loss& loss, std::vector<std::string> metrics = {});

@@ -91,6 +91,52 @@ TEST_CASE("a recipe's model has the C++ API's initial weights for the recipe's s
     CHECK(std::memcmp(wa[i].tensor.data(), wb[i].tensor.data(), sizeof(float) * wa[i].tensor.size()) == 0);
 }
 
+TEST_CASE("a recipe starts from a Keras file's weights: its model, or initial_weights", "[recipe]") {
+  test::OneThread one_thread;
+  auto dir = test::scratch("recipe_initial_weights");
+  // A model of the tiny recipe's architecture with other weights (another seed), saved in Keras' formats.
+  Recipe tiny = parse_recipe(test::tiny_recipe(), (dir / "tiny.json").string());
+  tiny.seed = 77;
+  Sequential source = build_model(tiny);
+  source.save((dir / "m.keras").string());
+  source.save((dir / "w.weights.h5").string());
+  source.save((dir / "m.elucid").string());
+  const auto same_weights = [&](const Sequential& m) {
+    const auto a = m.weights(), b = source.weights();
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (std::memcmp(a[i].tensor.data(), b[i].tensor.data(), sizeof(float) * a[i].tensor.size()) != 0) return false;
+    return true;
+  };
+  CHECK_FALSE(same_weights(build_model(parse_recipe(test::tiny_recipe(), (dir / "r.json").string()))));
+  // "model" naming a .keras: the architecture, the weights and (with no "compile") its compile settings.
+  std::string text = test::tiny_recipe();
+  const size_t from = text.find("\"model\":");  // the model and compile sections replaced by the file
+  std::string keras_model = text.substr(0, from) + "\"model\": \"m.keras\",\n  " + text.substr(text.find("\"fit\":"));
+  Recipe r = parse_recipe(keras_model, (dir / "r.json").string());
+  CHECK(r.initial_weights == (dir / "m.keras").string());
+  Sequential from_keras = build_model(r);
+  CHECK(same_weights(from_keras));
+  REQUIRE(from_keras.compiled());
+  CHECK(from_keras.optimizer().name() == "Adam");
+  // "initial_weights": a Keras 3 weights file or an elucid model file, into the recipe's own model.
+  for (const char* file : {"w.weights.h5", "m.elucid"}) {
+    const std::string with = test::tiny_recipe(3, std::string(", \"initial_weights\": \"") + file + "\"");
+    CHECK(same_weights(build_model(parse_recipe(with, (dir / "r.json").string()))));
+  }
+  const std::string here = (dir / "a.json").string();
+  CHECK(parse_recipe(test::tiny_recipe(3, ", \"initial_weights\": \"m.elucid\""), here).run_key !=
+        parse_recipe(test::tiny_recipe(3), here).run_key);
+  // A missing file when the recipe is read; weights that do not fit when the model is built (before training).
+  CHECK_THROWS_WITH(parse_recipe(test::tiny_recipe(3, ", \"initial_weights\": \"none.h5\""), (dir / "r.json").string()),
+                    Catch::Matchers::Contains("initial_weights: " + (dir / "none.h5").string() + ": no such file"));
+  Sequential other("other");
+  other.add(layers::Dense(2, {.input_shape = Shape{3}}));
+  other.save((dir / "other.weights.h5").string());
+  Recipe bad = parse_recipe(test::tiny_recipe(3, ", \"initial_weights\": \"other.weights.h5\""), (dir / "r.json").string());
+  CHECK_THROWS_WITH(build_model(bad), Catch::Matchers::Contains("r.json: initial_weights: "));
+}
+
 TEST_CASE("unknown keys name the path and the nearest known key", "[recipe]") {
   test::OneThread one_thread;
   CHECK_THAT(error_of(tiny_with("\"epochs\"", "\"epoch\"")),

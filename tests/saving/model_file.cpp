@@ -55,6 +55,36 @@ std::string error_of(const std::string& bytes, const std::string& source = "m.el
 }
 }  // namespace
 
+TEST_CASE("save_model picks the format by the path's ending, load_model by the file's first bytes", "[model_file]") {
+  auto dir = test::scratch("model_file_formats");
+  Sequential model = small_model();
+  Tensor x({2, 8, 8, 1});
+  for (size_t i = 0; i < x.values().size(); ++i) x.values()[i] = static_cast<float>(i % 7) / 7.0f;
+  const auto outputs = [&](Sequential& m) {
+    const Tensor y = m.predict(x);
+    return std::vector<float>(y.values().begin(), y.values().end());
+  };
+  const std::vector<float> expected = outputs(model);
+  const train::Trainer& as_trainer = model;  // model.save through the base class picks the format too
+  for (const std::string name : {"m.keras", "m.h5", "m.elucid"}) {
+    as_trainer.save((dir / name).string());
+    // Renamed, it still loads: the kind is told by the bytes, not the name.
+    std::filesystem::rename(dir / name, dir / (name + ".bin"));
+    Sequential loaded = load_model((dir / (name + ".bin")).string());
+    CHECK(same_bits(outputs(loaded), expected));
+  }
+  CHECK(read_file((dir / "m.keras.bin").string()).substr(0, 4) == "PK\x03\x04");
+  CHECK(read_file((dir / "m.h5.bin").string()).substr(1, 3) == "HDF");
+  save_model(model, (dir / "m.onnx").string());
+  CHECK(read_file((dir / "m.onnx").string()) == onnx_model_bytes(model));
+  // Weights only: model.save_weights and model.load_weights, Keras 3's layout by the name.
+  model.save_weights((dir / "w.weights.h5").string());
+  Sequential fresh = small_model(false);
+  CHECK_FALSE(same_bits(outputs(fresh), expected));
+  fresh.load_weights((dir / "w.weights.h5").string());
+  CHECK(same_bits(outputs(fresh), expected));
+}
+
 TEST_CASE("a saved model loads back the same, and saves to the same bytes", "[model_file]") {
   auto dir = test::scratch("model_file_round_trip");
   Sequential model = small_model();

@@ -137,17 +137,24 @@ TEST_CASE("the model with every layer class passes ONNX's checker and strict sha
   CHECK(dims(m.graph().input(0)) == std::vector<int64_t>{-1, 28, 28, 1});
   CHECK(m.graph().output(0).name() == "softmax");
   CHECK(dims(m.graph().output(0)) == std::vector<int64_t>{-1, 10});
-  // Dropout leaves no node; the layer after it reads the ReLU's output.
+  // Dropout leaves no node; the layer after it reads the ReLU's output (channels last after LayerNormalization).
   for (const auto& n : m.graph().node()) CHECK(n.op_type() != "Dropout");
-  CHECK(node_named(m, "conv_elu/Conv").input(0) == "relu");
+  CHECK(node_named(m, "conv_elu/Transpose").input(0) == "relu");
   // BatchNormalization: epsilon 0.01 written, the moving statistics as its inputs.
   const onnx::NodeProto& bn = node_named(m, "batch_norm");
   CHECK(bn.op_type() == "BatchNormalization");
   CHECK(attribute(bn, "epsilon").f() == 0.01f);
   CHECK(bn.input(3) == "batch_norm/moving_mean");
   CHECK(bn.input(4) == "batch_norm/moving_variance");
-  // conv_stride: 3x3, stride 2, 'same' on 42 x 28: one row and one column of padding in all, at the bottom and right.
-  CHECK(ints(attribute(node_named(m, "conv_stride/Conv"), "pads")) == std::vector<int64_t>{0, 0, 1, 1});
+  // conv_stride: 3x3, stride 2, 'same' on 21 x 28: two rows of padding (one above, one below) and one column, the
+  // odd one at the right.
+  CHECK(ints(attribute(node_named(m, "conv_stride/Conv"), "pads")) == std::vector<int64_t>{1, 0, 1, 1});
+  // The depthwise convolutions: a Conv of one group per input channel; the transposed ones ConvTranspose; the
+  // separable ones a grouped Conv, then a 1x1 Conv; LayerNormalization from ReduceMean, Sub, ..., Add.
+  CHECK(attribute(node_named(m, "depthwise/Conv"), "group").i() == 8);  // conv_same has 8 filters
+  CHECK(node_named(m, "conv_transpose/Conv").op_type() == "ConvTranspose");
+  CHECK(node_named(m, "separable/depthwise").op_type() == "Conv");
+  CHECK(node_named(m, "layer_norm/mean").op_type() == "ReduceMean");
   CHECK(ints(attribute(node_named(m, "conv_dilated/Conv"), "dilations")) == std::vector<int64_t>{2, 2});
   CHECK(ints(attribute(node_named(m, "max_pool"), "pads")) == std::vector<int64_t>{1, 1, 1, 1});
   CHECK(node_named(m, "conv_stride").op_type() == "Selu");
