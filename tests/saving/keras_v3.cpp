@@ -11,6 +11,7 @@
 #include "support/error_of.hpp"
 #include "support/hdf5_tree.hpp"
 #include "support/same_bits.hpp"
+#include "support/trained_model.hpp"
 
 #include <catch2/catch.hpp>
 #include <zip.h>
@@ -39,14 +40,7 @@ Sequential small_model(int dense_units = 3, uint64_t seed = 3, bool extra_dense 
   model.add(Flatten());
   model.add(Dense(dense_units));
   if (extra_dense) model.add(Dense(3));
-  model.compile(optimizers::Adam({.learning_rate = 0.01f}), losses::SparseCategoricalCrossentropy({.from_logits = true}),
-                {"accuracy"});
-  Random rng(1);
-  Tensor x({6, 5, 5, 1}), y({6});
-  for (float& v : x.values()) v = rng.uniform();
-  for (int i = 0; i < 6; ++i) y.values()[static_cast<size_t>(i)] = static_cast<float>(i % 3);
-  model.train_on_batch(x, y);
-  model.train_on_batch(x, y);
+  test::compile_and_train_two_steps(model);
   return model;
 }
 

@@ -8,6 +8,7 @@
 #include "support/data_files.hpp"
 
 #include "support/same_bits.hpp"
+#include "support/trained_model.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -29,16 +30,7 @@ Sequential small_model(bool compile = true) {
   model.add(Flatten());
   model.add(Dense(3));
   set_random_seed(0);
-  if (compile) {
-    model.compile(optimizers::Adam({.learning_rate = 0.01f}), losses::SparseCategoricalCrossentropy({.from_logits = true}),
-                  {"accuracy"});
-    Random rng(1);
-    Tensor x({6, 8, 8, 1}), y({6});
-    for (float& v : x.values()) v = rng.uniform();
-    for (int i = 0; i < 6; ++i) y.values()[static_cast<size_t>(i)] = static_cast<float>(i % 3);
-    model.train_on_batch(x, y);
-    model.train_on_batch(x, y);
-  }
+  if (compile) test::compile_and_train_two_steps(model);
   return model;
 }
 
