@@ -36,14 +36,16 @@ void write_weight(hdf5::Group& g, const std::string& name, const Tensor& t) {
 void write_weights(hdf5::Group& g, const Sequential& model) {
   const auto layers = keras_layers(model);
   std::vector<std::string> names;
+  names.reserve(layers.size());
   for (const auto& layer : layers) names.push_back(layer->name());
   g.set_strings_attribute("layer_names", names);
   g.set_string_attribute("backend", kBackend, false);
   g.set_string_attribute("keras_version", kKerasVersion, false);
   for (const auto& layer : layers) {
     hdf5::Group lg = g.create_group(layer->name());
-    std::vector<std::string> weight_names;
     const std::vector<NamedTensor> weights = layer->weights();  // trainable first, as Keras' _legacy_weights
+    std::vector<std::string> weight_names;
+    weight_names.reserve(weights.size());
     for (const NamedTensor& w : weights) weight_names.push_back(w.name + ":0");
     lg.set_strings_attribute("weight_names", weight_names);
     for (size_t i = 0; i < weights.size(); ++i) write_weight(lg, weight_names[i], weights[i].tensor);

@@ -167,7 +167,10 @@ int64_t tap(int64_t out, int64_t k, int64_t stride, int64_t dilation, int64_t pa
 }  // namespace
 
 Tensor depthwise_conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args) {
-  const auto [g, m] = depthwise_geometry(x, kernel, bias, args);
+  // Plain names, not a structured binding: clang 14 cannot capture one into an OpenMP region or a lambda.
+  const DepthwiseGeometry geometry = depthwise_geometry(x, kernel, bias, args);
+  const kernels::Conv2DGeometry& g = geometry.g;
+  const int64_t m = geometry.m;
   Tensor y = Tensor::empty({g.n, g.oh, g.ow, g.f});
   const float *px = x.data(), *pk = kernel.data(), *pb = bias.defined() ? bias.data() : nullptr;
   float* py = y.data();

@@ -11,7 +11,7 @@
 using namespace elucid;
 using namespace elucid::layers;
 
-TEST_CASE("LayerNormalization keeps the shape; gamma and beta over the last axis", "[layers][layer_normalization]") {
+TEST_CASE("LayerNormalization keeps the shape, with gamma and beta over the last axis", "[layers][layer_normalization]") {
   Random rng(0);
   LayerNormalization norm({.name = "layer_normalization"});
   CHECK(norm.build({7, 7, 16}, rng) == Shape{7, 7, 16});
