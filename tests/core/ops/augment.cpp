@@ -75,7 +75,8 @@ grad_check::RefFn contrast_ref(const Shape& x, std::vector<float> f, double low,
 GRAD_TEST("adjust_contrast", "factors below and above 1, some values clipped, batch 3", "[ops][augment]") {
   Tensor x = grad_check::random_tensor({3, 3, 4, 2}, 2);
   const std::vector<float> f{0.5f, 1.0f, 1.75f};
-  for (auto [low, high] : {std::pair{-10.0f, 10.0f}, std::pair{-0.8f, 0.9f}}) {
+  for (const auto& range : {std::pair{-10.0f, 10.0f}, std::pair{-0.8f, 0.9f}}) {
+    const float low = range.first, high = range.second;  // named, not bound: clang 14 lambdas cannot capture bindings
     INFO("value range " << low << ", " << high);
     auto op = [&](const std::vector<Tensor>& in) { return ops::adjust_contrast(in[0], f, low, high); };
     grad_check::check_gradients("adjust_contrast", {x}, op, contrast_ref({3, 3, 4, 2}, f, low, high));
