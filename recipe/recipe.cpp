@@ -337,28 +337,6 @@ Recipe load_recipe(const std::string& path, const std::string& output_dir) {
   return parse_recipe(read_file(path, size_t(64) << 20), path, output_dir);
 }
 
-namespace {
-// The weights of `path` (any file load_weights or read_any_model reads) into `model`, by position: the same count
-// of weights, each of the same shape, whatever the layers are called. All or none.
-void load_initial_weights(Sequential& model, const std::string& path) {
-  const std::string bytes = read_file(path);
-  if (is_hdf5_bytes(bytes)) return load_weights(model, path);  // Keras 3 .weights.h5, tf.keras 2.x .h5
-  const ModelFile file = read_any_model(bytes, path);
-  const std::vector<NamedTensor> from = file.model.weights();
-  std::vector<NamedTensor> to = model.weights();
-  if (from.size() != to.size())
-    throw Error(path + ": holds " + std::to_string(from.size()) + " weights; the recipe's model has " +
-                std::to_string(to.size()));
-  for (size_t i = 0; i < to.size(); ++i)
-    if (from[i].tensor.shape() != to[i].tensor.shape())
-      throw Error(path + ": weight " + std::to_string(i) + " (" + from[i].name + ") has shape " +
-                  to_string(from[i].tensor.shape()) + "; the recipe's model's " + to[i].name + " is " +
-                  to_string(to[i].tensor.shape()));
-  for (size_t i = 0; i < to.size(); ++i)
-    std::copy(from[i].tensor.data(), from[i].tensor.data() + from[i].tensor.size(), to[i].tensor.data());
-}
-}  // namespace
-
 Sequential build_model(const Recipe& recipe) {
   set_random_seed(recipe.seed);
   const Json j = json::parse(recipe.model_json, recipe.model_source);
@@ -373,7 +351,7 @@ Sequential build_model(const Recipe& recipe) {
   }
   if (!recipe.initial_weights.empty()) {
     try {
-      load_initial_weights(m.model, recipe.initial_weights);
+      load_weights(m.model, recipe.initial_weights);
     } catch (const Error& e) {
       throw Error(recipe.path + ": initial_weights: " + e.what());
     }

@@ -6,12 +6,33 @@
 #include <elucid/saving/hdf5_file.hpp>
 #include <elucid/saving/keras_h5.hpp>
 #include <elucid/saving/keras_v3.hpp>
+#include <elucid/saving/model_file.hpp>
+
+#include <algorithm>
 
 namespace elucid {
 
 namespace {
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// The weights of a whole model file (a .keras zip, elucid's own, a TensorFlow.js model.json) into `model` by
+// position: the same count of weights, each of the same shape, whatever the layers are called. All or none.
+void load_weights_by_position(Sequential& model, const std::string& bytes, const std::string& path) {
+  const ModelFile file = read_any_model(bytes, path);
+  const std::vector<NamedTensor> from = file.model.weights();
+  std::vector<NamedTensor> to = model.weights();
+  if (from.size() != to.size())
+    throw Error(path + ": holds " + std::to_string(from.size()) + " weights; the model has " +
+                std::to_string(to.size()));
+  for (size_t i = 0; i < to.size(); ++i)
+    if (from[i].tensor.shape() != to[i].tensor.shape())
+      throw Error(path + ": weight " + std::to_string(i) + " (" + from[i].name + ") has shape " +
+                  to_string(from[i].tensor.shape()) + "; the model's " + to[i].name + " is " +
+                  to_string(to[i].tensor.shape()));
+  for (size_t i = 0; i < to.size(); ++i)
+    std::copy(from[i].tensor.data(), from[i].tensor.data() + from[i].tensor.size(), to[i].tensor.data());
 }
 }  // namespace
 
@@ -24,7 +45,9 @@ void save_weights(const Sequential& model, const std::string& path) {
 
 void load_weights(Sequential& model, const std::string& path) {
   const std::string bytes = read_file(path);
-  if (!is_hdf5_bytes(bytes)) throw Error(path + ": not an HDF5 file (no \\x89HDF signature at its start)");
+  const bool h5_name = ends_with(path, ".h5") || ends_with(path, ".hdf5");
+  if (!is_hdf5_bytes(bytes) && h5_name) throw Error(path + ": not an HDF5 file (no \\x89HDF signature at its start)");
+  if (!is_hdf5_bytes(bytes)) return load_weights_by_position(model, bytes, path);  // .keras, elucid's file
   bool keras3 = false;
   {
     const hdf5::File file = hdf5::File::open(bytes, path);

@@ -176,6 +176,27 @@ TEST_CASE("a .weights.h5 round trip gives the same weights, and the optimizer st
   CHECK(same_state(third.optimizer().state(), model.optimizer().state()));
 }
 
+TEST_CASE("load_weights reads a whole .keras or elucid model file by position, all or nothing", "[keras_v3]") {
+  const fs::path dir = test::scratch("keras_v3_load_weights");
+  Sequential model = small_model();
+  save_keras(model, (dir / "m.keras").string());
+  model.save((dir / "m.elucid").string());
+  for (const char* name : {"m.keras", "m.elucid"}) {
+    INFO(name);
+    Sequential other = small_model(3, 11);
+    load_weights(other, (dir / name).string());
+    CHECK(test::same_bits(other.get_weights(), model.get_weights()));
+  }
+  Sequential longer = small_model(3, 12, true);
+  const std::vector<NamedTensor> before = longer.get_weights();
+  CHECK_THAT(test::error_of([&] { load_weights(longer, (dir / "m.keras").string()); }),
+             Contains("m.keras: holds 8 weights; the model has 10"));
+  Sequential wider = small_model(4, 12);
+  CHECK_THAT(test::error_of([&] { load_weights(wider, (dir / "m.elucid").string()); }),
+             Contains("m.elucid: weight 6 (dense/kernel) has shape (2, 3); the model's dense/kernel is (2, 4)"));
+  CHECK(test::same_bits(longer.get_weights(), before));
+}
+
 TEST_CASE("a .keras archive holds three stored members and loads back bit for bit, compiled, optimizer and all",
           "[keras_v3]") {
   const fs::path dir = test::scratch("keras_v3_archive");
