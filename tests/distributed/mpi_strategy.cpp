@@ -110,10 +110,12 @@ std::vector<double> history(const std::string& log) {
 float against_one_process(const fs::path& folder, const std::string& mode, size_t parameters, std::string& two_log) {
   fs::remove_all(folder);
   std::string one_log;
-  REQUIRE(run(folder, false, mode + "-single " + (folder / "one").string(), one_log) == 0);
+  const int one_status = run(folder, false, mode + "-single " + (folder / "one").string(), one_log);
   INFO(one_log);
-  REQUIRE(run(folder, true, mode + " " + (folder / "two").string(), two_log) == 0);
+  REQUIRE(one_status == 0);
+  const int two_status = run(folder, true, mode + " " + (folder / "two").string(), two_log);
   INFO(two_log);
+  REQUIRE(two_status == 0);
 
   const auto one = floats(folder / "one.rank0.weights");
   const auto rank0 = floats(folder / "two.rank0.weights");
@@ -209,8 +211,9 @@ TEST_CASE("mpirun -np 2 elucid train writes its outputs once, and its checkpoint
   elucid::test::write_text(dir / "tiny.json", recipe);
 
   std::string log;
-  REQUIRE(run_elucid(dir, 2, "train tiny.json", log) == 0);
+  const int status = run_elucid(dir, 2, "train tiny.json", log);
   INFO(log);
+  REQUIRE(status == 0);
   CHECK(count(log, "Wrote tiny.elucid") == 1);  // rank 0 alone writes and reports
   CHECK(count(log, "Test (24 samples)") == 1);
   const std::string model_bytes = slurp(dir / "tiny.elucid");
@@ -226,7 +229,9 @@ TEST_CASE("mpirun -np 2 elucid train writes its outputs once, and its checkpoint
   // The checkpoint written by 2 ranks after 4 batches of epoch 2 goes on in one process (the same Dropout masks);
   // the epoch's figures are those of the 2-rank run up to float rounding.
   fs::remove(last);
-  REQUIRE(run_elucid(dir, 0, "train tiny.json --resume", log) == 0);
+  const int one_rank_status = run_elucid(dir, 0, "train tiny.json --resume", log);
+  INFO(log);
+  REQUIRE(one_rank_status == 0);
   CHECK(log.find("Resuming from tiny.checkpoints/checkpoint-e0001-b000004.elucid (epoch 2, batch 4)") !=
         std::string::npos);
   const auto one_rank = last_row(dir / "tiny.history.csv");
@@ -236,7 +241,9 @@ TEST_CASE("mpirun -np 2 elucid train writes its outputs once, and its checkpoint
   // And the same checkpoint on 2 ranks: rank 0 reads it and sends it to rank 1. The same ranks: the same bits as
   // the uninterrupted run, Dropout masks included.
   fs::remove(last);
-  REQUIRE(run_elucid(dir, 2, "train tiny.json --resume", log) == 0);
+  const int two_ranks_status = run_elucid(dir, 2, "train tiny.json --resume", log);
+  INFO(log);
+  REQUIRE(two_ranks_status == 0);
   CHECK(count(log, "Resuming from tiny.checkpoints/checkpoint-e0001-b000004.elucid (epoch 2, batch 4)") == 1);
   CHECK(last_row(dir / "tiny.history.csv") == two_ranks);
   CHECK(slurp(dir / "tiny.elucid") == model_bytes);
