@@ -24,6 +24,7 @@
 #include <elucid/train/losses.hpp>
 #include <elucid/train/metrics.hpp>
 #include <elucid/train/trainer.hpp>
+#include <elucid/model/functional.hpp>
 #include <elucid/model/sequential.hpp>
 #include <elucid/saving/keras_h5.hpp>
 #include <elucid/saving/keras_json.hpp>

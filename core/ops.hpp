@@ -26,6 +26,11 @@ Tensor mean(const Tensor& x);                   // all elements -> shape ()
 Tensor reshape(const Tensor& x, Shape shape);   // same element count, one dimension may be -1; shares the data
 Tensor flatten(const Tensor& x);                // (N, d1, d2, ...) -> (N, d1*d2*...), row-major: H, W, C order
 
+// ---- for merge layers (core/ops/merge.cpp) ----
+Tensor maximum(const Tensor& a, const Tensor& b);  // same shapes, elementwise; the gradient to a where a >= b
+// Inputs equal but along `axis` (negative counts from the end) -> their sizes there summed, in order.
+Tensor concatenate(const std::vector<Tensor>& xs, int axis);
+
 // ---- dense algebra (core/ops/linear.cpp) ----
 Tensor matmul(const Tensor& a, const Tensor& b);      // (M, K) x (K, N) -> (M, N), cblas_sgemm
 Tensor bias_add(const Tensor& x, const Tensor& bias); // x (..., C) + bias (C), broadcast over leading axes

@@ -17,6 +17,7 @@ class Activation : public Layer {
  public:
   explicit Activation(activations::Activation activation, ActivationOptions options = {});
   std::string class_name() const override { return "Activation"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<Activation>(std::move(*this)); }
   std::string default_name_stem() const override { return "activation"; }
   const activations::Activation& activation() const { return activation_; }
   const ActivationOptions& options() const { return options_; }
@@ -41,6 +42,7 @@ class ELU : public Layer {
  public:
   explicit ELU(ELUOptions options = {});
   std::string class_name() const override { return "ELU"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<ELU>(std::move(*this)); }
   std::string default_name_stem() const override { return "elu"; }
   double alpha() const { return options_.alpha; }
   const ELUOptions& options() const { return options_; }
@@ -57,6 +59,7 @@ class ReLU : public Layer {
  public:
   explicit ReLU(ActivationOptions options = {});
   std::string class_name() const override { return "ReLU"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<ReLU>(std::move(*this)); }
   std::string default_name_stem() const override { return "re_lu"; }
   const ActivationOptions& options() const { return options_; }
 
@@ -78,6 +81,7 @@ class Softmax : public Layer {
  public:
   explicit Softmax(SoftmaxOptions options = {});
   std::string class_name() const override { return "Softmax"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<Softmax>(std::move(*this)); }
   std::string default_name_stem() const override { return "softmax"; }
   const SoftmaxOptions& options() const { return options_; }
 

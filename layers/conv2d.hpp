@@ -27,6 +27,7 @@ class Conv2D : public Layer {
   Conv2D(int filters, Size2D kernel_size, Conv2DOptions options = {});
 
   std::string class_name() const override { return "Conv2D"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<Conv2D>(std::move(*this)); }
   std::string default_name_stem() const override { return "conv2d"; }
   int filters() const { return filters_; }
   Size2D kernel_size() const { return kernel_size_; }

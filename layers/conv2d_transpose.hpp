@@ -17,6 +17,7 @@ class Conv2DTranspose : public Layer {
   Conv2DTranspose(int filters, Size2D kernel_size, Conv2DTransposeOptions options = {});
 
   std::string class_name() const override { return "Conv2DTranspose"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<Conv2DTranspose>(std::move(*this)); }
   std::string default_name_stem() const override { return "conv2d_transpose"; }
   int filters() const { return filters_; }
   Size2D kernel_size() const { return kernel_size_; }

@@ -17,6 +17,7 @@ class Cropping2D : public Layer {
  public:
   explicit Cropping2D(Edges2D cropping = 0, Cropping2DOptions options = {});
   std::string class_name() const override { return "Cropping2D"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<Cropping2D>(std::move(*this)); }
   std::string default_name_stem() const override { return "cropping2d"; }
   const Edges2D& cropping() const { return cropping_; }
   const Cropping2DOptions& options() const { return options_; }

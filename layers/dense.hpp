@@ -24,6 +24,7 @@ class Dense : public Layer {
   Dense(int units, activations::Activation activation, DenseOptions options = {});
 
   std::string class_name() const override { return "Dense"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<Dense>(std::move(*this)); }
   std::string default_name_stem() const override { return "dense"; }
   int units() const { return units_; }
   const DenseOptions& options() const { return options_; }

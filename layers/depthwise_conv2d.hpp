@@ -30,6 +30,7 @@ class DepthwiseConv2D : public Layer {
   explicit DepthwiseConv2D(Size2D kernel_size, DepthwiseConv2DOptions options = {});
 
   std::string class_name() const override { return "DepthwiseConv2D"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<DepthwiseConv2D>(std::move(*this)); }
   std::string default_name_stem() const override { return "depthwise_conv2d"; }
   Size2D kernel_size() const { return kernel_size_; }
   const DepthwiseConv2DOptions& options() const { return options_; }

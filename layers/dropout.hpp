@@ -28,6 +28,7 @@ class Dropout : public Layer {
  public:
   explicit Dropout(double rate, DropoutOptions options = {});  // rate outside [0, 1) throws
   std::string class_name() const override { return "Dropout"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<Dropout>(std::move(*this)); }
   std::string default_name_stem() const override { return "dropout"; }
   double rate() const { return rate_; }
   const DropoutOptions& options() const { return options_; }

@@ -14,6 +14,7 @@ class Flatten : public Layer {
  public:
   explicit Flatten(FlattenOptions options = {});
   std::string class_name() const override { return "Flatten"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<Flatten>(std::move(*this)); }
   std::string default_name_stem() const override { return "flatten"; }
   const FlattenOptions& options() const { return options_; }
 

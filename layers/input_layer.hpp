@@ -15,6 +15,7 @@ class InputLayer : public Layer {
  public:
   explicit InputLayer(InputLayerOptions options);  // a missing shape or a dimension < 1 throws
   std::string class_name() const override { return "InputLayer"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<InputLayer>(std::move(*this)); }
   std::string default_name_stem() const override { return "input_layer"; }
   const Shape& shape() const { return options_.shape; }
   const InputLayerOptions& options() const { return options_; }

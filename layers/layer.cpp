@@ -2,7 +2,9 @@
 #include <elucid/layers/layer.hpp>
 
 #include <elucid/core/error.hpp>
+#include <elucid/layers/keras_tensor.hpp>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace elucid::layers {
@@ -18,6 +20,73 @@ Shape Layer::build(const Shape& input_shape, Random& rng) {
   create_weights(input_shape, rng);
   input_shape_ = input_shape;
   return out;
+}
+
+namespace {
+std::string shapes_text(std::span<const Shape> shapes) {
+  std::string text;
+  for (const Shape& s : shapes) text += (text.empty() ? "" : " and ") + to_string(s);
+  return text;
+}
+}  // namespace
+
+Shape Layer::output_shape_of(std::span<const Shape> input_shapes) const {
+  if (input_shapes.size() != 1)
+    throw Error(label() + ": takes one input, was given " + std::to_string(input_shapes.size()) +
+                (input_shapes.empty() ? "" : ": " + shapes_text(input_shapes)));
+  return output_shape(input_shapes[0]);
+}
+
+Tensor Layer::forward_of(std::span<const Tensor> inputs, bool training) {
+  if (inputs.size() != 1)
+    throw Error(label() + ": takes one input, was given " + std::to_string(inputs.size()));
+  return forward(inputs[0], training);
+}
+
+Shape Layer::build_of(std::span<const Shape> input_shapes, Random& rng) {
+  if (input_shapes.size() == 1) return build(input_shapes[0], rng);
+  Shape out = output_shape_of(input_shapes);  // validates
+  if (!input_shapes_.empty() && !std::equal(input_shapes.begin(), input_shapes.end(), input_shapes_.begin(),
+                                            input_shapes_.end()))
+    throw Error(label() + ": already built for inputs " + shapes_text(input_shapes_) + ", cannot take " +
+                shapes_text(input_shapes));
+  input_shapes_.assign(input_shapes.begin(), input_shapes.end());
+  return out;
+}
+
+// ---- calls on KerasTensors ----
+
+namespace {
+KerasTensor call(std::shared_ptr<Layer> layer, const std::vector<KerasTensor>& inputs) {
+  std::vector<Shape> shapes;
+  for (const KerasTensor& x : inputs) {
+    if (!x) throw Error(layer->label() + ": called on an empty KerasTensor");
+    shapes.push_back(x.shape());
+  }
+  if (inputs.empty()) throw Error(layer->label() + ": called on no tensors");
+  Shape out = layer->output_shape_of(shapes);
+  return KerasTensor(std::make_shared<const Node>(Node{.layer = std::move(layer), .inputs = inputs, .shape = out}));
+}
+
+std::shared_ptr<Layer> held(Layer& layer) {
+  std::shared_ptr<Layer> self = layer.weak_from_this().lock();
+  if (!self)
+    throw Error(layer.label() + ": called on a tensor as a named variable no std::shared_ptr holds; call a temporary "
+                "(Dense(10)(x)) or std::move(layer)(x), or make it with std::make_shared to call it more than once");
+  return self;
+}
+}  // namespace
+
+KerasTensor Layer::operator()(const KerasTensor& x) && { return call(std::move(*this).moved_to_heap(), {x}); }
+KerasTensor Layer::operator()(const KerasTensor& x) & { return call(held(*this), {x}); }
+KerasTensor Layer::operator()(const std::vector<KerasTensor>& xs) && {
+  return call(std::move(*this).moved_to_heap(), xs);
+}
+KerasTensor Layer::operator()(const std::vector<KerasTensor>& xs) & { return call(held(*this), xs); }
+
+std::shared_ptr<Layer> Layer::moved_to_heap() && {
+  throw Error(label() + ": its class has no moved_to_heap(), so a temporary of it cannot be called on a tensor; "
+                        "make it with std::make_shared and call (*layer)(x)");
 }
 
 std::string Layer::label() const {

@@ -1,18 +1,23 @@
 // Layer: the base of every Keras-style layer. A layer is built once its input shape is known, owns named weights,
-// and maps a batch (N, ...) to a batch (N, ...) through ops (core/ops.hpp).
+// and maps a batch (N, ...) to a batch (N, ...) through ops (core/ops.hpp). Called on a KerasTensor instead of a
+// batch, it gives the KerasTensor of its output: how Functional models are put together (model/functional.hpp).
 #pragma once
 #include <elucid/core/format.hpp>
 #include <elucid/core/random.hpp>
 #include <elucid/core/shape.hpp>
 #include <elucid/core/tensor.hpp>
 
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 namespace elucid::layers {
 
-class Layer {
+class KerasTensor;
+
+class Layer : public std::enable_shared_from_this<Layer> {
  public:
   virtual ~Layer() = default;
 
@@ -33,7 +38,7 @@ class Layer {
   // Creates the weights for this input shape (initializers draw from `rng`) and returns the output shape.
   // Building again with the same shape is a no-op; a different shape is an error.
   Shape build(const Shape& input_shape, Random& rng);
-  bool built() const { return input_shape_.has_value(); }
+  bool built() const { return input_shape_.has_value() || !input_shapes_.empty(); }
   const std::optional<Shape>& built_input_shape() const { return input_shape_; }
 
   // x is (N, ...input_shape); `training` switches Dropout and BatchNormalization behaviour.
@@ -41,6 +46,30 @@ class Layer {
   // False when forward() in training needs the whole batch at once (BatchNormalization takes its statistics): then
   // a batch is not cut into slices run at once on several threads (train/batch_split.hpp).
   virtual bool can_train_in_slices() const { return true; }
+
+  // ---- several inputs: merge layers (layers/merge.hpp) override these; any other layer takes a list of one ----
+  // Throws naming the layer and the shapes when they do not go together.
+  virtual Shape output_shape_of(std::span<const Shape> input_shapes) const;
+  virtual Tensor forward_of(std::span<const Tensor> inputs, bool training);
+  Shape build_of(std::span<const Shape> input_shapes, Random& rng);  // build() for a list; no weights for several
+  const std::vector<Shape>& built_input_shapes() const { return input_shapes_; }  // empty until built by build_of
+
+  // ---- called on KerasTensors: Functional models ----
+  //   KerasTensor x = Input({28, 28, 1});
+  //   KerasTensor y = Conv2D(32, {3, 3})(x);       // a temporary layer moves into the graph
+  //   KerasTensor z = Add()({x2, y});               // several inputs
+  //   auto shared = std::make_shared<Dense>(10);   // one layer called twice shares its weights
+  //   KerasTensor a = (*shared)(p), b = (*shared)(q);
+  // The output's shape is worked out here, so an impossible input throws at the call, naming the layer and shapes;
+  // the weights are made when the Functional model is. A named layer called on a tensor must be held by a
+  // std::shared_ptr (otherwise the graph could outlive it): calling one that is not throws, saying so.
+  KerasTensor operator()(const KerasTensor& x) &&;
+  KerasTensor operator()(const KerasTensor& x) &;
+  KerasTensor operator()(const std::vector<KerasTensor>& xs) &&;
+  KerasTensor operator()(const std::vector<KerasTensor>& xs) &;
+  // This layer moved into a new shared_ptr of its own class (each layer class's one line), for a temporary called
+  // on a tensor. Here: an error naming the class, for a layer class written without it.
+  virtual std::shared_ptr<Layer> moved_to_heap() &&;
 
   // Weights in Keras order (kernel, bias; gamma, beta, moving_mean, moving_variance), trainable ones first.
   virtual std::vector<NamedTensor> trainable_weights() { return {}; }
@@ -61,6 +90,7 @@ class Layer {
  private:
   std::string name_;
   std::optional<Shape> input_shape_;
+  std::vector<Shape> input_shapes_;  // a merge layer's, built by build_of
 };
 
 }  // namespace elucid::layers

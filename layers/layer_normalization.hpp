@@ -24,6 +24,7 @@ class LayerNormalization : public Layer {
   // axis other than -1 or epsilon <= 0 throws.
   explicit LayerNormalization(LayerNormalizationOptions options = {});
   std::string class_name() const override { return "LayerNormalization"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<LayerNormalization>(std::move(*this)); }
   std::string default_name_stem() const override { return "layer_normalization"; }
   const LayerNormalizationOptions& options() const { return options_; }
 

@@ -13,8 +13,10 @@
 #include <elucid/layers/flatten.hpp>
 #include <elucid/layers/initializers.hpp>
 #include <elucid/layers/input_layer.hpp>
+#include <elucid/layers/keras_tensor.hpp>
 #include <elucid/layers/layer.hpp>
 #include <elucid/layers/layer_normalization.hpp>
+#include <elucid/layers/merge.hpp>
 #include <elucid/layers/pooling.hpp>
 #include <elucid/layers/random_contrast.hpp>
 #include <elucid/layers/random_crop.hpp>

@@ -41,6 +41,7 @@ class MaxPooling2D : public Pooling2D {
  public:
   explicit MaxPooling2D(Size2D pool_size = {2, 2}, Pooling2DOptions options = {});
   std::string class_name() const override { return "MaxPooling2D"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<MaxPooling2D>(std::move(*this)); }
   std::string default_name_stem() const override { return "max_pooling2d"; }
 };
 
@@ -49,6 +50,7 @@ class AveragePooling2D : public Pooling2D {
  public:
   explicit AveragePooling2D(Size2D pool_size = {2, 2}, Pooling2DOptions options = {});
   std::string class_name() const override { return "AveragePooling2D"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<AveragePooling2D>(std::move(*this)); }
   std::string default_name_stem() const override { return "average_pooling2d"; }
 };
 
@@ -81,6 +83,7 @@ class GlobalAveragePooling2D : public GlobalPooling2D {
  public:
   explicit GlobalAveragePooling2D(GlobalPooling2DOptions options = {}) : GlobalPooling2D(false, std::move(options)) {}
   std::string class_name() const override { return "GlobalAveragePooling2D"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<GlobalAveragePooling2D>(std::move(*this)); }
   std::string default_name_stem() const override { return "global_average_pooling2d"; }
 };
 
@@ -90,6 +93,7 @@ class GlobalMaxPooling2D : public GlobalPooling2D {
  public:
   explicit GlobalMaxPooling2D(GlobalPooling2DOptions options = {}) : GlobalPooling2D(true, std::move(options)) {}
   std::string class_name() const override { return "GlobalMaxPooling2D"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<GlobalMaxPooling2D>(std::move(*this)); }
   std::string default_name_stem() const override { return "global_max_pooling2d"; }
 };
 

@@ -26,6 +26,7 @@ class RandomContrast : public Augmentation {
   // lower in [0, 1] and upper >= 0, value_range low <= high, else throws.
   explicit RandomContrast(Factor factor, RandomContrastOptions options = {});
   std::string class_name() const override { return "RandomContrast"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<RandomContrast>(std::move(*this)); }
   std::string default_name_stem() const override { return "random_contrast"; }
   const Factor& factor() const { return factor_; }
   const RandomContrastOptions& options() const { return options_; }

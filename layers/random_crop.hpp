@@ -25,6 +25,7 @@ class RandomCrop : public Augmentation {
  public:
   RandomCrop(int64_t height, int64_t width, RandomCropOptions options = {});  // sizes >= 1, else throws
   std::string class_name() const override { return "RandomCrop"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<RandomCrop>(std::move(*this)); }
   std::string default_name_stem() const override { return "random_crop"; }
   int64_t height() const { return height_; }
   int64_t width() const { return width_; }

@@ -21,6 +21,7 @@ class RandomFlip : public Augmentation {
   // mode: "horizontal", "vertical" or "horizontal_and_vertical" (Keras' default); another throws.
   explicit RandomFlip(std::string mode = "horizontal_and_vertical", RandomFlipOptions options = {});
   std::string class_name() const override { return "RandomFlip"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<RandomFlip>(std::move(*this)); }
   std::string default_name_stem() const override { return "random_flip"; }
   const std::string& mode() const { return mode_; }
   const RandomFlipOptions& options() const { return options_; }

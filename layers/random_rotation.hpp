@@ -18,6 +18,7 @@ class RandomRotation : public Augmentation {
  public:
   explicit RandomRotation(Factor factor, RandomRotationOptions options = {});  // bad factor or mode: throws
   std::string class_name() const override { return "RandomRotation"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<RandomRotation>(std::move(*this)); }
   std::string default_name_stem() const override { return "random_rotation"; }
   const Factor& factor() const { return factor_; }
   const RandomRotationOptions& options() const { return options_; }

@@ -18,6 +18,7 @@ class RandomTranslation : public Augmentation {
   // Factors in [-1, 1] and the modes above, else throws.
   RandomTranslation(Factor height_factor, Factor width_factor, RandomTranslationOptions options = {});
   std::string class_name() const override { return "RandomTranslation"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<RandomTranslation>(std::move(*this)); }
   std::string default_name_stem() const override { return "random_translation"; }
   const Factor& height_factor() const { return height_factor_; }
   const Factor& width_factor() const { return width_factor_; }

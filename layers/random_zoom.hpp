@@ -19,6 +19,7 @@ class RandomZoom : public Augmentation {
   // width_factor unset: the column zoom is the row zoom (the aspect ratio kept). Bad factor or mode: throws.
   explicit RandomZoom(Factor height_factor, std::optional<Factor> width_factor = {}, RandomZoomOptions options = {});
   std::string class_name() const override { return "RandomZoom"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<RandomZoom>(std::move(*this)); }
   std::string default_name_stem() const override { return "random_zoom"; }
   const Factor& height_factor() const { return height_factor_; }
   const std::optional<Factor>& width_factor() const { return width_factor_; }

@@ -15,6 +15,7 @@ class Rescaling : public Layer {
  public:
   explicit Rescaling(double scale, RescalingOptions options = {});  // scale and offset must be finite
   std::string class_name() const override { return "Rescaling"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<Rescaling>(std::move(*this)); }
   std::string default_name_stem() const override { return "rescaling"; }
   double scale() const { return scale_; }
   const RescalingOptions& options() const { return options_; }

@@ -14,6 +14,7 @@ class Reshape : public Layer {
  public:
   explicit Reshape(Shape target_shape, ReshapeOptions options = {});  // sizes >= 1, or one -1
   std::string class_name() const override { return "Reshape"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<Reshape>(std::move(*this)); }
   std::string default_name_stem() const override { return "reshape"; }
   const Shape& target_shape() const { return target_shape_; }  // as given, -1 included
   const ReshapeOptions& options() const { return options_; }

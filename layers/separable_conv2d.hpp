@@ -31,6 +31,7 @@ class SeparableConv2D : public Layer {
   SeparableConv2D(int filters, Size2D kernel_size, SeparableConv2DOptions options = {});
 
   std::string class_name() const override { return "SeparableConv2D"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<SeparableConv2D>(std::move(*this)); }
   std::string default_name_stem() const override { return "separable_conv2d"; }
   int filters() const { return filters_; }
   Size2D kernel_size() const { return kernel_size_; }

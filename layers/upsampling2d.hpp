@@ -17,6 +17,7 @@ class UpSampling2D : public Layer {
  public:
   explicit UpSampling2D(Size2D size = {2, 2}, UpSampling2DOptions options = {});
   std::string class_name() const override { return "UpSampling2D"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<UpSampling2D>(std::move(*this)); }
   std::string default_name_stem() const override { return "up_sampling2d"; }
   Size2D size() const { return size_; }
   const UpSampling2DOptions& options() const { return options_; }

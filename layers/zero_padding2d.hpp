@@ -17,6 +17,7 @@ class ZeroPadding2D : public Layer {
  public:
   explicit ZeroPadding2D(Edges2D padding = 1, ZeroPadding2DOptions options = {});
   std::string class_name() const override { return "ZeroPadding2D"; }
+  std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<ZeroPadding2D>(std::move(*this)); }
   std::string default_name_stem() const override { return "zero_padding2d"; }
   const Edges2D& padding() const { return padding_; }
   const ZeroPadding2DOptions& options() const { return options_; }

@@ -6,6 +6,7 @@
 
 #include <elucid/core/error.hpp>
 #include <elucid/layers/layers.hpp>
+#include <elucid/model/functional.hpp>
 #include <elucid/saving/keras_objects.hpp>
 #include <elucid/core/format.hpp>
 
@@ -384,6 +385,21 @@ std::shared_ptr<Layer> read_flatten(const LayerInput& in) {
 
 void write_flatten(const Layer& /*layer*/, Json& c) { c["data_format"] = "channels_last"; }
 
+// Add, Subtract, Multiply, Average, Maximum: name, trainable, dtype and nothing else.
+template <class M>
+std::shared_ptr<Layer> read_merge(const LayerInput& in) {
+  return std::make_shared<M>(MergeOptions{.name = name_of(in)});
+}
+
+void write_merge(const Layer& /*layer*/, Json& /*config*/) {}
+
+std::shared_ptr<Layer> read_concatenate(const LayerInput& in) {
+  const int axis = static_cast<int>(in.config.get_int("axis", -1, -8, 8));
+  return std::make_shared<Concatenate>(ConcatenateOptions{.axis = axis, .name = name_of(in)});
+}
+
+void write_concatenate(const Layer& layer, Json& c) { c["axis"] = as<Concatenate>(layer).options().axis; }
+
 std::shared_ptr<Layer> read_zero_padding2d(const LayerInput& in) {
   check_data_format(in);
   return std::make_shared<ZeroPadding2D>(edges2d(in, "padding", 1), ZeroPadding2DOptions{.name = name_of(in)});
@@ -721,6 +737,12 @@ const std::vector<LayerCodec>& codecs() {
       {"GlobalAveragePooling2D", {"GlobalAvgPool2D"}, read_global_pooling2d<GlobalAveragePooling2D>, write_global_pooling2d},
       {"GlobalMaxPooling2D", {"GlobalMaxPool2D"}, read_global_pooling2d<GlobalMaxPooling2D>, write_global_pooling2d},
       {"Flatten", {}, read_flatten, write_flatten},
+      {"Add", {}, read_merge<Add>, write_merge},
+      {"Subtract", {}, read_merge<Subtract>, write_merge},
+      {"Multiply", {}, read_merge<Multiply>, write_merge},
+      {"Average", {}, read_merge<Average>, write_merge},
+      {"Maximum", {}, read_merge<Maximum>, write_merge},
+      {"Concatenate", {}, read_concatenate, write_concatenate},
       {"ZeroPadding2D", {}, read_zero_padding2d, write_zero_padding2d},
       {"Cropping2D", {}, read_cropping2d, write_cropping2d},
       {"Rescaling", {}, read_rescaling, write_rescaling},
@@ -953,5 +975,51 @@ std::string to_json(const Sequential& model) { return json::dump_python(keras::m
 std::string to_keras3_json(const Sequential& model) { return json::dump_python(keras::model_to_keras3_json(model)); }
 
 std::string Sequential::to_json() const { return elucid::to_json(*this); }
+
+// tf.keras 2.x's Functional get_config: each layer {"class_name", "config", "name", "inbound_nodes"}, a call's inbound
+// node a list of [layer name, node index, tensor index, {}] per input; input_layers and output_layers as
+// [name, node index, tensor index] each.
+std::string Functional::to_json() const {
+  Json layers_json = Json::array();
+  for (const auto& layer : layers()) {
+    Json entry;
+    if (layer->class_name() == "InputLayer") {
+      Json c = Json::object();
+      c["batch_input_shape"] = shape_json(as<InputLayer>(*layer).shape());
+      c["dtype"] = "float32";
+      c["sparse"] = false;
+      c["ragged"] = false;
+      c["name"] = layer->name();
+      entry = Json{{"class_name", "InputLayer"}, {"config", c}};
+    } else {
+      entry = layer_json(*layer);
+      entry["config"].erase("batch_input_shape");  // the shapes come from the inputs
+    }
+    entry["name"] = layer->name();
+    Json inbound = Json::array();
+    for (const auto& node : nodes()) {
+      if (node->layer != layer || node->inputs.empty()) continue;
+      Json call = Json::array();
+      for (const layers::KerasTensor& x : node->inputs)
+        call.push_back(Json::array({x.node()->layer->name(), node_index(*x.node()), 0, Json::object()}));
+      inbound.push_back(call);
+    }
+    entry["inbound_nodes"] = inbound;
+    layers_json.push_back(entry);
+  }
+  const auto coordinates = [&](const std::vector<layers::KerasTensor>& tensors) {
+    Json list = Json::array();
+    for (const layers::KerasTensor& t : tensors)
+      list.push_back(Json::array({t.node()->layer->name(), node_index(*t.node()), 0}));
+    return list;
+  };
+  Json config = Json::object();
+  config["name"] = name();
+  config["layers"] = layers_json;
+  config["input_layers"] = coordinates(inputs());
+  config["output_layers"] = coordinates(outputs());
+  return json::dump_python(
+      Json{{"class_name", "Functional"}, {"config", config}, {"keras_version", kKerasVersion}, {"backend", "tensorflow"}});
+}
 
 }  // namespace elucid

@@ -12,6 +12,7 @@
 #include <elucid/saving/keras_weights.hpp>
 #include <elucid/saving/onnx.hpp>
 #include <elucid/saving/tfjs.hpp>
+#include <elucid/model/functional.hpp>
 
 namespace elucid {
 
@@ -21,8 +22,8 @@ constexpr std::string_view kCheckpointMagic = "ELUCIDCK";  // saving/checkpoint.
 constexpr uint32_t kMaxRank = 8;
 const char* const kKind = "model file";
 
-void write_body(binary::Writer& w, const Sequential& model, const SaveOptions& options) {
-  w.str(to_json(model));
+void write_body(binary::Writer& w, const train::Trainer& model, const SaveOptions& options) {
+  w.str(model.to_json());
   if (model.compiled()) {
     w.str(json::dump_python(keras::compile_config_to_json(model)));
   } else {
@@ -74,7 +75,7 @@ Tensor read_tensor(binary::Reader& r) {
 }
 }  // namespace
 
-std::string model_file_bytes(const Sequential& model, const SaveOptions& options) {
+std::string model_file_bytes(const train::Trainer& model, const SaveOptions& options) {
   binary::Writer w;
   write_body(w, model, options);
   return binary::seal(kModelMagic, kModelFileVersion, w.bytes());
@@ -96,6 +97,8 @@ void save_model(const Sequential& model, const std::string& path, const SaveOpti
 }
 
 std::string Sequential::file_bytes(const SaveOptions& options) const { return model_file_bytes(*this, options); }
+
+std::string Functional::file_bytes(const SaveOptions& options) const { return model_file_bytes(*this, options); }
 
 void Sequential::save(const std::string& path, const SaveOptions& options) const { save_model(*this, path, options); }
 

@@ -22,8 +22,9 @@ inline constexpr uint32_t kModelFileVersion = 1;
 // The class names written are options.class_names, or else the model's own (Trainer::class_names), which
 // read_model_file and load_model set again.
 
-// The exact bytes save_model writes for an elucid model file. Throws when the model is not built.
-std::string model_file_bytes(const Sequential& model, const SaveOptions& options = {});
+// The exact bytes save_model writes for an elucid model file, of a Sequential or a Functional model (read_model_file
+// reads Sequential ones). Throws when the model is not built.
+std::string model_file_bytes(const train::Trainer& model, const SaveOptions& options = {});
 // Writes atomically; an error names the path (missing folder, not writable, disk full) and leaves any old file. The
 // path's ending names the format, as in keras.Model.save: .keras (saving/keras_v3.hpp), .h5 (tf.keras 2.x, whole
 // model; saving/keras_h5.hpp), .weights.h5 (Keras 3 weights only; saving/keras_weights.hpp), .onnx (saving/onnx.hpp),
