@@ -48,9 +48,12 @@ struct Conv2DArgs {
   int stride_h = 1, stride_w = 1;
   Padding padding = Padding::Valid;
   int dilation_h = 1, dilation_w = 1;
+  int groups = 1;  // conv2d and conv2d_elu only; the other convolutions take 1
 };
-// x (N, H, W, C), kernel (KH, KW, C, F), bias (F) or undefined -> (N, OH, OW, F).
+// x (N, H, W, C), kernel (KH, KW, C / groups, F), bias (F) or undefined -> (N, OH, OW, F).
 // valid: OH = floor((H - dilated_KH) / stride) + 1; same: OH = ceil(H / stride), the odd pad row at the bottom.
+// groups G divides C and F: output channel f reads only the input channels of its group g = f / (F / G),
+// [g * C / G, (g + 1) * C / G), as Keras' Conv2D(groups=G). G = 1 is the plain convolution.
 Tensor conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args);
 // x (N, H, W, C), kernel (KH, KW, C, M), bias (C * M) or undefined -> (N, OH, OW, C * M): channel c convolved on its
 // own with kernel[:, :, c, m] gives output channel c * M + m, as Keras' DepthwiseConv2D. Sizes and padding as conv2d.
