@@ -93,7 +93,8 @@ Tensor adjust_contrast(const Tensor& x, const std::vector<float>& factors, float
 // (N, H, W, C) -> (N, height, width, C): sample s's window of that size with its top-left cell at (tops[s], lefts[s]).
 Tensor crop2d_each(const Tensor& x, int64_t height, int64_t width, const std::vector<int64_t>& tops,
                    const std::vector<int64_t>& lefts);
-// (N, H, W, C) -> (N, height, width, C), bilinear with half-pixel centers, as tf.image.resize (no antialiasing).
+// (N, H, W, C) -> (N, height, width, C), bilinear with half-pixel centers, as tf.image.resize (no antialiasing):
+// RandomCrop's resize at inference, and UpSampling2D's with interpolation "bilinear" (height = H * size_h).
 Tensor resize_bilinear(const Tensor& x, int64_t height, int64_t width);
 // (N, H, W, C): output (i, j) of sample s reads the input at the point transforms[s] = [a0, a1, a2, b0, b1, b2, c0, c1]
 // maps it to, (row, column) = ((b0 j + b1 i + b2) / k, (a0 j + a1 i + a2) / k) with k = c0 j + c1 i + 1, as Keras'

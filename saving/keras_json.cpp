@@ -432,9 +432,13 @@ void write_reshape(const Layer& layer, Json& c) {
 
 std::shared_ptr<Layer> read_upsampling2d(const LayerInput& in) {
   check_data_format(in);
-  const std::string interpolation = in.config.get_string("interpolation", "nearest");
-  if (interpolation != "nearest") in.fail("interpolation", "\"" + interpolation + "\" is not supported; use \"nearest\"");
-  return std::make_shared<UpSampling2D>(size2d(in, "size", {2, 2}), UpSampling2DOptions{.name = name_of(in)});
+  const std::string given = in.config.get_string("interpolation", "nearest");
+  std::string interpolation;  // Keras 3 lower-cases it
+  for (char c : given) interpolation += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (interpolation != "nearest" && interpolation != "bilinear")
+    in.fail("interpolation", "\"" + given + "\" is not supported; use \"nearest\" or \"bilinear\"");
+  return std::make_shared<UpSampling2D>(size2d(in, "size", {2, 2}),
+                                        UpSampling2DOptions{.interpolation = interpolation, .name = name_of(in)});
 }
 
 void write_upsampling2d(const Layer& layer, Json& c) {

@@ -453,13 +453,19 @@ Value upsampling2d(Graph& g, layers::UpSampling2D& layer, const Value& in) {
   const std::string& name = layer.name();
   const Value x = channels_first(g, in, name);
   const layers::Size2D s = layer.size();
-  // Output pixel (i, j) reads input (floor(i / size_h), floor(j / size_w)): each pixel repeated, as Keras' nearest.
   const std::string scales =
       g.floats(name + "/scales", {4}, {1.0f, 1.0f, static_cast<float>(s.height), static_cast<float>(s.width)});
   onnx::NodeProto& n = g.node("Resize", {x.name, "", scales}, name);  // "": no region of interest
-  attr(n, "mode", std::string("nearest"));
-  attr(n, "coordinate_transformation_mode", std::string("asymmetric"));
-  attr(n, "nearest_mode", std::string("floor"));
+  if (layer.options().interpolation == "bilinear") {
+    // Output row i reads input row (i + 0.5) / size_h - 0.5, clamped: tf.image.resize's bilinear, as RandomCrop's.
+    attr(n, "mode", std::string("linear"));
+    attr(n, "coordinate_transformation_mode", std::string("half_pixel"));
+  } else {
+    // Output pixel (i, j) reads input (floor(i / size_h), floor(j / size_w)): each pixel repeated, as Keras' nearest.
+    attr(n, "mode", std::string("nearest"));
+    attr(n, "coordinate_transformation_mode", std::string("asymmetric"));
+    attr(n, "nearest_mode", std::string("floor"));
+  }
   return {name, layer.output_shape(in.shape), true};
 }
 
