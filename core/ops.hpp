@@ -53,9 +53,12 @@ struct Conv2DArgs {
   int stride_h = 1, stride_w = 1;
   Padding padding = Padding::Valid;
   int dilation_h = 1, dilation_w = 1;
+  int groups = 1;  // conv2d and conv2d_elu only; the other convolutions take 1
 };
-// x (N, H, W, C), kernel (KH, KW, C, F), bias (F) or undefined -> (N, OH, OW, F).
+// x (N, H, W, C), kernel (KH, KW, C / groups, F), bias (F) or undefined -> (N, OH, OW, F).
 // valid: OH = floor((H - dilated_KH) / stride) + 1; same: OH = ceil(H / stride), the odd pad row at the bottom.
+// groups G divides C and F: output channel f reads only the input channels of its group g = f / (F / G),
+// [g * C / G, (g + 1) * C / G), as Keras' Conv2D(groups=G). G = 1 is the plain convolution.
 Tensor conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args);
 // x (N, H, W, C), kernel (KH, KW, C, M), bias (C * M) or undefined -> (N, OH, OW, C * M): channel c convolved on its
 // own with kernel[:, :, c, m] gives output channel c * M + m, as Keras' DepthwiseConv2D. Sizes and padding as conv2d.
@@ -95,7 +98,8 @@ Tensor adjust_contrast(const Tensor& x, const std::vector<float>& factors, float
 // (N, H, W, C) -> (N, height, width, C): sample s's window of that size with its top-left cell at (tops[s], lefts[s]).
 Tensor crop2d_each(const Tensor& x, int64_t height, int64_t width, const std::vector<int64_t>& tops,
                    const std::vector<int64_t>& lefts);
-// (N, H, W, C) -> (N, height, width, C), bilinear with half-pixel centers, as tf.image.resize (no antialiasing).
+// (N, H, W, C) -> (N, height, width, C), bilinear with half-pixel centers, as tf.image.resize (no antialiasing):
+// RandomCrop's resize at inference, and UpSampling2D's with interpolation "bilinear" (height = H * size_h).
 Tensor resize_bilinear(const Tensor& x, int64_t height, int64_t width);
 // (N, H, W, C): output (i, j) of sample s reads the input at the point transforms[s] = [a0, a1, a2, b0, b1, b2, c0, c1]
 // maps it to, (row, column) = ((b0 j + b1 i + b2) / k, (a0 j + a1 i + a2) / k) with k = c0 j + c1 i + 1, as Keras'

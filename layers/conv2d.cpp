@@ -13,15 +13,27 @@ Conv2D::Conv2D(int filters, Size2D kernel_size, Conv2DOptions options)
   set_name_and_input_shape(options_.name, options_.input_shape);
   if (filters_ < 1) throw Error(label() + ": filters must be positive, got " + std::to_string(filters_));
   args_ = conv_args(kernel_size_, options_.strides, options_.dilation_rate, options_.padding, label());
+  const int groups = options_.groups;
+  if (groups < 1) throw Error(label() + ": groups must be positive, got " + std::to_string(groups));
+  if (filters_ % groups != 0)
+    throw Error(label() + ": groups " + std::to_string(groups) + " does not divide filters " +
+                std::to_string(filters_));
+  args_.groups = groups;
 }
 
 Shape Conv2D::output_shape(const Shape& input_shape) const {
-  return window_output_shape(label(), input_shape, kernel_size_, options_.strides, options_.dilation_rate,
-                             args_.padding, "kernel", filters_);
+  Shape out = window_output_shape(label(), input_shape, kernel_size_, options_.strides, options_.dilation_rate,
+                                  args_.padding, "kernel", filters_);
+  if (input_shape[2] % options_.groups != 0)
+    throw Error(label() + ": groups " + std::to_string(options_.groups) + " does not divide the input's " +
+                std::to_string(input_shape[2]) + " channels (input " + to_string(input_shape) + ")");
+  return out;
 }
 
 void Conv2D::create_weights(const Shape& input_shape, Random& rng) {
-  kernel_ = options_.kernel_initializer.make({kernel_size_.height, kernel_size_.width, input_shape[2], filters_}, rng);
+  // Keras' grouped kernel: (KH, KW, C / groups, F), its fans those of that shape.
+  kernel_ = options_.kernel_initializer.make(
+      {kernel_size_.height, kernel_size_.width, input_shape[2] / options_.groups, filters_}, rng);
   kernel_.set_requires_grad();
   if (options_.use_bias) {
     bias_ = options_.bias_initializer.make({filters_}, rng);
@@ -38,9 +50,10 @@ std::vector<NamedTensor> Conv2D::trainable_weights() {
 
 Tensor Conv2D::forward(const Tensor& x, bool /*training*/) {
   require_built();
-  if (x.rank() != 4 || x.dim(3) != kernel_.dim(2))
+  const int64_t channels = kernel_.dim(2) * options_.groups;
+  if (x.rank() != 4 || x.dim(3) != channels)
     throw Error(label() + ": input " + to_string(x.shape()) + " does not match kernel " + to_string(kernel_.shape()) +
-                " (expected (N, H, W, " + std::to_string(kernel_.dim(2)) + "))");
+                " (expected (N, H, W, " + std::to_string(channels) + "))");
   if (options_.activation.kind() == activations::Kind::Elu)  // fused: one pass over each chunk's output
     return ops::conv2d_elu(x, kernel_, bias_, args_, static_cast<float>(options_.activation.alpha()));
   return options_.activation.apply(ops::conv2d(x, kernel_, bias_, args_));

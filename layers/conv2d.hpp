@@ -13,6 +13,7 @@ struct Conv2DOptions {
   Size2D strides = {1, 1};
   std::string padding = "valid";  // "valid" or "same"
   Size2D dilation_rate = {1, 1};
+  int groups = 1;  // G divides the input channels and filters; each group of F / G filters sees C / G channels
   activations::Activation activation = {};  // linear
   bool use_bias = true;
   initializers::Initializer kernel_initializer = "glorot_uniform";
@@ -23,7 +24,8 @@ struct Conv2DOptions {
 
 class Conv2D : public Layer {
  public:
-  // Throws naming the layer when filters < 1, a kernel side, stride or dilation is < 1, or the padding is unknown.
+  // Throws naming the layer when filters < 1, a kernel side, stride or dilation is < 1, the padding is unknown, or
+  // groups is < 1 or does not divide filters.
   Conv2D(int filters, Size2D kernel_size, Conv2DOptions options = {});
 
   std::string class_name() const override { return "Conv2D"; }
@@ -34,10 +36,11 @@ class Conv2D : public Layer {
   const Conv2DOptions& options() const { return options_; }
 
   // (H, W, C) -> (OH, OW, filters); valid: OH = floor((H - dilated KH) / stride) + 1, same: ceil(H / stride).
+  // Throws naming the layer when groups does not divide C.
   Shape output_shape(const Shape& input_shape) const override;
   // x (N, H, W, C) -> activation(conv2d(x, kernel) + bias), the bias fused into the convolution.
   Tensor forward(const Tensor& x, bool training) override;
-  std::vector<NamedTensor> trainable_weights() override;  // kernel (KH, KW, C, filters), bias (filters)
+  std::vector<NamedTensor> trainable_weights() override;  // kernel (KH, KW, C / groups, filters), bias (filters)
 
  protected:
   void create_weights(const Shape& input_shape, Random& rng) override;

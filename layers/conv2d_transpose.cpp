@@ -13,6 +13,8 @@ Conv2DTranspose::Conv2DTranspose(int filters, Size2D kernel_size, Conv2DTranspos
   args_ = conv_args(kernel_size_, options_.strides, options_.dilation_rate, options_.padding, label());
   if (options_.dilation_rate != Size2D(1, 1))
     throw Error(label() + ": dilation_rate " + size_string(options_.dilation_rate) + " is not supported (only 1)");
+  if (options_.groups != 1)
+    throw Error(label() + ": groups " + std::to_string(options_.groups) + " is not supported (only 1)");
 }
 
 Shape Conv2DTranspose::output_shape(const Shape& input_shape) const {

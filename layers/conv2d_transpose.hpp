@@ -6,14 +6,14 @@
 
 namespace elucid::layers {
 
-// Conv2D's options and defaults; dilation_rate must be (1, 1).
+// Conv2D's options and defaults; dilation_rate must be (1, 1) and groups 1.
 // Conv2DTranspose(16, 3, {.strides = 2, .padding = "same", .activation = "relu"}).
 using Conv2DTransposeOptions = Conv2DOptions;
 
 class Conv2DTranspose : public Layer {
  public:
-  // Throws naming the layer when filters < 1, a kernel side or stride is < 1, the dilation is not 1 or the padding is
-  // unknown.
+  // Throws naming the layer when filters < 1, a kernel side or stride is < 1, the dilation or groups is not 1 or the
+  // padding is unknown.
   Conv2DTranspose(int filters, Size2D kernel_size, Conv2DTransposeOptions options = {});
 
   std::string class_name() const override { return "Conv2DTranspose"; }

@@ -1,4 +1,4 @@
-// UpSampling2D: argument checks, the output shape, and ops::upsample2d_nearest for the data.
+// UpSampling2D: argument checks, the output shape, and ops::upsample2d_nearest or ops::resize_bilinear for the data.
 #include <elucid/layers/upsampling2d.hpp>
 
 #include <elucid/core/error.hpp>
@@ -10,8 +10,9 @@ namespace elucid::layers {
 UpSampling2D::UpSampling2D(Size2D size, UpSampling2DOptions options) : size_(size), options_(std::move(options)) {
   set_name_and_input_shape(options_.name, options_.input_shape);
   check_positive(size_, "size", label());
-  if (options_.interpolation != "nearest")
-    throw Error(label() + ": interpolation \"" + options_.interpolation + "\" is not supported (only \"nearest\")");
+  if (options_.interpolation != "nearest" && options_.interpolation != "bilinear")
+    throw Error(label() + ": interpolation \"" + options_.interpolation +
+                "\" is not supported (only \"nearest\" and \"bilinear\")");
 }
 
 Shape UpSampling2D::output_shape(const Shape& input_shape) const {
@@ -21,6 +22,8 @@ Shape UpSampling2D::output_shape(const Shape& input_shape) const {
 
 Tensor UpSampling2D::forward(const Tensor& x, bool /*training*/) {
   if (x.rank() != 4) throw Error(label() + ": expects a batch (N, H, W, C), got " + to_string(x.shape()));
+  if (options_.interpolation == "bilinear")  // tf.image.resize's taps for the enlarged size (core/bilinear.hpp)
+    return ops::resize_bilinear(x, x.dim(1) * size_.height, x.dim(2) * size_.width);
   return ops::upsample2d_nearest(x, size_.height, size_.width);
 }
 

@@ -1,5 +1,7 @@
-// UpSampling2D: each pixel repeated size.height x size.width times, (N, H, W, C) -> (N, H * size.height,
-// W * size.width, C), as tf.keras.layers.UpSampling2D with interpolation "nearest" (the default).
+// UpSampling2D: (N, H, W, C) -> (N, H * size.height, W * size.width, C), as tf.keras.layers.UpSampling2D: with
+// interpolation "nearest" (the default) each pixel repeated size.height x size.width times; with "bilinear" the image
+// resized bilinearly, half-pixel centers, as tf.image.resize (output row i reads input row (i + 0.5) / size - 0.5,
+// clamped to the image).
 #pragma once
 #include <elucid/layers/layer.hpp>
 #include <elucid/layers/window.hpp>
@@ -7,12 +9,12 @@
 namespace elucid::layers {
 
 struct UpSampling2DOptions {
-  std::string interpolation = "nearest";  // the only one elucid has; "bilinear" and the others are refused
+  std::string interpolation = "nearest";  // or "bilinear"; "bicubic", "lanczos3", ... are refused
   Shape input_shape = {};                 // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
 };
 
-// UpSampling2D(2), UpSampling2D({2, 3}).
+// UpSampling2D(2), UpSampling2D({2, 3}), UpSampling2D(2, {.interpolation = "bilinear"}).
 class UpSampling2D : public Layer {
  public:
   explicit UpSampling2D(Size2D size = {2, 2}, UpSampling2DOptions options = {});

@@ -206,15 +206,16 @@ void write_kernel_options(const Layer& layer, const Options& o, Json& c) {
   write_nulls(c, {"kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"});
 }
 
-// The convolutions' window keys, from kernel_size to groups, as tf.keras 2.x's Conv writes them.
+// The convolutions' window keys, from kernel_size to groups, as tf.keras 2.x's Conv writes them (groups 1 for all but
+// a grouped Conv2D).
 template <class Options>  // Conv2DOptions, DepthwiseConv2DOptions, ...
-void write_window(Json& c, Size2D kernel_size, const Options& o) {
+void write_window(Json& c, Size2D kernel_size, const Options& o, int groups = 1) {
   c["kernel_size"] = pair_json(kernel_size);
   c["strides"] = pair_json(o.strides);
   c["padding"] = padding_json(o.padding);
   c["data_format"] = "channels_last";
   c["dilation_rate"] = pair_json(o.dilation_rate);
-  c["groups"] = 1;
+  c["groups"] = groups;
 }
 
 // ---- one reader and one writer per class, in the table's order ----
@@ -235,23 +236,32 @@ Size2D required_kernel_size(const LayerInput& in) {
   return size2d(in, "kernel_size", {0, 0});
 }
 
-// Conv2D and Conv2DTranspose share their keys; Conv2DTranspose adds output_padding, which must be null.
+// Conv2D and Conv2DTranspose share their keys; Conv2DTranspose adds output_padding, which must be null, and its
+// groups must be 1 (Conv2D's divides the input channels and filters: the layer checks).
 template <class Convolution>  // Conv2D, Conv2DTranspose
 std::shared_ptr<Layer> read_conv2d(const LayerInput& in) {
   const Value& c = in.config;
   const int64_t filters = c.at("filters").as_int(1, kMaxInt);
   const Size2D kernel = required_kernel_size(in);
   check_data_format(in);
-  require_value(in, "groups", 1, "groups > 1 (grouped convolution)");
-  if constexpr (std::is_same_v<Convolution, Conv2DTranspose>) require_null(in, "output_padding", "output_padding");
+  int64_t groups = 1;
+  if constexpr (std::is_same_v<Convolution, Conv2DTranspose>) {
+    require_value(in, "groups", 1, "groups > 1 (grouped convolution)");
+    require_null(in, "output_padding", "output_padding");
+  } else {
+    groups = c.get_int("groups", 1, 1, std::numeric_limits<int>::max());
+  }
   refuse_kernel_extras(in);
-  const double weights = static_cast<double>(filters) * (kernel.height * double(kernel.width) * last_dim(in) + 1);
+  // A grouped kernel is (KH, KW, C / groups, F).
+  const double weights =
+      static_cast<double>(filters) * (kernel.height * double(kernel.width) * last_dim(in) / double(groups) + 1);
   check_size(in, weights, "a " + std::to_string(kernel.height) + "x" + std::to_string(kernel.width) + " kernel with " +
                              std::to_string(filters) + " filters");
   Conv2DOptions o;
   o.strides = size2d(in, "strides", o.strides);
   o.padding = padding(in);
   o.dilation_rate = size2d(in, "dilation_rate", o.dilation_rate);
+  o.groups = static_cast<int>(groups);
   read_kernel_options(in, o);
   return std::make_shared<Convolution>(static_cast<int>(filters), kernel, o);
 }
@@ -261,7 +271,7 @@ void write_conv2d(const Layer& layer, Json& c) {
   const auto& l = as<Convolution>(layer);
   const auto& o = l.options();
   c["filters"] = l.filters();
-  write_window(c, l.kernel_size(), o);
+  write_window(c, l.kernel_size(), o, o.groups);
   write_kernel_options(layer, o, c);
   if constexpr (std::is_same_v<Convolution, Conv2DTranspose>) c["output_padding"] = nullptr;
 }
@@ -448,9 +458,13 @@ void write_reshape(const Layer& layer, Json& c) {
 
 std::shared_ptr<Layer> read_upsampling2d(const LayerInput& in) {
   check_data_format(in);
-  const std::string interpolation = in.config.get_string("interpolation", "nearest");
-  if (interpolation != "nearest") in.fail("interpolation", "\"" + interpolation + "\" is not supported; use \"nearest\"");
-  return std::make_shared<UpSampling2D>(size2d(in, "size", {2, 2}), UpSampling2DOptions{.name = name_of(in)});
+  const std::string given = in.config.get_string("interpolation", "nearest");
+  std::string interpolation;  // Keras 3 lower-cases it
+  for (char c : given) interpolation += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (interpolation != "nearest" && interpolation != "bilinear")
+    in.fail("interpolation", "\"" + given + "\" is not supported; use \"nearest\" or \"bilinear\"");
+  return std::make_shared<UpSampling2D>(size2d(in, "size", {2, 2}),
+                                        UpSampling2DOptions{.interpolation = interpolation, .name = name_of(in)});
 }
 
 void write_upsampling2d(const Layer& layer, Json& c) {

@@ -14,8 +14,8 @@ namespace elucid {
 // Builds the model (weights initialised from elucid::random_seed(), as Sequential::add does) and, when the JSON
 // holds Keras 3's compile_config, compiles it. `source` names the text in messages, usually its path.
 // Unknown keys inside layer configs are ignored; a set option elucid does not support (a regularizer, a
-// constraint, channels_first, groups > 1, an unknown layer class) is an elucid::Error naming the source, the JSON
-// path, the layer and the option. A model whose weights would take more than kMaxModelBytes is refused before any
+// constraint, channels_first, a Conv2DTranspose's groups > 1, an unknown layer class) is an elucid::Error naming
+// the source, the JSON path, the layer and the option. A model whose weights would take more than kMaxModelBytes is refused before any
 // weight is allocated, with the bytes it would need (`max_bytes` lowers the limit: a model file's architecture may
 // not ask for more weights than the file holds).
 inline constexpr int64_t kMaxModelBytes = int64_t{4} << 30;  // 4 GiB of float32 weights

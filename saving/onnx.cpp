@@ -245,7 +245,8 @@ Value conv2d(Graph& g, layers::Conv2D& layer, const Value& in) {
   const std::string& name = layer.name();
   const Value x = channels_first(g, in, name);
   const layers::Conv2DOptions& o = layer.options();
-  // elucid's kernel (KH, KW, C, F) -> ONNX's (F, C, KH, KW).
+  // elucid's kernel (KH, KW, C, F) -> ONNX's (F, C, KH, KW). Grouped, (KH, KW, C / G, F) -> (F, C / G, KH, KW) and
+  // Conv's group G: ONNX's output channel f also reads the input channels of group f / (F / G).
   const Tensor kernel = weight(layer, "kernel");
   const std::string w = g.floats(name + "/kernel", {kernel.dim(3), kernel.dim(2), kernel.dim(0), kernel.dim(1)},
                                  conv_weight(kernel));
@@ -253,7 +254,7 @@ Value conv2d(Graph& g, layers::Conv2D& layer, const Value& in) {
   conv_node(g, x.name, w, bias_of(g, layer, o.use_bias), out, layer.kernel_size(), o.strides, o.dilation_rate,
             pads_2d(in.shape, layer.kernel_size(), o.strides, o.dilation_rate,
                     layers::parse_padding(o.padding, layer.label())),
-            1);
+            o.groups);
   return activated(g, o.activation, name, layer.output_shape(in.shape));
 }
 
@@ -453,13 +454,19 @@ Value upsampling2d(Graph& g, layers::UpSampling2D& layer, const Value& in) {
   const std::string& name = layer.name();
   const Value x = channels_first(g, in, name);
   const layers::Size2D s = layer.size();
-  // Output pixel (i, j) reads input (floor(i / size_h), floor(j / size_w)): each pixel repeated, as Keras' nearest.
   const std::string scales =
       g.floats(name + "/scales", {4}, {1.0f, 1.0f, static_cast<float>(s.height), static_cast<float>(s.width)});
   onnx::NodeProto& n = g.node("Resize", {x.name, "", scales}, name);  // "": no region of interest
-  attr(n, "mode", std::string("nearest"));
-  attr(n, "coordinate_transformation_mode", std::string("asymmetric"));
-  attr(n, "nearest_mode", std::string("floor"));
+  if (layer.options().interpolation == "bilinear") {
+    // Output row i reads input row (i + 0.5) / size_h - 0.5, clamped: tf.image.resize's bilinear, as RandomCrop's.
+    attr(n, "mode", std::string("linear"));
+    attr(n, "coordinate_transformation_mode", std::string("half_pixel"));
+  } else {
+    // Output pixel (i, j) reads input (floor(i / size_h), floor(j / size_w)): each pixel repeated, as Keras' nearest.
+    attr(n, "mode", std::string("nearest"));
+    attr(n, "coordinate_transformation_mode", std::string("asymmetric"));
+    attr(n, "nearest_mode", std::string("floor"));
+  }
   return {name, layer.output_shape(in.shape), true};
 }
 

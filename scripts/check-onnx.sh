@@ -10,10 +10,11 @@
 # registry, g++, and Fashion-MNIST (the Debian package dataset-fashion-mnist, or $ELUCID_DATA).
 # Nothing from npm goes into the repository: the package is installed in WORK (kept, so a second run is offline).
 #
-# Usage: scripts/check-onnx.sh [MODEL]   (default: three models, about a minute: the seed model trained by
+# Usage: scripts/check-onnx.sh [MODEL]   (default: four models, about a minute: the seed model trained by
 #        examples/recipes/fashion_mnist_seed_quick.json, tests/tfjs/every_layer.json (every layer class elucid reads,
-#        options off their defaults) and tests/onnx/layouts.json (the layout switches of the graph), each trained
-#        briefly)
+#        options off their defaults), tests/onnx/layouts.json (the layout switches of the graph) and
+#        tests/onnx/no_tfjs.json (the options TensorFlow.js cannot check: grouped Conv2D, bilinear UpSampling2D),
+#        each trained briefly)
 # Environment: BUILD_DIR (build: a built tree with elucid and libelucid.so), WORK (${TMPDIR:-/tmp}/elucid-onnx),
 #   ORT_VERSION (1.30.0), TOLERANCE (1e-5, max abs difference of the outputs), SAMPLES (32 test images).
 # Exit status 0 when everything agrees, 1 on a mismatch or any failure.
@@ -95,6 +96,8 @@ else
   check every_layer "$every_layer"
   layouts=$(train tests/onnx/layouts.json layouts) || exit 1
   check layouts "$layouts"
+  no_tfjs=$(train tests/onnx/no_tfjs.json no_tfjs) || exit 1
+  check no_tfjs "$no_tfjs"
 fi
 
 step "all passed"

@@ -1,11 +1,13 @@
-// conv2d: NHWC input, (KH, KW, C, F) kernel, strides, valid / same padding (TensorFlow's rule) and dilation.
-// The heavy lifting is in core/kernels/conv.cpp; this file checks shapes and wires the backward.
+// conv2d: NHWC input, (KH, KW, C / groups, F) kernel, strides, valid / same padding (TensorFlow's rule), dilation
+// and groups. The heavy lifting is in core/kernels/conv.cpp; this file checks shapes and wires the backward, and runs
+// a grouped convolution as one kernel call per group.
 // depthwise_conv2d: each channel convolved on its own by M kernels, direct loops (no GEMM: C small products).
 // conv2d_transpose: the input gradient of a convolution, through the same kernels.
 #include <elucid/core/ops.hpp>
 #include <elucid/core/ops/fused.hpp>
 
 #include <elucid/core/error.hpp>
+#include <elucid/core/kernels/activation.hpp>
 #include <elucid/core/kernels/conv.hpp>
 #include <elucid/core/ops/check.hpp>
 
@@ -69,17 +71,118 @@ kernels::Conv2DGeometry window_geometry(const std::string& op, const Tensor& x, 
           pad_before(w, ow, static_cast<int>(kw), args.stride_w, args.dilation_w, args.padding)};
 }
 
-// Checks the shapes and arguments of a convolution (errors name `op`) and returns its geometry.
+// The convolutions other than conv2d take no groups.
+void require_one_group(const char* op, const Conv2DArgs& args) {
+  if (args.groups != 1)
+    throw Error(std::string(op) + ": groups " + std::to_string(args.groups) + " is not supported (only 1)");
+}
+
+// Checks the shapes and arguments of a convolution (errors name `op`) and returns its geometry: c and f are the
+// input's channels and the kernel's filters, all groups together.
 kernels::Conv2DGeometry conv_geometry(const char* op_name, const Tensor& x, const Tensor& kernel, const Tensor& bias,
                                       const Conv2DArgs& args) {
   const std::string op = op_name;
   check_rank(op_name, x, 4, "input", "(N, H, W, C)");
-  check_rank(op_name, kernel, 4, "kernel", "(KH, KW, C, F)");
+  check_rank(op_name, kernel, 4, "kernel", "(KH, KW, C / groups, F)");
   const std::string shapes = "input " + shape_of(x) + " and kernel " + shape_of(kernel);
-  if (kernel.dim(2) != x.dim(3))
+  const int64_t groups = args.groups;
+  if (groups < 1) throw Error(op + ": groups " + std::to_string(groups) + " must be >= 1");
+  if (kernel.dim(2) * groups != x.dim(3))
     throw Error(op + ": " + shapes + ": the input has " + std::to_string(x.dim(3)) + " channels, the kernel expects " +
-                std::to_string(kernel.dim(2)));
+                std::to_string(kernel.dim(2) * groups) +
+                (groups == 1 ? std::string()
+                             : " (" + std::to_string(kernel.dim(2)) + " per group, " + std::to_string(groups) +
+                                   " groups)"));
+  if (kernel.dim(3) % groups != 0)
+    throw Error(op + ": kernel " + shape_of(kernel) + ": groups " + std::to_string(groups) + " does not divide its " +
+                std::to_string(kernel.dim(3)) + " filters");
   return window_geometry(op, x, kernel, kernel.dim(3), bias, args);
+}
+
+// ---- grouped convolution: one kernel call per group, on copies of the group's channels ----
+// Group q reads input channels [q * C / G, (q + 1) * C / G) and writes output channels [q * F / G, (q + 1) * F / G),
+// with the kernel's columns of those outputs, kernel[:, :, :, q * F / G ...]. The kernels take dense (..., C) and
+// (..., F) arrays, so each group's slices are copied in and its results copied out; the kernels' own arithmetic is
+// untouched, so each group gives the bits a convolution of its slices alone gives. G = 1 never comes here.
+
+constexpr int64_t kCopyParallelMin = 1 << 15;  // copied values; fewer stay on the calling thread
+
+// dst (rows, count) = src (rows, stride)[:, first:first + count].
+void gather_columns(const float* src, int64_t rows, int64_t stride, int64_t first, int64_t count, float* dst) {
+#pragma omp parallel for schedule(static) if (rows * count >= kCopyParallelMin)
+  for (int64_t r = 0; r < rows; ++r)
+    std::copy(src + r * stride + first, src + r * stride + first + count, dst + r * count);
+}
+
+// dst (rows, stride)[:, first:first + count] = src (rows, count), or += when `add`.
+void scatter_columns(const float* src, int64_t rows, int64_t count, int64_t stride, int64_t first, float* dst,
+                     bool add) {
+#pragma omp parallel for schedule(static) if (rows * count >= kCopyParallelMin)
+  for (int64_t r = 0; r < rows; ++r) {
+    float* out = dst + r * stride + first;
+    add_into({out, !add}, src + r * count, count);
+  }
+}
+
+// One group's geometry: g with C / G input channels and F / G filters.
+kernels::Conv2DGeometry group_geometry(const kernels::Conv2DGeometry& g, int64_t groups) {
+  kernels::Conv2DGeometry one = g;
+  one.c = g.c / groups;
+  one.f = g.f / groups;
+  return one;
+}
+
+// y (N, OH, OW, F) = conv(x, w) + b, group by group.
+void grouped_forward(const kernels::Conv2DGeometry& g, int64_t groups, const float* x, const float* w, const float* b,
+                     float* y) {
+  const kernels::Conv2DGeometry one = group_geometry(g, groups);
+  const int64_t pixels = g.n * g.h * g.w, outputs = g.n * g.oh * g.ow, taps = g.kh * g.kw * one.c;
+  std::vector<float> xq(static_cast<size_t>(pixels * one.c)), wq(static_cast<size_t>(taps * one.f)),
+      yq(static_cast<size_t>(outputs * one.f));
+  for (int64_t q = 0; q < groups; ++q) {
+    gather_columns(x, pixels, g.c, q * one.c, one.c, xq.data());
+    gather_columns(w, taps, g.f, q * one.f, one.f, wq.data());  // w is (KH * KW * C / G, F)
+    kernels::conv2d_forward(one, xq.data(), wq.data(), b ? b + q * one.f : nullptr, yq.data());
+    scatter_columns(yq.data(), outputs, one.f, g.f, q * one.f, y, false);
+  }
+}
+
+// conv2d_backward group by group: each group's dx, dw and db land in its own channels, so the groups never add into
+// the same value.
+void grouped_backward(const kernels::Conv2DGeometry& g, int64_t groups, const float* x, const float* w,
+                      const float* dy, GradBuffer dx, GradBuffer dw, GradBuffer db) {
+  const kernels::Conv2DGeometry one = group_geometry(g, groups);
+  const int64_t pixels = g.n * g.h * g.w, outputs = g.n * g.oh * g.ow, taps = g.kh * g.kw * one.c;
+  // x's slice for dw, w's for dx; each group's dx and dw fresh, then copied or added into place.
+  std::vector<float> xq(dw.data ? static_cast<size_t>(pixels * one.c) : 0),
+      wq(dx.data ? static_cast<size_t>(taps * one.f) : 0), dyq(static_cast<size_t>(outputs * one.f)),
+      dxq(dx.data ? static_cast<size_t>(pixels * one.c) : 0), dwq(dw.data ? static_cast<size_t>(taps * one.f) : 0);
+  for (int64_t q = 0; q < groups; ++q) {
+    gather_columns(dy, outputs, g.f, q * one.f, one.f, dyq.data());
+    if (dw.data) gather_columns(x, pixels, g.c, q * one.c, one.c, xq.data());
+    if (dx.data) gather_columns(w, taps, g.f, q * one.f, one.f, wq.data());
+    kernels::conv2d_backward(one, xq.data(), wq.data(), dyq.data(), dx.data ? GradBuffer{dxq.data(), true} : GradBuffer{},
+                             dw.data ? GradBuffer{dwq.data(), true} : GradBuffer{},
+                             db.data ? GradBuffer{db.data + q * one.f, db.fresh} : GradBuffer{});
+    if (dx.data) scatter_columns(dxq.data(), pixels, one.c, g.c, q * one.c, dx.data, !dx.fresh);
+    if (dw.data) scatter_columns(dwq.data(), taps, one.f, g.f, q * one.f, dw.data, !dw.fresh);
+  }
+}
+
+// The convolution forward and backward of `groups` groups: the kernels themselves when there is one.
+void forward(const kernels::Conv2DGeometry& g, int64_t groups, const float* x, const float* w, const float* b,
+             float* y) {
+  if (groups == 1)
+    kernels::conv2d_forward(g, x, w, b, y);
+  else
+    grouped_forward(g, groups, x, w, b, y);
+}
+void backward(const kernels::Conv2DGeometry& g, int64_t groups, const float* x, const float* w, const float* dy,
+              GradBuffer dx, GradBuffer dw, GradBuffer db) {
+  if (groups == 1)
+    kernels::conv2d_backward(g, x, w, dy, dx, dw, db);
+  else
+    grouped_backward(g, groups, x, w, dy, dx, dw, db);
 }
 
 std::vector<Tensor> conv_inputs(const Tensor& x, const Tensor& kernel, const Tensor& bias) {
@@ -110,29 +213,46 @@ ConvGrads conv_grads(std::span<const Tensor> in) {
 
 Tensor conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args) {
   const kernels::Conv2DGeometry g = conv_geometry("conv2d", x, kernel, bias, args);
+  const int64_t groups = args.groups;
   Tensor y = Tensor::empty({g.n, g.oh, g.ow, g.f});
-  kernels::conv2d_forward(g, x.data(), kernel.data(), bias.defined() ? bias.data() : nullptr, y.data());
+  forward(g, groups, x.data(), kernel.data(), bias.defined() ? bias.data() : nullptr, y.data());
   if (needs_grad(x, kernel, bias))
-    y.set_backward("conv2d", conv_inputs(x, kernel, bias), [g](std::span<const Tensor> in, const float* dy) {
+    y.set_backward("conv2d", conv_inputs(x, kernel, bias), [g, groups](std::span<const Tensor> in, const float* dy) {
       const ConvGrads d = conv_grads(in);
-      kernels::conv2d_backward(g, in[0].data(), in[1].data(), dy, d.dx, d.dw, d.db);
+      backward(g, groups, in[0].data(), in[1].data(), dy, d.dx, d.dw, d.db);
     });
   return y;
 }
 
 // elu(conv2d(x, kernel) + bias) in one pass over each batch chunk; the backward works from the saved output, as elu's.
+// Grouped: the grouped convolution, then elu over the whole output; the backward turns dy into the convolution's
+// gradient first, then runs the grouped backward. The same bits as elu(conv2d(...)) either way.
 Tensor conv2d_elu(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args, float alpha) {
   const kernels::Conv2DGeometry g = conv_geometry("conv2d_elu", x, kernel, bias, args);
   if (!std::isfinite(alpha) || alpha < 0)
     throw Error("conv2d_elu: alpha must be finite and >= 0, got " + std::to_string(alpha));
+  const int64_t groups = args.groups;
   Tensor y = Tensor::empty({g.n, g.oh, g.ow, g.f});
-  kernels::conv2d_elu_forward(g, x.data(), kernel.data(), bias.defined() ? bias.data() : nullptr, alpha, y.data());
+  const float* b = bias.defined() ? bias.data() : nullptr;
+  if (groups == 1) {
+    kernels::conv2d_elu_forward(g, x.data(), kernel.data(), b, alpha, y.data());
+  } else {
+    grouped_forward(g, groups, x.data(), kernel.data(), b, y.data());
+    kernels::elu_forward(y.data(), y.data(), y.size(), alpha);
+  }
   if (needs_grad(x, kernel, bias))
     y.set_backward("conv2d_elu", conv_inputs(x, kernel, bias),
-                   [g, alpha, saved = y.node()->data](std::span<const Tensor> in, const float* dy) {
+                   [g, groups, alpha, saved = y.node()->data](std::span<const Tensor> in, const float* dy) {
                      const ConvGrads d = conv_grads(in);
-                     kernels::conv2d_elu_backward(g, in[0].data(), in[1].data(), saved->data(), alpha, dy, d.dx, d.dw,
-                                                  d.db);
+                     if (groups == 1) {
+                       kernels::conv2d_elu_backward(g, in[0].data(), in[1].data(), saved->data(), alpha, dy, d.dx,
+                                                    d.dw, d.db);
+                       return;
+                     }
+                     const int64_t size = g.n * g.oh * g.ow * g.f;
+                     std::vector<float> dz(static_cast<size_t>(size));
+                     kernels::elu_backward(saved->data(), dy, {dz.data(), true}, size, alpha);
+                     grouped_backward(g, groups, in[0].data(), in[1].data(), dz.data(), d.dx, d.dw, d.db);
                    });
   return y;
 }
@@ -149,6 +269,7 @@ struct DepthwiseGeometry {
 };
 
 DepthwiseGeometry depthwise_geometry(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args) {
+  require_one_group("depthwise_conv2d", args);
   check_rank("depthwise_conv2d", x, 4, "input", "(N, H, W, C)");
   check_rank("depthwise_conv2d", kernel, 4, "kernel", "(KH, KW, C, M)");
   const std::string shapes = "input " + shape_of(x) + " and kernel " + shape_of(kernel);
@@ -268,6 +389,7 @@ namespace {
 // the one TensorFlow's conv2d_transpose uses.
 kernels::Conv2DGeometry transposed_geometry(const Tensor& x, const Tensor& kernel, const Tensor& bias,
                                             const Conv2DArgs& args) {
+  require_one_group("conv2d_transpose", args);
   check_rank("conv2d_transpose", x, 4, "input", "(N, H, W, C)");
   check_rank("conv2d_transpose", kernel, 4, "kernel", "(KH, KW, F, C)");
   const std::string shapes = "input " + shape_of(x) + " and kernel " + shape_of(kernel);

@@ -1,8 +1,10 @@
-// Conv2D: output shapes (valid / same, strides, dilation), weights and names, forward values, bad input.
+// Conv2D: output shapes (valid / same, strides, dilation), weights and names, forward values, groups, bad input.
 #include <elucid/core/error.hpp>
 #include <elucid/layers/conv2d.hpp>
 
 #include <catch2/catch.hpp>
+
+#include <cmath>
 
 using namespace elucid;
 using namespace elucid::layers;
@@ -60,6 +62,43 @@ TEST_CASE("Conv2D forward: window sums, fused bias and the activation", "[layers
   CHECK(y.at({0, 0, 1, 0}) == Approx(2 + 3 + 5 + 6 + 1));
   CHECK(y.at({0, 1, 0, 0}) == Approx(std::expm1(4.0 + 5 - 7 - 8 + 1)));  // -5 -> ELU
   CHECK(y.at({0, 1, 1, 0}) == Approx(std::expm1(5.0 + 6 - 8 - 9 + 1)));
+}
+
+TEST_CASE("Conv2D groups: Keras' kernel (KH, KW, C / groups, F), and each filter sees its group's channels",
+          "[layers][conv2d]") {
+  Random rng(0);
+  Conv2D grouped(6, 3, {.padding = "same", .groups = 3});
+  CHECK(grouped.options().groups == 3);
+  CHECK(Conv2D(6, 3).options().groups == 1);
+  CHECK(grouped.build({8, 8, 6}, rng) == Shape{8, 8, 6});
+  CHECK(grouped.weights()[0].tensor.shape() == Shape{3, 3, 2, 6});
+  CHECK(grouped.count_params() == 3 * 3 * 2 * 6 + 6);  // 114, as Keras' Conv2D(6, 3, groups=3) on 6 channels
+  // Glorot's fans are those of the grouped kernel: in 3 * 3 * 2, out 3 * 3 * 6.
+  const double limit = std::sqrt(6.0 / (18 + 54));
+  for (float v : grouped.weights()[0].tensor.values()) CHECK(std::abs(v) <= limit);
+
+  // A 1x1 kernel of ones, 2 groups over channels (a, b, c, d): filters 0 and 1 sum (a, b), filters 2 and 3 (c, d).
+  Conv2D sums(4, 1, {.groups = 2, .use_bias = false, .kernel_initializer = "ones"});
+  sums.build({1, 2, 4}, rng);
+  CHECK(sums.weights()[0].tensor.shape() == Shape{1, 1, 2, 4});
+  Tensor x({1, 1, 2, 4}, std::vector<float>{1, 2, 3, 4, 10, 20, 30, 40});
+  Tensor y = sums.forward(x, false);
+  CHECK(std::vector<float>(y.values().begin(), y.values().end()) ==
+        std::vector<float>{3, 3, 7, 7, 30, 30, 70, 70});
+  // With ELU (the fused op), the same sums activated.
+  Conv2D elu(2, 1, {.groups = 2, .activation = "elu", .kernel_initializer = "ones", .bias_initializer = "ones"});
+  elu.build({1, 1, 2}, rng);
+  Tensor z = elu.forward(Tensor({1, 1, 1, 2}, std::vector<float>{-3, 2}), false);
+  CHECK(z.at({0, 0, 0, 0}) == Approx(std::expm1(-2.0)));
+  CHECK(z.at({0, 0, 0, 1}) == Approx(3));
+
+  // Errors name the layer and the numbers.
+  CHECK_THROWS_WITH(Conv2D(5, 3, {.groups = 2, .name = "c"}), "Conv2D \"c\": groups 2 does not divide filters 5");
+  CHECK_THROWS_WITH(Conv2D(4, 3, {.groups = 0}), "Conv2D: groups must be positive, got 0");
+  CHECK_THROWS_WITH(Conv2D(4, 3, {.groups = 2, .name = "c"}).output_shape({8, 8, 3}),
+                    "Conv2D \"c\": groups 2 does not divide the input's 3 channels (input (8, 8, 3))");
+  CHECK_THROWS_WITH(sums.forward(Tensor({1, 1, 2, 2}), false),
+                    "Conv2D: input (1, 1, 2, 2) does not match kernel (1, 1, 2, 4) (expected (N, H, W, 4))");
 }
 
 TEST_CASE("Conv2D rejects impossible arguments and inputs, naming itself and the numbers", "[layers][conv2d]") {

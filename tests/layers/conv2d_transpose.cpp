@@ -64,6 +64,8 @@ TEST_CASE("Conv2DTranspose rejects impossible arguments and inputs, naming itsel
   CHECK_THROWS_WITH(Conv2DTranspose(0, 3), "Conv2DTranspose: filters must be positive, got 0");
   CHECK_THROWS_WITH(Conv2DTranspose(8, 3, {.dilation_rate = 2, .name = "up"}),
                     "Conv2DTranspose \"up\": dilation_rate (2, 2) is not supported (only 1)");
+  CHECK_THROWS_WITH(Conv2DTranspose(8, 3, {.groups = 2, .name = "up"}),
+                    "Conv2DTranspose \"up\": groups 2 is not supported (only 1)");
   CHECK_THROWS_WITH(Conv2DTranspose(8, 3, {.strides = {1, 0}}), "Conv2DTranspose: strides must be positive, got (1, 0)");
   Conv2DTranspose up(8, 3, {.name = "up"});
   CHECK_THROWS_WITH(up.output_shape({64}), "Conv2DTranspose \"up\": expects input (H, W, C), got (64,)");

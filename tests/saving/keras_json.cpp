@@ -122,6 +122,14 @@ TEST_CASE("to_keras3_json writes what Keras 3 writes, byte for byte", "[keras_js
   expected.replace(expected.find(keras_rate), keras_rate.size(), "\"learning_rate\": 0.001");
   Sequential model = model_from_json(keras3_json(), "keras3.json");
   CHECK(to_keras3_json(model) == expected);
+  // The same with conv2d_1 in 2 groups and "groups": 2 in its config, in the same place.
+  const std::string conv1 = "\"name\": \"conv2d_1\"", one_group = "\"groups\": 1";
+  std::string grouped = keras3_json();
+  grouped.replace(grouped.find(one_group, grouped.find(conv1)), one_group.size(), "\"groups\": 2");
+  expected.replace(expected.find(one_group, expected.find(conv1)), one_group.size(), "\"groups\": 2");
+  Sequential grouped_model = model_from_json(grouped, "grouped.json");
+  CHECK(grouped_model.count_params() == 84106);
+  CHECK(to_keras3_json(grouped_model) == expected);
   // Layers the seed model lacks: Keras 3's BatchNormalization keeps axis -1 and adds synchronized; Dropout orders
   // rate, seed, noise_shape; an uncompiled model has no compile_config; it reads back as the same model.
   Sequential other("other");
@@ -233,6 +241,8 @@ TEST_CASE("the image layers' tf.keras 2.x configs read and write back key for ke
       "trainable": true, "dtype": "float32", "data_format": "channels_last", "keepdims": false}})");
   check_round_trip(2, R"({"class_name": "UpSampling2D", "config": {"name": "up_sampling2d", "trainable": true,
       "dtype": "float32", "size": [2, 1], "data_format": "channels_last", "interpolation": "nearest"}})");
+  check_round_trip(2, R"({"class_name": "UpSampling2D", "config": {"name": "up_sampling2d", "trainable": true,
+      "dtype": "float32", "size": [3, 2], "data_format": "channels_last", "interpolation": "bilinear"}})");
   check_round_trip(2, R"({"class_name": "Cropping2D", "config": {"name": "cropping2d", "trainable": true,
       "dtype": "float32", "cropping": [[0, 1], [2, 3]], "data_format": "channels_last"}})");
   check_round_trip(2, R"({"class_name": "ZeroPadding2D", "config": {"name": "zero_padding2d", "trainable": true,
@@ -257,8 +267,8 @@ TEST_CASE("the image layers' tf.keras 2.x configs read and write back key for ke
   CHECK_THAT(error_of(j.dump()), Contains("config.layers[2]: Reshape: target_shape must be sizes >= 1 with at most one -1, got (-1, -1)"));
   j["config"]["layers"][2]["config"]["target_shape"] = json::Json::parse("[5, -3]");
   CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.target_shape[1]"));
-  j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "UpSampling2D", "config": {"interpolation": "bilinear"}})");
-  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config: UpSampling2D: interpolation: \"bilinear\" is not supported"));
+  j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "UpSampling2D", "config": {"interpolation": "bicubic"}})");
+  CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config: UpSampling2D: interpolation: \"bicubic\" is not supported"));
   // Cropping the whole image is an error naming the layer and the numbers.
   j["config"]["layers"][2] = json::Json::parse(R"({"class_name": "Cropping2D", "config": {"name": "crop", "cropping": [13, 0]}})");
   CHECK_THAT(error_of(j.dump()),
@@ -281,6 +291,15 @@ TEST_CASE("the convolution layers' tf.keras 2.x configs read and write back key 
       "config": {"seed": null}}, "pointwise_initializer": {"class_name": "HeUniform", "config": {"seed": 5}},
       "depthwise_regularizer": null, "pointwise_regularizer": null, "depthwise_constraint": null,
       "pointwise_constraint": null}})");
+  // groups: kernel (3, 3, 32 / 4, 16) after the first pooling's 32 channels.
+  check_round_trip(2, R"({"class_name": "Conv2D", "config": {"name": "grouped", "trainable": true, "dtype": "float32",
+      "filters": 16, "kernel_size": [3, 3], "strides": [1, 1], "padding": "same", "data_format": "channels_last",
+      "dilation_rate": [2, 2], "groups": 4, "activation": "relu", "use_bias": true, "kernel_initializer":
+      {"class_name": "GlorotUniform", "config": {"seed": null}}, "bias_initializer": {"class_name": "Zeros",
+      "config": {}}, "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null,
+      "kernel_constraint": null, "bias_constraint": null}})");
+  // The seed model with conv2d_1 in 2 groups: its kernel (3, 3, 16, 64) has half the weights, 93,322 - 9,216.
+  CHECK(model_from_json(edited(3, [](json::Json& c) { c["groups"] = 2; })).count_params() == 84106);
   check_round_trip(6, R"({"class_name": "Conv2DTranspose", "config": {"name": "conv2d_transpose", "trainable": true,
       "dtype": "float32", "filters": 16, "kernel_size": [3, 2], "strides": [2, 2], "padding": "same",
       "data_format": "channels_last", "dilation_rate": [1, 1], "groups": 1, "activation": "relu", "use_bias": true,
@@ -391,8 +410,16 @@ TEST_CASE("unknown keys in layer configs are ignored, set unsupported options ar
              Contains("Dense \"dense\": bias_constraint: a constraint is not supported"));
   CHECK_THAT(error_of(edited(1, [](json::Json& c) { c["data_format"] = "channels_first"; })),
              Contains("Conv2D \"conv2d\": data_format: \"channels_first\" is not supported"));
-  CHECK_THAT(error_of(edited(3, [](json::Json& c) { c["groups"] = 2; })),
-             Contains("Conv2D \"conv2d_1\": groups: groups > 1 (grouped convolution) is not supported"));
+  CHECK_THAT(error_of(edited(3, [](json::Json& c) { c["groups"] = 3; })),
+             Contains("Conv2D \"conv2d_1\": groups 3 does not divide filters 64"));
+  CHECK_THAT(error_of(edited(1, [](json::Json& c) { c["groups"] = 2; })),
+             Contains("Conv2D \"conv2d\": groups 2 does not divide the input's 1 channels (input (28, 28, 1))"));
+  CHECK_THAT(error_of(edited(3, [](json::Json& c) { c["groups"] = 0; })), Contains("config.layers[3].config.groups"));
+  json::Json transpose = json::parse(seed_json(), "seed");
+  transpose["config"]["layers"][3]["class_name"] = "Conv2DTranspose";
+  transpose["config"]["layers"][3]["config"]["groups"] = 2;
+  CHECK_THAT(error_of(transpose.dump()),
+             Contains("Conv2DTranspose \"conv2d_1\": groups: groups > 1 (grouped convolution) is not supported"));
   CHECK_THAT(error_of(edited(1, [](json::Json& c) { c["trainable"] = false; })), Contains("trainable"));
   CHECK_THAT(error_of(edited(1, [](json::Json& c) { c["dtype"] = "float16"; })),
              Contains("dtype: \"float16\" is not supported"));

@@ -3,6 +3,7 @@
 #include <elucid/elucid.hpp>
 #include <elucid/core/file_io.hpp>
 #include <elucid/saving/binary_io.hpp>
+#include <elucid/saving/json.hpp>
 #include <elucid/saving/model_file.hpp>
 
 #include "support/data_files.hpp"
@@ -75,6 +76,42 @@ TEST_CASE("save_model picks the format by the path's ending, load_model by the f
   CHECK_FALSE(same_bits(outputs(fresh), expected));
   fresh.load_weights((dir / "w.weights.h5").string());
   CHECK(same_bits(outputs(fresh), expected));
+}
+
+TEST_CASE("grouped Conv2D and bilinear UpSampling2D go through .keras, .h5 and .elucid and back", "[model_file]") {
+  // Keras keeps a grouped kernel as (KH, KW, C / groups, F) in its weight files, the shape elucid holds, so the files
+  // need nothing of their own: the JSON carries groups and interpolation, the weights go as any kernel's.
+  auto dir = test::scratch("model_file_groups_bilinear");
+  set_random_seed(4);
+  Sequential model("grouped");
+  model.add(Conv2D(6, {3, 3}, {.padding = "same", .groups = 2, .input_shape = Shape{6, 6, 2}}));
+  model.add(UpSampling2D({2, 3}, {.interpolation = "bilinear"}));
+  model.add(Conv2D(4, {3, 3}, {.strides = 2, .groups = 2, .activation = "elu"}));
+  model.add(Flatten());
+  model.add(Dense(3));
+  set_random_seed(0);
+  test::compile_and_train_two_steps(model);
+  REQUIRE(model.layers()[0]->weights()[0].tensor.shape() == Shape{3, 3, 1, 6});
+  REQUIRE(model.layers()[2]->weights()[0].tensor.shape() == Shape{3, 3, 3, 4});
+  Tensor x({2, 6, 6, 2});
+  for (size_t i = 0; i < x.values().size(); ++i) x.values()[i] = static_cast<float>(i % 11) / 11.0f;
+  const Tensor expected = model.predict(x);
+  for (const std::string name : {"m.keras", "m.h5", "m.elucid"}) {
+    INFO(name);
+    save_model(model, (dir / name).string());
+    Sequential loaded = load_model((dir / name).string());
+    REQUIRE(loaded.layers().size() == 5);
+    CHECK(dynamic_cast<const Conv2D&>(*loaded.layers()[0]).options().groups == 2);
+    CHECK(dynamic_cast<const UpSampling2D&>(*loaded.layers()[1]).options().interpolation == "bilinear");
+    CHECK(dynamic_cast<const Conv2D&>(*loaded.layers()[2]).options().groups == 2);
+    CHECK(same_bits(loaded.weights(), model.weights()));
+    const Tensor got = loaded.predict(x);
+    CHECK(std::vector<float>(got.values().begin(), got.values().end()) ==
+          std::vector<float>(expected.values().begin(), expected.values().end()));
+  }
+  const json::Json j = json::parse(model.to_json(), "grouped");
+  CHECK(j["config"]["layers"][1]["config"]["groups"] == 2);
+  CHECK(j["config"]["layers"][2]["config"]["interpolation"] == "bilinear");
 }
 
 TEST_CASE("a saved model loads back the same, and saves to the same bytes", "[model_file]") {

@@ -31,11 +31,14 @@ Sequential seed_model() {
   return examples::seed_model();
 }
 
-// tests/tfjs/every_layer.json's model: every layer class elucid reads, with options off their defaults.
-Sequential every_layer_model() {
-  const std::string path = std::string(ELUCID_SOURCE_DIR) + "/tests/tfjs/every_layer.json";
+// The model of a recipe in the source tree (its "model" section).
+Sequential recipe_model(const std::string& relative_path) {
+  const std::string path = std::string(ELUCID_SOURCE_DIR) + "/" + relative_path;
   return model_from_json(json::parse(read_file(path), path)["model"].dump(), path);
 }
+
+// tests/tfjs/every_layer.json's model: every layer class elucid reads, with options off their defaults.
+Sequential every_layer_model() { return recipe_model("tests/tfjs/every_layer.json"); }
 
 onnx::ModelProto parse(const std::string& bytes) {
   onnx::ModelProto m;
@@ -196,6 +199,47 @@ TEST_CASE("ONNX keeps ELU's alpha, the odd 'same' pad at the end, and softmax on
   CHECK(last.output(0) == "softmax");
   CHECK(m.graph().output(0).name() == "softmax");
   CHECK(dims(m.graph().output(0)) == std::vector<int64_t>{-1, 4, 4, 2});
+}
+
+TEST_CASE("ONNX: a grouped Conv2D is Conv with group, bilinear UpSampling2D is Resize linear with half-pixel centers",
+          "[onnx]") {
+  Sequential model;
+  model.add(Conv2D(6, {3, 2}, {.padding = "same", .groups = 3, .input_shape = Shape{5, 4, 3}}));
+  model.add(UpSampling2D({2, 3}, {.interpolation = "bilinear"}));
+  model.add(UpSampling2D(2));
+  onnx::ModelProto m = parse(onnx_model_bytes(model));
+  check_graph(m);
+  CHECK(op_types(m) == std::vector<std::string>{"Transpose", "Conv", "Resize", "Resize", "Transpose"});
+  CHECK(attribute(node_named(m, "conv2d"), "group").i() == 3);
+  // The kernel (3, 2, 1, 6) as (6, 1, 3, 2): ONNX's W[f, c, i, j] is Keras' kernel[i, j, c, f] here as without groups.
+  const onnx::TensorProto& k = initializer(m, "conv2d/kernel");
+  CHECK(std::vector<int64_t>(k.dims().begin(), k.dims().end()) == std::vector<int64_t>{6, 1, 3, 2});
+  const Tensor kernel = model.layers()[0]->weights()[0].tensor;
+  CHECK(k.float_data((5 * 3 + 2) * 2 + 1) == kernel.data()[(2 * 2 + 1) * 6 + 5]);
+  // The two Resize nodes in order; the last layer's is followed by the Transpose back, which takes its name.
+  std::vector<const onnx::NodeProto*> resizes;
+  for (const auto& node : m.graph().node())
+    if (node.op_type() == "Resize") resizes.push_back(&node);
+  REQUIRE(resizes.size() == 2);
+  const onnx::NodeProto& bilinear = *resizes[0];
+  CHECK(attribute(bilinear, "mode").s() == "linear");
+  CHECK(attribute(bilinear, "coordinate_transformation_mode").s() == "half_pixel");
+  const onnx::TensorProto& scales = initializer(m, "up_sampling2d/scales");
+  CHECK(std::vector<float>(scales.float_data().begin(), scales.float_data().end()) == std::vector<float>{1, 1, 2, 3});
+  const onnx::NodeProto& nearest = *resizes[1];
+  CHECK(attribute(nearest, "mode").s() == "nearest");
+  CHECK(attribute(nearest, "coordinate_transformation_mode").s() == "asymmetric");
+  CHECK(dims(m.graph().output(0)) == std::vector<int64_t>{-1, 20, 24, 6});
+
+  // tests/onnx/no_tfjs.json, which scripts/check-onnx.sh runs in ONNX Runtime: the checker and strict shapes pass.
+  Sequential no_tfjs = recipe_model("tests/onnx/no_tfjs.json");
+  onnx::ModelProto n = parse(onnx_model_bytes(no_tfjs));
+  check_graph(n);
+  CHECK(attribute(node_named(n, "grouped_dilated/Conv"), "group").i() == 4);
+  CHECK(attribute(node_named(n, "grouped_elu/Conv"), "group").i() == 2);
+  CHECK(attribute(node_named(n, "grouped_no_bias"), "group").i() == 3);
+  CHECK(attribute(node_named(n, "bilinear_rows"), "mode").s() == "linear");
+  CHECK(dims(n.graph().output(0)) == std::vector<int64_t>{-1, 10});
 }
 
 TEST_CASE("ONNX export names the output after a final Dropout and writes Identity when no node does", "[onnx]") {

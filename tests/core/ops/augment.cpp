@@ -161,6 +161,18 @@ GRAD_TEST("resize_bilinear", "down (5, 7) -> (3, 4) and up (2, 3) -> (5, 4), bat
       resize_ref({2, 2, 3, 2}, 5, 4));
 }
 
+// UpSampling2D's bilinear: an integer factor, so output row i reads input row (i + 0.5) / size - 0.5, clamped.
+GRAD_TEST("resize_bilinear", "integer enlargements (2, 3) -> (4, 9) and (3, 2) -> (9, 2), as UpSampling2D",
+          "[ops][augment]") {
+  Tensor x = grad_check::random_tensor({2, 2, 3, 3}, 6), tall = grad_check::random_tensor({1, 3, 2, 2}, 7);
+  grad_check::check_gradients(
+      "resize_bilinear", {x}, [](const std::vector<Tensor>& in) { return ops::resize_bilinear(in[0], 4, 9); },
+      resize_ref({2, 2, 3, 3}, 4, 9));
+  grad_check::check_gradients(
+      "resize_bilinear", {tall}, [](const std::vector<Tensor>& in) { return ops::resize_bilinear(in[0], 9, 2); },
+      resize_ref({1, 3, 2, 2}, 9, 2));
+}
+
 TEST_CASE("resize_bilinear is bit-identical at 1 and 2 threads, and refuses bad arguments", "[ops][augment][threads]") {
   auto op = [](const Tensor& x) { return ops::resize_bilinear(x, 13, 27); };
   const auto one = run_at(1, {16, 20, 20, 8}, op), two = run_at(2, {16, 20, 20, 8}, op);

@@ -1,5 +1,5 @@
 // conv2d (core/ops/conv.cpp, core/kernels/conv.cpp) against a direct-loop double convolution: batch 1, odd sizes,
-// strides, same padding with odd and even kernels, dilation, no bias; bit-identical results at 1 and 2 threads;
+// strides, same padding with odd and even kernels, dilation, no bias, groups; bit-identical results at 1 and 2 threads;
 // conv2d_elu (the fused convolution + ELU) against elu of the reference, and bit for bit against elu(conv2d).
 #include "support/grad_check.hpp"
 
@@ -34,10 +34,11 @@ Axis axis(int64_t in, int k, int s, int d, ops::Padding p) {
   return {out, std::max<int64_t>((out - 1) * s + span - in, 0) / 2};
 }
 
-// in = {x, kernel, bias?}: y[n, oh, ow, f] = b[f] + sum_{i, j, c} x[n, oh*s - pad + i*d, ow*s - pad + j*d, c] w[i, j, c, f]
+// in = {x, kernel (KH, KW, C / G, F), bias?}, G = args.groups, group q = f / (F / G) of output channel f:
+// y[n, oh, ow, f] = b[f] + sum_{i, j, c < C / G} x[n, oh*s - pad + i*d, ow*s - pad + j*d, q * C / G + c] w[i, j, c, f]
 grad_check::RefFn conv_ref(const ConvCase& cc) {
   return [cc](const std::vector<Vec>& in) {
-    const int64_t n = cc.x[0], h = cc.x[1], w = cc.x[2], c = cc.x[3];
+    const int64_t n = cc.x[0], h = cc.x[1], w = cc.x[2], c = cc.x[3] / cc.args.groups, fg = cc.f / cc.args.groups;
     const Axis ah = axis(h, cc.kh, cc.args.stride_h, cc.args.dilation_h, cc.args.padding);
     const Axis aw = axis(w, cc.kw, cc.args.stride_w, cc.args.dilation_w, cc.args.padding);
     Vec y(static_cast<size_t>(n * ah.out * aw.out * cc.f), 0.0);
@@ -52,7 +53,8 @@ grad_check::RefFn conv_ref(const ConvCase& cc) {
                 const int64_t iw = ow * cc.args.stride_w - aw.pad + j * cc.args.dilation_w;
                 if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
                 for (int64_t ch = 0; ch < c; ++ch)
-                  acc += in[0][((s * h + ih) * w + iw) * c + ch] * in[1][((i * cc.kw + j) * c + ch) * cc.f + f];
+                  acc += in[0][((s * h + ih) * w + iw) * cc.x[3] + f / fg * c + ch] *
+                         in[1][((i * cc.kw + j) * c + ch) * cc.f + f];
               }
             y[((s * ah.out + oh) * aw.out + ow) * cc.f + f] = acc;
           }
@@ -64,8 +66,9 @@ void check_conv(const ConvCase& cc, Shape want_out) {
   INFO("conv2d x " << to_string(cc.x) << " kernel " << cc.kh << "x" << cc.kw << " -> " << cc.f << ", strides ("
                    << cc.args.stride_h << ", " << cc.args.stride_w << "), dilation (" << cc.args.dilation_h << ", "
                    << cc.args.dilation_w << "), " << (cc.args.padding == ops::Padding::Same ? "same" : "valid"));
+  INFO("groups " << cc.args.groups);
   std::vector<Tensor> inputs{grad_check::random_tensor(cc.x, 50),
-                             grad_check::random_tensor({cc.kh, cc.kw, cc.x[3], cc.f}, 51)};
+                             grad_check::random_tensor({cc.kh, cc.kw, cc.x[3] / cc.args.groups, cc.f}, 51)};
   inputs.push_back(cc.bias ? grad_check::random_tensor({cc.f}, 52) : Tensor());
   const ops::Conv2DArgs args = cc.args;
   auto op = [args](const std::vector<Tensor>& in) { return ops::conv2d(in[0], in[1], in[2], args); };
@@ -73,13 +76,14 @@ void check_conv(const ConvCase& cc, Shape want_out) {
   grad_check::check_gradients("conv2d", inputs, op, conv_ref(cc));
 }
 
-ops::Conv2DArgs conv_args(int sh, int sw, ops::Padding p, int dh = 1, int dw = 1) {
+ops::Conv2DArgs conv_args(int sh, int sw, ops::Padding p, int dh = 1, int dw = 1, int groups = 1) {
   ops::Conv2DArgs a;
   a.stride_h = sh;
   a.stride_w = sw;
   a.padding = p;
   a.dilation_h = dh;
   a.dilation_w = dw;
+  a.groups = groups;
   return a;
 }
 constexpr auto kValid = ops::Padding::Valid;
@@ -109,6 +113,13 @@ GRAD_TEST("conv2d", "dilation 2, valid and same", "[ops][conv]") {
   check_conv({{2, 7, 7, 2}, 3, 3, 2, conv_args(1, 1, kValid, 2, 2), true}, {2, 3, 3, 2});
   check_conv({{1, 6, 7, 2}, 3, 2, 3, conv_args(1, 1, kSame, 2, 2), true}, {1, 6, 7, 3});
   check_conv({{1, 7, 5, 2}, 3, 2, 2, conv_args(1, 1, kValid, 2, 1), true}, {1, 3, 4, 2});  // rows dilated only
+}
+
+GRAD_TEST("conv2d", "groups 2, 3 and C: stride, same padding, dilation, no bias", "[ops][conv]") {
+  check_conv({{2, 6, 5, 4}, 3, 3, 6, conv_args(2, 1, kSame, 1, 1, 2), true}, {2, 3, 5, 6});
+  check_conv({{1, 7, 7, 6}, 3, 2, 3, conv_args(1, 1, kValid, 2, 1, 3), false}, {1, 3, 6, 3});
+  check_conv({{2, 5, 4, 4}, 2, 2, 8, conv_args(1, 2, kSame, 1, 1, 4), true}, {2, 5, 2, 8});  // one channel per group
+  check_conv({{1, 6, 6, 4}, 3, 3, 2, conv_args(2, 2, kSame, 2, 2, 2), true}, {1, 3, 3, 2});  // stride and dilation
 }
 
 TEST_CASE("conv2d places the extra same-padding row at the bottom, as TensorFlow", "[ops][conv]") {
@@ -147,6 +158,72 @@ TEST_CASE("conv2d rejects bad shapes naming input and kernel", "[ops][conv]") {
                     "conv2d: kernel (3, 3, 1, 2) and bias (3,): the bias must have shape (2,)");
   CHECK_THROWS_WITH(ops::conv2d(Tensor({1, 5, 5, 1}), Tensor({3, 3, 1, 2}), none, conv_args(0, 1, kValid)),
                     "conv2d: strides (0, 1) and dilation (1, 1) must be >= 1");
+  // groups: the input's channels are the kernel's per group times the groups, which divide the filters.
+  CHECK_THROWS_WITH(ops::conv2d(Tensor({1, 5, 5, 6}), Tensor({3, 3, 2, 4}), none, conv_args(1, 1, kValid, 1, 1, 2)),
+                    "conv2d: input (1, 5, 5, 6) and kernel (3, 3, 2, 4): the input has 6 channels, the kernel expects "
+                    "4 (2 per group, 2 groups)");
+  CHECK_THROWS_WITH(ops::conv2d(Tensor({1, 5, 5, 4}), Tensor({3, 3, 2, 3}), none, conv_args(1, 1, kValid, 1, 1, 2)),
+                    "conv2d: kernel (3, 3, 2, 3): groups 2 does not divide its 3 filters");
+  CHECK_THROWS_WITH(ops::conv2d(Tensor({1, 5, 5, 4}), Tensor({3, 3, 2, 4}), none, conv_args(1, 1, kValid, 1, 1, 0)),
+                    "conv2d: groups 0 must be >= 1");
+  CHECK_THROWS_WITH(ops::depthwise_conv2d(Tensor({1, 5, 5, 4}), Tensor({3, 3, 4, 1}), none,
+                                          conv_args(1, 1, kValid, 1, 1, 2)),
+                    "depthwise_conv2d: groups 2 is not supported (only 1)");
+  CHECK_THROWS_WITH(ops::conv2d_transpose(Tensor({1, 5, 5, 4}), Tensor({3, 3, 2, 4}), none,
+                                          conv_args(1, 1, kValid, 1, 1, 2)),
+                    "conv2d_transpose: groups 2 is not supported (only 1)");
+}
+
+TEST_CASE("grouped conv2d gives each group the bits of conv2d on its slices alone, at 1 and 2 threads",
+          "[ops][conv][threads]") {
+  // 16 samples of 9x9 make several batch chunks in each group's kernel call. Groups 4: channels 12 -> filters 8.
+  constexpr int64_t kGroups = 4, kC = 12, kF = 8, kCg = kC / kGroups, kFg = kF / kGroups;
+  auto copy = [](const Tensor& t) { return std::vector<float>(t.values().begin(), t.values().end()); };
+  // Channels [first, first + count) of the last axis of t, as a new tensor (no gradient).
+  auto slice = [](const Tensor& t, int64_t first, int64_t count) {
+    Shape shape = t.shape();
+    const int64_t last = shape.back(), rows = t.size() / last;
+    shape.back() = count;
+    Tensor out(shape);
+    for (int64_t r = 0; r < rows; ++r)
+      std::copy(t.data() + r * last + first, t.data() + r * last + first + count, out.data() + r * count);
+    return out;
+  };
+  auto weights_for = [](const Tensor& y) {
+    Vec weights(static_cast<size_t>(y.size()));
+    Random rng(93);
+    for (double& v : weights) v = rng.uniform(-1, 1);
+    return weights;
+  };
+  const ops::Conv2DArgs args = conv_args(2, 1, kSame, 1, 2, kGroups);
+  auto run = [&](int threads) {
+    set_num_threads(threads);
+    Tensor x = grad_check::random_tensor({16, 9, 9, kC}, 90);
+    Tensor w = grad_check::random_tensor({3, 3, kCg, kF}, 91);
+    Tensor b = grad_check::random_tensor({kF}, 92);
+    Tensor y = ops::conv2d(x, w, b, args);
+    grad_check::weighted_sum(y, weights_for(y)).backward();
+    return std::vector<std::vector<float>>{copy(y), copy(x.grad()), copy(w.grad()), copy(b.grad())};
+  };
+  const auto one = run(1), two = run(2);
+  set_num_threads(0);
+  for (size_t i = 0; i < one.size(); ++i) {
+    INFO("result " << i << " of y, dx, dw, db");
+    CHECK((one[i].size() == two[i].size() &&
+           std::memcmp(one[i].data(), two[i].data(), one[i].size() * sizeof(float)) == 0));
+  }
+  // Group q alone: conv2d of x's channels [q * 3, q * 3 + 3) with the kernel's and bias' columns [q * 2, q * 2 + 2).
+  Tensor x = grad_check::random_tensor({16, 9, 9, kC}, 90, -1, 1, false);
+  Tensor w = grad_check::random_tensor({3, 3, kCg, kF}, 91, -1, 1, false);
+  Tensor b = grad_check::random_tensor({kF}, 92, -1, 1, false);
+  ops::Conv2DArgs plain = args;
+  plain.groups = 1;
+  const Tensor y = ops::conv2d(x, w, b, args);
+  for (int64_t q = 0; q < kGroups; ++q) {
+    INFO("group " << q);
+    const Tensor alone = ops::conv2d(slice(x, q * kCg, kCg), slice(w, q * kFg, kFg), slice(b, q * kFg, kFg), plain);
+    CHECK(copy(slice(y, q * kFg, kFg)) == copy(alone));
+  }
 }
 
 TEST_CASE("conv2d forward and backward are bit-identical at 1 and 2 threads", "[ops][conv][threads]") {
@@ -193,7 +270,8 @@ grad_check::RefFn conv_elu_ref(const ConvCase& cc, double alpha) {
 void check_conv_elu(const ConvCase& cc, float alpha) {
   INFO("conv2d_elu x " << to_string(cc.x) << " kernel " << cc.kh << "x" << cc.kw << " -> " << cc.f << ", alpha "
                        << alpha);
-  std::vector<Tensor> inputs{grad_check::random_tensor(cc.x, 70), grad_check::random_tensor({cc.kh, cc.kw, cc.x[3], cc.f}, 71)};
+  std::vector<Tensor> inputs{grad_check::random_tensor(cc.x, 70),
+                             grad_check::random_tensor({cc.kh, cc.kw, cc.x[3] / cc.args.groups, cc.f}, 71)};
   inputs.push_back(cc.bias ? grad_check::random_tensor({cc.f}, 72) : Tensor());
   const ops::Conv2DArgs args = cc.args;
   auto op = [args, alpha](const std::vector<Tensor>& in) { return ops::conv2d_elu(in[0], in[1], in[2], args, alpha); };
@@ -207,31 +285,41 @@ GRAD_TEST("conv2d_elu", "valid and same, alpha 1 and 0.5, with and without bias"
   check_conv_elu({{1, 6, 6, 2}, 3, 3, 3, conv_args(1, 1, kValid), true}, 0.5f);
 }
 
-TEST_CASE("conv2d_elu gives the same bits as elu of conv2d, at 1 and 2 threads", "[ops][conv][threads]") {
+GRAD_TEST("conv2d_elu", "groups 2 and 3, same padding, stride and dilation", "[ops][conv]") {
+  check_conv_elu({{2, 6, 5, 4}, 3, 3, 4, conv_args(2, 1, kSame, 1, 1, 2), true}, 1.0f);
+  check_conv_elu({{1, 7, 6, 3}, 2, 3, 6, conv_args(1, 1, kValid, 2, 1, 3), false}, 0.5f);
+}
+
+TEST_CASE("conv2d_elu gives the same bits as elu of conv2d, at 1 and 2 threads, grouped or not",
+          "[ops][conv][threads]") {
   // 16 samples of 9x9 make several batch chunks; both paths and both thread counts must agree to the bit.
-  auto run = [](int threads, bool fused) {
-    set_num_threads(threads);
-    Tensor x = grad_check::random_tensor({16, 9, 9, 8}, 80);
-    Tensor w = grad_check::random_tensor({3, 3, 8, 16}, 81);
-    Tensor b = grad_check::random_tensor({16}, 82);
-    Tensor y = fused ? ops::conv2d_elu(x, w, b, conv_args(1, 1, kSame), 0.7f)
-                     : ops::elu(ops::conv2d(x, w, b, conv_args(1, 1, kSame)), 0.7f);
-    Vec weights(static_cast<size_t>(y.size()));
-    Random rng(83);
-    for (double& v : weights) v = rng.uniform(-1, 1);
-    grad_check::weighted_sum(y, weights).backward();
-    std::vector<float> all;
-    for (const Tensor& t : {y, x.grad(), w.grad(), b.grad()}) all.insert(all.end(), t.values().begin(), t.values().end());
-    return all;
-  };
-  const std::vector<float> reference = run(1, false);
-  for (int threads : {1, 2})
-    for (bool fused : {false, true}) {
-      INFO(threads << " threads, " << (fused ? "fused" : "elu of conv2d"));
-      const std::vector<float> got = run(threads, fused);
-      CHECK((got.size() == reference.size() &&
-             std::memcmp(got.data(), reference.data(), got.size() * sizeof(float)) == 0));
-    }
+  for (const int groups : {1, 2}) {
+    INFO("groups " << groups);
+    auto run = [groups](int threads, bool fused) {
+      set_num_threads(threads);
+      const ops::Conv2DArgs args = conv_args(1, 1, kSame, 1, 1, groups);
+      Tensor x = grad_check::random_tensor({16, 9, 9, 8}, 80);
+      Tensor w = grad_check::random_tensor({3, 3, 8 / groups, 16}, 81);
+      Tensor b = grad_check::random_tensor({16}, 82);
+      Tensor y = fused ? ops::conv2d_elu(x, w, b, args, 0.7f) : ops::elu(ops::conv2d(x, w, b, args), 0.7f);
+      Vec weights(static_cast<size_t>(y.size()));
+      Random rng(83);
+      for (double& v : weights) v = rng.uniform(-1, 1);
+      grad_check::weighted_sum(y, weights).backward();
+      std::vector<float> all;
+      for (const Tensor& t : {y, x.grad(), w.grad(), b.grad()})
+        all.insert(all.end(), t.values().begin(), t.values().end());
+      return all;
+    };
+    const std::vector<float> reference = run(1, false);
+    for (int threads : {1, 2})
+      for (bool fused : {false, true}) {
+        INFO(threads << " threads, " << (fused ? "fused" : "elu of conv2d"));
+        const std::vector<float> got = run(threads, fused);
+        CHECK((got.size() == reference.size() &&
+               std::memcmp(got.data(), reference.data(), got.size() * sizeof(float)) == 0));
+      }
+  }
   set_num_threads(0);
 }
 
