@@ -395,7 +395,7 @@ int predict(const Args& a) {
 
 // ---- summary ----
 
-void describe_compile(const Sequential& model, std::ostream& out) {
+void describe_compile(const train::Trainer& model, std::ostream& out) {
   if (!model.compiled()) {
     out << "Not compiled.\n";
     return;
@@ -428,6 +428,12 @@ int summary(const Args& a) {
         for (const auto& c : file.class_names) std::cout << " " << c << (&c == &file.class_names.back() ? "" : ",");
         std::cout << "\n";
       }
+      return 0;
+    }
+    if (kind == FileKind::KerasJson && keras_model_class(bytes, path) != "Sequential") {
+      Functional model = functional_from_json(bytes, path);
+      model.summary(std::cout);
+      describe_compile(model, std::cout);
       return 0;
     }
     if (kind == FileKind::KerasJson) {

@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 #include <vector>
@@ -842,8 +844,11 @@ std::string input_layer_name(const Sequential& model) {
 ModelJson read_model(const Value& top, int64_t max_bytes) {
   top.require_object();
   const std::string cls = top.at("class_name").as_string();
+  if (cls == "Functional" || cls == "Model")
+    top.at("class_name").fail("\"" + cls + "\" is a Functional model: functional_from_json (C++) and `elucid summary` read it; "
+                              "recipes and model files take Sequential models only so far");
   if (cls != "Sequential")
-    top.at("class_name").fail("only Sequential models are supported, got \"" + cls + "\"");
+    top.at("class_name").fail("only Sequential and Functional models are supported, got \"" + cls + "\"");
   const Value config = top.at("config");
   // Old Keras wrote the layer list as the config itself.
   const Value layer_list = config.is_array() ? config : config.at("layers");
@@ -891,6 +896,164 @@ ModelJson read_model(const Value& top, int64_t max_bytes) {
     }
   }
   if (input_given && model.layers().empty()) top.fail("the model has an InputLayer and no other layer");
+  if (top.has("compile_config")) result.compile = compile_config_from_json(top.at("compile_config"), /*strict=*/false);
+  return result;
+}
+
+// ---- Functional models: the graph of calls in a config's inbound_nodes ----
+namespace {
+// One tensor a functional config names: tf.keras 2.x's [layer name, node index, tensor index(, kwargs)] or Keras 3's
+// {"class_name": "__keras_tensor__", "config": {"keras_history": [layer name, node index, tensor index]}}.
+struct TensorRef {
+  std::string layer;
+  int64_t node = 0;
+  Value where;
+};
+
+TensorRef tensor_ref(const Value& v) {
+  if (v.is_object()) {
+    if (v.at("class_name").as_string() != "__keras_tensor__")
+      v.fail("expected a __keras_tensor__, got \"" + v.at("class_name").as_string() + "\"");
+    return tensor_ref(v.at("config").at("keras_history"));
+  }
+  const std::vector<Value> items = v.as_array();
+  if (items.size() < 3 || items.size() > 4) v.fail("expected [layer name, node index, tensor index], got " + v.json().dump());
+  if (items[2].as_int(0, kMaxInt) != 0)
+    items[2].fail("tensor index " + items[2].json().dump() + ": elucid's layers have one output each");
+  return {items[0].as_string(), items[1].as_int(0, kMaxInt), v};
+}
+
+// Keras 3 passes a call's tensors in its args, as they were given: Add()([x, y]) has args [[x, y]].
+void collect_keras_tensors(const Value& v, std::vector<TensorRef>& refs) {
+  if (v.is_array()) {
+    for (const Value& item : v.as_array()) collect_keras_tensors(item, refs);
+  } else if (v.is_object() && v.has("class_name") && v.at("class_name").is_string() &&
+             v.at("class_name").as_string() == "__keras_tensor__") {
+    refs.push_back(tensor_ref(v));
+  }
+}
+
+// The tensors one call of a layer takes (one of its inbound_nodes), in order.
+std::vector<TensorRef> call_inputs(const Value& node) {
+  std::vector<TensorRef> refs;
+  if (node.is_object()) {
+    collect_keras_tensors(node.at("args"), refs);  // Keras 3: {"args": [...], "kwargs": {...}}
+  } else {
+    for (const Value& entry : node.as_array()) refs.push_back(tensor_ref(entry));  // tf.keras 2.x
+  }
+  if (refs.empty()) node.fail("a call on no tensor");
+  return refs;
+}
+
+// input_layers / output_layers: a list of [name, node, tensor], or one such triple (Keras 3, one tensor).
+std::vector<TensorRef> endpoint_refs(const Value& v) {
+  const std::vector<Value> items = v.as_array();
+  if (!items.empty() && items[0].is_string()) return {tensor_ref(v)};
+  std::vector<TensorRef> refs;
+  for (const Value& item : items) refs.push_back(tensor_ref(item));
+  if (refs.empty()) v.fail("an empty list");
+  return refs;
+}
+
+// One entry of config.layers while the graph is read: its layer once made, and the outputs of its calls so far.
+struct GraphLayer {
+  Value item;
+  std::string name;
+  std::vector<Value> calls;  // its inbound_nodes
+  std::shared_ptr<Layer> layer;
+  std::vector<KerasTensor> outputs;  // outputs[i]: what its call i gave
+};
+}  // namespace
+
+FunctionalJson read_functional(const Value& top, int64_t max_bytes) {
+  top.require_object();
+  const Value config = top.at("config");
+  config.require_object();
+  std::vector<GraphLayer> graph;
+  std::map<std::string, size_t> index_of;  // layer name -> its entry in graph
+  double total = 0;
+  for (const Value& item : config.at("layers").as_array()) {
+    item.require_object();
+    const Value layer_config = item.at("config");
+    layer_config.require_object();
+    const std::string name =
+        item.has("name") ? item.at("name").as_string() : layer_config.get_string("name", "");
+    if (name.empty()) item.fail("a layer of a functional model needs a name (its calls are named by it)");
+    if (index_of.contains(name))
+      item.fail("layer name \"" + name + "\" is used twice (" + graph[index_of[name]].item.path() + " and " +
+                item.path() + ")");
+    index_of[name] = graph.size();
+    GraphLayer entry{item, name, item.has("inbound_nodes") ? item.at("inbound_nodes").as_array() : std::vector<Value>{},
+                     nullptr, {}};
+    if (item.at("class_name").as_string() == "InputLayer") {
+      LayerInput in{item, layer_config, "InputLayer", std::nullopt, max_bytes, &total};
+      check_common(in);
+      entry.outputs.push_back(Input(read_input_layer(in), name));
+      entry.calls.clear();  // an input is called on nothing
+    } else if (entry.calls.empty()) {
+      item.fail("layer \"" + name + "\" is called on no tensor (no inbound_nodes): it is not part of the graph");
+    }
+    graph.push_back(std::move(entry));
+  }
+  // The tensor `ref` names, once the call that makes it has been read; nullopt while it waits for its call.
+  const auto tensor_of = [&](const TensorRef& ref) -> std::optional<KerasTensor> {
+    const auto found = index_of.find(ref.layer);
+    if (found == index_of.end()) ref.where.fail("names layer \"" + ref.layer + "\", which the model does not have");
+    const GraphLayer& source = graph[found->second];
+    const size_t calls = std::max(source.calls.size(), source.outputs.size());
+    if (static_cast<size_t>(ref.node) >= calls)
+      ref.where.fail("names call " + std::to_string(ref.node) + " of layer \"" + ref.layer + "\", which has " +
+                     std::to_string(calls));
+    if (static_cast<size_t>(ref.node) >= source.outputs.size()) return std::nullopt;
+    return source.outputs[static_cast<size_t>(ref.node)];
+  };
+  // As Keras reads it: the calls in order, each once the tensors it takes are there; a pass that makes no call while
+  // some wait means they wait on each other (a cycle).
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (GraphLayer& entry : graph) {
+      while (entry.outputs.size() < entry.calls.size()) {
+        const Value& call = entry.calls[entry.outputs.size()];
+        const std::vector<TensorRef> refs = call_inputs(call);
+        std::vector<KerasTensor> inputs;
+        for (const TensorRef& ref : refs)
+          if (const auto tensor = tensor_of(ref)) inputs.push_back(*tensor);
+        if (inputs.size() < refs.size()) break;  // this call waits; the next pass tries again
+        try {
+          if (!entry.layer) {
+            LayerInput in{entry.item, entry.item.at("config"), entry.item.at("class_name").as_string(),
+                          inputs[0].shape(), max_bytes, &total};
+            check_common(in);
+            entry.layer = read_layer(in);
+          }
+          entry.outputs.push_back(inputs.size() == 1 ? (*entry.layer)(inputs[0]) : (*entry.layer)(inputs));
+        } catch (const Error& e) {
+          call.fail(e);
+        }
+        progress = true;
+      }
+    }
+  }
+  for (const GraphLayer& entry : graph) {
+    if (entry.outputs.size() >= entry.calls.size()) continue;  // every call made (an input has one and no call)
+    std::string waits;
+    for (const TensorRef& ref : call_inputs(entry.calls[entry.outputs.size()]))
+      if (!tensor_of(ref)) waits += (waits.empty() ? "\"" : ", \"") + ref.layer + "\"";
+    entry.calls[entry.outputs.size()].fail("layer \"" + entry.name + "\" waits on " + waits +
+                                           ", which wait on it: the graph has a cycle");
+  }
+  const auto endpoints = [&](const std::string& key) {
+    std::vector<KerasTensor> tensors;
+    for (const TensorRef& ref : endpoint_refs(config.at(key))) tensors.push_back(*tensor_of(ref));
+    return tensors;
+  };
+  std::vector<KerasTensor> inputs = endpoints("input_layers"), outputs = endpoints("output_layers");
+  FunctionalJson result{std::nullopt, std::nullopt};
+  try {
+    result.model.emplace(std::move(inputs), std::move(outputs), config.get_string("name", "model"));
+  } catch (const Error& e) {
+    config.fail(e);
+  }
   if (top.has("compile_config")) result.compile = compile_config_from_json(top.at("compile_config"), /*strict=*/false);
   return result;
 }
@@ -982,6 +1145,31 @@ Sequential model_from_json(const std::string& text, const std::string& source, i
     }
   }
   return std::move(m.model);
+}
+
+std::string keras_model_class(const std::string& text, const std::string& source) {
+  const Json j = json::parse(text, source);
+  const Value top(j, source, "");
+  return top.at("class_name").as_string();
+}
+
+Functional functional_from_json(const std::string& text, const std::string& source, int64_t max_bytes) {
+  const Json j = json::parse(text, source);
+  const Value top(j, source, "");
+  top.require_object();
+  const std::string cls = top.at("class_name").as_string();
+  if (cls != "Functional" && cls != "Model")
+    top.at("class_name").fail("expected a Functional model, got \"" + cls + "\"" +
+                              (cls == "Sequential" ? " (read it with model_from_json)" : ""));
+  keras::FunctionalJson m = keras::read_functional(top, max_bytes);
+  if (m.compile) {
+    try {
+      m.compile->apply(*m.model);
+    } catch (const Error& e) {
+      throw Error(source + ": compile_config: " + e.what());
+    }
+  }
+  return std::move(*m.model);
 }
 
 std::string to_json(const Sequential& model) { return json::dump_python(keras::model_to_json(model)); }

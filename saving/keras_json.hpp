@@ -1,10 +1,12 @@
-// Keras model JSON in and out. model_from_json reads a Sequential model as tf.keras 2.x or Keras 3 writes it with
-// model.to_json(); to_json writes tf.keras 2.x's layout key for key, so that Keras reads it back, and to_keras3_json
-// Keras 3's.
+// Keras model JSON in and out. model_from_json reads a Sequential model and functional_from_json a Functional one as
+// tf.keras 2.x or Keras 3 writes them with model.to_json(); to_json writes tf.keras 2.x's layout key for key, so that
+// Keras reads it back, and to_keras3_json Keras 3's (Sequential).
 //
 //   Sequential model = elucid::model_from_json(elucid::read_file("seed_model.json"), "seed_model.json");
+//   Functional resnet = elucid::functional_from_json(elucid::read_file("resnet.json"), "resnet.json");
 //   std::string text = model.to_json();
 #pragma once
+#include <elucid/model/functional.hpp>
 #include <elucid/model/sequential.hpp>
 
 #include <string>
@@ -21,6 +23,16 @@ namespace elucid {
 inline constexpr int64_t kMaxModelBytes = int64_t{4} << 30;  // 4 GiB of float32 weights
 Sequential model_from_json(const std::string& text, const std::string& source = "model JSON",
                            int64_t max_bytes = kMaxModelBytes);
+
+// The class_name of a Keras model's JSON ("Sequential", "Functional", "Model", ...), to choose the reader by.
+std::string keras_model_class(const std::string& text, const std::string& source = "model JSON");
+
+// A Functional model's JSON as tf.keras 2.x (class_name "Functional" or "Model") or Keras 3 writes it: the layers with
+// their inbound_nodes, input_layers and output_layers. The layers are read as model_from_json reads them; the graph is
+// made call by call as Keras makes it, and checked: a call naming a missing layer or call, a cycle, a layer name used
+// twice, shapes a merge layer cannot take — an elucid::Error naming the source, the JSON path, the layers and shapes.
+Functional functional_from_json(const std::string& text, const std::string& source = "model JSON",
+                                int64_t max_bytes = kMaxModelBytes);
 
 // tf.keras 2.x's model.to_json() text of `model` (which must be built): an InputLayer first, each layer's config
 // with Keras' keys in Keras' order, Python's json.dumps spacing. Throws for what Keras JSON cannot express (an ELU

@@ -7,6 +7,7 @@
 #include <elucid/train/compile_config.hpp>
 #include <elucid/saving/json.hpp>
 #include <elucid/saving/keras_json.hpp>
+#include <elucid/model/functional.hpp>
 #include <elucid/model/sequential.hpp>
 
 #include <optional>
@@ -54,6 +55,14 @@ struct ModelJson {
   std::optional<CompileConfig> compile;
 };
 ModelJson read_model(const json::Value& v, int64_t max_bytes = kMaxModelBytes);
+// A Functional model's JSON, tf.keras 2.x's (inbound_nodes as [[name, node, tensor, kwargs], ...]) or Keras 3's
+// (inbound_nodes as {"args": [...__keras_tensor__...], "kwargs": {}}). Functional has no empty state: model is set
+// by read_functional.
+struct FunctionalJson {
+  std::optional<Functional> model;
+  std::optional<CompileConfig> compile;
+};
+FunctionalJson read_functional(const json::Value& v, int64_t max_bytes = kMaxModelBytes);
 json::Json model_to_json(const Sequential& model);
 json::Json model_to_keras3_json(const Sequential& model);
 // The name tf.keras gives the model's InputLayer: the first layer's name + "_input" when that layer declared the

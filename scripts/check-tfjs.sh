@@ -11,9 +11,10 @@
 # registry, g++, and Fashion-MNIST (the Debian package dataset-fashion-mnist, or $ELUCID_DATA).
 # Nothing from npm goes into the repository: the package is installed in WORK (kept, so a second run is offline).
 #
-# Usage: scripts/check-tfjs.sh [MODEL]   (default: two models, under a minute: the seed model trained by
-#        examples/recipes/fashion_mnist_seed_quick.json, and tests/tfjs/every_layer.json, every other layer class
-#        elucid reads, with options off their defaults, trained for 3 short epochs; the first run
+# Usage: scripts/check-tfjs.sh [MODEL]   (default: three models, about a minute: the seed model trained by
+#        examples/recipes/fashion_mnist_seed_quick.json, tests/tfjs/every_layer.json, every other layer class
+#        elucid reads, with options off their defaults, trained for 3 short epochs, and the Functional
+#        tests/tfjs/every_merge.json, every merge layer in a graph with a residual connection; the first run
 #        takes about 45 s more: npm install and compiling dump_model)
 # Environment: BUILD_DIR (build: a built tree with elucid and libelucid.so), WORK (${TMPDIR:-/tmp}/elucid-tfjs),
 #   TFJS_VERSION (4.22.0), TOLERANCE (1e-5, max abs difference of any layer's output), SAMPLES (32 test images).
@@ -85,6 +86,28 @@ check() {
   echo "the same predictions for $(wc -l < "$dir/predict.txt") images from the model file and tfjs' folder"
 }
 
+# check_graph NAME JSON: a Functional model's Keras JSON (recipes take Sequential models only): dump_model makes it,
+# trains it two epochs on the test images and dumps it; TensorFlow.js reads the same JSON, takes the weights by name
+# and must agree at every layer's output; elucid reads TensorFlow.js's model.toJSON() back to the same summary.
+check_graph() {
+  local name=$1 model=$2 dir=$work/$1
+  mkdir -p "$dir"
+  step "$name: dump_model on $model"
+  cp "$model" "$dir/model.json"
+  "$dump" "$dir/model.json" "$samples" "$dir/dump.json" || fail "dump_model failed"
+  step "$name: TensorFlow.js: modelFromJSON, set the weights, predict, compare (tolerance $tolerance)"
+  local status=0
+  (cd "$work" && node check.mjs "$name/model.json" "$name/dump.json" "$tolerance" "$name/tfjs.json") \
+    > "$dir/check.txt" 2>&1 || status=$?
+  grep -v -e '^=*$' -e 'running TensorFlow.js in Node.js' "$dir/check.txt" || true
+  [ "$status" -eq 0 ] || fail "$name: TensorFlow.js and elucid disagree, or check.mjs failed (above)"
+  step "$name: elucid reads TensorFlow.js's model.toJSON() back"
+  "$build/elucid" summary "$dir/model.json" > "$dir/summary-elucid.txt"
+  "$build/elucid" summary "$dir/tfjs.json" > "$dir/summary-tfjs.txt" || fail "elucid cannot read $dir/tfjs.json"
+  diff -u "$dir/summary-elucid.txt" "$dir/summary-tfjs.txt" || fail "$name: the two summaries differ (above)"
+  echo "the same summary: $(grep 'Total params' "$dir/summary-tfjs.txt")"
+}
+
 # train RECIPE NAME: trains RECIPE into WORK/NAME/train and prints the model file's path.
 train() {
   local out=$work/$2/train
@@ -101,6 +124,7 @@ else
   check seed "$seed"
   every_layer=$(train tests/tfjs/every_layer.json every_layer) || exit 1
   check every_layer "$every_layer"
+  check_graph every_merge tests/tfjs/every_merge.json
 fi
 
 step "all passed"

@@ -1,12 +1,13 @@
 // Functional models: graphs of layer calls as Keras' functional API, their layers, names, weights, summary, JSON,
 // training, and every bad graph.
-#include <algorithm>
 #include <elucid/elucid.hpp>
 
 #include "support/error_of.hpp"
 #include "support/same_bits.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 
 using namespace elucid;
 using namespace elucid::layers;

@@ -346,9 +346,9 @@ TEST_CASE("the convolution layers' tf.keras 2.x configs read and write back key 
   CHECK_THAT(error_of(j.dump()), Contains("config.layers[2].config.depth_multiplier"));
 }
 
-// A layer class added to the codec table shows in the "supported:" list; this fails until one of the two models
-// scripts/check-tfjs.sh exports (the seed model, and tests/tfjs/every_layer.json for every other class) has it, so
-// that TensorFlow.js checks its numbers.
+// A layer class added to the codec table shows in the "supported:" list; this fails until one of the models
+// scripts/check-tfjs.sh checks (the seed model, tests/tfjs/every_layer.json for every other class, and the Functional
+// tests/tfjs/every_merge.json for the merge layers) has it, so that TensorFlow.js checks its numbers.
 TEST_CASE("every supported layer class is in a model that scripts/check-tfjs.sh checks", "[keras_json]") {
   json::Json j = json::parse(seed_json(), "seed");
   j["config"]["layers"][1]["class_name"] = "NoSuchLayer";
@@ -365,18 +365,22 @@ TEST_CASE("every supported layer class is in a model that scripts/check-tfjs.sh 
   const std::string path = std::string(ELUCID_SOURCE_DIR) + "/tests/tfjs/every_layer.json";
   const json::Json every = json::parse(read_file(path), path)["model"];
   const json::Json seed = json::parse(seed_json(), "seed");
+  const std::string merge_path = std::string(ELUCID_SOURCE_DIR) + "/tests/tfjs/every_merge.json";
+  const json::Json merge = json::parse(read_file(merge_path), merge_path);
   std::set<std::string> checked;
-  for (const json::Json* model : {&every, &seed})
+  for (const json::Json* model : {&every, &seed, &merge})
     for (const auto& layer : (*model)["config"]["layers"]) checked.insert(layer["class_name"].get<std::string>());
   // Classes TensorFlow.js 4.22 lacks (docs/keras-compatibility.md): tests/layers/ checks them.
   const std::set<std::string> no_tfjs = {"RandomFlip", "RandomContrast", "RandomCrop", "RandomTranslation",
-                                         "RandomRotation", "RandomZoom"};
+                                         "RandomRotation", "RandomZoom", "Subtract"};
   for (const std::string& class_name : supported) {
-    INFO(class_name << " is supported but in neither examples/recipes/seed_model.json nor tests/tfjs/every_layer.json");
+    INFO(class_name << " is supported but in none of examples/recipes/seed_model.json, tests/tfjs/every_layer.json "
+                       "and tests/tfjs/every_merge.json");
     CHECK(checked.count(class_name) + no_tfjs.count(class_name) == 1);
   }
   const std::string text = model_from_json(every.dump(), path).to_json();
   CHECK(model_from_json(text, "again").to_json() == text);
+  CHECK(functional_from_json(merge.dump(), merge_path).to_json() == json::dump_python(merge));
 }
 
 TEST_CASE("floats are written as Python writes them", "[keras_json]") {
@@ -443,7 +447,9 @@ TEST_CASE("unknown layer classes, wrong types and impossible shapes name the JSO
              Contains("config.layers[0].config.batch_input_shape[2]: a dimension of unknown size"));
   json::Json functional = json::parse(seed_json(), "seed");
   functional["class_name"] = "Functional";
-  CHECK_THAT(error_of(functional.dump()), Contains("only Sequential models are supported"));
+  CHECK_THAT(error_of(functional.dump()), Contains("model.json: class_name: \"Functional\" is a Functional model"));
+  functional["class_name"] = "Graph";
+  CHECK_THAT(error_of(functional.dump()), Contains("only Sequential and Functional models are supported, got \"Graph\""));
 }
 
 TEST_CASE("a huge layer is refused before allocation with the bytes it would need", "[keras_json]") {

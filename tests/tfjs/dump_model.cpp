@@ -1,10 +1,13 @@
-// For scripts/check-tfjs.sh: writes what TensorFlow.js needs to recompute an elucid model file's outputs, through
+// For scripts/check-tfjs.sh: writes what TensorFlow.js needs to recompute an elucid model's outputs, through
 // elucid's public API only: the weights (named, in model.weights() order, shapes as elucid keeps them, which are
 // Keras' own: Conv2D kernel (kh, kw, in, out), Dense kernel (in, units)), the inputs (the first N Fashion-MNIST
 // test images, then each IMAGE read as `elucid predict` reads it, all scaled to [0, 1]), elucid's outputs for them
 // and each layer's output on the way (to name the first layer where the two implementations part).
 //
 //   dump_model MODEL N OUT.json [IMAGE...]
+//
+// MODEL is a model file, or a Functional model's Keras JSON (NAME.json): that one is made from its initializers and
+// trained for two epochs on the N images first, so that no weight and no moving statistic keeps its initial value.
 //
 // OUT.json: {"class_names", "weights": [{"name", "shape", "values"}], "inputs": {"shape", "values", "labels"},
 // "layer_outputs": [{"name", "shape", "values"}], "outputs": {"from_logits", "shape", "values"}}.
@@ -13,9 +16,12 @@
 #include <elucid/elucid.hpp>
 
 #include <cstdio>
+#include <algorithm>
 #include <fstream>
+#include <optional>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -44,10 +50,15 @@ int main(int argc, char** argv) try {
     std::cerr << "usage: dump_model MODEL N OUT.json [IMAGE...]\n";
     return 2;
   }
-  ModelFile file = load_model_file(argv[1]);
-  Sequential& model = file.model;
+  const std::string path = argv[1];
+  std::optional<ModelFile> file;
+  std::optional<Functional> graph;
+  if (path.ends_with(".json")) graph.emplace(functional_from_json(read_file(path), path));
+  else file.emplace(load_model_file(path));
+  train::Trainer& model = graph ? static_cast<train::Trainer&>(*graph) : file->model;
+  const std::vector<std::string> class_names = file ? file->class_names : std::vector<std::string>{};
   const int64_t n = std::stoll(argv[2]);
-  const Shape input = model.input_shape();  // (28, 28, 1) for the seed model
+  const Shape input = graph ? graph->input_shapes()[0] : file->model.input_shape();  // (28, 28, 1) for the seed model
   const int64_t per_sample = input[0] * input[1] * input[2];
   const int64_t images = argc - 4;
 
@@ -66,17 +77,35 @@ int main(int argc, char** argv) try {
     float* dst = x.data() + (n + i) * per_sample;
     for (int64_t k = 0; k < per_sample; ++k) dst[k] = static_cast<float>(pixels[static_cast<size_t>(k)]) / 255.0f;
   }
+  if (graph) {
+    Tensor first({n, input[0], input[1], input[2]});
+    std::copy(x.data(), x.data() + first.size(), first.data());
+    Tensor y_first({n});
+    std::copy(labels.begin(), labels.end(), y_first.data());
+    graph->compile(optimizers::Adam(), losses::SparseCategoricalCrossentropy({.from_logits = true}));
+    graph->fit(first, y_first, {.batch_size = 8, .epochs = 2, .verbose = 0});
+  }
   const Tensor y = model.predict(x);
-  // Each layer's output in inference mode (what predict computes, one layer at a time).
-  std::vector<Tensor> layer_outputs;
-  Tensor h = x;
-  for (const auto& layer : model.layers()) layer_outputs.push_back(h = layer->forward(h, false));
+  // Each layer's output in inference mode (what predict computes), with the layer's name.
+  std::vector<std::pair<std::string, Tensor>> layer_outputs;
+  if (graph) {
+    // A Functional model: the model from the inputs to each layer's output (its first call), on the same layers.
+    for (const auto& node : graph->nodes()) {
+      if (node->layer->class_name() == "InputLayer" || graph->node_index(*node) != 0) continue;
+      Functional probe(graph->inputs(), {layers::KerasTensor(node)});
+      const std::vector<Tensor> inputs = {x};
+      layer_outputs.emplace_back(node->layer->name(), probe.forward(inputs, false)[0]);
+    }
+  } else {
+    Tensor h = x;
+    for (const auto& layer : file->model.layers()) layer_outputs.emplace_back(layer->name(), h = layer->forward(h, false));
+  }
 
   std::ofstream out(argv[3], std::ios::binary);
   out << "{\"class_names\": [";
-  for (size_t i = 0; i < file.class_names.size(); ++i) {
+  for (size_t i = 0; i < class_names.size(); ++i) {
     out << (i ? ", " : "") << "\"";
-    for (char c : file.class_names[i]) out << (c == '"' || c == '\\' ? "\\" : "") << c;
+    for (char c : class_names[i]) out << (c == '"' || c == '\\' ? "\\" : "") << c;
     out << "\"";
   }
   out << "],\n\"weights\": [";
@@ -96,10 +125,11 @@ int main(int argc, char** argv) try {
   put_floats(out, x.data(), x.size());
   out << "},\n\"layer_outputs\": [";
   for (size_t i = 0; i < layer_outputs.size(); ++i) {
-    out << (i ? ",\n" : "\n") << "{\"name\": \"" << model.layers()[i]->name() << "\", \"shape\": ";
-    put_shape(out, layer_outputs[i].shape());
+    const auto& [name, output] = layer_outputs[i];
+    out << (i ? ",\n" : "\n") << "{\"name\": \"" << name << "\", \"shape\": ";
+    put_shape(out, output.shape());
     out << ", \"values\": ";
-    put_floats(out, layer_outputs[i].data(), layer_outputs[i].size());
+    put_floats(out, output.data(), output.size());
     out << "}";
   }
   out << "],\n\"outputs\": {\"from_logits\": " << (model.compiled() && model.loss().from_logits() ? "true" : "false")
