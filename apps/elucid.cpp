@@ -203,7 +203,8 @@ int train(const Args& a) {
     const bool chief = strategy->is_chief();
     Recipe recipe = load_recipe(path, out_dir);
     if (chief) print_notes(recipe);
-    Sequential model = build_model(recipe);
+    std::unique_ptr<train::Trainer> built = build_recipe_model(recipe);  // Sequential or Functional
+    train::Trainer& model = *built;
     if (chief) check_recipe_outputs(recipe);  // only rank 0 writes; every rank reads the data
     // Files that are not there, said plainly (a built-in set is looked for when it is loaded, just below).
     if (recipe.data.kind != DataSource::Kind::BuiltIn) check_data_source(recipe.data);
@@ -296,7 +297,7 @@ int evaluate(const Args& a) {
   try {
     g_failure_status = 1;
     ModelFile file = load_model_file(path);
-    Sequential& model = file.model;
+    train::Trainer& model = file.trainer();
     if (!model.compiled()) throw Error(path + ": the model was saved without compile settings, so it has no loss to evaluate");
     current = "";  // the data's errors name their own files (or the data set)
     auto data = evaluation_data(a, model.input_shape());
@@ -343,7 +344,7 @@ int predict(const Args& a) {
   try {
     g_failure_status = 1;
     ModelFile file = load_model_file(path);
-    Sequential& model = file.model;
+    train::Trainer& model = file.trainer();
     const Shape input = model.input_shape();
     if (input.size() != 3 || (input[2] != 1 && input[2] != 3 && input[2] != 4))
       throw Error(path + ": the model takes " + to_string(input) + ", not images (height, width, 1, 3 or 4 channels)");
@@ -420,9 +421,9 @@ int summary(const Args& a) {
     if (kind == FileKind::ModelFile) {
       g_failure_status = 1;
       ModelFile file = tfjs ? load_tfjs(path) : read_any_model(bytes, path);
-      file.model.summary(std::cout);
-      describe_compile(file.model, std::cout);
-      if (file.has_optimizer_state) std::cout << "Optimizer steps taken: " << file.model.optimizer().iterations() << "\n";
+      file.trainer().summary(std::cout);
+      describe_compile(file.trainer(), std::cout);
+      if (file.has_optimizer_state) std::cout << "Optimizer steps taken: " << file.trainer().optimizer().iterations() << "\n";
       if (!file.class_names.empty()) {
         std::cout << "Classes:";
         for (const auto& c : file.class_names) std::cout << " " << c << (&c == &file.class_names.back() ? "" : ",");
@@ -444,7 +445,8 @@ int summary(const Args& a) {
     }
     Recipe recipe = parse_recipe(bytes, path);
     print_notes(recipe);
-    Sequential model = build_model(recipe);
+    std::unique_ptr<train::Trainer> built = build_recipe_model(recipe);  // Sequential or Functional
+    const train::Trainer& model = *built;
     model.summary(std::cout);
     describe_compile(model, std::cout);
     check_data_source(recipe.data);
@@ -501,8 +503,12 @@ int export_model(const Args& a) {
   try {
     g_failure_status = 1;
     ModelFile file = load_model_file(path);
+    if (file.functional && format != "keras-json" && format != "elucid")
+      return report(path, "holds a Functional model, which exports to keras-json and elucid only so far, not " + format, 2);
     if (format == "keras-json") {
-      write_file_atomically(out, file.model.to_json());
+      write_file_atomically(out, file.trainer().to_json());
+    } else if (file.functional) {
+      file.functional->save(out);
     } else if (format == "tfjs") {
       export_tfjs(file.model, out);
     } else if (format == "onnx") {

@@ -9,8 +9,8 @@ namespace {
 void load(const std::string& bytes) {
   elucid::fuzz::run([&] {
     elucid::ModelFile file = elucid::read_model_file(bytes, "fuzz.elucid");
-    if (file.model.built())
-      elucid::read_model_file(elucid::model_file_bytes(file.model, {.class_names = file.class_names}), "again");
+    if (file.functional || file.model.built())
+      elucid::read_model_file(elucid::model_file_bytes(file.trainer(), {.class_names = file.class_names}), "again");
   });
 }
 }  // namespace

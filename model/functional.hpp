@@ -43,7 +43,7 @@ class Functional : public train::Trainer {
   std::shared_ptr<layers::Layer> get_layer(const std::string& name) const;  // throws naming the layers there are
   const std::vector<layers::KerasTensor>& inputs() const { return inputs_; }
   const std::vector<layers::KerasTensor>& outputs() const { return outputs_; }
-  std::vector<Shape> input_shapes() const;  // no batch axis
+  std::vector<Shape> input_shapes() const override;  // no batch axis
   // Every call of the graph, each after the calls it takes its inputs from; the inputs' first.
   const std::vector<std::shared_ptr<const layers::Node>>& nodes() const { return nodes_; }
   // Which call of its layer `node` is (0, 1, ... in the order they were made), as Keras' node_index.
@@ -55,7 +55,7 @@ class Functional : public train::Trainer {
   std::vector<NamedTensor> non_trainable_weights() const override;
 
   // Keras' functional summary: Layer (type), Output Shape, Param #, Connected to; then the totals.
-  void summary(std::ostream& out = std::cout) const;
+  void summary(std::ostream& out = std::cout) const override;
   std::string summary_string() const;
 
   // One input, one output: x (N, ...input shape) -> (N, ...output shape).
@@ -68,6 +68,9 @@ class Functional : public train::Trainer {
   bool can_train_in_slices() const override;  // when every layer can
   std::string to_json() const override;        // tf.keras 2.x's Functional layout (saving/keras_json.hpp)
   std::string file_bytes(const SaveOptions& options) const override;  // elucid's model file (saving/model_file.hpp)
+  // Writes elucid's model file atomically (saving/model_file.hpp); a path ending in .keras, .h5 or .onnx is refused:
+  // those formats take Sequential models only so far.
+  void save(const std::string& path, const SaveOptions& options = {}) const override;
 
  private:
   std::string name_;

@@ -53,7 +53,7 @@ class Sequential : public train::Trainer {
   std::vector<NamedTensor> non_trainable_weights() const override;  // BatchNormalization's moving statistics
 
   // The tf.keras 2.x summary: Layer (type), Output Shape with None for the batch, Param #, and the totals.
-  void summary(std::ostream& out = std::cout) const;
+  void summary(std::ostream& out = std::cout) const override;
   std::string summary_string() const;
 
   // Keras' model.to_json() in tf.keras 2.x's layout (saving/keras_json.hpp). file_bytes(): elucid's model file, the
@@ -74,6 +74,7 @@ class Sequential : public train::Trainer {
   std::vector<Tensor> forward(std::span<const Tensor> inputs, bool training) override;  // one input, one output
   std::vector<Shape> build_for(std::span<const Shape> sample_shapes) override;
   std::vector<Shape> output_shapes() const override { return {output_shape()}; }
+  std::vector<Shape> input_shapes() const override { return {input_shape()}; }
   bool can_train_in_slices() const override;  // when every layer can
 
  private:

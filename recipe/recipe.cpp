@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 
 namespace {
 // The compile settings a loaded model carries, as a recipe's "compile" section would give them.
-CompileConfig compile_config_of(const Sequential& model) {
+CompileConfig compile_config_of(const train::Trainer& model) {
   return {model.optimizer().clone(), model.loss(), model.metric_names()};
 }
 
@@ -337,18 +337,23 @@ Recipe load_recipe(const std::string& path, const std::string& output_dir) {
   return parse_recipe(read_file(path, size_t(64) << 20), path, output_dir);
 }
 
+namespace {
+void apply_compile(const Recipe& recipe, const std::optional<CompileConfig>& from_json, train::Trainer& model) {
+  const std::optional<CompileConfig>& compile = recipe.compile ? recipe.compile : from_json;
+  if (!compile) return;
+  try {
+    compile->apply(model);
+  } catch (const Error& e) {
+    throw Error(recipe.path + ": compile: " + e.what());
+  }
+}
+}  // namespace
+
 Sequential build_model(const Recipe& recipe) {
   set_random_seed(recipe.seed);
   const Json j = json::parse(recipe.model_json, recipe.model_source);
   keras::ModelJson m = keras::read_model(Value(j, recipe.model_source, recipe.model_path));
-  const std::optional<CompileConfig>& compile = recipe.compile ? recipe.compile : m.compile;
-  if (compile) {
-    try {
-      compile->apply(m.model);
-    } catch (const Error& e) {
-      throw Error(recipe.path + ": compile: " + e.what());
-    }
-  }
+  apply_compile(recipe, m.compile, m.model);
   if (!recipe.initial_weights.empty()) {
     try {
       load_weights(m.model, recipe.initial_weights);
@@ -357,6 +362,18 @@ Sequential build_model(const Recipe& recipe) {
     }
   }
   return std::move(m.model);
+}
+
+std::unique_ptr<train::Trainer> build_recipe_model(const Recipe& recipe) {
+  if (keras_model_class(recipe.model_json, recipe.model_source) == "Sequential")
+    return std::make_unique<Sequential>(build_model(recipe));
+  set_random_seed(recipe.seed);
+  const Json j = json::parse(recipe.model_json, recipe.model_source);
+  keras::FunctionalJson m = keras::read_functional(Value(j, recipe.model_source, recipe.model_path));
+  apply_compile(recipe, m.compile, *m.model);
+  if (!recipe.initial_weights.empty())
+    throw Error(recipe.path + ": initial_weights: a Functional model takes no initial_weights so far");
+  return std::make_unique<Functional>(std::move(*m.model));
 }
 
 std::vector<std::shared_ptr<Callback>> make_callbacks(const Recipe& recipe, bool resuming) {

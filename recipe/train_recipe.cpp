@@ -56,7 +56,7 @@ void broadcast(distributed::Strategy& strategy, std::string& text, const char* w
 // Restores the newest checkpoint. With several ranks, rank 0 chooses it and sends its bytes to the others, which so
 // need not see the checkpoint folder, and every rank restores the same one: it holds the position in global
 // batches, so the run may go on with another number of ranks than wrote it.
-std::optional<Checkpoint> restore_newest(const Recipe& recipe, Sequential& model, std::ostream& out, std::string& path,
+std::optional<Checkpoint> restore_newest(const Recipe& recipe, train::Trainer& model, std::ostream& out, std::string& path,
                                          distributed::Strategy& strategy) {
   std::string bytes = strategy.is_chief() ? newest_checkpoint(recipe, out, path) : std::string();
   if (strategy.size() > 1) {
@@ -84,7 +84,7 @@ class OnChiefOnly : public Callback {
 };
 
 // The samples fit() trains on: class indices made one-hot for categorical_crossentropy.
-std::shared_ptr<const data::Dataset> training_set(const Sequential& model, const RecipeData& data) {
+std::shared_ptr<const data::Dataset> training_set(const train::Trainer& model, const RecipeData& data) {
   if (model.loss().kind() == losses::Loss::Kind::CategoricalCrossentropy && data.train->label_shape().empty())
     return data::one_hot(data.train, model.output_shape().back());
   return data.train;
@@ -108,11 +108,11 @@ bool writes_files(const Callback& c) {
   return n == "CSVLogger" || n == "ModelCheckpoint" || n == "BackupAndRestore";
 }
 
-void write_outputs(const Recipe& recipe, Sequential& model, const RecipeData& data, TrainRecipeResult& result,
+void write_outputs(const Recipe& recipe, train::Trainer& model, const RecipeData& data, TrainRecipeResult& result,
                    std::ostream& out) {
   const OutputSettings& o = recipe.output;
   if (!o.model.empty()) {
-    save_model(model, o.model, {.include_optimizer = true});  // with model.class_names
+    model.save(o.model, {.include_optimizer = true});  // with model.class_names
     result.written.push_back(o.model);
   }
   if (!o.history_csv.empty()) {
@@ -255,7 +255,23 @@ void check_recipe_outputs(const Recipe& recipe) {
   }
 }
 
-void check_recipe_callbacks(const Recipe& recipe, const Sequential& model) {
+namespace {
+// Keras' file formats take Sequential models only so far: the files a Functional model's run writes are elucid's.
+void check_output_formats(const Recipe& recipe, const train::Trainer& model) {
+  if (dynamic_cast<const Sequential*>(&model) != nullptr) return;
+  std::vector<std::string> paths = {recipe.output.model};
+  for (const CallbackSpec& spec : recipe.callbacks)
+    if (spec.class_name == "ModelCheckpoint") paths.push_back(spec.path);
+  for (const std::string& path : paths)
+    for (const char* ending : {".keras", ".h5", ".hdf5", ".onnx"})
+      if (path.ends_with(ending))
+        throw Error(recipe.path + ": " + path + ": a Functional model is saved in elucid's model file only so far, not as " +
+                    ending);
+}
+}  // namespace
+
+void check_recipe_callbacks(const Recipe& recipe, const train::Trainer& model) {
+  check_output_formats(recipe, model);
   RunFigures figures = model.run_figures(recipe.fit.validation_split > 0);
   try {
     for (const auto& callback : make_callbacks(recipe, /*resuming=*/false)) callback->check_figures(figures);
@@ -264,7 +280,8 @@ void check_recipe_callbacks(const Recipe& recipe, const Sequential& model) {
   }
 }
 
-RecipeData load_training_data(const Recipe& recipe, Sequential& model, std::ostream* warnings) {
+RecipeData load_training_data(const Recipe& recipe, train::Trainer& model, std::ostream* warnings) {
+  check_output_formats(recipe, model);
   if (!model.compiled())
     throw Error(recipe.path + ": no compile settings: give the recipe a \"compile\" section (optimizer, loss, metrics)");
   RecipeData data = load_recipe_data(recipe.data, model.input_shape(), warnings);
@@ -298,12 +315,12 @@ RecipeData load_training_data(const Recipe& recipe, Sequential& model, std::ostr
   return data;
 }
 
-TrainRecipeResult train_recipe(const Recipe& recipe, Sequential& model, const TrainRecipeOptions& options) {
+TrainRecipeResult train_recipe(const Recipe& recipe, train::Trainer& model, const TrainRecipeOptions& options) {
   if (recipe.threads > 0) set_num_threads(recipe.threads);
   return train_recipe(recipe, model, load_training_data(recipe, model, options.out), options);
 }
 
-TrainRecipeResult train_recipe(const Recipe& recipe, Sequential& model, const RecipeData& data,
+TrainRecipeResult train_recipe(const Recipe& recipe, train::Trainer& model, const RecipeData& data,
                                const TrainRecipeOptions& options) {
   distributed::SingleProcess single;
   distributed::Strategy& strategy = options.strategy ? *options.strategy : single;

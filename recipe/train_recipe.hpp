@@ -24,7 +24,7 @@ void check_recipe_outputs(const Recipe& recipe);
 
 // Checks, without the data, that each callback's monitor and file-path fields are figures a fit with the recipe's
 // settings logs (load_training_data checks them again with everything else fit checks). For `elucid summary`.
-void check_recipe_callbacks(const Recipe& recipe, const Sequential& model);
+void check_recipe_callbacks(const Recipe& recipe, const train::Trainer& model);
 
 struct TrainRecipeOptions {
   bool resume = false;             // go on from the newest checkpoint in output.checkpoint_dir, if there is one
@@ -49,15 +49,15 @@ struct TrainRecipeResult {
 // is not a class index (training or test set), a validation_split that leaves no sample on one side, a callback's
 // monitor or file-path field that the run never logs, are errors naming the recipe (elucid train counts them, like a
 // missing file, as configuration errors: exit 2).
-RecipeData load_training_data(const Recipe& recipe, Sequential& model, std::ostream* warnings = nullptr);
+RecipeData load_training_data(const Recipe& recipe, train::Trainer& model, std::ostream* warnings = nullptr);
 
 // `model` is build_model(recipe), compiled, and `data` load_training_data(recipe, model). Throws elucid::Error when
 // something fails (a NaN loss included: the message names the epoch and batch and the last good checkpoint), and
 // Interrupted after writing the checkpoint of an interrupted run.
-TrainRecipeResult train_recipe(const Recipe& recipe, Sequential& model, const RecipeData& data,
+TrainRecipeResult train_recipe(const Recipe& recipe, train::Trainer& model, const RecipeData& data,
                                const TrainRecipeOptions& options = {});
 // The same, loading the data itself.
-TrainRecipeResult train_recipe(const Recipe& recipe, Sequential& model, const TrainRecipeOptions& options = {});
+TrainRecipeResult train_recipe(const Recipe& recipe, train::Trainer& model, const TrainRecipeOptions& options = {});
 
 // History as CSVLogger writes it: "epoch" then the figures in sorted order, one row per epoch.
 std::string history_csv(const History& history);

@@ -126,8 +126,8 @@ Checkpoint load_checkpoint(const std::string& path) { return read_checkpoint(rea
 void restore_checkpoint(train::Trainer& model, const Checkpoint& checkpoint, const std::string& source) {
   ModelFile saved = read_model_file(checkpoint.model_file, source);
   try {
-    model.set_weights(saved.model.weights());
-    if (saved.has_optimizer_state) model.optimizer().load_state(saved.model.optimizer().state());
+    model.set_weights(saved.trainer().weights());
+    if (saved.has_optimizer_state) model.optimizer().load_state(saved.trainer().optimizer().state());
   } catch (const Error& e) {
     throw Error(source + ": the checkpoint does not fit the model: " + e.what());
   }

@@ -172,7 +172,7 @@ ModelFile read_keras_h5(std::string_view bytes, const std::string& source) {
   if (!root.has_group("model_weights")) root.fail("no model_weights group");
   // As for a model file, the architecture may not ask for much more than the file holds.
   ModelFile result{model_from_json(config, source + " (model_config)", 2 * static_cast<int64_t>(bytes.size()) + (int64_t{1} << 20)),
-                   {}, false};
+                   std::nullopt, {}, false};
   read_weights(root.group("model_weights"), result.model);
   if (root.has_attribute("training_config")) {
     const std::string what = source + " (training_config)";

@@ -340,7 +340,7 @@ ModelFile read_keras(std::string_view bytes, const std::string& source) {
   const std::string weights = zip.read("model.weights.h5", kMaxWeightsBytes);
   // As for a model file, the architecture may not ask for much more than the weights file holds.
   ModelFile result{model_from_json(config, source + " (config.json)", 2 * static_cast<int64_t>(weights.size()) + (int64_t{1} << 20)),
-                   {}, false};
+                   std::nullopt, {}, false};
   result.has_optimizer_state = read_keras_weights_h5(result.model, weights, source + " (model.weights.h5)", true);
   return result;
 }

@@ -100,6 +100,13 @@ std::string Sequential::file_bytes(const SaveOptions& options) const { return mo
 
 std::string Functional::file_bytes(const SaveOptions& options) const { return model_file_bytes(*this, options); }
 
+void Functional::save(const std::string& path, const SaveOptions& options) const {
+  for (const char* keras_ending : {".keras", ".h5", ".hdf5", ".onnx"})
+    if (ends_with(path, keras_ending))
+      throw Error(path + ": a Functional model is saved in elucid's model file only so far, not as " + keras_ending);
+  write_file_atomically(path, model_file_bytes(*this, options));
+}
+
 void Sequential::save(const std::string& path, const SaveOptions& options) const { save_model(*this, path, options); }
 
 ModelFile read_model_file(std::string_view bytes, const std::string& source) {
@@ -145,17 +152,23 @@ ModelFile read_model_file(std::string_view bytes, const std::string& source) {
   // Everything read; now build. Errors from here on are about contents, not bytes.
   // The architecture may not ask for more weights than the file holds (twice, as the JSON reader counts a bias or
   // a batch normalization's four vectors whether or not the layer uses them), so a small file cannot make a big model.
-  file.model = model_from_json(architecture, source + " (architecture)", 2 * weight_bytes + (int64_t{1} << 20));
+  const int64_t max_bytes = 2 * weight_bytes + (int64_t{1} << 20);
+  const std::string architecture_source = source + " (architecture)";
+  if (keras_model_class(architecture, architecture_source) == "Sequential")
+    file.model = model_from_json(architecture, architecture_source, max_bytes);
+  else
+    file.functional.emplace(functional_from_json(architecture, architecture_source, max_bytes));
+  train::Trainer& model = file.trainer();
   try {
     if (!compile.empty()) {
       const json::Json j = json::parse(compile, source + " (compile settings)");
-      keras::compile_config_from_json(json::Value(j, source + " (compile settings)", ""), false).apply(file.model);
+      keras::compile_config_from_json(json::Value(j, source + " (compile settings)", ""), false).apply(model);
     }
-    file.model.set_weights(weights);
-    file.model.class_names = file.class_names;
+    model.set_weights(weights);
+    model.class_names = file.class_names;
     if (state) {
-      if (!file.model.compiled()) throw Error("optimizer state without compile settings");
-      file.model.optimizer().load_state(*state);
+      if (!model.compiled()) throw Error("optimizer state without compile settings");
+      model.optimizer().load_state(*state);
       file.has_optimizer_state = true;
     }
   } catch (const Error& e) {
@@ -175,6 +188,20 @@ ModelFile load_model_file(const std::string& path) {
   return read_any_model(read_file(path), path);
 }
 
-Sequential load_model(const std::string& path) { return std::move(load_model_file(path).model); }
+template <>
+Sequential load_model<Sequential>(const std::string& path) {
+  ModelFile file = load_model_file(path);
+  if (file.functional)
+    throw Error(path + ": holds a Functional model \"" + file.functional->name() + "\": load it with load_model<Functional>");
+  return std::move(file.model);
+}
+
+template <>
+Functional load_model<Functional>(const std::string& path) {
+  ModelFile file = load_model_file(path);
+  if (!file.functional)
+    throw Error(path + ": holds a Sequential model \"" + file.model.name() + "\": load it with load_model<Sequential>");
+  return std::move(*file.functional);
+}
 
 }  // namespace elucid

@@ -231,7 +231,7 @@ ModelFile load_tfjs(const std::string& path) {
   if (topology.is_object() && topology.has("model_config")) topology = topology.at("model_config");
   // As for a model file, the architecture may not ask for much more than the shards hold.
   keras::ModelJson m = keras::read_model(topology, 2 * total_bytes + (int64_t{1} << 20));
-  ModelFile result{std::move(m.model), {}, false};
+  ModelFile result{std::move(m.model), std::nullopt, {}, false};
   Sequential& model = result.model;
 
   // Each manifest weight is one of the model's, of the layer's shape; each of the model's is in the manifest.

@@ -143,6 +143,18 @@ Shape Trainer::single_output_shape() const {
   return shapes[0];
 }
 
+Shape Trainer::input_shape() const {
+  const std::vector<Shape> shapes = input_shapes();
+  if (shapes.size() != 1) throw Error("the model takes " + std::to_string(shapes.size()) + " inputs, not one");
+  return shapes[0];
+}
+
+Shape Trainer::output_shape() const {
+  const std::vector<Shape> shapes = output_shapes();
+  if (shapes.size() != 1) throw Error("the model gives " + std::to_string(shapes.size()) + " outputs, not one");
+  return shapes[0];
+}
+
 void Trainer::check_labels(const std::string& who, const data::Dataset& data) {
   if (!loss_) return;
   const auto kind = loss_->kind();

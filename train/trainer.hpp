@@ -20,7 +20,8 @@
 // Inputs, outputs and their shapes are lists, so that these signatures hold for a model of several. The data sets
 // give one x and one y per sample today, so the loop pairs them with a model's one input and one output (and says
 // so when a model has more): that pairing is the one place a model of several inputs would change.
-// Not hooks: layers, names, add, summary — what differs between kinds of model and what the loop needs none of.
+// Not hooks: layers, names, add — what differs between kinds of model and what the loop needs none of. input_shapes()
+// and summary() are virtual for the user's sake (the `elucid` command shows and checks any model through them).
 #pragma once
 #include <elucid/core/shape.hpp>
 #include <elucid/core/tensor.hpp>
@@ -144,12 +145,20 @@ class Trainer {
   // Returns the shapes it takes; does not check them against these (the loop does, naming the call).
   virtual std::vector<Shape> build_for(std::span<const Shape> sample_shapes) = 0;
   virtual std::vector<Shape> output_shapes() const = 0;  // no batch axis; throws while unbuilt
+  virtual std::vector<Shape> input_shapes() const = 0;   // no batch axis; throws while unbuilt
   virtual std::vector<NamedTensor> weights() const = 0;  // in the model file's order; the tensors are shared
   virtual std::vector<NamedTensor> trainable_weights() const = 0;
   virtual std::vector<NamedTensor> non_trainable_weights() const = 0;
   virtual bool can_train_in_slices() const = 0;
   virtual std::string to_json() const = 0;                             // Keras' model.to_json()
   virtual std::string file_bytes(const SaveOptions& options) const = 0;  // the model file (saving/model_file.hpp)
+
+  // ---- the model as a user sees it, whatever its kind ----
+  // A model of one input and one output: their shapes (no batch axis); an error naming the counts otherwise.
+  Shape input_shape() const;
+  Shape output_shape() const;
+  // Keras' model.summary(): each layer with its output shape and parameters, then the totals.
+  virtual void summary(std::ostream& out = std::cout) const = 0;
 
   // ---- weights, through weights() ----
   std::vector<NamedTensor> get_weights() const;  // copies

@@ -1,0 +1,92 @@
+// A Functional model through the `elucid` command: a recipe whose model is a Functional Keras JSON trains, and its
+// model file is evaluated, predicted with, summarised and exported; what only Sequential models have yet is refused
+// before anything is trained or written.
+#include <elucid/elucid.hpp>
+
+#include "support/error_of.hpp"
+#include "support/recipe_testing.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <string>
+
+using namespace elucid;
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+// tests/support/recipe_testing.hpp's tiny recipe with a residual block for its model: a stem convolution, a
+// convolution and BatchNormalization added back to it, then pooling and the classifier.
+std::string residual_recipe(const std::string& output) {
+  std::string recipe = test::tiny_recipe(2, R"(, "output": {"model": ")" + output + R"("})");
+  const size_t begin = recipe.find(R"("model": {)"), end = recipe.find(R"("compile")");
+  const std::string model = R"("model": {"class_name": "Functional", "config": {"name": "tiny_residual", "layers": [
+    {"class_name": "InputLayer", "config": {"batch_input_shape": [null, 12, 12, 1], "name": "image"}, "name": "image",
+     "inbound_nodes": []},
+    {"class_name": "Conv2D", "config": {"name": "stem", "filters": 4, "kernel_size": [3, 3], "padding": "same",
+     "activation": "relu"}, "name": "stem", "inbound_nodes": [[["image", 0, 0, {}]]]},
+    {"class_name": "Conv2D", "config": {"name": "conv", "filters": 4, "kernel_size": [3, 3], "padding": "same"},
+     "name": "conv", "inbound_nodes": [[["stem", 0, 0, {}]]]},
+    {"class_name": "BatchNormalization", "config": {"name": "bn"}, "name": "bn", "inbound_nodes": [[["conv", 0, 0, {}]]]},
+    {"class_name": "Add", "config": {"name": "add"}, "name": "add", "inbound_nodes": [[["stem", 0, 0, {}], ["bn", 0, 0, {}]]]},
+    {"class_name": "MaxPooling2D", "config": {"name": "pool"}, "name": "pool", "inbound_nodes": [[["add", 0, 0, {}]]]},
+    {"class_name": "Flatten", "config": {"name": "flatten"}, "name": "flatten", "inbound_nodes": [[["pool", 0, 0, {}]]]},
+    {"class_name": "Dense", "config": {"name": "logits", "units": 4}, "name": "logits",
+     "inbound_nodes": [[["flatten", 0, 0, {}]]]}],
+    "input_layers": [["image", 0, 0]], "output_layers": [["logits", 0, 0]]}},
+  )";
+  return recipe.replace(begin, end - begin, model);
+}
+}  // namespace
+
+TEST_CASE("elucid train takes a Functional recipe; evaluate, predict, summary and export take its model file",
+          "[cli][functional]") {
+  auto dir = test::scratch("cli_functional");
+  test::write_tiny_idx(dir);
+  test::write_text(dir / "residual.json", residual_recipe("residual.elucid"));
+
+  test::Run r = test::run_elucid(dir, "summary residual.json");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Contains("Connected to"));
+  CHECK_THAT(r.out, Contains("add (Add)                       (None, 12, 12, 4)    0           stem[0][0]"));
+
+  r = test::run_elucid(dir, "train residual.json");
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Contains("Wrote residual.elucid"));
+  Functional model = load_model<Functional>((dir / "residual.elucid").string());
+  CHECK(model.name() == "tiny_residual");
+  CHECK(model.compiled());
+  CHECK(model.class_names.size() == 4);
+  CHECK_THAT(test::error_of([&] { load_model((dir / "residual.elucid").string()); }),
+             Contains("residual.elucid: holds a Functional model \"tiny_residual\": load it with load_model<Functional>"));
+
+  r = test::run_elucid(dir, "evaluate residual.elucid --images test-images.idx --labels test-labels.idx");
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Contains("samples: 24\nloss: "));
+  r = test::run_elucid(dir, "summary residual.elucid");
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Contains("bn (BatchNormalization)         (None, 12, 12, 4)    16          conv[0][0]"));
+  CHECK_THAT(r.out, Contains("Optimizer: Adam"));
+  CHECK_THAT(r.out, Contains("Classes: top left, top right, bottom left, bottom right"));
+  r = test::run_elucid(dir, "export residual.elucid residual.keras.json --format keras-json");
+  CHECK(r.status == 0);
+  CHECK(test::read_text(dir / "residual.keras.json") == model.to_json());
+
+  // What takes Sequential models only so far: exit 2, one line, nothing written.
+  r = test::run_elucid(dir, "export residual.elucid residual.onnx");
+  CHECK(r.status == 2);
+  CHECK(r.err == "elucid: residual.elucid: holds a Functional model, which exports to keras-json and elucid only so "
+                 "far, not onnx\n");
+  test::write_text(dir / "to_keras.json", residual_recipe("residual.keras"));
+  const auto with_recipe = test::snapshot(dir);
+  r = test::run_elucid(dir, "train to_keras.json");
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("to_keras.json: ") && Contains("residual.keras: a Functional model is saved in elucid's "
+                                                            "model file only so far, not as .keras"));
+  CHECK(test::snapshot(dir) == with_recipe);
+  CHECK_THAT(test::error_of([&] { model.save((dir / "m.h5").string()); }), Contains("m.h5: a Functional model"));
+  CHECK_FALSE(fs::exists(dir / "m.h5"));
+  CHECK_FALSE(fs::exists(dir / "residual.onnx"));
+}
