@@ -845,8 +845,8 @@ ModelJson read_model(const Value& top, int64_t max_bytes) {
   top.require_object();
   const std::string cls = top.at("class_name").as_string();
   if (cls == "Functional" || cls == "Model")
-    top.at("class_name").fail("\"" + cls + "\" is a Functional model: functional_from_json (C++) and `elucid summary` read it; "
-                              "recipes and model files take Sequential models only so far");
+    top.at("class_name").fail("\"" + cls + "\" is a Functional model: read it with functional_from_json; "
+                              "model_from_json reads Sequential models");
   if (cls != "Sequential")
     top.at("class_name").fail("only Sequential and Functional models are supported, got \"" + cls + "\"");
   const Value config = top.at("config");

@@ -25,7 +25,7 @@ Functional branching_model() {
   return Functional(inputs, Dense(3)(Flatten()(joined)), "branching");
 }
 
-std::pair<Tensor, Tensor> data(uint64_t seed) {
+std::pair<Tensor, Tensor> branching_data(uint64_t seed) {
   Random rng(seed);
   Tensor x({16, 5, 5, 2}), y({16});
   for (float& v : x.values()) v = rng.uniform() - 0.5f;
@@ -41,7 +41,7 @@ TEST_CASE("a Functional model's file loads back: same predictions, and training 
   Functional model = branching_model();
   model.compile(optimizers::Adam({.learning_rate = 0.01f}), losses::SparseCategoricalCrossentropy({.from_logits = true}),
                 {"accuracy"});
-  auto [x, y] = data(1);
+  auto [x, y] = branching_data(1);
   model.fit(x, y, {.batch_size = 8, .epochs = 1, .verbose = 0});
   model.class_names = {"a", "b", "c"};
   const std::string path = (dir / "branching.elucid").string();
