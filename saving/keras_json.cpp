@@ -950,6 +950,7 @@ std::vector<TensorRef> endpoint_refs(const Value& v) {
   const std::vector<Value> items = v.as_array();
   if (!items.empty() && items[0].is_string()) return {tensor_ref(v)};
   std::vector<TensorRef> refs;
+  refs.reserve(items.size());
   for (const Value& item : items) refs.push_back(tensor_ref(item));
   if (refs.empty()) v.fail("an empty list");
   return refs;
