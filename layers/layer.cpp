@@ -116,4 +116,15 @@ int64_t Layer::count_params() {
   return n;
 }
 
+std::vector<NamedTensor> weights_of(const std::vector<std::shared_ptr<Layer>>& layers, WeightKind kind) {
+  std::vector<NamedTensor> all;
+  for (const auto& layer : layers) {
+    std::vector<NamedTensor> own = kind == WeightKind::All         ? layer->weights()
+                                   : kind == WeightKind::Trainable ? layer->trainable_weights()
+                                                                   : layer->non_trainable_weights();
+    for (auto& w : own) all.push_back(std::move(w));
+  }
+  return all;
+}
+
 }  // namespace elucid::layers

@@ -93,4 +93,10 @@ class Layer : public std::enable_shared_from_this<Layer> {
   std::vector<Shape> input_shapes_;  // a merge layer's, built by build_of
 };
 
+// A model's weights, layer by layer in order: all of each layer's (trainable first), or only the trainable or the
+// non-trainable ones. Sequential and Functional answer weights(), trainable_weights() and non_trainable_weights()
+// with it.
+enum class WeightKind { All, Trainable, NonTrainable };
+std::vector<NamedTensor> weights_of(const std::vector<std::shared_ptr<Layer>>& layers, WeightKind kind);
+
 }  // namespace elucid::layers

@@ -158,26 +158,11 @@ int Functional::node_index(const Node& node) const {
 
 // ---- weights: each layer once, in layers() order ----
 
-std::vector<NamedTensor> Functional::weights() const {
-  std::vector<NamedTensor> all;
-  for (const auto& l : layers_)
-    for (auto& w : l->weights()) all.push_back(std::move(w));
-  return all;
-}
+std::vector<NamedTensor> Functional::weights() const { return layers::weights_of(layers_, layers::WeightKind::All); }
 
-std::vector<NamedTensor> Functional::trainable_weights() const {
-  std::vector<NamedTensor> all;
-  for (const auto& l : layers_)
-    for (auto& w : l->trainable_weights()) all.push_back(std::move(w));
-  return all;
-}
+std::vector<NamedTensor> Functional::trainable_weights() const { return layers::weights_of(layers_, layers::WeightKind::Trainable); }
 
-std::vector<NamedTensor> Functional::non_trainable_weights() const {
-  std::vector<NamedTensor> all;
-  for (const auto& l : layers_)
-    for (auto& w : l->non_trainable_weights()) all.push_back(std::move(w));
-  return all;
-}
+std::vector<NamedTensor> Functional::non_trainable_weights() const { return layers::weights_of(layers_, layers::WeightKind::NonTrainable); }
 
 // ---- forward ----
 

@@ -101,26 +101,11 @@ Shape Sequential::output_shape() const {
   return shape;
 }
 
-std::vector<NamedTensor> Sequential::weights() const {
-  std::vector<NamedTensor> all;
-  for (const auto& l : layers_)
-    for (auto& w : l->weights()) all.push_back(std::move(w));
-  return all;
-}
+std::vector<NamedTensor> Sequential::weights() const { return layers::weights_of(layers_, layers::WeightKind::All); }
 
-std::vector<NamedTensor> Sequential::trainable_weights() const {
-  std::vector<NamedTensor> all;
-  for (const auto& l : layers_)
-    for (auto& w : l->trainable_weights()) all.push_back(std::move(w));
-  return all;
-}
+std::vector<NamedTensor> Sequential::trainable_weights() const { return layers::weights_of(layers_, layers::WeightKind::Trainable); }
 
-std::vector<NamedTensor> Sequential::non_trainable_weights() const {
-  std::vector<NamedTensor> all;
-  for (const auto& l : layers_)
-    for (auto& w : l->non_trainable_weights()) all.push_back(std::move(w));
-  return all;
-}
+std::vector<NamedTensor> Sequential::non_trainable_weights() const { return layers::weights_of(layers_, layers::WeightKind::NonTrainable); }
 
 // ---- forward ----
 

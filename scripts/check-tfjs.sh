@@ -54,6 +54,28 @@ fi
 
 images=("$root"/examples/images/*.png)
 
+# compare_in_tfjs NAME [PREDICT_TXT TFJS_DIR TFJS_SAVED]: check.mjs on WORK/NAME's model.json and dump.json, which
+# also writes TensorFlow.js's own JSON of the model to WORK/NAME/tfjs.json.
+compare_in_tfjs() {
+  local name=$1 dir=$work/$1 status=0
+  shift
+  (cd "$work" && node check.mjs "$name/model.json" "$name/dump.json" "$tolerance" "$name/tfjs.json" "$@") \
+    > "$dir/check.txt" 2>&1 || status=$?
+  # TensorFlow.js prints a banner recommending its native tfjs-node package: not ours to show
+  grep -v -e '^=*$' -e 'running TensorFlow.js in Node.js' "$dir/check.txt" || true
+  [ "$status" -eq 0 ] || fail "$name: TensorFlow.js and elucid disagree, or check.mjs failed (above)"
+}
+
+# read_back NAME: elucid reads TensorFlow.js's JSON of the model and prints the summary it prints for its own.
+read_back() {
+  local name=$1 dir=$work/$1
+  step "$name: elucid reads TensorFlow.js's model.toJSON() back"
+  "$build/elucid" summary "$dir/model.json" > "$dir/summary-elucid.txt"
+  "$build/elucid" summary "$dir/tfjs.json" > "$dir/summary-tfjs.txt" || fail "elucid cannot read $dir/tfjs.json"
+  diff -u "$dir/summary-elucid.txt" "$dir/summary-tfjs.txt" || fail "$name: the two summaries differ (above)"
+  echo "the same summary: $(grep 'Total params' "$dir/summary-tfjs.txt")"
+}
+
 # check NAME MODEL: export, dump, predict, compare in TensorFlow.js, read TensorFlow.js's JSON back; files in WORK/NAME.
 check() {
   local name=$1 model=$2 dir=$work/$1
@@ -66,18 +88,8 @@ check() {
   "$build/elucid" predict "$model" "${images[@]}" --top 100 > "$dir/predict.txt" || fail "elucid predict failed"
 
   step "$name: TensorFlow.js: modelFromJSON, set the weights, predict, compare (tolerance $tolerance); loadLayersModel"
-  local status=0
-  (cd "$work" && node check.mjs "$name/model.json" "$name/dump.json" "$tolerance" "$name/tfjs.json" \
-    "$name/predict.txt" "$name/tfjs" "$name/tfjs-saved") > "$dir/check.txt" 2>&1 || status=$?
-  # TensorFlow.js prints a banner recommending its native tfjs-node package: not ours to show
-  grep -v -e '^=*$' -e 'running TensorFlow.js in Node.js' "$dir/check.txt" || true
-  [ "$status" -eq 0 ] || fail "$name: TensorFlow.js and elucid disagree, or check.mjs failed (above)"
-
-  step "$name: elucid reads TensorFlow.js's model.toJSON() back"
-  "$build/elucid" summary "$dir/model.json" > "$dir/summary-elucid.txt"
-  "$build/elucid" summary "$dir/tfjs.json" > "$dir/summary-tfjs.txt" || fail "elucid cannot read $dir/tfjs.json"
-  diff -u "$dir/summary-elucid.txt" "$dir/summary-tfjs.txt" || fail "$name: the two summaries differ (above)"
-  echo "the same summary: $(grep 'Total params' "$dir/summary-tfjs.txt")"
+  compare_in_tfjs "$name" "$name/predict.txt" "$name/tfjs" "$name/tfjs-saved"
+  read_back "$name"
 
   step "$name: elucid predict on the folder TensorFlow.js saved"
   "$build/elucid" predict "$dir/tfjs-saved" "${images[@]}" --top 100 > "$dir/predict-tfjs-saved.txt" ||
@@ -86,7 +98,8 @@ check() {
   echo "the same predictions for $(wc -l < "$dir/predict.txt") images from the model file and tfjs' folder"
 }
 
-# check_graph NAME JSON: a Functional model's Keras JSON (recipes take Sequential models only): dump_model makes it,
+# check_graph NAME JSON: a Functional model's Keras JSON (no TensorFlow.js folder: export_tfjs takes Sequential
+# models only so far): dump_model makes it,
 # trains it two epochs on the test images and dumps it; TensorFlow.js reads the same JSON, takes the weights by name
 # and must agree at every layer's output; elucid reads TensorFlow.js's model.toJSON() back to the same summary.
 check_graph() {
@@ -96,16 +109,8 @@ check_graph() {
   cp "$model" "$dir/model.json"
   "$dump" "$dir/model.json" "$samples" "$dir/dump.json" || fail "dump_model failed"
   step "$name: TensorFlow.js: modelFromJSON, set the weights, predict, compare (tolerance $tolerance)"
-  local status=0
-  (cd "$work" && node check.mjs "$name/model.json" "$name/dump.json" "$tolerance" "$name/tfjs.json") \
-    > "$dir/check.txt" 2>&1 || status=$?
-  grep -v -e '^=*$' -e 'running TensorFlow.js in Node.js' "$dir/check.txt" || true
-  [ "$status" -eq 0 ] || fail "$name: TensorFlow.js and elucid disagree, or check.mjs failed (above)"
-  step "$name: elucid reads TensorFlow.js's model.toJSON() back"
-  "$build/elucid" summary "$dir/model.json" > "$dir/summary-elucid.txt"
-  "$build/elucid" summary "$dir/tfjs.json" > "$dir/summary-tfjs.txt" || fail "elucid cannot read $dir/tfjs.json"
-  diff -u "$dir/summary-elucid.txt" "$dir/summary-tfjs.txt" || fail "$name: the two summaries differ (above)"
-  echo "the same summary: $(grep 'Total params' "$dir/summary-tfjs.txt")"
+  compare_in_tfjs "$name"
+  read_back "$name"
 }
 
 # train RECIPE NAME: trains RECIPE into WORK/NAME/train and prints the model file's path.
