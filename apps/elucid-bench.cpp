@@ -1,11 +1,13 @@
-// elucid-bench: training and inference throughput of the seed model (the Keras ELU example), for
-// scripts/bench/compare.sh. Trains one pass over --samples Fashion-MNIST images (synthetic images of the same
-// shape when the files are absent), then predicts as many. The last line printed is one JSON object.
+// elucid-bench: training and inference throughput of the seed model (the Keras ELU example), or with --model resblock
+// of a small residual network (apps/resblock_model.hpp), for scripts/bench/compare.sh. Trains one pass over --samples
+// Fashion-MNIST images (synthetic images of the same shape when the files are absent), then predicts as many. The
+// last line printed is one JSON object.
 // Only the first N images and labels are read (not the whole 60,000: gunzipping them all took longer than a small
 // run's training). Inference runs at batch 256, as the libtorch reference (scripts/bench/libtorch_seed.cpp) does.
-// Usage: elucid-bench [--batch B] [--samples N] [--threads T] [--fixed-threads]
+// Usage: elucid-bench [--model seed|resblock] [--batch B] [--samples N] [--threads T] [--fixed-threads]
 // --fixed-threads: every parallel region on T threads, as if the machine were idle (core/parallel.hpp); without it the
 // team follows the cores other processes leave free.
+#include <elucid/apps/resblock_model.hpp>
 #include <elucid/apps/seed_model.hpp>
 #include <elucid/data/byte_reader.hpp>
 #include <elucid/elucid.hpp>
@@ -15,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <sys/resource.h>
 
@@ -22,10 +25,29 @@ using namespace elucid;
 
 namespace {
 // The seed model's arithmetic per sample: 2 * multiply-adds of the three convolutions and two dense layers.
-constexpr double kForwardFlops = 2.0 * (26 * 26 * 32 * 9 * 1 + 11 * 11 * 64 * 9 * 32 + 3 * 3 * 64 * 9 * 64 +
-                                        576 * 64 + 64 * 10);
-// Backward: the weight gradients cost a forward again, the input gradients too except for the first layer's.
-constexpr double kTrainFlops = 3 * kForwardFlops - 2.0 * (26 * 26 * 32 * 9 * 1);  // about 16.4 MFLOP
+constexpr double kSeedForwardFlops = 2.0 * (26 * 26 * 32 * 9 * 1 + 11 * 11 * 64 * 9 * 32 + 3 * 3 * 64 * 9 * 64 +
+                                            576 * 64 + 64 * 10);
+// The residual network's: the stem's convolution from 1 channel, the block's two from 32, all at 28x28, and the dense
+// layer; BatchNormalization, ReLU, Add and the poolings are not counted.
+constexpr double kResblockForwardFlops = 2.0 * (28 * 28 * 32 * 9 * 1 + 2 * 28 * 28 * 32 * 9 * 32 + 32 * 10);
+
+// One model to measure: its name in the output, the network, and its arithmetic per sample.
+struct BenchModel {
+  const char* name;
+  std::unique_ptr<train::Trainer> model;
+  double forward_flops;
+  double train_flops;  // the weight gradients cost a forward again, the input gradients too but for the first layer's
+};
+
+BenchModel bench_model(const std::string& name) {
+  if (name == "seed")  // about 16.4 MFLOP to train on a sample
+    return {"seed model", std::make_unique<Sequential>(examples::seed_model()), kSeedForwardFlops,
+            3 * kSeedForwardFlops - 2.0 * (26 * 26 * 32 * 9 * 1)};
+  if (name == "resblock")  // about 87.6 MFLOP to train on a sample
+    return {"resblock", std::make_unique<Functional>(examples::resblock_model()), kResblockForwardFlops,
+            3 * kResblockForwardFlops - 2.0 * (28 * 28 * 32 * 9 * 1)};
+  throw Error("--model: expected seed or resblock, got \"" + name + "\"");
+}
 
 long parse(const std::string& flag, const char* text) {
   char* end = nullptr;
@@ -80,6 +102,7 @@ std::shared_ptr<const data::Dataset> fashion_mnist_head(int64_t samples) {
 
 int main(int argc, char** argv) try {
   long batch = 32, samples = 20000, threads = 0;
+  std::string model_name = "seed";
   bool fixed_threads = false;
   for (int i = 1; i < argc; i += 2) {
     const std::string flag = argv[i];
@@ -89,11 +112,12 @@ int main(int argc, char** argv) try {
       continue;
     }
     if (i + 1 == argc) throw Error(flag + ": needs a value");
-    if (flag == "--batch") batch = parse(flag, argv[i + 1]);
+    if (flag == "--model") model_name = argv[i + 1];
+    else if (flag == "--batch") batch = parse(flag, argv[i + 1]);
     else if (flag == "--samples") samples = parse(flag, argv[i + 1]);
     else if (flag == "--threads") threads = parse(flag, argv[i + 1]);
-    else throw Error(flag + ": unknown argument; usage: elucid-bench [--batch B] [--samples N] [--threads T] "
-                     "[--fixed-threads]");
+    else throw Error(flag + ": unknown argument; usage: elucid-bench [--model seed|resblock] [--batch B] "
+                     "[--samples N] [--threads T] [--fixed-threads]");
   }
   if (batch < 1 || samples < batch) throw Error("--batch must be at least 1 and --samples at least --batch");
   set_num_threads(static_cast<int>(threads));
@@ -109,7 +133,8 @@ int main(int argc, char** argv) try {
     source = "synthetic";
   }
 
-  Sequential model = examples::seed_model();
+  BenchModel bench = bench_model(model_name);
+  train::Trainer& model = *bench.model;
   model.compile(optimizers::Adam(), losses::SparseCategoricalCrossentropy({.from_logits = true}), {"accuracy"});
 
   constexpr int kInferBatch = 256;
@@ -125,15 +150,15 @@ int main(int argc, char** argv) try {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   const double n = static_cast<double>(samples);
-  std::printf("seed model, %s, %ld samples, batch %ld, %d threads: train %.1f s, inference %.1f s, loss %.4f\n",
-              source, samples, batch, num_threads(), train_s, infer_s, h["loss"].back());
+  std::printf("%s, %s, %ld samples, batch %ld, %d threads: train %.1f s, inference %.1f s, loss %.4f\n",
+              bench.name, source, samples, batch, num_threads(), train_s, infer_s, h["loss"].back());
   std::printf("{\"train_samples_per_s\": %.1f, \"infer_samples_per_s\": %.1f, \"batch\": %ld, \"threads\": %d, "
               "\"peak_rss_mb\": %.1f, \"train_gflops\": %.2f, \"infer_gflops\": %.2f, \"samples\": %ld, "
               "\"infer_batch\": %d, \"train_cpu_s\": %.2f, \"infer_cpu_s\": %.2f, \"data\": \"%s\", "
-              "\"follows_free_cores\": %s}\n",
+              "\"follows_free_cores\": %s, \"model\": \"%s\"}\n",
               n / train_s, n / infer_s, batch, num_threads(), static_cast<double>(usage.ru_maxrss) / 1024.0,
-              n * kTrainFlops / train_s * 1e-9, n * kForwardFlops / infer_s * 1e-9, samples, kInferBatch, train_cpu_s,
-              infer_cpu_s, source, follows_free_cores() ? "true" : "false");
+              n * bench.train_flops / train_s * 1e-9, n * bench.forward_flops / infer_s * 1e-9, samples, kInferBatch,
+              train_cpu_s, infer_cpu_s, source, follows_free_cores() ? "true" : "false", model_name.c_str());
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "elucid-bench: " << e.what() << "\n";

@@ -73,9 +73,30 @@ Tensor elu(const Tensor& x, float alpha) {
 
 // ---- the other pointwise activations ----
 
+// Its own backward, dx += (x > 0 ? dy : 0), a select as TensorFlow's ReluGrad: pointwise's dy * (x > 0 ? 1 : 0) compiles
+// to a branch per element (the product may trap, so it is not turned into a select), mispredicted half the time, and
+// was the slowest elementwise loop of a residual block's step.
 Tensor relu(const Tensor& x) {
-  return pointwise("relu", x, [](float v) { return v > 0.0f ? v : 0.0f; },
-                   [](float v, float) { return v > 0.0f ? 1.0f : 0.0f; });
+  check_defined("relu", x, "input");
+  Tensor y = Tensor::empty(x.shape());
+  const float* px = x.data();
+  float* py = y.data();
+  const int64_t n = x.size();
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (int64_t i = 0; i < n; ++i) py[i] = px[i] > 0.0f ? px[i] : 0.0f;
+  if (needs_grad(x))
+    y.set_backward("relu", {x}, [](std::span<const Tensor> in, const float* g) {
+      Tensor x = in[0];
+      const float* px = x.data();
+      float* gx = x.grad_data();
+      const int64_t n = x.size();
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+      for (int64_t i = 0; i < n; ++i) {
+        const float dy = g[i];  // read on both sides of the select, so that it vectorises
+        gx[i] += px[i] > 0.0f ? dy : 0.0f;
+      }
+    });
+  return y;
 }
 
 Tensor sigmoid(const Tensor& x) {
