@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # elucid as a library user gets it: installs elucid into a temporary prefix, checks the installed headers (each
 # compiles on its own with -Wall -Wextra -Wpedantic -Werror, the umbrella included; none pulls in a private
-# dependency), then builds examples/consumer and runs it (train, save, load, predict) three ways: find_package
+# dependency), then builds examples/consumer (train, predict, and resnet, which it does not run: it trains for minutes)
+# and runs train then predict (train, save, load, predict) three ways: find_package
 # (shared, then static), pkg-config (its Makefile), and add_subdirectory of this source tree. Stops at the first error.
 # Usage: scripts/check-consumer.sh [BUILD_DIR]   (an existing, built BUILD_DIR is reused: only the install runs;
 #        default build-consumer). Set KEEP=1 to keep the temporary folder.

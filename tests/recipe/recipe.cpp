@@ -5,6 +5,7 @@
 #include <elucid/recipe/recipe.hpp>
 #include <elucid/recipe/train_recipe.hpp>
 
+#include "support/error_of.hpp"
 #include "support/recipe_testing.hpp"
 
 #include <stb/stb_image_write.h>
@@ -284,6 +285,14 @@ TEST_CASE("the example recipes read and build", "[recipe]") {
     CHECK(model.compiled());
     CHECK(model.count_params() > 0);
   }
+  // The Functional one: a residual network with augmentation, through build_recipe_model.
+  Recipe r = load_recipe(std::string(ELUCID_SOURCE_DIR) + "/examples/recipes/fashion_mnist_resnet.json");
+  const std::unique_ptr<train::Trainer> model = build_recipe_model(r);
+  REQUIRE(dynamic_cast<Functional*>(model.get()) != nullptr);
+  CHECK(model->compiled());
+  CHECK(model->count_params() == 143402);
+  CHECK(model->input_shape() == Shape{28, 28, 1});
+  CHECK_THAT(test::error_of([&] { build_model(r); }), Catch::Matchers::Contains("functional_from_json"));
 }
 
 TEST_CASE("an image-folder recipe trains on a folder of PNG files, a fifth held out as its test set", "[recipe]") {
