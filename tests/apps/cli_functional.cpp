@@ -40,7 +40,7 @@ std::string residual_recipe(const std::string& output) {
 }
 }  // namespace
 
-TEST_CASE("elucid train takes a Functional recipe; evaluate, predict, summary and export take its model file",
+TEST_CASE("elucid train takes a Functional recipe, and evaluate, predict, summary and export take its model file",
           "[cli][functional]") {
   auto dir = test::scratch("cli_functional");
   test::write_tiny_idx(dir);

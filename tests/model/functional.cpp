@@ -109,7 +109,7 @@ TEST_CASE("a Functional model gives the same bits at 1 and 2 threads", "[functio
   CHECK(test::same_bits(one, two));
 }
 
-TEST_CASE("a layer called twice shares its weights; two inputs and two outputs", "[functional]") {
+TEST_CASE("a layer called twice shares its weights, with two inputs and two outputs", "[functional]") {
   KerasTensor a = Input({4}, "left"), b = Input({4}, "right");
   auto shared = std::make_shared<Dense>(3);
   KerasTensor pa = (*shared)(a), pb = (*shared)(b);
