@@ -90,3 +90,24 @@ TEST_CASE("elucid train takes a Functional recipe, and evaluate, predict, summar
   CHECK_FALSE(fs::exists(dir / "m.h5"));
   CHECK_FALSE(fs::exists(dir / "residual.onnx"));
 }
+
+TEST_CASE("a Functional recipe resumed from a checkpoint inside an epoch ends with the same model file", "[cli][functional]") {
+  auto dir = test::scratch("cli_functional_resume");
+  test::write_tiny_idx(dir);
+  std::string recipe = residual_recipe("residual.elucid");
+  const std::string output = R"("output": {"model": "residual.elucid"})";
+  recipe.replace(recipe.find(output), output.size(),
+                 R"("output": {"model": "residual.elucid", "checkpoint_dir": "ckpt", "checkpoint_every": 2})");
+  test::write_text(dir / "residual.json", recipe);
+  REQUIRE(test::run_elucid(dir, "train residual.json").status == 0);
+  const std::string whole = test::read_text(dir / "residual.elucid");
+  // As if the run had stopped after the mid-epoch checkpoint of its last epoch: that checkpoint is the newest.
+  fs::remove(dir / "residual.elucid");
+  fs::remove(dir / "ckpt" / "checkpoint-e0002-b000000.elucid");
+  REQUIRE(fs::exists(dir / "ckpt" / "checkpoint-e0001-b000004.elucid"));
+  test::Run r = test::run_elucid(dir, "train residual.json --resume");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Contains("Resuming from ckpt/checkpoint-e0001-b000004.elucid (epoch 2, batch 4)"));
+  CHECK(test::read_text(dir / "residual.elucid") == whole);
+}
