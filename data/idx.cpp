@@ -38,10 +38,6 @@ std::string hex_bytes(const unsigned char* bytes, int64_t n) {
 
 std::string cut_note(const ByteReader& in) { return in.truncated() ? " (the gzip data is cut off)" : ""; }
 
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 }  // namespace
 
 IdxArray read_idx(const std::string& path, int64_t max_bytes) {
@@ -57,7 +53,7 @@ IdxArray read_idx(const std::string& path, int64_t max_bytes) {
                 cut_note(in));
   if (head[0] != 0 || head[1] != 0) {
     const std::string hint =
-        !in.gzip() && ends_with(path, ".gz") ? " (the name ends in .gz but the data is not gzip either)" : "";
+        !in.gzip() && path.ends_with(".gz") ? " (the name ends in .gz but the data is not gzip either)" : "";
     throw Error(path + ": not an IDX file: it starts " + hex_bytes(head, 4) +
                 ", an IDX file starts 00 00 <type> <rank>" + hint);
   }

@@ -8,6 +8,9 @@
 #include <elucid/saving/json.hpp>
 #include <elucid/saving/keras_json.hpp>
 #include <elucid/saving/keras_objects.hpp>
+#include <elucid/saving/optimizer_variables.hpp>
+
+#include <map>
 
 namespace elucid {
 
@@ -23,13 +26,21 @@ std::vector<std::shared_ptr<layers::Layer>> keras_layers(const Sequential& model
   return out;
 }
 
-// "conv2d/kernel:0" below `g`: the groups conv2d, then the dataset kernel:0.
+// The group a "conv2d/kernel:0" goes in below `g` (conv2d, made when missing) and the dataset's name there (kernel:0):
+// h5py's create_dataset makes the groups a name's slashes give.
+std::pair<hdf5::Group, std::string> created_place(hdf5::Group& g, const std::string& name) {
+  hdf5::Group at = g.group(".");
+  size_t begin = 0;
+  for (size_t cut = name.find('/'); cut != std::string::npos; begin = cut + 1, cut = name.find('/', begin)) {
+    const std::string part = name.substr(begin, cut - begin);
+    at = at.has_group(part) ? at.group(part) : at.create_group(part);
+  }
+  return {std::move(at), name.substr(begin)};
+}
+
 void write_weight(hdf5::Group& g, const std::string& name, const Tensor& t) {
-  const size_t cut = name.find('/');
-  if (cut == std::string::npos) return g.write_floats(name, t.shape(), t.data());
-  const std::string first = name.substr(0, cut);
-  hdf5::Group sub = g.has_group(first) ? g.group(first) : g.create_group(first);
-  write_weight(sub, name.substr(cut + 1), t);
+  auto [at, leaf] = created_place(g, name);
+  at.write_floats(leaf, t.shape(), t.data());
 }
 
 // save_weights_to_hdf5_group: layer_names, backend, keras_version, then a group per layer.
@@ -111,6 +122,112 @@ void read_weights(const hdf5::Group& g, Sequential& model) {
   for (auto& [to, from] : updates) std::copy(from.data(), from.data() + from.size(), to.data());
 }
 
+// save_optimizer_weights_to_hdf5_group with OptimizerV2's names and order: "Adam/iter:0" (int64), then one slot at a
+// time over the trainable variables, "Adam/conv2d/kernel/m:0", ... Nothing before the first step (Keras' optimizer
+// has no weights yet); only the step count when some variable has no slots (never stepped).
+void write_optimizer_weights(hdf5::Group& root, const Sequential& model) {
+  if (!model.compiled()) return;
+  const optimizers::Optimizer& opt = model.optimizer();
+  const optimizers::OptimizerState state = opt.state();
+  if (state.iterations == 0) return;
+  const std::string prefix = opt.name() + "/";
+  const std::vector<NamedTensor> params = model.trainable_weights();
+  const std::vector<std::string> slots = opt.state_slot_names();
+  std::map<std::string, const std::vector<float>*> values;
+  for (const auto& slot : state.slots) values[slot.name] = &slot.values;
+  bool every_slot = true;
+  for (const NamedTensor& p : params)
+    for (const std::string& slot : slots) {
+      const auto it = values.find(p.name + "/" + slot);
+      every_slot = every_slot && it != values.end() && static_cast<int64_t>(it->second->size()) == p.tensor.size();
+    }
+  std::vector<std::string> names{prefix + "iter:0"};
+  const keras::SlotOrder order = every_slot ? keras::slot_by_slot_order(opt, params.size()) : keras::SlotOrder{};
+  for (const auto& [p, k] : order) names.push_back(prefix + params[p].name + "/" + keras::tf2_slot_name(opt, k, true) + ":0");
+
+  hdf5::Group g = root.create_group("optimizer_weights");
+  g.set_strings_attribute("weight_names", names);
+  {
+    auto [at, leaf] = created_place(g, names[0]);
+    at.write_int64(leaf, state.iterations);
+  }
+  for (size_t i = 0; i < order.size(); ++i) {
+    const auto& [p, k] = order[i];
+    auto [at, leaf] = created_place(g, names[i + 1]);
+    at.write_floats(leaf, params[p].tensor.shape(), values.at(params[p].name + "/" + slots[k])->data());
+  }
+}
+
+
+// Whether every name after the step count is the one `order` and `name_of(p, k)` give, the optimizer's prefix
+// ("Adam/") aside.
+template <class NameOf>
+bool names_follow(const std::vector<std::string>& names, const keras::SlotOrder& order, NameOf name_of) {
+  if (names.size() != order.size() + 1) return false;
+  for (size_t i = 0; i < order.size(); ++i) {
+    const std::string expected = name_of(order[i].first, order[i].second);
+    const std::string& name = names[i + 1];
+    if (name != expected && !name.ends_with("/" + expected)) return false;
+  }
+  return true;
+}
+
+// load_optimizer_weights_from_hdf5_group into the model's optimizer. tf.keras matches them by position; here the
+// names tell which of tf.keras' two orders the file has (OptimizerV2's, or 2.11's). A file whose count or names fit
+// neither leaves the optimizer fresh and returns false, as Keras goes on with a warning; a fitting name whose
+// dataset has another shape or type is an error naming it.
+bool read_optimizer_weights(const hdf5::Group& g, Sequential& model) {
+  if (!g.has_attribute("weight_names")) return false;
+  const std::vector<std::string> names = g.strings_attribute("weight_names");
+  if (names.empty() || !(names[0].ends_with("iter:0") || names[0].ends_with("iteration:0"))) return false;
+  optimizers::Optimizer& opt = model.optimizer();
+  const std::vector<NamedTensor> params = model.trainable_weights();
+  const std::vector<std::string> slots = opt.state_slot_names();
+  const auto v2_name = [&](size_t p, size_t k) { return params[p].name + "/" + keras::tf2_slot_name(opt, k, true) + ":0"; };
+  const auto new_name = [&](size_t p, size_t k) { return keras::tf2_slot_name(opt, k, false) + "/" + params[p].name + ":0"; };
+  keras::SlotOrder order;
+  if (names.size() > 1) {
+    if (names_follow(names, keras::slot_by_slot_order(opt, params.size()), v2_name)) {
+      order = keras::slot_by_slot_order(opt, params.size());
+    } else if (names_follow(names, keras::keras3_slot_order(opt, params.size()), new_name)) {
+      order = keras::keras3_slot_order(opt, params.size());
+    } else {
+      return false;
+    }
+  }
+  optimizers::OptimizerState state;
+  {
+    auto [at, leaf] = weight_place(g, names[0]);
+    const hdf5::DatasetInfo info = at.dataset_info(leaf);
+    if (!info.shape.empty()) g.fail("\"" + names[0] + "\" has shape " + to_string(info.shape) + "; the step count is a scalar");
+    const double iterations = at.read_scalar(leaf);
+    if (!(iterations >= 0 && iterations < 9.0e18) || iterations != static_cast<double>(static_cast<int64_t>(iterations)))
+      g.fail("\"" + names[0] + "\" is " + std::to_string(iterations) + "; the step count is a whole number >= 0");
+    state.iterations = static_cast<int64_t>(iterations);
+  }
+  state.learning_rate = opt.learning_rate();  // tf.keras keeps the rate in training_config, already applied
+  if (!order.empty()) state.slots.resize(params.size() * slots.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    const auto& [p, k] = order[i];
+    const NamedTensor& param = params[p];
+    auto [at, leaf] = weight_place(g, names[i + 1]);
+    const hdf5::DatasetInfo info = at.dataset_info(leaf);
+    if (!info.is_float32 || info.shape != param.tensor.shape())
+      g.fail("\"" + names[i + 1] + "\" (" + slots[k] + " of " + param.name + ") is " + info.type + " " +
+             to_string(info.shape) + "; expected float32 " + to_string(param.tensor.shape()));
+    optimizers::OptimizerState::Slot& s = state.slots[p * slots.size() + k];
+    s.name = param.name + "/" + slots[k];
+    s.values.resize(static_cast<size_t>(param.tensor.size()));
+    at.read_floats(leaf, s.values.data(), param.tensor.size());
+  }
+  try {
+    opt.load_state(state);
+  } catch (const Error& e) {
+    g.fail(e.what());
+  }
+  return true;
+}
+
 // tf.keras 2.x's training_config from elucid's compile config, and back.
 json::Json training_config(const Sequential& model) {
   const json::Json c = keras::compile_config_to_json(model);
@@ -126,7 +243,7 @@ json::Json training_config(const Sequential& model) {
 
 bool is_hdf5_bytes(std::string_view bytes) { return hdf5::is_hdf5_bytes(bytes); }
 
-std::string keras_h5_bytes(const Sequential& model, const std::string& source) {
+std::string keras_h5_bytes(const Sequential& model, const SaveOptions& options, const std::string& source) {
   // The architecture first: it throws for a model that is not built.
   json::Json config = json::parse(to_json(model), "the model's Keras JSON");
   config.erase("keras_version");
@@ -139,11 +256,12 @@ std::string keras_h5_bytes(const Sequential& model, const std::string& source) {
   if (model.compiled()) root.set_string_attribute("training_config", json::dump_python(training_config(model)), false);
   hdf5::Group weights = root.create_group("model_weights");
   write_weights(weights, model);
+  if (options.include_optimizer) write_optimizer_weights(root, model);
   return file.bytes();
 }
 
-void save_keras_h5(const Sequential& model, const std::string& path) {
-  write_file_atomically(path, keras_h5_bytes(model, path));
+void save_keras_h5(const Sequential& model, const std::string& path, const SaveOptions& options) {
+  write_file_atomically(path, keras_h5_bytes(model, options, path));
 }
 
 std::string keras_h5_weights_bytes(const Sequential& model, const std::string& source) {
@@ -190,6 +308,8 @@ ModelFile read_keras_h5(std::string_view bytes, const std::string& source) {
       const std::string message = e.what();
       throw Error(message.rfind(source, 0) == 0 ? message : what + ": " + message);
     }
+    if (root.has_group("optimizer_weights"))
+      result.has_optimizer_state = read_optimizer_weights(root.group("optimizer_weights"), result.model);
   }
   return result;
 }

@@ -12,9 +12,15 @@
 //                          keras_version
 //   /model_weights/conv2d  attribute weight_names ["conv2d/kernel:0", "conv2d/bias:0"] (trainable first, empty for a
 //                          layer without weights); datasets conv2d/kernel:0 and conv2d/bias:0 below it, float32
-// The weights only: /model_weights's content at the root. Strings are fixed-length (numpy bytes), as Keras writes
-// them; both fixed- and variable-length are read. Optimizer weights are not written (Keras loads the model and warns
-// that the optimizer starts afresh) and, when present, not read.
+//   /optimizer_weights     when compiled and trained (include_optimizer): attribute weight_names ["Adam/iter:0",
+//                          "Adam/conv2d/kernel/m:0", "Adam/conv2d/bias/m:0", ..., "Adam/conv2d/kernel/v:0", ...]: the
+//                          step count (int64), then the slots one kind at a time over the trainable variables, as
+//                          tf.keras' OptimizerV2 names and orders them (saving/optimizer_variables.hpp); datasets at
+//                          those paths (Adam/conv2d/kernel/m:0 is groups Adam, conv2d, kernel and the dataset m:0)
+// The weights only: /model_weights's content at the root, no optimizer. Strings are fixed-length (numpy bytes), as
+// Keras writes them; both fixed- and variable-length are read. The optimizer's weights are read in OptimizerV2's
+// layout or that of tf.keras 2.11-2.15 ("iteration:0", "Adam/m/conv2d/kernel:0", m and v in turn per variable); when
+// their count or names fit neither, the model loads with a fresh optimizer, as Keras goes on with a warning.
 //
 // Reading follows Keras: the layers that have weights are matched by position with the file's layers whose
 // weight_names is not empty, and each layer's weights by position with its weight_names; every count and shape is
@@ -31,15 +37,17 @@ namespace elucid {
 // True when the bytes start with HDF5's signature "\x89HDF\r\n\x1a\n". Never throws.
 bool is_hdf5_bytes(std::string_view bytes);
 
-// The whole model as tf.keras 2.x's .h5; the model must be built. `source` names the file in messages.
-std::string keras_h5_bytes(const Sequential& model, const std::string& source = "model.h5");
+// The whole model as tf.keras 2.x's .h5, with the optimizer's weights unless options.include_optimizer is false; the
+// model must be built. `source` names the file in messages.
+std::string keras_h5_bytes(const Sequential& model, const SaveOptions& options = {}, const std::string& source = "model.h5");
 // Writes atomically: on any failure nothing is written and an old file stays.
-void save_keras_h5(const Sequential& model, const std::string& path);
+void save_keras_h5(const Sequential& model, const std::string& path, const SaveOptions& options = {});
 
 // The weights only, as model.save_weights("x.h5") writes them.
 std::string keras_h5_weights_bytes(const Sequential& model, const std::string& source = "model.weights.h5");
 
-// Reads a whole-model .h5: the architecture, the compile settings when training_config is there, the weights.
+// Reads a whole-model .h5: the architecture, the compile settings when training_config is there, the weights, and the
+// optimizer's state when optimizer_weights fits the optimizer (then has_optimizer_state is set).
 ModelFile read_keras_h5(std::string_view bytes, const std::string& source);
 ModelFile load_keras_h5(const std::string& path);
 

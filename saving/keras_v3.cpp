@@ -7,6 +7,7 @@
 #include <elucid/saving/json.hpp>
 #include <elucid/saving/keras_json.hpp>
 #include <elucid/saving/keras_objects.hpp>
+#include <elucid/saving/optimizer_variables.hpp>
 
 #include <zip.h>
 
@@ -37,27 +38,6 @@ std::vector<std::string> layer_paths(const std::vector<std::shared_ptr<layers::L
   return paths;
 }
 
-// The order of Keras 3's optimizer variables after iterations and learning_rate, as (parameter, slot) pairs. Keras
-// makes them one add_optimizer_variables call at a time, each call interleaving its names per variable: Adam's
-// momentum and velocity come from one call (m0, v0, m1, v1, ...), every other slot from a call of its own (Adam's
-// amsgrad velocity_hat after all of those; RMSprop's velocities, then momentums, then average gradients).
-std::vector<std::pair<size_t, size_t>> keras_slot_order(const optimizers::Optimizer& opt, size_t params) {
-  const std::vector<std::string> slots = opt.state_slot_names();
-  std::vector<std::vector<size_t>> calls;
-  for (size_t k = 0; k < slots.size(); ++k) {
-    if (opt.name() == "Adam" && slots[k] == "velocity" && k > 0 && slots[k - 1] == "momentum") {
-      calls.back().push_back(k);
-    } else {
-      calls.push_back({k});
-    }
-  }
-  std::vector<std::pair<size_t, size_t>> order;
-  for (const auto& call : calls)
-    for (size_t p = 0; p < params; ++p)
-      for (size_t k : call) order.emplace_back(p, k);
-  return order;
-}
-
 // iterations, learning_rate, then the slots in Keras' order, each in its variable's shape. Before the first step
 // elucid's optimizer has no slots and Keras' none but those two either.
 void write_optimizer(hdf5::Group& root, const Sequential& model) {
@@ -82,7 +62,7 @@ void write_optimizer(hdf5::Group& root, const Sequential& model) {
       const auto it = values.find(p.name + "/" + slot);
       if (it == values.end() || static_cast<int64_t>(it->second->size()) != p.tensor.size()) return;
     }
-  for (const auto& [p, k] : keras_slot_order(opt, params.size()))
+  for (const auto& [p, k] : keras::keras3_slot_order(opt, params.size()))
     vars.write_floats(std::to_string(index++), params[p].tensor.shape(),
                       values.at(params[p].name + "/" + slots[k])->data());
 }
@@ -108,7 +88,7 @@ bool read_optimizer(const hdf5::Group& root, Sequential& model, optimizers::Opti
   // Read in Keras' order, kept in elucid's: each parameter's slots together.
   std::vector<optimizers::OptimizerState::Slot> read(params.size() * slots.size());
   size_t index = head;
-  for (const auto& [p, k] : keras_slot_order(opt, params.size())) {
+  for (const auto& [p, k] : keras::keras3_slot_order(opt, params.size())) {
     const NamedTensor& param = params[p];
     const std::string name = std::to_string(index++);
     const hdf5::DatasetInfo info = vars.dataset_info(name);

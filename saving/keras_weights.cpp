@@ -13,10 +13,6 @@
 namespace elucid {
 
 namespace {
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 // The weights of a whole model file (a .keras zip, elucid's own, a TensorFlow.js model.json) into `model` by
 // position: the same count of weights, each of the same shape, whatever the layers are called. All or none.
 void load_weights_by_position(Sequential& model, const std::string& bytes, const std::string& path) {
@@ -37,15 +33,15 @@ void load_weights_by_position(Sequential& model, const std::string& bytes, const
 }  // namespace
 
 void save_weights(const Sequential& model, const std::string& path) {
-  if (ends_with(path, ".weights.h5")) return write_file_atomically(path, keras_weights_h5_bytes(model, false, path));
-  if (ends_with(path, ".h5") || ends_with(path, ".hdf5"))
+  if (path.ends_with(".weights.h5")) return write_file_atomically(path, keras_weights_h5_bytes(model, false, path));
+  if (path.ends_with(".h5") || path.ends_with(".hdf5"))
     return write_file_atomically(path, keras_h5_weights_bytes(model, path));
   throw Error(path + ": save_weights writes .weights.h5 (Keras 3) or .h5 (tf.keras 2.x); the name ends otherwise");
 }
 
 void load_weights(Sequential& model, const std::string& path) {
   const std::string bytes = read_file(path);
-  const bool h5_name = ends_with(path, ".h5") || ends_with(path, ".hdf5");
+  const bool h5_name = path.ends_with(".h5") || path.ends_with(".hdf5");
   if (!is_hdf5_bytes(bytes) && h5_name) throw Error(path + ": not an HDF5 file (no \\x89HDF signature at its start)");
   if (!is_hdf5_bytes(bytes)) return load_weights_by_position(model, bytes, path);  // .keras, elucid's file
   bool keras3 = false;

@@ -81,18 +81,12 @@ std::string model_file_bytes(const train::Trainer& model, const SaveOptions& opt
   return binary::seal(kModelMagic, kModelFileVersion, w.bytes());
 }
 
-namespace {
-bool ends_with(const std::string& path, const std::string& tail) {
-  return path.size() > tail.size() && path.compare(path.size() - tail.size(), tail.size(), tail) == 0;
-}
-}  // namespace
-
 void save_model(const Sequential& model, const std::string& path, const SaveOptions& options) {
   // As keras.Model.save: the ending names the format. Keras files do not carry class names.
-  if (ends_with(path, ".keras")) return save_keras(model, path, options);
-  if (ends_with(path, ".weights.h5")) return save_weights(model, path);
-  if (ends_with(path, ".h5") || ends_with(path, ".hdf5")) return save_keras_h5(model, path);
-  if (ends_with(path, ".onnx")) return export_onnx(model, path);
+  if (path.ends_with(".keras")) return save_keras(model, path, options);
+  if (path.ends_with(".weights.h5")) return save_weights(model, path);
+  if (path.ends_with(".h5") || path.ends_with(".hdf5")) return save_keras_h5(model, path, options);
+  if (path.ends_with(".onnx")) return export_onnx(model, path);
   write_file_atomically(path, model_file_bytes(model, options));
 }
 
@@ -102,7 +96,7 @@ std::string Functional::file_bytes(const SaveOptions& options) const { return mo
 
 void Functional::save(const std::string& path, const SaveOptions& options) const {
   for (const char* keras_ending : {".keras", ".h5", ".hdf5", ".onnx"})
-    if (ends_with(path, keras_ending))
+    if (path.ends_with(keras_ending))
       throw Error(path + ": a Functional model is saved in elucid's model file only so far, not as " + keras_ending);
   write_file_atomically(path, model_file_bytes(*this, options));
 }

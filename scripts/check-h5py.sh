@@ -4,8 +4,8 @@
 # save_weights), NAME.weights.h5 (Keras 3 save_weights) and NAME.keras (Keras 3 model.save) with
 # tests/h5py/write_files.cpp, then lists each file's tree with h5py (paths, attribute names, dtypes) and compares it
 # with the layout Keras' saving code gives that model (legacy_h5_format.py, saving_lib.py), derived here from the
-# file's own model config: layer_names, weight_names and their datasets; layers/<class>_<n>/vars/<i>; the zip's
-# stored members. A development check (docs/keras-compatibility.md), not part of .ci/run.
+# file's own model config: layer_names, weight_names and their datasets; optimizer_weights with OptimizerV2's
+# names; layers/<class>_<n>/vars/<i>; the zip's stored members. A development check (docs/keras-compatibility.md), not part of .ci/run.
 #
 # Needs g++, a built tree with libelucid.so (BUILD_DIR, default build) and python3-h5py, which it installs with
 # apt-get when missing (this script's own requirement; scripts/setup.sh does not install it).
@@ -89,6 +89,30 @@ def check_legacy_weights(path, g, layers):
             check(path, w in g[name] and g[name][w].dtype == "float32", "%s/%s is not a float32 dataset" % (name, w))
 
 
+def check_optimizer_weights(path, f, layers):
+    """save_optimizer_weights_to_hdf5_group with OptimizerV2's names: <Opt>/iter:0, then each slot over the
+    trainable variables, <Opt>/<layer>/<weight>/<slot>:0 in the variable's shape."""
+    opt = json.loads(text(f.attrs["training_config"]))["optimizer_config"]["class_name"]
+    slots = {"Adam": ["m", "v"], "RMSprop": ["rms"], "Adagrad": ["accumulator"]}.get(opt, [])
+    trainable = ["%s/%s" % (name, w) for name, cls in layers for w in WEIGHTS.get(cls, []) if not w.startswith("moving_")]
+    expected = ["%s/iter:0" % opt] + ["%s/%s/%s:0" % (opt, v, s) for s in slots for v in trainable]
+    check(path, "optimizer_weights" in f, "no optimizer_weights group")
+    if "optimizer_weights" not in f:
+        return 0
+    g = f["optimizer_weights"]
+    check(path, g.attrs["weight_names"].dtype.kind == "S", "optimizer_weights' weight_names is not fixed-length bytes")
+    names = [text(n) for n in g.attrs["weight_names"]]
+    check(path, names == expected, "optimizer_weights' weight_names %s, expected %s" % (names[:3], expected[:3]))
+    check(path, g[expected[0]].dtype == "int64" and g[expected[0]].shape == (), "the step count is not an int64 scalar")
+    weights = f["model_weights"]
+    for name in expected[1:]:
+        variable = name[len(opt) + 1:name.rindex("/")]
+        layer = variable.split("/")[0]
+        check(path, name in g and g[name].dtype == "float32" and g[name].shape == weights[layer][variable + ":0"].shape,
+              "optimizer_weights/%s is not float32 in its variable's shape" % name)
+    return len(expected)
+
+
 def check_keras3_weights(path, f, layers, optimizer_vars):
     used, expected = {}, set()
     for name, cls in layers:
@@ -124,10 +148,12 @@ for base in ("seed", "bn"):
             check(p, a in f.attrs and f.attrs[a].dtype.kind == "S", "root attribute %s missing or not bytes" % a)
         check(p, "optimizer_config" in json.loads(text(f.attrs["training_config"])), "training_config")
         check_legacy_weights(p, f["model_weights"], layers)
+        optimizer_weights = check_optimizer_weights(p, f, layers)
         if verbose: print("\n".join(["== " + p] + tree(f)))
         summary = tree(f)
-    print("%-28s %3d lines: root attributes %s; model_weights/<layer>/<layer>/<weight>:0" %
-          (base + ".h5", len(summary), ", ".join(sorted(f for f in ("keras_version", "backend", "model_config", "training_config")))))
+    print("%-28s %3d lines: root attributes %s; model_weights/<layer>/<layer>/<weight>:0; optimizer_weights %d" %
+          (base + ".h5", len(summary), ", ".join(sorted(f for f in ("keras_version", "backend", "model_config", "training_config"))),
+           optimizer_weights))
     p = "%s/%s.legacy.h5" % (work, base)
     with h5py.File(p, "r") as f:
         check_legacy_weights(p, f, layers)

@@ -11,8 +11,9 @@ Flatten, Dense(3). Weight j of the model (model order, trainable first within a 
 
 Files (see saving/keras_h5.hpp and saving/keras_v3.hpp for the layouts):
   legacy_model.h5        tf.keras 2.x model.save: model_config, training_config, model_weights, fixed-length
-                         strings (numpy bytes), float64 empty weight_names for layers without weights, and an
-                         optimizer_weights group (which elucid ignores)
+                         strings (numpy bytes), float64 empty weight_names for layers without weights, and
+                         optimizer_weights as tf.keras 2.11-2.15 write them: iteration:0, then Adam/m/<variable>:0
+                         and Adam/v/<variable>:0 in turn per trainable variable (the values of keras3.weights.h5)
   legacy_weights_vlen.h5 tf.keras 2.x save_weights layout at the root with variable-length (str) attributes
   keras3.weights.h5      Keras 3 save_weights: layers/<class>/vars/<i>, no name attributes (Keras before 3.10),
                          optimizer/vars (iterations, learning_rate, momentum and velocity per variable), vars
@@ -55,6 +56,16 @@ def weights():
             j += 1
         out.append((name, arrays))
     return out
+
+
+def trainable_variables():
+    """[("conv2d/kernel", array), ...]: the variables an optimizer steps, in model order."""
+    return [(f"{name}/{w}", a) for name, arrays in weights() for w, a in arrays if not w.startswith("moving_")]
+
+
+def slot_values(t, s, shape):
+    """Slot s (0 momentum, 1 velocity) of trainable variable t, in every optimizer fixture."""
+    return np.full(shape, 0.01 * (t + 1) + 0.001 * s, np.float32)
 
 
 def glorot():
@@ -190,10 +201,9 @@ def keras3_weights(f, with_names):
     o.create_dataset("0", data=np.int64(2))
     o.create_dataset("1", data=np.float32(0.001))
     k = 2
-    trainable = [a for _, arrays in weights() for w, a in arrays if not w.startswith("moving_")]
-    for t, a in enumerate(trainable):
+    for t, (_, a) in enumerate(trainable_variables()):
         for s in range(2):  # momentum, velocity
-            o.create_dataset(str(k), data=np.full(a.shape, 0.01 * (t + 1) + 0.001 * s, np.float32))
+            o.create_dataset(str(k), data=slot_values(t, s, a.shape))
             k += 1
     f.create_group("vars")
 
@@ -207,8 +217,14 @@ def main():
         f.attrs["training_config"] = json.dumps(TF2_TRAINING).encode("utf8")
         legacy_weights(f.create_group("model_weights"), fixed=True)
         o = f.create_group("optimizer_weights")
-        o.attrs["weight_names"] = np.asarray([b"Adam/iter:0"])
-        o.create_dataset("Adam/iter:0", data=np.int64(2))
+        names, data = ["iteration:0"], [np.int64(2)]
+        for t, (variable, a) in enumerate(trainable_variables()):
+            for s, slot in enumerate(("m", "v")):
+                names.append(f"Adam/{slot}/{variable}:0")
+                data.append(slot_values(t, s, a.shape))
+        o.attrs["weight_names"] = np.asarray([n.encode("utf8") for n in names])
+        for n, d in zip(names, data):
+            o.create_dataset(n, data=d)
     with h5py.File(os.path.join(OUT, "legacy_weights_vlen.h5"), "w") as f:
         legacy_weights(f, fixed=False)
     with h5py.File(os.path.join(OUT, "keras3.weights.h5"), "w") as f:

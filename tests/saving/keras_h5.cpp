@@ -46,6 +46,25 @@ Tensor some_input() {
   return x;
 }
 
+bool h5_same_state(const optimizers::OptimizerState& a, const optimizers::OptimizerState& b) {
+  if (a.iterations != b.iterations || a.learning_rate != b.learning_rate || a.slots.size() != b.slots.size()) return false;
+  for (size_t i = 0; i < a.slots.size(); ++i)
+    if (a.slots[i].name != b.slots[i].name || a.slots[i].values != b.slots[i].values) return false;
+  return true;
+}
+
+// A dataset of zeros at "a/b/c:0" below `g`, its groups made as h5py's create_dataset makes them.
+void h5_write_nested(hdf5::Group& g, const std::string& name, const Shape& shape) {
+  const size_t cut = name.find('/');
+  if (cut == std::string::npos) {
+    std::vector<float> zeros(static_cast<size_t>(numel(shape)), 0.25f);
+    return g.write_floats(name, shape, zeros.data());
+  }
+  const std::string first = name.substr(0, cut);
+  hdf5::Group sub = g.has_group(first) ? g.group(first) : g.create_group(first);
+  h5_write_nested(sub, name.substr(cut + 1), shape);
+}
+
 bool same_predictions(Sequential& a, Sequential& b) {
   const Tensor x = some_input();
   const Tensor pa = a.predict(x), pb = b.predict(x);
@@ -127,7 +146,31 @@ TEST_CASE("save_keras_h5 writes tf.keras 2.x's tree: root attributes, model_weig
       "/model_weights/dense/dense/bias:0 float32 (3,)", "/model_weights/dense/dense/kernel:0 float32 (2, 3)",
       "/model_weights/flatten group", "/model_weights/flatten@weight_names string",
       "/model_weights/max_pooling2d group", "/model_weights/max_pooling2d@weight_names string"};
-  CHECK(test::hdf5_tree(bytes) == test::sorted(expected));
+  // The optimizer, trained two steps: OptimizerV2's names, groups made by their slashes.
+  std::vector<std::string> with_optimizer = expected;
+  for (const char* line : {"/optimizer_weights group", "/optimizer_weights@weight_names string", "/optimizer_weights/Adam group",
+                           "/optimizer_weights/Adam/iter:0 int64 ()"})
+    with_optimizer.emplace_back(line);
+  for (const auto& [variable, shape] : std::vector<std::pair<std::string, std::string>>{
+           {"conv2d/kernel", "(3, 3, 1, 2)"}, {"conv2d/bias", "(2,)"}, {"batch_normalization/gamma", "(2,)"},
+           {"batch_normalization/beta", "(2,)"}, {"dense/kernel", "(2, 3)"}, {"dense/bias", "(3,)"}}) {
+    const std::string layer = variable.substr(0, variable.find('/'));
+    with_optimizer.push_back("/optimizer_weights/Adam/" + layer + " group");
+    with_optimizer.push_back("/optimizer_weights/Adam/" + variable + " group");
+    for (const char* slot : {"m", "v"}) with_optimizer.push_back("/optimizer_weights/Adam/" + variable + "/" + slot + ":0 float32 " + shape);
+  }
+  std::sort(with_optimizer.begin(), with_optimizer.end());
+  with_optimizer.erase(std::unique(with_optimizer.begin(), with_optimizer.end()), with_optimizer.end());
+  CHECK(test::hdf5_tree(bytes) == test::sorted(with_optimizer));
+  CHECK(test::hdf5_tree(keras_h5_bytes(model, {.include_optimizer = false})) == test::sorted(expected));
+  const hdf5::File file = hdf5::File::open(bytes, "m.h5");
+  CHECK(file.root().group("optimizer_weights").strings_attribute("weight_names") ==
+        std::vector<std::string>{"Adam/iter:0", "Adam/conv2d/kernel/m:0", "Adam/conv2d/bias/m:0",
+                                 "Adam/batch_normalization/gamma/m:0", "Adam/batch_normalization/beta/m:0",
+                                 "Adam/dense/kernel/m:0", "Adam/dense/bias/m:0", "Adam/conv2d/kernel/v:0",
+                                 "Adam/conv2d/bias/v:0", "Adam/batch_normalization/gamma/v:0",
+                                 "Adam/batch_normalization/beta/v:0", "Adam/dense/kernel/v:0", "Adam/dense/bias/v:0"});
+  CHECK(file.root().group("optimizer_weights").group("Adam").read_scalar("iter:0") == 2);
   CHECK(test::hdf5_string_attribute(bytes, "/", "keras_version") == "2.4.0");
   CHECK(test::hdf5_string_attribute(bytes, "/", "backend") == "tensorflow");
   // model_config is to_json's text without its keras_version and backend.
@@ -174,20 +217,96 @@ TEST_CASE("a model saved as .h5 loads back compiled, with the same weights and p
   CHECK(keras_h5_bytes(model) == keras_h5_bytes(model));
 }
 
-TEST_CASE("save_weights to .h5 and load_weights give another model the same weights", "[keras_h5]") {
-  const fs::path dir = test::scratch("keras_h5_weights");
+TEST_CASE("a trained model's .h5 keeps its optimizer: loaded, it goes on training to the same bits", "[keras_h5]") {
+  for (const bool amsgrad : {false, true}) {
+    CAPTURE(amsgrad);
+    Sequential model = small_model();
+    model.compile(optimizers::Adam({.learning_rate = 0.01f, .amsgrad = amsgrad}),
+                  losses::SparseCategoricalCrossentropy({.from_logits = true}), {"accuracy"});
+    Tensor x = some_input(), y({4});
+    for (int i = 0; i < 4; ++i) y.values()[static_cast<size_t>(i)] = static_cast<float>(i % 3);
+    model.train_on_batch(x, y);
+    const std::string bytes = keras_h5_bytes(model);
+    ModelFile loaded = read_keras_h5(bytes, "m.h5");
+    REQUIRE(loaded.has_optimizer_state);
+    CHECK(h5_same_state(loaded.model.optimizer().state(), model.optimizer().state()));
+    model.train_on_batch(x, y);
+    loaded.model.train_on_batch(x, y);
+    CHECK(test::same_bits(loaded.model.get_weights(), model.get_weights()));
+    // Without the optimizer's weights: a fresh optimizer, as Keras.
+    ModelFile fresh = read_keras_h5(keras_h5_bytes(model, {.include_optimizer = false}), "fresh.h5");
+    CHECK_FALSE(fresh.has_optimizer_state);
+    CHECK(fresh.model.optimizer().state().iterations == 0);
+  }
+  // RMSprop with momentum and centered: three slots, OptimizerV2's rms, momentum, mg.
   Sequential model = small_model();
-  Sequential other = small_model(3, 11);
-  REQUIRE(!test::same_bits(other.get_weights(), model.get_weights()));
-  save_weights(model, (dir / "w.h5").string());
-  load_weights(other, (dir / "w.h5").string());
-  CHECK(test::same_bits(other.get_weights(), model.get_weights()));
-  CHECK(same_predictions(model, other));
-  // A whole-model .h5 gives its weights too.
-  Sequential third = small_model(3, 12);
-  save_keras_h5(model, (dir / "m.h5").string());
-  load_weights(third, (dir / "m.h5").string());
-  CHECK(test::same_bits(third.get_weights(), model.get_weights()));
+  model.compile(optimizers::RMSprop({.momentum = 0.9, .centered = true}),
+                losses::SparseCategoricalCrossentropy({.from_logits = true}));
+  Tensor x = some_input(), y({4});
+  model.train_on_batch(x, y);
+  const std::string bytes = keras_h5_bytes(model);
+  const std::vector<std::string> names =
+      hdf5::File::open(bytes, "r.h5").root().group("optimizer_weights").strings_attribute("weight_names");
+  REQUIRE(names.size() == 1 + 3 * 6);
+  CHECK(names[0] == "RMSprop/iter:0");
+  CHECK(names[1] == "RMSprop/conv2d/kernel/rms:0");
+  CHECK(names[7] == "RMSprop/conv2d/kernel/momentum:0");
+  CHECK(names[18] == "RMSprop/dense/bias/mg:0");
+  ModelFile loaded = read_keras_h5(bytes, "r.h5");
+  REQUIRE(loaded.has_optimizer_state);
+  CHECK(h5_same_state(loaded.model.optimizer().state(), model.optimizer().state()));
+}
+
+TEST_CASE("optimizer_weights that fit neither of tf.keras' layouts leave a fresh optimizer; a wrong shape is refused",
+          "[keras_h5]") {
+  Sequential model = small_model();
+  const std::vector<NamedTensor> params = model.trainable_weights();
+  // The model's .h5 with optimizer_weights made here: `names`, each dataset in its parameter's shape (that of
+  // parameter (i - 1) % 6 for name i) but for name `wrong` (if any), which is 7 floats; the step count `iterations`.
+  const auto file_with = [&](const std::vector<std::string>& names, size_t wrong, int64_t iterations) {
+    hdf5::File file = hdf5::File::create("o.h5");
+    hdf5::Group& root = file.root();
+    const hdf5::File original = hdf5::File::open(keras_h5_bytes(model, {.include_optimizer = false}), "good.h5");
+    for (const char* key : {"keras_version", "backend", "model_config", "training_config"})
+      root.set_string_attribute(key, original.root().string_attribute(key), false);
+    hdf5::Group weights = root.create_group("model_weights");
+    std::vector<std::string> layer_names;
+    for (const auto& layer : model.layers()) layer_names.push_back(layer->name());
+    weights.set_strings_attribute("layer_names", layer_names);
+    for (const auto& layer : model.layers()) {
+      hdf5::Group lg = weights.create_group(layer->name());
+      std::vector<std::string> weight_names;
+      for (const NamedTensor& w : layer->weights()) weight_names.push_back(w.name + ":0");
+      lg.set_strings_attribute("weight_names", weight_names);
+      for (const NamedTensor& w : layer->weights()) h5_write_nested(lg, w.name + ":0", w.tensor.shape());
+    }
+    hdf5::Group o = root.create_group("optimizer_weights");
+    o.set_strings_attribute("weight_names", names);
+    o.write_int64(names[0], iterations);
+    for (size_t i = 1; i < names.size(); ++i)
+      h5_write_nested(o, names[i], i == wrong ? Shape{7} : params[(i - 1) % params.size()].tensor.shape());
+    return file.bytes();
+  };
+  std::vector<std::string> v2{"iter:0"};
+  for (const char* slot : {"m", "v"})
+    for (const NamedTensor& p : params) v2.push_back("Adam/" + p.name + "/" + slot + ":0");
+  {
+    const ModelFile file = read_keras_h5(file_with(v2, 0, 5), "good.h5");
+    REQUIRE(file.has_optimizer_state);
+    CHECK(file.model.optimizer().state().iterations == 5);
+  }
+  // Too few variables, or the names of another model: a fresh optimizer.
+  const std::vector<std::string> short_list(v2.begin(), v2.end() - 1);
+  CHECK_FALSE(read_keras_h5(file_with(short_list, 0, 5), "short.h5").has_optimizer_state);
+  std::vector<std::string> other = v2;
+  other[1] = "Adam/conv2d_7/kernel/m:0";
+  CHECK_FALSE(read_keras_h5(file_with(other, 0, 5), "other.h5").has_optimizer_state);
+  // A name that fits with a dataset of another shape, or a negative step count: an error naming them.
+  CHECK_THAT(test::error_of([&] { read_keras_h5(file_with(v2, 2, 5), "shape.h5"); }),
+             Contains("shape.h5: /optimizer_weights: \"Adam/conv2d/bias/m:0\" (momentum of conv2d/bias) is float32 (7,); "
+                      "expected float32 (2,)"));
+  CHECK_THAT(test::error_of([&] { read_keras_h5(file_with(v2, 0, -3), "count.h5"); }),
+             Contains("count.h5: /optimizer_weights: \"iter:0\" is -3"));
 }
 
 TEST_CASE("files h5py wrote as tf.keras does load: fixed- and variable-length strings, float64 empty names",
@@ -197,6 +316,17 @@ TEST_CASE("files h5py wrote as tf.keras does load: fixed- and variable-length st
   REQUIRE(file.model.compiled());
   CHECK(file.model.optimizer().name() == "Adam");
   CHECK(file.model.optimizer().learning_rate() == 0.001f);
+  // tf.keras 2.15's optimizer_weights: iteration:0, then Adam/m/<variable>:0 and Adam/v/<variable>:0 in turn.
+  REQUIRE(file.has_optimizer_state);
+  const optimizers::OptimizerState state = file.model.optimizer().state();
+  CHECK(state.iterations == 2);
+  REQUIRE(state.slots.size() == 12);
+  CHECK(state.slots[0].name == "conv2d/kernel/momentum");
+  CHECK(state.slots[0].values[0] == 0.01f);
+  CHECK(state.slots[1].name == "conv2d/kernel/velocity");
+  CHECK(state.slots[1].values[0] == 0.011f);
+  CHECK(state.slots[11].name == "dense/bias/velocity");
+  CHECK(state.slots[11].values[0] == 0.061f);
 
   Sequential model = small_model(3, 5);
   load_weights(model, kFixtures + "legacy_weights_vlen.h5");

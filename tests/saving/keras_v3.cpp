@@ -352,6 +352,28 @@ TEST_CASE("optimizer variables follow Keras 3's order: Adam interleaves m and v,
   CHECK(same_state(other.optimizer().state(), state));
 }
 
+TEST_CASE("AdamW's variables follow Adam's order in a .weights.h5: momentum and velocity in turn per variable",
+          "[keras_v3]") {
+  Sequential model = small_model();
+  model.compile(optimizers::AdamW(), losses::SparseCategoricalCrossentropy({.from_logits = true}));
+  Random rng(2);
+  Tensor x({4, 5, 5, 1}), y({4});
+  for (float& v : x.values()) v = rng.uniform();
+  model.train_on_batch(x, y);
+  model.train_on_batch(x, y);
+  const std::string bytes = keras_weights_h5_bytes(model, true);
+  const optimizers::OptimizerState state = model.optimizer().state();
+  REQUIRE(state.slots.size() == 2 * model.trainable_weights().size());
+  const hdf5::File file = hdf5::File::open(bytes, "adamw.weights.h5");
+  const hdf5::Group vars = file.root().group("optimizer").group("vars");
+  // Dataset 2 + i is elucid's slot i: parameter i / 2, momentum then velocity.
+  for (size_t i = 0; i < state.slots.size(); ++i) {
+    std::vector<float> v(state.slots[i].values.size());
+    vars.read_floats(std::to_string(2 + i), v.data(), static_cast<int64_t>(v.size()));
+    CHECK(v == state.slots[i].values);
+  }
+}
+
 TEST_CASE("the same model gives the same .weights.h5 bytes a second later (no modification times)", "[keras_v3]") {
   Sequential model = small_model();
   const std::string first = keras_weights_h5_bytes(model, true);
