@@ -431,16 +431,10 @@ int summary(const Args& a) {
       }
       return 0;
     }
-    if (kind == FileKind::KerasJson && keras_model_class(bytes, path) != "Sequential") {
-      Functional model = functional_from_json(bytes, path);
-      model.summary(std::cout);
-      describe_compile(model, std::cout);
-      return 0;
-    }
     if (kind == FileKind::KerasJson) {
-      Sequential model = model_from_json(bytes, path);
-      model.summary(std::cout);
-      describe_compile(model, std::cout);
+      ModelFile file = any_model_from_json(bytes, path);
+      file.trainer().summary(std::cout);
+      describe_compile(file.trainer(), std::cout);
       return 0;
     }
     Recipe recipe = parse_recipe(bytes, path);
@@ -503,24 +497,24 @@ int export_model(const Args& a) {
   try {
     g_failure_status = 1;
     ModelFile file = load_model_file(path);
-    if (file.functional && format != "keras-json" && format != "elucid")
-      return report(path, "holds a Functional model, which exports to keras-json and elucid only so far, not " + format, 2);
+    const train::Trainer& model = file.trainer();
+    if (file.functional && (format == "tfjs" || format == "onnx"))
+      return report(path, "holds a Functional model, which exports to keras-json, keras, h5, weights-h5 and elucid so far, not " +
+                              format, 2);
     if (format == "keras-json") {
-      write_file_atomically(out, file.trainer().to_json());
-    } else if (file.functional) {
-      file.functional->save(out);
+      write_file_atomically(out, model.to_json());
     } else if (format == "tfjs") {
       export_tfjs(file.model, out);
     } else if (format == "onnx") {
       export_onnx(file.model, out);
     } else if (format == "keras") {
-      save_keras(file.model, out);
+      save_keras(model, out);
     } else if (format == "h5") {
-      save_keras_h5(file.model, out);
+      save_keras_h5(model, out);
     } else if (format == "weights-h5") {
-      save_weights(file.model, out);
+      save_weights(model, out);
     } else {
-      save_model(file.model, out);
+      write_file_atomically(out, model_file_bytes(model));
     }
     std::cout << "Wrote " << out << "\n";
     return 0;

@@ -163,22 +163,17 @@ void ModelCheckpoint::save(int epoch, int64_t batch, const Logs& logs) {
 }
 
 void ModelCheckpoint::save(const std::string& path) const {
-  const auto ends_with = [&](const std::string& tail) {
-    return path.size() > tail.size() && path.compare(path.size() - tail.size(), tail.size(), tail) == 0;
-  };
-  if (!ends_with(".keras") && !ends_with(".h5")) {
+  if (!path.ends_with(".keras") && !path.ends_with(".h5")) {
     model->save(path, {.include_optimizer = !options_.save_weights_only, .class_names = options_.class_names});
     return;
   }
-  // Keras' files, as Keras' ModelCheckpoint writes them by the path's ending; their layouts know Sequential's layers.
-  const auto* sequential = dynamic_cast<const Sequential*>(model);
-  if (!sequential) throw Error("ModelCheckpoint: " + path + ": Keras .h5 and .keras files hold Sequential models");
-  if (ends_with(".keras")) {
-    save_keras(*sequential, path, {.include_optimizer = !options_.save_weights_only});
-  } else if (ends_with(".weights.h5") || options_.save_weights_only) {
-    save_weights(*sequential, path);
+  // Keras' files, as Keras' ModelCheckpoint writes them by the path's ending.
+  if (path.ends_with(".keras")) {
+    save_keras(*model, path, {.include_optimizer = !options_.save_weights_only});
+  } else if (path.ends_with(".weights.h5") || options_.save_weights_only) {
+    save_weights(*model, path);
   } else {
-    save_keras_h5(*sequential, path);
+    save_keras_h5(*model, path);
   }
 }
 

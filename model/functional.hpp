@@ -36,7 +36,8 @@ class Functional : public train::Trainer {
              std::string name = "model");
   Functional(const layers::KerasTensor& input, const layers::KerasTensor& output, std::string name = "model");
 
-  const std::string& name() const { return name_; }
+  const std::string& name() const override { return name_; }
+  bool built() const override { return true; }  // built when made
   // Keras' model.layers: the InputLayers, then every other layer once, deepest first (the order Keras lists them in
   // its summary and its JSON).
   const std::vector<std::shared_ptr<layers::Layer>>& layers() const { return layers_; }
@@ -68,8 +69,8 @@ class Functional : public train::Trainer {
   bool can_train_in_slices() const override;  // when every layer can
   std::string to_json() const override;        // tf.keras 2.x's Functional layout (saving/keras_json.hpp)
   std::string file_bytes(const SaveOptions& options) const override;  // elucid's model file (saving/model_file.hpp)
-  // Writes elucid's model file atomically (saving/model_file.hpp); a path ending in .keras, .h5 or .onnx is refused:
-  // those formats take Sequential models only so far.
+  // save_model (saving/model_file.hpp): .keras, .h5, .weights.h5 or elucid's model file by the path's ending; .onnx
+  // is refused (ONNX export takes Sequential models so far).
   void save(const std::string& path, const SaveOptions& options = {}) const override;
 
  private:

@@ -36,13 +36,13 @@ class Sequential : public train::Trainer {
   void add(std::shared_ptr<layers::Layer> layer);
   void pop();  // removes the top layer
 
-  const std::string& name() const { return name_; }
+  const std::string& name() const override { return name_; }
   const std::vector<std::shared_ptr<layers::Layer>>& layers() const { return layers_; }
   std::shared_ptr<layers::Layer> get_layer(const std::string& name) const;  // throws naming the layers there are
 
   // Builds every layer for this input shape (no batch axis); done by add() or fit() when the shape is known.
   void build(const Shape& input_shape);
-  bool built() const;
+  bool built() const override;
   Shape input_shape() const;   // without the batch axis; throws if unknown
   Shape output_shape() const;
 
@@ -62,10 +62,6 @@ class Sequential : public train::Trainer {
   std::string file_bytes(const SaveOptions& options) const override;
   // model.save("x.keras" | "x.h5" | "x.weights.h5" | "x.onnx" | "x.elucid"): save_model, the format by the ending.
   void save(const std::string& path, const SaveOptions& options = {}) const override;
-  // Keras' save_weights / load_weights (saving/keras_weights.hpp): a .weights.h5 (Keras 3) or other .h5 (tf.keras
-  // 2.x) by the name when saving, by the contents when loading; the weights only, all or none of them loaded.
-  void save_weights(const std::string& path) const;
-  void load_weights(const std::string& path);
 
   // The forward pass, x (N, ...input_shape) -> (N, ...output_shape).
   Tensor operator()(const Tensor& x, bool training = false);

@@ -349,30 +349,43 @@ void apply_compile(const Recipe& recipe, const std::optional<CompileConfig>& fro
 }
 }  // namespace
 
+namespace {
+// The recipe's compile settings (or else the JSON's compile_config), then its initial_weights.
+void finish_model(const Recipe& recipe, const std::optional<CompileConfig>& from_json, train::Trainer& model) {
+  apply_compile(recipe, from_json, model);
+  if (recipe.initial_weights.empty()) return;
+  try {
+    load_weights(model, recipe.initial_weights);
+  } catch (const Error& e) {
+    throw Error(recipe.path + ": initial_weights: " + e.what());
+  }
+}
+
+bool is_sequential(const Value& top) {
+  return !top.is_object() || !top.has("class_name") || !top.at("class_name").is_string() ||
+         top.at("class_name").as_string() == "Sequential";
+}
+}  // namespace
+
 Sequential build_model(const Recipe& recipe) {
   set_random_seed(recipe.seed);
   const Json j = json::parse(recipe.model_json, recipe.model_source);
   keras::ModelJson m = keras::read_model(Value(j, recipe.model_source, recipe.model_path));
-  apply_compile(recipe, m.compile, m.model);
-  if (!recipe.initial_weights.empty()) {
-    try {
-      load_weights(m.model, recipe.initial_weights);
-    } catch (const Error& e) {
-      throw Error(recipe.path + ": initial_weights: " + e.what());
-    }
-  }
+  finish_model(recipe, m.compile, m.model);
   return std::move(m.model);
 }
 
 std::unique_ptr<train::Trainer> build_recipe_model(const Recipe& recipe) {
-  if (keras_model_class(recipe.model_json, recipe.model_source) == "Sequential")
-    return std::make_unique<Sequential>(build_model(recipe));
   set_random_seed(recipe.seed);
   const Json j = json::parse(recipe.model_json, recipe.model_source);
-  keras::FunctionalJson m = keras::read_functional(Value(j, recipe.model_source, recipe.model_path));
-  apply_compile(recipe, m.compile, *m.model);
-  if (!recipe.initial_weights.empty())
-    throw Error(recipe.path + ": initial_weights: a Functional model takes no initial_weights so far");
+  const Value top(j, recipe.model_source, recipe.model_path);
+  if (is_sequential(top)) {
+    keras::ModelJson m = keras::read_model(top);
+    finish_model(recipe, m.compile, m.model);
+    return std::make_unique<Sequential>(std::move(m.model));
+  }
+  keras::FunctionalJson m = keras::read_functional(top);
+  finish_model(recipe, m.compile, *m.model);
   return std::make_unique<Functional>(std::move(*m.model));
 }
 

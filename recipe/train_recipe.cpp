@@ -256,17 +256,16 @@ void check_recipe_outputs(const Recipe& recipe) {
 }
 
 namespace {
-// Keras' file formats take Sequential models only so far: the files a Functional model's run writes are elucid's.
+// ONNX export takes Sequential models only so far: a Functional model's run may not end in an .onnx file.
 void check_output_formats(const Recipe& recipe, const train::Trainer& model) {
   if (dynamic_cast<const Sequential*>(&model) != nullptr) return;
   std::vector<std::string> paths = {recipe.output.model};
   for (const CallbackSpec& spec : recipe.callbacks)
     if (spec.class_name == "ModelCheckpoint") paths.push_back(spec.path);
   for (const std::string& path : paths)
-    for (const char* ending : {".keras", ".h5", ".hdf5", ".onnx"})
-      if (path.ends_with(ending))
-        throw Error(recipe.path + ": " + path + ": a Functional model is saved in elucid's model file only so far, not as " +
-                    ending);
+    if (path.ends_with(".onnx"))
+      throw Error(recipe.path + ": " + path + ": ONNX export takes Sequential models so far; name a .keras, .h5 or "
+                  "elucid model file for this Functional model");
 }
 }  // namespace
 

@@ -18,14 +18,6 @@ namespace {
 const char* const kKerasVersion = "2.4.0";  // as to_json() writes: the tf.keras layout of these files
 const char* const kBackend = "tensorflow";
 
-// Keras' model.layers: every layer but the InputLayer.
-std::vector<std::shared_ptr<layers::Layer>> keras_layers(const Sequential& model) {
-  std::vector<std::shared_ptr<layers::Layer>> out;
-  for (const auto& layer : model.layers())
-    if (layer->class_name() != "InputLayer") out.push_back(layer);
-  return out;
-}
-
 // The group a "conv2d/kernel:0" goes in below `g` (conv2d, made when missing) and the dataset's name there (kernel:0):
 // h5py's create_dataset makes the groups a name's slashes give.
 std::pair<hdf5::Group, std::string> created_place(hdf5::Group& g, const std::string& name) {
@@ -44,8 +36,8 @@ void write_weight(hdf5::Group& g, const std::string& name, const Tensor& t) {
 }
 
 // save_weights_to_hdf5_group: layer_names, backend, keras_version, then a group per layer.
-void write_weights(hdf5::Group& g, const Sequential& model) {
-  const auto layers = keras_layers(model);
+void write_weights(hdf5::Group& g, const train::Trainer& model) {
+  const auto layers = keras::keras_layers(model);
   std::vector<std::string> names;
   names.reserve(layers.size());
   for (const auto& layer : layers) names.push_back(layer->name());
@@ -80,7 +72,7 @@ std::pair<hdf5::Group, std::string> weight_place(const hdf5::Group& layer_group,
 }
 
 // load_weights_from_hdf5_group: by position, over the layers that have weights on both sides.
-void read_weights(const hdf5::Group& g, Sequential& model) {
+void read_weights(const hdf5::Group& g, train::Trainer& model) {
   const std::string& source = g.source();
   std::vector<std::string> file_layers;
   for (const std::string& name : g.strings_attribute("layer_names")) {
@@ -88,7 +80,7 @@ void read_weights(const hdf5::Group& g, Sequential& model) {
     if (!g.group(name).strings_attribute("weight_names").empty()) file_layers.push_back(name);
   }
   std::vector<std::shared_ptr<layers::Layer>> model_layers;
-  for (const auto& layer : keras_layers(model))
+  for (const auto& layer : keras::keras_layers(model))
     if (!layer->weights().empty()) model_layers.push_back(layer);
   if (file_layers.size() != model_layers.size())
     throw Error(source + ": " + g.path() + ": the file has " + std::to_string(file_layers.size()) +
@@ -125,7 +117,7 @@ void read_weights(const hdf5::Group& g, Sequential& model) {
 // save_optimizer_weights_to_hdf5_group with OptimizerV2's names and order: "Adam/iter:0" (int64), then one slot at a
 // time over the trainable variables, "Adam/conv2d/kernel/m:0", ... Nothing before the first step (Keras' optimizer
 // has no weights yet); only the step count when some variable has no slots (never stepped).
-void write_optimizer_weights(hdf5::Group& root, const Sequential& model) {
+void write_optimizer_weights(hdf5::Group& root, const train::Trainer& model) {
   if (!model.compiled()) return;
   const optimizers::Optimizer& opt = model.optimizer();
   const optimizers::OptimizerState state = opt.state();
@@ -176,7 +168,7 @@ bool names_follow(const std::vector<std::string>& names, const keras::SlotOrder&
 // names tell which of tf.keras' two orders the file has (OptimizerV2's, or 2.11's). A file whose count or names fit
 // neither leaves the optimizer fresh and returns false, as Keras goes on with a warning; a fitting name whose
 // dataset has another shape or type is an error naming it.
-bool read_optimizer_weights(const hdf5::Group& g, Sequential& model) {
+bool read_optimizer_weights(const hdf5::Group& g, train::Trainer& model) {
   if (!g.has_attribute("weight_names")) return false;
   const std::vector<std::string> names = g.strings_attribute("weight_names");
   if (names.empty() || !(names[0].ends_with("iter:0") || names[0].ends_with("iteration:0"))) return false;
@@ -229,7 +221,7 @@ bool read_optimizer_weights(const hdf5::Group& g, Sequential& model) {
 }
 
 // tf.keras 2.x's training_config from elucid's compile config, and back.
-json::Json training_config(const Sequential& model) {
+json::Json training_config(const train::Trainer& model) {
   const json::Json c = keras::compile_config_to_json(model);
   json::Json t = json::Json::object();
   t["loss"] = c["loss"];
@@ -243,9 +235,9 @@ json::Json training_config(const Sequential& model) {
 
 bool is_hdf5_bytes(std::string_view bytes) { return hdf5::is_hdf5_bytes(bytes); }
 
-std::string keras_h5_bytes(const Sequential& model, const SaveOptions& options, const std::string& source) {
+std::string keras_h5_bytes(const train::Trainer& model, const SaveOptions& options, const std::string& source) {
   // The architecture first: it throws for a model that is not built.
-  json::Json config = json::parse(to_json(model), "the model's Keras JSON");
+  json::Json config = json::parse(model.to_json(), "the model's Keras JSON");
   config.erase("keras_version");
   config.erase("backend");
   hdf5::File file = hdf5::File::create(source);
@@ -260,18 +252,18 @@ std::string keras_h5_bytes(const Sequential& model, const SaveOptions& options, 
   return file.bytes();
 }
 
-void save_keras_h5(const Sequential& model, const std::string& path, const SaveOptions& options) {
+void save_keras_h5(const train::Trainer& model, const std::string& path, const SaveOptions& options) {
   write_file_atomically(path, keras_h5_bytes(model, options, path));
 }
 
-std::string keras_h5_weights_bytes(const Sequential& model, const std::string& source) {
+std::string keras_h5_weights_bytes(const train::Trainer& model, const std::string& source) {
   if (!model.built()) throw Error(source + ": the model is not built: it has no weights to save");
   hdf5::File file = hdf5::File::create(source);
   write_weights(file.root(), model);
   return file.bytes();
 }
 
-void read_keras_h5_weights(Sequential& model, std::string_view bytes, const std::string& source) {
+void read_keras_h5_weights(train::Trainer& model, std::string_view bytes, const std::string& source) {
   const hdf5::File file = hdf5::File::open(bytes, source);
   const hdf5::Group& root = file.root();
   if (root.has_group("model_weights")) return read_weights(root.group("model_weights"), model);
@@ -289,9 +281,9 @@ ModelFile read_keras_h5(std::string_view bytes, const std::string& source) {
   const std::string config = root.string_attribute("model_config");
   if (!root.has_group("model_weights")) root.fail("no model_weights group");
   // As for a model file, the architecture may not ask for much more than the file holds.
-  ModelFile result{model_from_json(config, source + " (model_config)", 2 * static_cast<int64_t>(bytes.size()) + (int64_t{1} << 20)),
-                   std::nullopt, {}, false};
-  read_weights(root.group("model_weights"), result.model);
+  ModelFile result = any_model_from_json(config, source + " (model_config)", 2 * static_cast<int64_t>(bytes.size()) + (int64_t{1} << 20));
+  train::Trainer& model = result.trainer();
+  read_weights(root.group("model_weights"), model);
   if (root.has_attribute("training_config")) {
     const std::string what = source + " (training_config)";
     const json::Json t = json::parse(root.string_attribute("training_config"), what);
@@ -303,13 +295,13 @@ ModelFile read_keras_h5(std::string_view bytes, const std::string& source) {
         if (t.contains(key)) c[key] = t[key];
     }
     try {
-      keras::compile_config_from_json(json::Value(c, what, ""), false).apply(result.model);
+      keras::compile_config_from_json(json::Value(c, what, ""), false).apply(model);
     } catch (const Error& e) {
       const std::string message = e.what();
       throw Error(message.rfind(source, 0) == 0 ? message : what + ": " + message);
     }
     if (root.has_group("optimizer_weights"))
-      result.has_optimizer_state = read_optimizer_weights(root.group("optimizer_weights"), result.model);
+      result.has_optimizer_state = read_optimizer_weights(root.group("optimizer_weights"), model);
   }
   return result;
 }

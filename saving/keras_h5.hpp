@@ -8,8 +8,8 @@
 //   /                      attributes keras_version, backend, model_config (the tf.keras 2.x model JSON, as to_json
 //                          writes it without its keras_version and backend keys), training_config (when compiled:
 //                          {"loss", "metrics", "weighted_metrics", "loss_weights", "optimizer_config"})
-//   /model_weights         attributes layer_names (every layer but the InputLayer, in model order), backend,
-//                          keras_version
+//   /model_weights         attributes layer_names (Keras' model.layers in order: a Sequential's without its
+//                          InputLayer, a Functional model's with its InputLayers), backend, keras_version
 //   /model_weights/conv2d  attribute weight_names ["conv2d/kernel:0", "conv2d/bias:0"] (trainable first, empty for a
 //                          layer without weights); datasets conv2d/kernel:0 and conv2d/bias:0 below it, float32
 //   /optimizer_weights     when compiled and trained (include_optimizer): attribute weight_names ["Adam/iter:0",
@@ -39,12 +39,12 @@ bool is_hdf5_bytes(std::string_view bytes);
 
 // The whole model as tf.keras 2.x's .h5, with the optimizer's weights unless options.include_optimizer is false; the
 // model must be built. `source` names the file in messages.
-std::string keras_h5_bytes(const Sequential& model, const SaveOptions& options = {}, const std::string& source = "model.h5");
+std::string keras_h5_bytes(const train::Trainer& model, const SaveOptions& options = {}, const std::string& source = "model.h5");
 // Writes atomically: on any failure nothing is written and an old file stays.
-void save_keras_h5(const Sequential& model, const std::string& path, const SaveOptions& options = {});
+void save_keras_h5(const train::Trainer& model, const std::string& path, const SaveOptions& options = {});
 
 // The weights only, as model.save_weights("x.h5") writes them.
-std::string keras_h5_weights_bytes(const Sequential& model, const std::string& source = "model.weights.h5");
+std::string keras_h5_weights_bytes(const train::Trainer& model, const std::string& source = "model.weights.h5");
 
 // Reads a whole-model .h5: the architecture, the compile settings when training_config is there, the weights, and the
 // optimizer's state when optimizer_weights fits the optimizer (then has_optimizer_state is set).
@@ -53,6 +53,6 @@ ModelFile load_keras_h5(const std::string& path);
 
 // Sets `model`'s weights from a legacy .h5, whole model (/model_weights) or weights only (the root). All or nothing:
 // on an error the model keeps its weights.
-void read_keras_h5_weights(Sequential& model, std::string_view bytes, const std::string& source);
+void read_keras_h5_weights(train::Trainer& model, std::string_view bytes, const std::string& source);
 
 }  // namespace elucid

@@ -1104,22 +1104,33 @@ Json keras3_layer_json(const Layer& layer) {
     c["noise_shape"] = noise_shape;
   }
   Json item = keras3_object("keras.layers", class_name, c);
-  item["build_config"] = Json{{"input_shape", shape_json(*layer.built_input_shape())}};
+  // The shape it was built on; a merge layer's list of them.
+  Json built_on = Json::array();
+  if (layer.built_input_shape()) {
+    built_on = shape_json(*layer.built_input_shape());
+  } else {
+    for (const Shape& shape : layer.built_input_shapes()) built_on.push_back(shape_json(shape));
+  }
+  item["build_config"] = Json{{"input_shape", built_on}};
   return item;
 }
 }  // namespace
 
-Json model_to_keras3_json(const Sequential& model) {
-  if (!model.built())
-    throw Error("to_keras3_json: the model \"" + model.name() + "\" is not built; give its first layer an input_shape");
+Json keras3_input_layer_json(const Shape& shape, const std::string& name) {
   Json input = Json::object();
-  input["batch_shape"] = shape_json(model.input_shape());
+  input["batch_shape"] = shape_json(shape);
   input["dtype"] = "float32";
   input["sparse"] = false;
   input["ragged"] = false;
-  input["name"] = "input_layer";
+  input["name"] = name;
   input["optional"] = false;
-  Json layers_json = Json::array({keras3_object("keras.layers", "InputLayer", input)});
+  return keras3_object("keras.layers", "InputLayer", input);
+}
+
+Json model_to_keras3_json(const Sequential& model) {
+  if (!model.built())
+    throw Error("to_keras3_json: the model \"" + model.name() + "\" is not built; give its first layer an input_shape");
+  Json layers_json = Json::array({keras3_input_layer_json(model.input_shape(), "input_layer")});
   for (const auto& layer : model.layers()) layers_json.push_back(keras3_layer_json(*layer));
   Json config = Json::object();
   config["name"] = model.name();
@@ -1129,6 +1140,58 @@ Json model_to_keras3_json(const Sequential& model) {
   config["build_input_shape"] = shape_json(model.input_shape());
   Json top = keras3_object("keras", "Sequential", config);
   top["build_config"] = Json{{"input_shape", shape_json(model.input_shape())}};
+  if (model.compiled()) top["compile_config"] = compile_config_to_keras3_json(model);
+  return top;
+}
+
+// Keras 3's Functional get_config: each layer as in a Sequential plus its "name" and "inbound_nodes", a call's node
+// {"args": [...], "kwargs": {}} whose args hold the tensors as Keras 3 passed them (one tensor, or a merge layer's
+// list of them), each {"class_name": "__keras_tensor__", "config": {"shape", "dtype", "keras_history": [layer name,
+// node index, tensor index]}}; input_layers and output_layers as lists of [name, node index, tensor index].
+Json functional_to_keras3_json(const Functional& model) {
+  const auto keras_tensor = [&](const layers::KerasTensor& x) {
+    Json c = Json::object();
+    c["shape"] = shape_json(x.shape());
+    c["dtype"] = "float32";
+    c["keras_history"] = Json::array({x.node()->layer->name(), model.node_index(*x.node()), 0});
+    return Json{{"class_name", "__keras_tensor__"}, {"config", c}};
+  };
+  Json layers_json = Json::array();
+  for (const auto& layer : model.layers()) {
+    Json entry = layer->class_name() == "InputLayer"
+                     ? keras3_input_layer_json(as<InputLayer>(*layer).shape(), layer->name())
+                     : keras3_layer_json(*layer);
+    entry["name"] = layer->name();
+    Json inbound = Json::array();
+    for (const auto& node : model.nodes()) {
+      if (node->layer != layer || node->inputs.empty()) continue;
+      Json arg;
+      if (node->inputs.size() == 1) {
+        arg = keras_tensor(node->inputs[0]);
+      } else {
+        arg = Json::array();
+        for (const layers::KerasTensor& x : node->inputs) arg.push_back(keras_tensor(x));
+      }
+      inbound.push_back(Json{{"args", Json::array({arg})}, {"kwargs", Json::object()}});
+    }
+    entry["inbound_nodes"] = inbound;
+    layers_json.push_back(entry);
+  }
+  const auto coordinates = [&](const std::vector<layers::KerasTensor>& tensors) {
+    Json list = Json::array();
+    for (const layers::KerasTensor& t : tensors)
+      list.push_back(Json::array({t.node()->layer->name(), model.node_index(*t.node()), 0}));
+    return list;
+  };
+  Json config = Json::object();
+  config["name"] = model.name();
+  config["trainable"] = true;
+  config["layers"] = layers_json;
+  config["input_layers"] = coordinates(model.inputs());
+  config["output_layers"] = coordinates(model.outputs());
+  Json top = keras3_object("keras.src.models.functional", "Functional", config);
+  top["registered_name"] = "Functional";
+  top["build_config"] = Json{{"input_shape", nullptr}};
   if (model.compiled()) top["compile_config"] = compile_config_to_keras3_json(model);
   return top;
 }
@@ -1148,10 +1211,29 @@ Sequential model_from_json(const std::string& text, const std::string& source, i
   return std::move(m.model);
 }
 
-std::string keras_model_class(const std::string& text, const std::string& source) {
+ModelFile any_model_from_json(const std::string& text, const std::string& source, int64_t max_bytes) {
   const Json j = json::parse(text, source);
   const Value top(j, source, "");
-  return top.at("class_name").as_string();
+  top.require_object();
+  ModelFile file;
+  const auto compile = [&](const std::optional<CompileConfig>& config, train::Trainer& model) {
+    if (!config) return;
+    try {
+      config->apply(model);
+    } catch (const Error& e) {
+      throw Error(source + ": compile_config: " + e.what());
+    }
+  };
+  if (top.at("class_name").as_string() == "Sequential") {
+    keras::ModelJson m = keras::read_model(top, max_bytes);
+    compile(m.compile, m.model);
+    file.model = std::move(m.model);
+  } else {
+    keras::FunctionalJson m = keras::read_functional(top, max_bytes);
+    compile(m.compile, *m.model);
+    file.functional.emplace(std::move(*m.model));
+  }
+  return file;
 }
 
 Functional functional_from_json(const std::string& text, const std::string& source, int64_t max_bytes) {
@@ -1175,7 +1257,11 @@ Functional functional_from_json(const std::string& text, const std::string& sour
 
 std::string to_json(const Sequential& model) { return json::dump_python(keras::model_to_json(model)); }
 
-std::string to_keras3_json(const Sequential& model) { return json::dump_python(keras::model_to_keras3_json(model)); }
+std::string to_keras3_json(const train::Trainer& model) {
+  if (const auto* functional = dynamic_cast<const Functional*>(&model))
+    return json::dump_python(keras::functional_to_keras3_json(*functional));
+  return json::dump_python(keras::model_to_keras3_json(dynamic_cast<const Sequential&>(model)));
+}
 
 std::string Sequential::to_json() const { return elucid::to_json(*this); }
 

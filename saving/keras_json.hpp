@@ -8,6 +8,7 @@
 #pragma once
 #include <elucid/model/functional.hpp>
 #include <elucid/model/sequential.hpp>
+#include <elucid/saving/model_file.hpp>
 
 #include <string>
 
@@ -24,8 +25,10 @@ inline constexpr int64_t kMaxModelBytes = int64_t{4} << 30;  // 4 GiB of float32
 Sequential model_from_json(const std::string& text, const std::string& source = "model JSON",
                            int64_t max_bytes = kMaxModelBytes);
 
-// The class_name of a Keras model's JSON ("Sequential", "Functional", "Model", ...), to choose the reader by.
-std::string keras_model_class(const std::string& text, const std::string& source = "model JSON");
+// A Keras model's JSON of either kind, parsed once: a Sequential (class_name "Sequential") in the result's `model`,
+// anything else read as a Functional model into `functional`; compiled when it holds a compile_config.
+ModelFile any_model_from_json(const std::string& text, const std::string& source = "model JSON",
+                              int64_t max_bytes = kMaxModelBytes);
 
 // A Functional model's JSON as tf.keras 2.x (class_name "Functional" or "Model") or Keras 3 writes it: the layers with
 // their inbound_nodes, input_layers and output_layers. The layers are read as model_from_json reads them; the graph is
@@ -39,9 +42,11 @@ Functional functional_from_json(const std::string& text, const std::string& sour
 // activation with alpha != 1 inside Conv2D or Dense).
 std::string to_json(const Sequential& model);
 
-// Keras 3's model.to_json() text of `model` (built): what a .keras file holds as config.json. Every object carries
-// "module" and "registered_name", the layers their build_config, and a compiled model its compile_config (the
-// optimizer with all of Keras 3's keys, the loss as an object). Keras 3 reads it with keras.models.model_from_json.
-std::string to_keras3_json(const Sequential& model);
+// Keras 3's model.to_json() text of `model` (built), Sequential or Functional: what a .keras file holds as
+// config.json. Every object carries "module" and "registered_name", the layers their build_config, and a compiled
+// model its compile_config (the optimizer with all of Keras 3's keys, the loss as an object); a Functional model's
+// calls are inbound_nodes of {"args": [__keras_tensor__ ...], "kwargs": {}}. Keras 3 reads it with
+// keras.models.model_from_json.
+std::string to_keras3_json(const train::Trainer& model);
 
 }  // namespace elucid

@@ -422,6 +422,14 @@ Json compile_config_to_keras3_json(const train::Trainer& model) {
   return j;
 }
 
+std::vector<std::shared_ptr<layers::Layer>> keras_layers(const train::Trainer& model) {
+  if (const auto* functional = dynamic_cast<const Functional*>(&model)) return functional->layers();
+  std::vector<std::shared_ptr<layers::Layer>> out;
+  for (const auto& layer : dynamic_cast<const Sequential&>(model).layers())
+    if (layer->class_name() != "InputLayer") out.push_back(layer);
+  return out;
+}
+
 std::string snake_case(const std::string& name) {
   // The three substitutions of keras/src/utils/naming.py, in order.
   std::string s = std::regex_replace(name, std::regex(R"(\W+)"), "");

@@ -65,6 +65,11 @@ struct FunctionalJson {
 FunctionalJson read_functional(const json::Value& v, int64_t max_bytes = kMaxModelBytes);
 json::Json model_to_json(const Sequential& model);
 json::Json model_to_keras3_json(const Sequential& model);
+json::Json functional_to_keras3_json(const Functional& model);
+
+// Keras' model.layers, the order its file formats walk: a Sequential's layers but the InputLayer, a Functional
+// model's every layer (its InputLayers first).
+std::vector<std::shared_ptr<layers::Layer>> keras_layers(const train::Trainer& model);
 // The name tf.keras gives the model's InputLayer: the first layer's name + "_input" when that layer declared the
 // input shape, else "input_1". model_to_json writes it; the ONNX graph's input takes it.
 std::string input_layer_name(const Sequential& model);

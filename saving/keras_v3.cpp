@@ -17,14 +17,6 @@
 namespace elucid {
 
 namespace {
-// Keras' model.layers: every layer but the InputLayer.
-std::vector<std::shared_ptr<layers::Layer>> keras_layers(const Sequential& model) {
-  std::vector<std::shared_ptr<layers::Layer>> out;
-  for (const auto& layer : model.layers())
-    if (layer->class_name() != "InputLayer") out.push_back(layer);
-  return out;
-}
-
 // saving_lib's _get_unique_name over the layers: conv2d, conv2d_1, conv2d_2, ... per class.
 std::vector<std::string> layer_paths(const std::vector<std::shared_ptr<layers::Layer>>& layers) {
   std::map<std::string, int> used;
@@ -40,7 +32,7 @@ std::vector<std::string> layer_paths(const std::vector<std::shared_ptr<layers::L
 
 // iterations, learning_rate, then the slots in Keras' order, each in its variable's shape. Before the first step
 // elucid's optimizer has no slots and Keras' none but those two either.
-void write_optimizer(hdf5::Group& root, const Sequential& model) {
+void write_optimizer(hdf5::Group& root, const train::Trainer& model) {
   const optimizers::Optimizer& opt = model.optimizer();
   hdf5::Group vars = root.create_group("optimizer").create_group("vars");
   // Keras' optimizer name ("adam"), as its compile_config gives it.
@@ -68,7 +60,7 @@ void write_optimizer(hdf5::Group& root, const Sequential& model) {
 }
 
 // Reads the optimizer's variables into an OptimizerState, or returns false when their count does not fit.
-bool read_optimizer(const hdf5::Group& root, Sequential& model, optimizers::OptimizerState& state) {
+bool read_optimizer(const hdf5::Group& root, train::Trainer& model, optimizers::OptimizerState& state) {
   if (!root.has_group("optimizer") || !model.compiled()) return false;
   const hdf5::Group og = root.group("optimizer");
   if (!og.has_group("vars")) return false;
@@ -217,11 +209,11 @@ std::string zip_bytes(const std::vector<std::pair<std::string, std::string>>& me
 
 bool is_zip_bytes(std::string_view bytes) { return bytes.substr(0, 4) == std::string_view("PK\x03\x04", 4); }
 
-std::string keras_weights_h5_bytes(const Sequential& model, bool include_optimizer, const std::string& source) {
+std::string keras_weights_h5_bytes(const train::Trainer& model, bool include_optimizer, const std::string& source) {
   if (!model.built()) throw Error(source + ": the model is not built: it has no weights to save");
   hdf5::File file = hdf5::File::create(source);
   hdf5::Group& root = file.root();
-  const auto layers = keras_layers(model);
+  const auto layers = keras::keras_layers(model);
   const auto paths = layer_paths(layers);
   hdf5::Group lg = root.create_group("layers");
   for (size_t i = 0; i < layers.size(); ++i) {
@@ -237,7 +229,7 @@ std::string keras_weights_h5_bytes(const Sequential& model, bool include_optimiz
   return file.bytes();
 }
 
-bool read_keras_weights_h5(Sequential& model, std::string_view bytes, const std::string& source, bool with_optimizer) {
+bool read_keras_weights_h5(train::Trainer& model, std::string_view bytes, const std::string& source, bool with_optimizer) {
   const hdf5::File file = hdf5::File::open(bytes, source);
   const hdf5::Group& root = file.root();
   if (!root.has_group("layers")) {
@@ -246,7 +238,7 @@ bool read_keras_weights_h5(Sequential& model, std::string_view bytes, const std:
     root.fail("no layers group: not a Keras 3 .weights.h5");
   }
   const hdf5::Group lg = root.group("layers");
-  const auto layers = keras_layers(model);
+  const auto layers = keras::keras_layers(model);
   const auto paths = layer_paths(layers);
   for (const std::string& child : lg.children())
     if (std::find(paths.begin(), paths.end(), child) == paths.end())
@@ -296,7 +288,7 @@ bool read_keras_weights_h5(Sequential& model, std::string_view bytes, const std:
   return has_state;
 }
 
-std::string keras_bytes(const Sequential& model, const SaveOptions& options, const std::string& source) {
+std::string keras_bytes(const train::Trainer& model, const SaveOptions& options, const std::string& source) {
   const std::string config = to_keras3_json(model);
   json::Json metadata = json::Json::object();
   metadata["keras_version"] = kKeras3Version;
@@ -305,7 +297,7 @@ std::string keras_bytes(const Sequential& model, const SaveOptions& options, con
                    source);
 }
 
-void save_keras(const Sequential& model, const std::string& path, const SaveOptions& options) {
+void save_keras(const train::Trainer& model, const std::string& path, const SaveOptions& options) {
   write_file_atomically(path, keras_bytes(model, options, path));
 }
 
@@ -319,9 +311,8 @@ ModelFile read_keras(std::string_view bytes, const std::string& source) {
   const std::string config = zip.read("config.json", kMaxConfigBytes);
   const std::string weights = zip.read("model.weights.h5", kMaxWeightsBytes);
   // As for a model file, the architecture may not ask for much more than the weights file holds.
-  ModelFile result{model_from_json(config, source + " (config.json)", 2 * static_cast<int64_t>(weights.size()) + (int64_t{1} << 20)),
-                   std::nullopt, {}, false};
-  result.has_optimizer_state = read_keras_weights_h5(result.model, weights, source + " (model.weights.h5)", true);
+  ModelFile result = any_model_from_json(config, source + " (config.json)", 2 * static_cast<int64_t>(weights.size()) + (int64_t{1} << 20));
+  result.has_optimizer_state = read_keras_weights_h5(result.trainer(), weights, source + " (model.weights.h5)", true);
   return result;
 }
 

@@ -11,7 +11,9 @@
 //                              moving_mean, moving_variance), float32 in the variable's shape
 //   /layers/conv2d_1/vars      the second Conv2D: the class in snake_case (ReLU -> re_lu, MaxPooling2D ->
 //                              max_pooling2d), numbered _1, _2, ... per class in model order; every layer has its
-//                              group, a layer without weights an empty vars; the InputLayer has none
+//                              group, a layer without weights an empty vars; a Sequential's InputLayer has none, a
+//                              Functional model's InputLayers do (input_layer, input_layer_1, ...), as Keras' model.layers
+//                              lists them
 //   /optimizer/vars            when compiled: 0 iterations (int64), 1 learning_rate (float32; absent for a
 //                              schedule), then the slots in the order Keras 3 creates them (Adam: m0, v0, m1, v1,
 //                              ...; RMSprop: every velocity, then every momentum), each in its variable's shape
@@ -38,17 +40,17 @@ bool is_zip_bytes(std::string_view bytes);
 
 // The .weights.h5 bytes of a built model; with the optimizer's variables when compiled and include_optimizer.
 // `source` names the file in messages.
-std::string keras_weights_h5_bytes(const Sequential& model, bool include_optimizer = false,
+std::string keras_weights_h5_bytes(const train::Trainer& model, bool include_optimizer = false,
                                    const std::string& source = "model.weights.h5");
 // Sets the model's weights (and, when `with_optimizer` and the model is compiled, its optimizer state) from
 // .weights.h5 bytes. All or nothing: on an error the model keeps its weights. Returns whether the optimizer state was
 // restored.
-bool read_keras_weights_h5(Sequential& model, std::string_view bytes, const std::string& source,
+bool read_keras_weights_h5(train::Trainer& model, std::string_view bytes, const std::string& source,
                            bool with_optimizer = false);
 
 // The .keras archive of a built model, and writing it atomically (nothing written on failure).
-std::string keras_bytes(const Sequential& model, const SaveOptions& options = {}, const std::string& source = "model.keras");
-void save_keras(const Sequential& model, const std::string& path, const SaveOptions& options = {});
+std::string keras_bytes(const train::Trainer& model, const SaveOptions& options = {}, const std::string& source = "model.keras");
+void save_keras(const train::Trainer& model, const std::string& path, const SaveOptions& options = {});
 
 // Reads a .keras archive: config.json (the architecture and compile_config), model.weights.h5. A missing member, a
 // member larger than the limits (config.json 256 MiB, the weights 8 GiB, or more than deflate can expand from its

@@ -15,9 +15,9 @@ namespace elucid {
 namespace {
 // The weights of a whole model file (a .keras zip, elucid's own, a TensorFlow.js model.json) into `model` by
 // position: the same count of weights, each of the same shape, whatever the layers are called. All or none.
-void load_weights_by_position(Sequential& model, const std::string& bytes, const std::string& path) {
+void load_weights_by_position(train::Trainer& model, const std::string& bytes, const std::string& path) {
   const ModelFile file = read_any_model(bytes, path);
-  const std::vector<NamedTensor> from = file.model.weights();
+  const std::vector<NamedTensor> from = file.trainer().weights();
   std::vector<NamedTensor> to = model.weights();
   if (from.size() != to.size())
     throw Error(path + ": holds " + std::to_string(from.size()) + " weights; the model has " +
@@ -32,14 +32,14 @@ void load_weights_by_position(Sequential& model, const std::string& bytes, const
 }
 }  // namespace
 
-void save_weights(const Sequential& model, const std::string& path) {
+void save_weights(const train::Trainer& model, const std::string& path) {
   if (path.ends_with(".weights.h5")) return write_file_atomically(path, keras_weights_h5_bytes(model, false, path));
   if (path.ends_with(".h5") || path.ends_with(".hdf5"))
     return write_file_atomically(path, keras_h5_weights_bytes(model, path));
   throw Error(path + ": save_weights writes .weights.h5 (Keras 3) or .h5 (tf.keras 2.x); the name ends otherwise");
 }
 
-void load_weights(Sequential& model, const std::string& path) {
+void load_weights(train::Trainer& model, const std::string& path) {
   const std::string bytes = read_file(path);
   const bool h5_name = path.ends_with(".h5") || path.ends_with(".hdf5");
   if (!is_hdf5_bytes(bytes) && h5_name) throw Error(path + ": not an HDF5 file (no \\x89HDF signature at its start)");
@@ -56,8 +56,8 @@ void load_weights(Sequential& model, const std::string& path) {
   }
 }
 
-void Sequential::save_weights(const std::string& path) const { elucid::save_weights(*this, path); }
+void train::Trainer::save_weights(const std::string& path) const { elucid::save_weights(*this, path); }
 
-void Sequential::load_weights(const std::string& path) { elucid::load_weights(*this, path); }
+void train::Trainer::load_weights(const std::string& path) { elucid::load_weights(*this, path); }
 
 }  // namespace elucid

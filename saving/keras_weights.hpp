@@ -14,13 +14,13 @@ namespace elucid {
 // A path ending in .weights.h5 gets Keras 3's layout, any other .h5 (or .hdf5, .keras.h5) tf.keras 2.x's; another
 // extension is an error naming the path. Written atomically; the model must be built. The optimizer state is not
 // written (Keras' save_weights writes none either).
-void save_weights(const Sequential& model, const std::string& path);
+void save_weights(const train::Trainer& model, const std::string& path);
 
 // Sets the model's weights from a Keras 3 .weights.h5 (it has a layers group) or a tf.keras 2.x .h5 (a
 // model_weights group, or layer_names at the root), whatever its name; from a whole .keras or elucid model file, as
-// Keras' load_weights reads a .keras, by position (the same count and shapes of weights). The layers are Sequential's: Keras 3 names
-// the weight groups by layer class, which only the model's layers know. All or nothing: on an error, which names the
-// file, the layer and the numbers, the model keeps its weights.
-void load_weights(Sequential& model, const std::string& path);
+// Keras' load_weights reads a .keras, by position (the same count and shapes of weights). A Sequential or Functional
+// model: Keras 3 names the weight groups by layer class, which only the model's layers know. All or nothing: on an
+// error, which names the file, the layer and the numbers, the model keeps its weights.
+void load_weights(train::Trainer& model, const std::string& path);
 
 }  // namespace elucid

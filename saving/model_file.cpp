@@ -81,12 +81,18 @@ std::string model_file_bytes(const train::Trainer& model, const SaveOptions& opt
   return binary::seal(kModelMagic, kModelFileVersion, w.bytes());
 }
 
-void save_model(const Sequential& model, const std::string& path, const SaveOptions& options) {
+void save_model(const train::Trainer& model, const std::string& path, const SaveOptions& options) {
   // As keras.Model.save: the ending names the format. Keras files do not carry class names.
   if (path.ends_with(".keras")) return save_keras(model, path, options);
   if (path.ends_with(".weights.h5")) return save_weights(model, path);
   if (path.ends_with(".h5") || path.ends_with(".hdf5")) return save_keras_h5(model, path, options);
-  if (path.ends_with(".onnx")) return export_onnx(model, path);
+  if (path.ends_with(".onnx")) {
+    const auto* sequential = dynamic_cast<const Sequential*>(&model);
+    if (!sequential)
+      throw Error(path + ": ONNX export takes Sequential models so far; save the Functional model \"" + model.name() +
+                  "\" as .keras, .h5 or elucid's model file");
+    return export_onnx(*sequential, path);
+  }
   write_file_atomically(path, model_file_bytes(model, options));
 }
 
@@ -94,12 +100,7 @@ std::string Sequential::file_bytes(const SaveOptions& options) const { return mo
 
 std::string Functional::file_bytes(const SaveOptions& options) const { return model_file_bytes(*this, options); }
 
-void Functional::save(const std::string& path, const SaveOptions& options) const {
-  for (const char* keras_ending : {".keras", ".h5", ".hdf5", ".onnx"})
-    if (path.ends_with(keras_ending))
-      throw Error(path + ": a Functional model is saved in elucid's model file only so far, not as " + keras_ending);
-  write_file_atomically(path, model_file_bytes(*this, options));
-}
+void Functional::save(const std::string& path, const SaveOptions& options) const { save_model(*this, path, options); }
 
 void Sequential::save(const std::string& path, const SaveOptions& options) const { save_model(*this, path, options); }
 
@@ -147,11 +148,11 @@ ModelFile read_model_file(std::string_view bytes, const std::string& source) {
   // The architecture may not ask for more weights than the file holds (twice, as the JSON reader counts a bias or
   // a batch normalization's four vectors whether or not the layer uses them), so a small file cannot make a big model.
   const int64_t max_bytes = 2 * weight_bytes + (int64_t{1} << 20);
-  const std::string architecture_source = source + " (architecture)";
-  if (keras_model_class(architecture, architecture_source) == "Sequential")
-    file.model = model_from_json(architecture, architecture_source, max_bytes);
-  else
-    file.functional.emplace(functional_from_json(architecture, architecture_source, max_bytes));
+  {
+    ModelFile built = any_model_from_json(architecture, source + " (architecture)", max_bytes);
+    file.model = std::move(built.model);
+    file.functional = std::move(built.functional);
+  }
   train::Trainer& model = file.trainer();
   try {
     if (!compile.empty()) {

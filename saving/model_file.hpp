@@ -31,10 +31,10 @@ std::string model_file_bytes(const train::Trainer& model, const SaveOptions& opt
 // path's ending names the format, as in keras.Model.save: .keras (saving/keras_v3.hpp), .h5 (tf.keras 2.x, whole
 // model; saving/keras_h5.hpp), .weights.h5 (Keras 3 weights only; saving/keras_weights.hpp), .onnx (saving/onnx.hpp),
 // anything else elucid's model file. model.save(path) is the same.
-void save_model(const Sequential& model, const std::string& path, const SaveOptions& options = {});
+void save_model(const train::Trainer& model, const std::string& path, const SaveOptions& options = {});
 
-// What a model file holds. A Sequential model is in `model`; a Functional one (elucid's model files and checkpoints
-// hold either kind; the Keras and TensorFlow.js formats Sequential ones so far) in `functional`, with `model` left
+// What a model file holds. A Sequential model is in `model`; a Functional one (elucid's model files, checkpoints and
+// the Keras formats hold either kind; TensorFlow.js folders Sequential ones so far) in `functional`, with `model` left
 // empty. trainer() is whichever it is, for code that takes any model: compile, fit, evaluate, predict, summary, save.
 struct ModelFile {
   Sequential model;

@@ -154,6 +154,8 @@ class Trainer {
   virtual std::string file_bytes(const SaveOptions& options) const = 0;  // the model file (saving/model_file.hpp)
 
   // ---- the model as a user sees it, whatever its kind ----
+  virtual const std::string& name() const = 0;  // Keras' model.name: "sequential", "model", or the one given
+  virtual bool built() const = 0;               // whether it has its weights (a Functional model always has)
   // A model of one input and one output: their shapes (no batch axis); an error naming the counts otherwise.
   Shape input_shape() const;
   Shape output_shape() const;
@@ -168,6 +170,10 @@ class Trainer {
   // atomically; load it with load_model (saving/model_file.hpp). Here elucid's format; a Sequential picks the format
   // by the path's ending (.keras, .h5, .weights.h5, .onnx, else elucid's), as save_model does.
   virtual void save(const std::string& path, const SaveOptions& options = {}) const;
+  // Keras' save_weights / load_weights (saving/keras_weights.hpp): a .weights.h5 (Keras 3) or other .h5 (tf.keras
+  // 2.x) by the name when saving, by the contents when loading; the weights only, all or none of them loaded.
+  void save_weights(const std::string& path) const;
+  void load_weights(const std::string& path);
 
   // ---- compile ----
   void compile(const optimizers::Optimizer& optimizer, const losses::Loss& loss, std::vector<std::string> metrics = {});

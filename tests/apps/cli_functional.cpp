@@ -74,20 +74,33 @@ TEST_CASE("elucid train takes a Functional recipe, and evaluate, predict, summar
   CHECK(r.status == 0);
   CHECK(test::read_text(dir / "residual.keras.json") == model.to_json());
 
+  // The Keras formats: exported, summarized and evaluated from the file, the same predictions.
+  r = test::run_elucid(dir, "export residual.elucid residual.keras");
+  CHECK(r.status == 0);
+  r = test::run_elucid(dir, "export residual.elucid residual.h5");
+  CHECK(r.status == 0);
+  for (const char* name : {"residual.keras", "residual.h5"}) {
+    r = test::run_elucid(dir, std::string("summary ") + name);
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Contains("bn (BatchNormalization)         (None, 12, 12, 4)    16          conv[0][0]"));
+    const Functional from_keras = load_model<Functional>((dir / name).string());
+    CHECK(from_keras.to_json() == model.to_json());
+  }
+
   // What takes Sequential models only so far: exit 2, one line, nothing written.
   r = test::run_elucid(dir, "export residual.elucid residual.onnx");
   CHECK(r.status == 2);
-  CHECK(r.err == "elucid: residual.elucid: holds a Functional model, which exports to keras-json and elucid only so "
-                 "far, not onnx\n");
-  test::write_text(dir / "to_keras.json", residual_recipe("residual.keras"));
+  CHECK(r.err == "elucid: residual.elucid: holds a Functional model, which exports to keras-json, keras, h5, weights-h5 "
+                 "and elucid so far, not onnx\n");
+  test::write_text(dir / "to_onnx.json", residual_recipe("residual.onnx"));
   const auto with_recipe = test::snapshot(dir);
-  r = test::run_elucid(dir, "train to_keras.json");
+  r = test::run_elucid(dir, "train to_onnx.json");
   CHECK(r.status == 2);
-  CHECK_THAT(r.err, Contains("to_keras.json: ") && Contains("residual.keras: a Functional model is saved in elucid's "
-                                                            "model file only so far, not as .keras"));
+  CHECK_THAT(r.err, Contains("to_onnx.json: ") && Contains("residual.onnx: ONNX export takes Sequential models so far"));
   CHECK(test::snapshot(dir) == with_recipe);
-  CHECK_THAT(test::error_of([&] { model.save((dir / "m.h5").string()); }), Contains("m.h5: a Functional model"));
-  CHECK_FALSE(fs::exists(dir / "m.h5"));
+  CHECK_THAT(test::error_of([&] { model.save((dir / "m.onnx").string()); }),
+             Contains("m.onnx: ONNX export takes Sequential models so far"));
+  CHECK_FALSE(fs::exists(dir / "m.onnx"));
   CHECK_FALSE(fs::exists(dir / "residual.onnx"));
 }
 
