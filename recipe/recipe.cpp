@@ -279,9 +279,9 @@ Recipe parse_recipe(const std::string& text, const std::string& path, const std:
       if (is_hdf5_bytes(bytes) || is_zip_bytes(bytes)) {
         // A Keras model file: its architecture, and its weights as the starting point.
         ModelFile keras = read_any_model(bytes, file);
-        r.model_json = keras.model.to_json();
+        r.model_json = keras.trainer().to_json();
         r.initial_weights = file;
-        if (keras.model.compiled()) file_compile = compile_config_of(keras.model);
+        if (keras.trainer().compiled()) file_compile = compile_config_of(keras.trainer());
       } else if (bytes.size() > (size_t(64) << 20)) {
         throw Error("a Keras JSON file of " + thousands(static_cast<int64_t>(bytes.size())) + " bytes, beyond 64 MiB");
       } else {

@@ -97,7 +97,7 @@ Recipe parse_recipe(const std::string& text, const std::string& path, const std:
 
 // set_random_seed(recipe.seed), then the model from its Keras JSON, compiled from the recipe's "compile" (or the
 // JSON's compile_config). Errors name the file and the JSON path. build_model takes a Sequential model's recipe;
-// build_recipe_model either kind, by the JSON's class_name (a Functional model takes no initial_weights so far).
+// build_recipe_model either kind, by the JSON's class_name; either takes initial_weights.
 Sequential build_model(const Recipe& recipe);
 std::unique_ptr<train::Trainer> build_recipe_model(const Recipe& recipe);
 

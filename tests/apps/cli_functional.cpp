@@ -2,9 +2,11 @@
 // model file is evaluated, predicted with, summarised and exported; what only Sequential models have yet is refused
 // before anything is trained or written.
 #include <elucid/elucid.hpp>
+#include <elucid/recipe/recipe.hpp>
 
 #include "support/error_of.hpp"
 #include "support/recipe_testing.hpp"
+#include "support/same_bits.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -74,6 +76,16 @@ TEST_CASE("elucid train takes a Functional recipe, and evaluate, predict, summar
   CHECK(r.status == 0);
   CHECK(test::read_text(dir / "residual.keras.json") == model.to_json());
 
+  // A recipe's initial_weights give a Functional model the weights of a file: elucid's, or Keras' .weights.h5.
+  model.save_weights((dir / "residual.weights.h5").string());
+  for (const char* file : {"residual.elucid", "residual.weights.h5"}) {
+    std::string text = residual_recipe("again.elucid");
+    const std::string output = R"("output": {)";
+    text.replace(text.find(output), output.size(), std::string(R"("initial_weights": ")") + file + "\", " + output);
+    const std::unique_ptr<train::Trainer> started = build_recipe_model(parse_recipe(text, (dir / "again.json").string()));
+    CHECK(test::same_bits(started->get_weights(), model.get_weights()));
+  }
+
   // The Keras formats: exported, summarized and evaluated from the file, the same predictions.
   r = test::run_elucid(dir, "export residual.elucid residual.keras");
   CHECK(r.status == 0);
@@ -85,6 +97,14 @@ TEST_CASE("elucid train takes a Functional recipe, and evaluate, predict, summar
     CHECK_THAT(r.out, Contains("bn (BatchNormalization)         (None, 12, 12, 4)    16          conv[0][0]"));
     const Functional from_keras = load_model<Functional>((dir / name).string());
     CHECK(from_keras.to_json() == model.to_json());
+    // A recipe whose model is the file: its architecture, weights and compile settings.
+    const std::string text = residual_recipe("again.elucid");
+    const std::string with_file = text.substr(0, text.find("\"model\":")) + "\"model\": \"" + name + "\",\n  " +
+                                  text.substr(text.find("\"fit\":"));
+    const std::unique_ptr<train::Trainer> started = build_recipe_model(parse_recipe(with_file, (dir / "again.json").string()));
+    CHECK(dynamic_cast<const Functional*>(started.get()) != nullptr);
+    CHECK(test::same_bits(started->get_weights(), model.get_weights()));
+    CHECK(started->compiled());
   }
 
   // What takes Sequential models only so far: exit 2, one line, nothing written.
