@@ -33,8 +33,8 @@ std::string model_file_bytes(const train::Trainer& model, const SaveOptions& opt
 // anything else elucid's model file. model.save(path) is the same.
 void save_model(const train::Trainer& model, const std::string& path, const SaveOptions& options = {});
 
-// What a model file holds. A Sequential model is in `model`; a Functional one (elucid's model files, checkpoints and
-// the Keras formats hold either kind; TensorFlow.js folders Sequential ones so far) in `functional`, with `model` left
+// What a model file holds. A Sequential model is in `model`; a Functional one (elucid's model files, checkpoints, the
+// Keras formats and TensorFlow.js folders hold either kind) in `functional`, with `model` left
 // empty. trainer() is whichever it is, for code that takes any model: compile, fit, evaluate, predict, summary, save.
 struct ModelFile {
   Sequential model;

@@ -230,9 +230,20 @@ ModelFile load_tfjs(const std::string& path) {
   json::Value topology = root.at("modelTopology");
   if (topology.is_object() && topology.has("model_config")) topology = topology.at("model_config");
   // As for a model file, the architecture may not ask for much more than the shards hold.
-  keras::ModelJson m = keras::read_model(topology, 2 * total_bytes + (int64_t{1} << 20));
-  ModelFile result{std::move(m.model), std::nullopt, {}, false};
-  Sequential& model = result.model;
+  const int64_t max_bytes = 2 * total_bytes + (int64_t{1} << 20);
+  ModelFile result;
+  std::optional<CompileConfig> compile;
+  if (topology.is_object() && topology.has("class_name") && topology.at("class_name").is_string() &&
+      topology.at("class_name").as_string() != "Sequential") {
+    keras::FunctionalJson m = keras::read_functional(topology, max_bytes);
+    result.functional.emplace(std::move(*m.model));
+    compile = std::move(m.compile);
+  } else {
+    keras::ModelJson m = keras::read_model(topology, max_bytes);
+    result.model = std::move(m.model);
+    compile = std::move(m.compile);
+  }
+  train::Trainer& model = result.trainer();
 
   // Each manifest weight is one of the model's, of the layer's shape; each of the model's is in the manifest.
   const std::vector<NamedTensor> weights = model.weights();
@@ -274,7 +285,7 @@ ModelFile load_tfjs(const std::string& path) {
   }
 
   try {
-    if (m.compile) m.compile->apply(model);
+    if (compile) compile->apply(model);
     if (root.has("userDefinedMetadata")) {
       const json::Value meta = root.at("userDefinedMetadata");
       if (meta.is_object() && meta.has("elucid")) {

@@ -6,8 +6,10 @@
 //
 //   dump_model MODEL N OUT.json [IMAGE...]
 //
-// MODEL is a model file, or a Functional model's Keras JSON (NAME.json): that one is made from its initializers and
-// trained for two epochs on the N images first, so that no weight and no moving statistic keeps its initial value.
+// MODEL is a model file (Sequential or Functional), or a Functional model's Keras JSON (NAME.json): that one is made
+// from its initializers and trained for two epochs on the N images first, so that no weight and no moving statistic
+// keeps its initial value, and saved as OUT.elucid (OUT.json's name ending in .elucid) for `elucid export` and
+// `elucid predict`.
 //
 // OUT.json: {"class_names", "weights": [{"name", "shape", "values"}], "inputs": {"shape", "values", "labels"},
 // "layer_outputs": [{"name", "shape", "values"}], "outputs": {"from_logits", "shape", "values"}}.
@@ -51,14 +53,13 @@ int main(int argc, char** argv) try {
     return 2;
   }
   const std::string path = argv[1];
-  std::optional<ModelFile> file;
-  std::optional<Functional> graph;
-  if (path.ends_with(".json")) graph.emplace(functional_from_json(read_file(path), path));
-  else file.emplace(load_model_file(path));
-  train::Trainer& model = graph ? static_cast<train::Trainer&>(*graph) : file->model;
-  const std::vector<std::string> class_names = file ? file->class_names : std::vector<std::string>{};
+  const bool from_json = path.ends_with(".json");
+  ModelFile file = from_json ? any_model_from_json(read_file(path), path) : load_model_file(path);
+  train::Trainer& model = file.trainer();
+  Functional* graph = file.functional ? &*file.functional : nullptr;
+  const std::vector<std::string> class_names = file.class_names;
   const int64_t n = std::stoll(argv[2]);
-  const Shape input = graph ? graph->input_shapes()[0] : file->model.input_shape();  // (28, 28, 1) for the seed model
+  const Shape input = model.input_shape();  // (28, 28, 1) for the seed model
   const int64_t per_sample = input[0] * input[1] * input[2];
   const int64_t images = argc - 4;
 
@@ -77,13 +78,16 @@ int main(int argc, char** argv) try {
     float* dst = x.data() + (n + i) * per_sample;
     for (int64_t k = 0; k < per_sample; ++k) dst[k] = static_cast<float>(pixels[static_cast<size_t>(k)]) / 255.0f;
   }
-  if (graph) {
+  if (from_json) {
     Tensor first({n, input[0], input[1], input[2]});
     std::copy(x.data(), x.data() + first.size(), first.data());
     Tensor y_first({n});
     std::copy(labels.begin(), labels.end(), y_first.data());
-    graph->compile(optimizers::Adam(), losses::SparseCategoricalCrossentropy({.from_logits = true}));
-    graph->fit(first, y_first, {.batch_size = 8, .epochs = 2, .verbose = 0});
+    model.compile(optimizers::Adam(), losses::SparseCategoricalCrossentropy({.from_logits = true}));
+    model.fit(first, y_first, {.batch_size = 8, .epochs = 2, .verbose = 0});
+    std::string saved = argv[3];
+    if (saved.ends_with(".json")) saved.resize(saved.size() - 5);
+    model.save(saved + ".elucid");
   }
   const Tensor y = model.predict(x);
   // Each layer's output in inference mode (what predict computes), with the layer's name.
@@ -98,7 +102,7 @@ int main(int argc, char** argv) try {
     }
   } else {
     Tensor h = x;
-    for (const auto& layer : file->model.layers()) layer_outputs.emplace_back(layer->name(), h = layer->forward(h, false));
+    for (const auto& layer : file.model.layers()) layer_outputs.emplace_back(layer->name(), h = layer->forward(h, false));
   }
 
   std::ofstream out(argv[3], std::ios::binary);
