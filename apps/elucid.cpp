@@ -498,14 +498,12 @@ int export_model(const Args& a) {
     g_failure_status = 1;
     ModelFile file = load_model_file(path);
     const train::Trainer& model = file.trainer();
-    if (file.functional && format == "onnx")
-      return report(path, "holds a Functional model, which ONNX export does not take so far (every other format does)", 2);
     if (format == "keras-json") {
       write_file_atomically(out, model.to_json());
     } else if (format == "tfjs") {
       export_tfjs(model, out);
     } else if (format == "onnx") {
-      export_onnx(file.model, out);
+      export_onnx(model, out);
     } else if (format == "keras") {
       save_keras(model, out);
     } else if (format == "h5") {

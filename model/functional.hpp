@@ -69,8 +69,7 @@ class Functional : public train::Trainer {
   bool can_train_in_slices() const override;  // when every layer can
   std::string to_json() const override;        // tf.keras 2.x's Functional layout (saving/keras_json.hpp)
   std::string file_bytes(const SaveOptions& options) const override;  // elucid's model file (saving/model_file.hpp)
-  // save_model (saving/model_file.hpp): .keras, .h5, .weights.h5 or elucid's model file by the path's ending; .onnx
-  // is refused (ONNX export takes Sequential models so far).
+  // save_model (saving/model_file.hpp): .keras, .h5, .weights.h5, .onnx or elucid's model file by the path's ending.
   void save(const std::string& path, const SaveOptions& options = {}) const override;
 
  private:

@@ -255,22 +255,7 @@ void check_recipe_outputs(const Recipe& recipe) {
   }
 }
 
-namespace {
-// ONNX export takes Sequential models only so far: a Functional model's run may not end in an .onnx file.
-void check_output_formats(const Recipe& recipe, const train::Trainer& model) {
-  if (dynamic_cast<const Sequential*>(&model) != nullptr) return;
-  std::vector<std::string> paths = {recipe.output.model};
-  for (const CallbackSpec& spec : recipe.callbacks)
-    if (spec.class_name == "ModelCheckpoint") paths.push_back(spec.path);
-  for (const std::string& path : paths)
-    if (path.ends_with(".onnx"))
-      throw Error(recipe.path + ": " + path + ": ONNX export takes Sequential models so far; name a .keras, .h5 or "
-                  "elucid model file for this Functional model");
-}
-}  // namespace
-
 void check_recipe_callbacks(const Recipe& recipe, const train::Trainer& model) {
-  check_output_formats(recipe, model);
   RunFigures figures = model.run_figures(recipe.fit.validation_split > 0);
   try {
     for (const auto& callback : make_callbacks(recipe, /*resuming=*/false)) callback->check_figures(figures);
@@ -280,7 +265,6 @@ void check_recipe_callbacks(const Recipe& recipe, const train::Trainer& model) {
 }
 
 RecipeData load_training_data(const Recipe& recipe, train::Trainer& model, std::ostream* warnings) {
-  check_output_formats(recipe, model);
   if (!model.compiled())
     throw Error(recipe.path + ": no compile settings: give the recipe a \"compile\" section (optimizer, loss, metrics)");
   RecipeData data = load_recipe_data(recipe.data, model.input_shape(), warnings);

@@ -86,13 +86,7 @@ void save_model(const train::Trainer& model, const std::string& path, const Save
   if (path.ends_with(".keras")) return save_keras(model, path, options);
   if (path.ends_with(".weights.h5")) return save_weights(model, path);
   if (path.ends_with(".h5") || path.ends_with(".hdf5")) return save_keras_h5(model, path, options);
-  if (path.ends_with(".onnx")) {
-    const auto* sequential = dynamic_cast<const Sequential*>(&model);
-    if (!sequential)
-      throw Error(path + ": ONNX export takes Sequential models so far; save the Functional model \"" + model.name() +
-                  "\" as .keras, .h5 or elucid's model file");
-    return export_onnx(*sequential, path);
-  }
+  if (path.ends_with(".onnx")) return export_onnx(model, path);
   write_file_atomically(path, model_file_bytes(model, options));
 }
 

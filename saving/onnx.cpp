@@ -1,11 +1,12 @@
-// ONNX export: each layer of a Sequential model as ONNX nodes (opset 13), through ONNX's own protobuf classes; the
-// layout and the mapping are in saving/onnx.hpp.
+// ONNX export: each layer of a Sequential model, or each call of a Functional one, as ONNX nodes (opset 13), through
+// ONNX's own protobuf classes; the layout and the mapping are in saving/onnx.hpp.
 #include <elucid/saving/onnx.hpp>
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/file_io.hpp>
 #include <elucid/core/version.hpp>
 #include <elucid/layers/layers.hpp>
+#include <elucid/model/functional.hpp>
 #include <elucid/model/sequential.hpp>
 #include <elucid/saving/keras_objects.hpp>
 
@@ -14,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -565,6 +567,67 @@ Value export_layer(Graph& g, Layer& layer, const Value& x) {
               " cannot be exported to ONNX (elucid writes no ONNX nodes for it)");
 }
 
+bool is_merge(const Layer& layer) {
+  const std::string cls = layer.class_name();
+  return cls == "Add" || cls == "Subtract" || cls == "Multiply" || cls == "Average" || cls == "Maximum" ||
+         cls == "Concatenate";
+}
+
+// A merge layer's node over its inputs. The elementwise ones bring every input to the first one's layout (a Transpose
+// named LAYER/inputI/Transpose where it differs) and give that layout: Add as Sum, Subtract as Sub, Average as Mean,
+// Maximum as Max, Multiply as a chain of Mul (LAYER/Mul1, ..., the last named LAYER). Concatenate joins channels
+// first along axis 1 when every input has them there and Keras' axis is the channels'; else in Keras' order.
+Value export_merge(Graph& g, Layer& layer, const std::vector<Value>& in) {
+  const std::string cls = layer.class_name();
+  const std::string& name = layer.name();
+  std::vector<Shape> shapes(in.size());
+  std::transform(in.begin(), in.end(), shapes.begin(), [](const Value& v) { return v.shape; });
+  const Shape out = layer.output_shape_of(shapes);
+  const auto input_name = [&](size_t i) { return name + "/input" + std::to_string(i); };
+  if (cls == "Concatenate") {
+    const auto rank = static_cast<int64_t>(in[0].shape.size()) + 1;  // Keras' axis counts the batch
+    int64_t axis = dynamic_cast<layers::Concatenate&>(layer).options().axis;
+    if (axis < 0) axis += rank;
+    const bool first = axis == rank - 1 && std::all_of(in.begin(), in.end(), [](const Value& v) { return v.channels_first; });
+    std::vector<std::string> names;
+    for (size_t i = 0; i < in.size(); ++i)
+      names.push_back(first ? in[i].name : channels_last(g, in[i], input_name(i) + "/Transpose").name);
+    attr(g.node("Concat", names, name), "axis", first ? int64_t{1} : axis);
+    return {name, out, first};
+  }
+  const bool first = in[0].channels_first;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < in.size(); ++i)
+    names.push_back(first ? channels_first(g, in[i], input_name(i)).name
+                          : channels_last(g, in[i], input_name(i) + "/Transpose").name);
+  if (cls == "Add") g.node("Sum", names, name);
+  else if (cls == "Subtract") g.node("Sub", names, name);
+  else if (cls == "Average") g.node("Mean", names, name);
+  else if (cls == "Maximum") g.node("Max", names, name);
+  else {  // Multiply: ONNX's Mul takes two
+    std::string product = names[0];
+    for (size_t i = 1; i < names.size(); ++i) {
+      const std::string next = i + 1 == names.size() ? name : name + "/Mul" + std::to_string(i);
+      g.node("Mul", {product, names[i]}, next);
+      product = next;
+    }
+  }
+  return {name, out, first};
+}
+
+// Renames a value everywhere: the node that writes it (and the node's name) and every node that reads it.
+void rename_value(onnx::GraphProto& proto, const std::string& from, const std::string& to) {
+  for (onnx::NodeProto& n : *proto.mutable_node()) {
+    for (std::string& out : *n.mutable_output())
+      if (out == from) {
+        out = to;
+        n.set_name(to);
+      }
+    for (std::string& in : *n.mutable_input())
+      if (in == from) in = to;
+  }
+}
+
 // Renames the value the graph's last node writes from `from` to `to`, the node with it; returns `to`, or "" when the
 // last node does not write `from` (the value is the graph's input). Only for a value no node reads yet.
 std::string rename_last_output(onnx::GraphProto& proto, const std::string& from, const std::string& to) {
@@ -585,15 +648,76 @@ void tensor_type(onnx::ValueInfoProto& v, const std::string& name, const Shape& 
   for (int64_t d : sample) s.add_dim()->set_dim_value(d);
 }
 
+// A Sequential model's graph: its input, each layer's nodes in turn, its output.
+void sequential_graph(onnx::GraphProto& proto, const Sequential& model) {
+  if (!model.built())
+    throw Error("export_onnx: the model \"" + model.name() + "\" is not built; give its first layer an input_shape");
+  if (model.layers().empty()) throw Error("export_onnx: the model \"" + model.name() + "\" has no layers");
+  Graph g(proto);
+
+  // The input's name is Keras' InputLayer's, as the model's Keras JSON names it ("conv2d_input", "input_1").
+  const std::string input = keras::input_layer_name(model);
+  tensor_type(*proto.add_input(), input, model.input_shape());
+
+  Value x{input, model.input_shape(), false};
+  for (const auto& layer : model.layers()) x = export_layer(g, *layer, x);
+
+  // The output: Keras' layout, named after the last layer. A Transpose back to channels last takes the name (the
+  // layer's own node, if it had it, is renamed LAYER/channels_first); then the last node is renamed when it wrote
+  // another name (the layer below a final Dropout), or an Identity writes it when no node did.
+  const std::string output = model.layers().back()->name();
+  if (x.channels_first && x.shape.size() >= 2) {
+    if (x.name == output) x.name = rename_last_output(proto, output, output + "/channels_first");
+    x = channels_last(g, x, output);
+  }
+  if (x.name != output && rename_last_output(proto, x.name, output).empty()) g.node("Identity", {x.name}, output);
+  tensor_type(*proto.add_output(), output, model.output_shape());
+}
+
+// A Functional model's graph: an input per InputLayer (named as it), each call's nodes in the model's order (every
+// call after those it takes its inputs from), an output per model output, named after its layer, in Keras' layout.
+// A layer called more than once (shared) is refused: its nodes and weights would be written twice under one name.
+void functional_graph(onnx::GraphProto& proto, const Functional& model) {
+  Graph g(proto);
+  std::map<const layers::Node*, Value> values;
+  for (const auto& node : model.nodes()) {
+    Layer& layer = *node->layer;
+    if (model.node_index(*node) > 0)
+      throw Error(layer.label() + ": a layer called more than once (shared) cannot be exported to ONNX so far");
+    if (node->inputs.empty()) {  // an input
+      tensor_type(*proto.add_input(), layer.name(), node->shape);
+      values[node.get()] = {layer.name(), node->shape, false};
+      continue;
+    }
+    std::vector<Value> in;
+    for (const layers::KerasTensor& x : node->inputs) in.push_back(values.at(x.node().get()));
+    values[node.get()] = is_merge(layer) ? export_merge(g, layer, in) : export_layer(g, layer, in.at(0));
+  }
+  std::vector<std::string> named;
+  for (const layers::KerasTensor& out : model.outputs()) {
+    Value x = values.at(out.node().get());
+    const std::string output = out.node()->layer->name();
+    if (std::find(named.begin(), named.end(), output) != named.end())
+      throw Error("export_onnx: the model \"" + model.name() + "\" gives the output of layer \"" + output + "\" twice");
+    named.push_back(output);
+    if (x.channels_first && x.shape.size() >= 2) {
+      if (x.name == output) {
+        rename_value(proto, output, output + "/channels_first");
+        x.name = output + "/channels_first";
+      }
+      x = channels_last(g, x, output);
+    } else if (x.name != output) {
+      g.node("Identity", {x.name}, output);
+    }
+    tensor_type(*proto.add_output(), output, out.shape());
+  }
+}
 }  // namespace
 
-std::string onnx_model_bytes(const train::Trainer& trainer) {
-  const auto* model = dynamic_cast<const Sequential*>(&trainer);
-  if (!model) throw Error("export_onnx: only Sequential models can be exported to ONNX");
-  if (!model->built())
-    throw Error("export_onnx: the model \"" + model->name() + "\" is not built; give its first layer an input_shape");
-  if (model->layers().empty()) throw Error("export_onnx: the model \"" + model->name() + "\" has no layers");
-
+std::string onnx_model_bytes(const train::Trainer& model) {
+  const auto* sequential = dynamic_cast<const Sequential*>(&model);
+  const auto* functional = dynamic_cast<const Functional*>(&model);
+  if (!sequential && !functional) throw Error("export_onnx: only Sequential and Functional models can be exported to ONNX");
   onnx::ModelProto m;
   m.set_ir_version(onnx::IR_VERSION);
   m.set_producer_name("elucid");
@@ -602,35 +726,21 @@ std::string onnx_model_bytes(const train::Trainer& trainer) {
   opset.set_domain("");
   opset.set_version(kOnnxOpset);
   onnx::GraphProto& proto = *m.mutable_graph();
-  proto.set_name(model->name());
-  Graph g(proto);
-
-  // The input's name is Keras' InputLayer's, as the model's Keras JSON names it ("conv2d_input", "input_1").
-  const std::string input = keras::input_layer_name(*model);
-  tensor_type(*proto.add_input(), input, model->input_shape());
-
-  Value x{input, model->input_shape(), false};
-  for (const auto& layer : model->layers()) x = export_layer(g, *layer, x);
-
-  // The output: Keras' layout, named after the last layer. A Transpose back to channels last takes the name (the
-  // layer's own node, if it had it, is renamed LAYER/channels_first); then the last node is renamed when it wrote
-  // another name (the layer below a final Dropout), or an Identity writes it when no node did.
-  const std::string output = model->layers().back()->name();
-  if (x.channels_first && x.shape.size() >= 2) {
-    if (x.name == output) x.name = rename_last_output(proto, output, output + "/channels_first");
-    x = channels_last(g, x, output);
+  proto.set_name(model.name());
+  if (sequential) {
+    sequential_graph(proto, *sequential);
+  } else {
+    functional_graph(proto, *functional);
   }
-  if (x.name != output && rename_last_output(proto, x.name, output).empty()) g.node("Identity", {x.name}, output);
-  tensor_type(*proto.add_output(), output, model->output_shape());
 
   try {
     onnx::checker::check_model(m);
   } catch (const std::exception& e) {
-    throw Error("export_onnx: ONNX's checker rejects the graph of \"" + model->name() + "\": " + e.what());
+    throw Error("export_onnx: ONNX's checker rejects the graph of \"" + model.name() + "\": " + e.what());
   }
   std::string bytes;
   if (!m.SerializeToString(&bytes))
-    throw Error("export_onnx: the graph of \"" + model->name() + "\" does not serialize");
+    throw Error("export_onnx: the graph of \"" + model.name() + "\" does not serialize");
   return bytes;
 }
 

@@ -14,7 +14,9 @@
 #        examples/recipes/fashion_mnist_seed_quick.json, tests/tfjs/every_layer.json (every layer class elucid reads,
 #        options off their defaults), tests/onnx/layouts.json (the layout switches of the graph) and
 #        tests/onnx/no_tfjs.json (the options TensorFlow.js cannot check: grouped Conv2D, bilinear UpSampling2D),
-#        each trained briefly)
+#        each trained briefly; and two Functional models, made and trained two epochs by dump_model:
+#        tests/tfjs/every_merge.json (a residual block and the merge layers) and tests/onnx/merge_layouts.json (every
+#        merge layer, Subtract too, on inputs in both layouts, Concatenate along the channels and along the rows))
 # Environment: BUILD_DIR (build: a built tree with elucid and libelucid.so), WORK (${TMPDIR:-/tmp}/elucid-onnx),
 #   ORT_VERSION (1.30.0), TOLERANCE (1e-5, max abs difference of the outputs), SAMPLES (32 test images).
 # Exit status 0 when everything agrees, 1 on a mismatch or any failure.
@@ -78,6 +80,16 @@ check() {
     fail "$name: ONNX Runtime and elucid disagree, or check.mjs failed (above)"
 }
 
+# check_graph NAME JSON: a Functional model's Keras JSON: dump_model (tests/tfjs/dump_model.cpp) makes it, trains it
+# two epochs on the test images and saves it as WORK/NAME/trained.elucid, which then goes through check.
+check_graph() {
+  local name=$1 model=$2 dir=$work/$1
+  mkdir -p "$dir"
+  step "$name: dump_model makes $model and trains it"
+  "$dump" "$model" "$samples" "$dir/trained.json" || fail "dump_model failed"
+  check "$name" "$dir/trained.elucid"
+}
+
 # train RECIPE NAME: trains RECIPE into WORK/NAME/train and prints the model file's path.
 train() {
   local out=$work/$2/train
@@ -98,6 +110,8 @@ else
   check layouts "$layouts"
   no_tfjs=$(train tests/onnx/no_tfjs.json no_tfjs) || exit 1
   check no_tfjs "$no_tfjs"
+  check_graph every_merge tests/tfjs/every_merge.json
+  check_graph merge_layouts tests/onnx/merge_layouts.json
 fi
 
 step "all passed"

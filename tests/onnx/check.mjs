@@ -4,7 +4,8 @@
 //   node check.mjs MODEL.onnx DUMP.json TOLERANCE KERAS.json [PREFIX_DIR]
 //
 // The graph must take one input named as the InputLayer of the model's Keras JSON (`elucid export --keras-json`)
-// and give one output named after its last layer (the names saving/onnx.hpp promises), take the whole batch and a
+// and give one output named after its last layer, or a Functional model's output layer (the names saving/onnx.hpp
+// promises), take the whole batch and a
 // batch of one sample (its batch dimension is symbolic), and agree with elucid's predictions to TOLERANCE (max abs
 // difference). PREFIX_DIR holds layer_K.onnx, the graph of the model's first K layers
 // (tests/onnx/export_prefixes.cpp): each must give layer K's output as dump_model wrote it, to TOLERANCE times
@@ -14,8 +15,11 @@ import * as ort from 'onnxruntime-node';
 import { readFileSync } from 'node:fs';
 
 const [modelPath, dumpPath, toleranceText, kerasPath, prefixDir] = process.argv.slice(2);
-const kerasLayers = JSON.parse(readFileSync(kerasPath, 'utf8')).config.layers;
-const inputName = kerasLayers[0].config.name, outputName = kerasLayers[kerasLayers.length - 1].config.name;
+// A Sequential's input is its InputLayer, its output its last layer; a Functional model names both.
+const kerasConfig = JSON.parse(readFileSync(kerasPath, 'utf8')).config;
+const kerasLayers = kerasConfig.layers;
+const inputName = kerasConfig.input_layers ? kerasConfig.input_layers[0][0] : kerasLayers[0].config.name;
+const outputName = kerasConfig.output_layers ? kerasConfig.output_layers[0][0] : kerasLayers[kerasLayers.length - 1].config.name;
 const tolerance = Number(toleranceText);
 let failures = 0;
 const fail = (message) => { console.log(`MISMATCH: ${message}`); failures++; };

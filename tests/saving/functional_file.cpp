@@ -1,11 +1,12 @@
 // A Functional model in elucid's model file and in Keras' .keras, .h5 and .weights.h5: saved and loaded back
 // (load_model<Functional>, read_model_file), it predicts the same bits and goes on training as the model that was
-// saved would; the files have Keras' layouts for a Functional model (its InputLayers among model.layers); ONNX export
-// refuses it.
+// saved would; the files have Keras' layouts for a Functional model (its InputLayers among model.layers); .onnx
+// gives the ONNX graph.
 #include <elucid/elucid.hpp>
 #include <elucid/saving/hdf5_file.hpp>
 #include <elucid/saving/keras_h5.hpp>
 #include <elucid/saving/keras_v3.hpp>
+#include <elucid/saving/onnx.hpp>
 
 #include "support/data_files.hpp"
 #include "support/error_of.hpp"
@@ -67,10 +68,9 @@ TEST_CASE("a Functional model's file loads back: same predictions, and training 
   loaded.fit(x, y, {.batch_size = 8, .epochs = 1, .verbose = 0});
   CHECK(test::same_bits(loaded.get_weights(), model.get_weights()));
 
-  // ONNX export takes Sequential models only so far: refused by the path's ending; nothing is written.
-  CHECK_THAT(test::error_of([&] { model.save((dir / "m.onnx").string()); }),
-             Contains("m.onnx: ONNX export takes Sequential models so far"));
-  CHECK_FALSE(fs::exists(dir / "m.onnx"));
+  // .onnx: the ONNX graph for inference (saving/onnx.hpp).
+  model.save((dir / "m.onnx").string());
+  CHECK(read_file((dir / "m.onnx").string()) == onnx_model_bytes(model));
   // A Sequential model's file asked for as Functional names what it holds.
   Sequential sequential;
   sequential.add(Dense(2, {.input_shape = {3}}));

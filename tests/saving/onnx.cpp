@@ -323,3 +323,64 @@ TEST_CASE("a layer ONNX export does not know, or a model not built, is one error
   CHECK_THROWS_WITH(export_onnx(seed_model(), (dir / "file" / "m.onnx").string()), Contains("file"));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("ONNX: a Functional model's graph has its inputs and outputs by layer name, a node per merge layer",
+          "[onnx][functional]") {
+  const std::string path = std::string(ELUCID_SOURCE_DIR) + "/tests/onnx/merge_layouts.json";
+  set_random_seed(3);
+  const Functional model = functional_from_json(read_file(path), path);
+  onnx::ModelProto m = parse(onnx_model_bytes(model));
+  check_graph(m);
+  REQUIRE(m.graph().input_size() == 1);
+  CHECK(m.graph().input(0).name() == "image");
+  CHECK(dims(m.graph().input(0)) == std::vector<int64_t>{-1, 28, 28, 1});
+  REQUIRE(m.graph().output_size() == 1);
+  CHECK(m.graph().output(0).name() == "logits");
+  CHECK(dims(m.graph().output(0)) == std::vector<int64_t>{-1, 10});
+  // The elementwise merges in the first input's layout: Reshape's Keras-order output goes channels first for Add.
+  CHECK(node_named(m, "subtract").op_type() == "Sub");
+  CHECK(node_named(m, "add_mixed_layouts").op_type() == "Sum");
+  CHECK(node_named(m, "add_mixed_layouts").input(1) == "add_mixed_layouts/input1/Transpose");
+  CHECK(ints(attribute(node_named(m, "add_mixed_layouts/input1/Transpose"), "perm")) == std::vector<int64_t>{0, 3, 1, 2});
+  // Multiply of three: a chain of two Mul.
+  CHECK(node_named(m, "multiply_three/Mul1").op_type() == "Mul");
+  CHECK(node_named(m, "multiply_three").input(0) == "multiply_three/Mul1");
+  // Concatenate along the channels joins channels first at axis 1; along the rows, in Keras' order at axis 1 of
+  // (batch, H, W, C), its inputs turned back first.
+  CHECK(attribute(node_named(m, "concat_channels"), "axis").i() == 1);
+  CHECK(node_named(m, "concat_rows").input(0) == "concat_rows/input0/Transpose");
+  CHECK(attribute(node_named(m, "concat_rows"), "axis").i() == 1);
+  CHECK(node_named(m, "average").op_type() == "Mean");
+  CHECK(node_named(m, "maximum").op_type() == "Max");
+  CHECK(node_named(m, "logits").op_type() == "Add");
+  // Every layer's weights once, by elucid's names.
+  CHECK(initializer(m, "conv_elu/kernel").dims_size() == 4);
+  CHECK(m.graph().initializer_size() >= 6);
+  // The same model gives the same bytes.
+  CHECK(onnx_model_bytes(model) == onnx_model_bytes(model));
+}
+
+TEST_CASE("ONNX: a Functional model with several outputs, one of them channels first, names each after its layer",
+          "[onnx][functional]") {
+  set_random_seed(4);
+  KerasTensor image = Input({6, 6, 2}, "image");
+  KerasTensor features = Conv2D(3, {3, 3}, {.padding = "same", .name = "features"})(image);
+  KerasTensor logits = Dense(4, {.name = "logits"})(Flatten()(features));
+  const Functional model({image}, {features, logits}, "two_heads");
+  onnx::ModelProto m = parse(onnx_model_bytes(model));
+  check_graph(m);
+  REQUIRE(m.graph().output_size() == 2);
+  CHECK(m.graph().output(0).name() == "features");
+  CHECK(dims(m.graph().output(0)) == std::vector<int64_t>{-1, 6, 6, 3});
+  CHECK(m.graph().output(1).name() == "logits");
+  // The Conv's own value, which Flatten reads too, is renamed; a Transpose back to Keras' order gives the output.
+  CHECK(node_named(m, "features").op_type() == "Transpose");
+  CHECK(node_named(m, "features/channels_first").op_type() == "Conv");
+
+  // A shared layer (called twice) is refused, naming it.
+  KerasTensor a = Input({4}, "a"), b = Input({4}, "b");
+  auto shared = std::make_shared<Dense>(3, DenseOptions{.name = "shared"});
+  KerasTensor joined = Add()({(*shared)(a), (*shared)(b)});
+  const Functional siamese({a, b}, {joined}, "siamese");
+  CHECK_THROWS_WITH(onnx_model_bytes(siamese), Contains("\"shared\"") && Contains("called more than once"));
+}
