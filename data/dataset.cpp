@@ -26,6 +26,7 @@ class SubsetDataset : public Dataset {
       : parent_(std::move(parent)), indices_(std::move(indices)) {}
   int64_t size() const override { return static_cast<int64_t>(indices_.size()); }
   Shape sample_shape() const override { return parent_->sample_shape(); }
+  std::vector<Shape> input_shapes() const override { return parent_->input_shapes(); }
   Shape label_shape() const override { return parent_->label_shape(); }
   std::vector<std::string> class_names() const override { return parent_->class_names(); }
   void fill(std::span<const int64_t> indices, float* x, float* y) const override {
@@ -57,6 +58,7 @@ class OneHotDataset : public Dataset {
       : parent_(std::move(parent)), classes_(classes) {}
   int64_t size() const override { return parent_->size(); }
   Shape sample_shape() const override { return parent_->sample_shape(); }
+  std::vector<Shape> input_shapes() const override { return parent_->input_shapes(); }
   Shape label_shape() const override { return {classes_}; }
   std::vector<std::string> class_names() const override { return parent_->class_names(); }
   void fill(std::span<const int64_t> indices, float* x, float* y) const override {

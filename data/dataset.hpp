@@ -25,6 +25,10 @@ class Dataset {
   // numel(label_shape) floats), in the order given. Throws elucid::Error for an index outside [0, size()).
   virtual void fill(std::span<const int64_t> indices, float* x, float* y) const = 0;
   virtual std::vector<std::string> class_names() const { return {}; }
+  // The shape of each of a sample's inputs: one, sample_shape(), but for a data set of several inputs (a Functional
+  // model's), whose sample_shape() is then (the sum of their sizes) and whose fill writes each sample's inputs one
+  // after another, each flat (train::Trainer unpacks them).
+  virtual std::vector<Shape> input_shapes() const { return {sample_shape()}; }
 };
 
 // Throws elucid::Error naming `who` and the range when an index is outside [0, size).

@@ -137,6 +137,13 @@ std::shared_ptr<Layer> Functional::get_layer(const std::string& name) const {
   throw Error("Functional \"" + name_ + "\" has no layer \"" + name + "\"; it has: " + names);
 }
 
+std::vector<std::string> Functional::input_names() const {
+  std::vector<std::string> names;
+  names.reserve(inputs_.size());
+  for (const layers::KerasTensor& x : inputs_) names.push_back(x.node()->layer->name());
+  return names;
+}
+
 std::vector<Shape> Functional::input_shapes() const {
   std::vector<Shape> shapes;
   for (const KerasTensor& x : inputs_) shapes.push_back(x.shape());

@@ -121,19 +121,73 @@ void Trainer::require_compiled(const char* who) const {
 // Builds the model for these samples if it is not built yet (so before any thread runs a slice), then checks that
 // it takes them.
 void Trainer::check_input(const std::string& who, const Shape& sample_shape, const char* what) {
-  const std::vector<Shape> takes = build_for(std::span<const Shape>(&sample_shape, 1));
-  if (takes.size() != 1)
-    throw Error(who + ": the model takes " + std::to_string(takes.size()) + " inputs; the data give one per sample");
-  if (takes[0] != sample_shape)
-    throw Error(who + ": " + what + " of shape " + to_string(sample_shape) + " do not match the model's input " +
-                to_string(takes[0]));
+  check_inputs(who, {sample_shape}, what);
+}
+
+void Trainer::check_input(const std::string& who, const data::Dataset& data, const char* what) {
+  check_inputs(who, data.input_shapes(), what);
+}
+
+void Trainer::check_inputs(const std::string& who, const std::vector<Shape>& given, const char* what) {
+  const std::vector<Shape> takes = build_for(given);
+  if (takes.size() != given.size())
+    throw Error(who + ": the model takes " + std::to_string(takes.size()) + " input" + (takes.size() == 1 ? "" : "s") +
+                "; the data give " + std::to_string(given.size()) + " per sample");
+  const std::vector<std::string> names = input_names();
+  for (size_t k = 0; k < takes.size(); ++k) {
+    if (takes[k] == given[k]) continue;
+    if (takes.size() == 1)
+      throw Error(who + ": " + what + " of shape " + to_string(given[0]) + " do not match the model's input " +
+                  to_string(takes[0]));
+    const std::string input = "input " + std::to_string(k) + (k < names.size() ? " \"" + names[k] + "\"" : "");
+    throw Error(who + ": " + what + ": " + input + " has shape " + to_string(given[k]) + "; the model takes " +
+                to_string(takes[k]));
+  }
 }
 
 Tensor Trainer::forward_one(const Tensor& x, bool training) {
-  std::vector<Tensor> outputs = forward(std::span<const Tensor>(&x, 1), training);
+  const std::vector<Shape> shapes = input_shapes();
+  std::vector<Tensor> inputs;
+  if (shapes.size() == 1) {
+    inputs.push_back(x);
+  } else {
+    // x (N, total): each sample's inputs one after another; each input gathered into its own (N, ...shape).
+    const int64_t n = x.dim(0), total = x.size() / std::max<int64_t>(n, 1);
+    int64_t offset = 0;
+    for (const Shape& shape : shapes) {
+      Shape batch = {n};
+      batch.insert(batch.end(), shape.begin(), shape.end());
+      Tensor input(batch);
+      const int64_t size = numel(shape);
+      for (int64_t i = 0; i < n; ++i) std::copy_n(x.data() + i * total + offset, size, input.data() + i * size);
+      offset += size;
+      inputs.push_back(std::move(input));
+    }
+  }
+  std::vector<Tensor> outputs = forward(inputs, training);
   if (outputs.size() != 1)
     throw Error("the model gives " + std::to_string(outputs.size()) + " outputs; the data hold one label per sample");
   return std::move(outputs[0]);
+}
+
+Trainer::Inputs Trainer::ordered(const NamedInputs& x, const char* who) const {
+  const std::vector<std::string> names = input_names();
+  if (names.empty()) throw Error(std::string(who) + ": the model has no input names; give its inputs as a list");
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (std::find(names.begin(), names.end(), x[i].first) == names.end())
+      throw Error(std::string(who) + ": the model has no input named \"" + x[i].first + "\"; its first is \"" +
+                  names[0] + "\" of " + std::to_string(names.size()));
+    for (size_t j = 0; j < i; ++j)
+      if (x[j].first == x[i].first) throw Error(std::string(who) + ": input \"" + x[i].first + "\" is given twice");
+  }
+  Inputs inputs;
+  for (const std::string& name : names) {
+    const auto it = std::find_if(x.begin(), x.end(), [&](const auto& named) { return named.first == name; });
+    if (it == x.end())
+      throw Error(std::string(who) + ": no input named \"" + name + "\" among the " + std::to_string(x.size()) + " given");
+    inputs.push_back(it->second);
+  }
+  return inputs;
 }
 
 Shape Trainer::single_output_shape() const {
@@ -320,6 +374,14 @@ History Trainer::fit(const Tensor& x, const Tensor& y, const FitOptions& options
   return fit(std::make_shared<data::TensorDataset>(x, y), options);
 }
 
+History Trainer::fit(const Inputs& x, const Tensor& y, const FitOptions& options) {
+  return fit(std::make_shared<data::TensorDataset>(x, y), options);
+}
+
+History Trainer::fit(const NamedInputs& x, const Tensor& y, const FitOptions& options) {
+  return fit(ordered(x, "fit"), y, options);
+}
+
 History Trainer::fit(const std::shared_ptr<const data::Dataset>& all, const FitOptions& options) {
   distributed::SingleProcess single;
   distributed::Strategy& strategy = options.strategy ? *options.strategy : single;
@@ -401,7 +463,7 @@ std::pair<std::shared_ptr<const data::Dataset>, std::shared_ptr<const data::Data
   if (!(options.validation_split >= 0.0 && options.validation_split < 1.0))
     throw Error("fit: validation_split must be in [0, 1), got " + format_number(options.validation_split));
   if (all->size() == 0) throw Error("fit: the training data set is empty");
-  check_input("fit", all->sample_shape());
+  check_input("fit", *all);
 
   std::shared_ptr<const data::Dataset> train = all, validation = options.validation_data;
   if (options.validation_split > 0) {
@@ -412,7 +474,7 @@ std::pair<std::shared_ptr<const data::Dataset>, std::shared_ptr<const data::Data
   }
   check_labels("fit", *train);
   if (validation) {
-    check_input("fit", validation->sample_shape(), "validation samples");
+    check_input("fit", *validation, "validation samples");
     check_labels("fit (validation data)", *validation);
   }
   return {train, validation};
@@ -541,12 +603,20 @@ Evaluation Trainer::evaluate(const Tensor& x, const Tensor& y, const EvaluateOpt
   return evaluate(data::TensorDataset(x, y), options);
 }
 
+Evaluation Trainer::evaluate(const Inputs& x, const Tensor& y, const EvaluateOptions& options) {
+  return evaluate(data::TensorDataset(x, y), options);
+}
+
+Evaluation Trainer::evaluate(const NamedInputs& x, const Tensor& y, const EvaluateOptions& options) {
+  return evaluate(ordered(x, "evaluate"), y, options);
+}
+
 Evaluation Trainer::evaluate(const data::Dataset& data, const EvaluateOptions& options) {
   require_compiled("evaluate");
   if (options.batch_size < 1)
     throw Error("evaluate: batch_size must be at least 1, got " + std::to_string(options.batch_size));
   if (data.size() == 0) throw Error("evaluate: the data set is empty");
-  check_input("evaluate", data.sample_shape());
+  check_input("evaluate", data);
   check_labels("evaluate", data);
   // A non-owning handle: Batches wants shared ownership, `data` outlives this call.
   std::shared_ptr<const data::Dataset> view(&data, [](const data::Dataset*) {});
@@ -572,10 +642,19 @@ Tensor Trainer::predict(const Tensor& x, const PredictOptions& options) {
   return predict(data::TensorDataset(x, Tensor::zeros({x.dim(0)})), options);
 }
 
+Tensor Trainer::predict(const Inputs& x, const PredictOptions& options) {
+  if (x.empty() || x[0].rank() < 1) throw Error("predict: no inputs, or an input without a batch axis");
+  return predict(data::TensorDataset(x, Tensor::zeros({x[0].dim(0)})), options);
+}
+
+Tensor Trainer::predict(const NamedInputs& x, const PredictOptions& options) {
+  return predict(ordered(x, "predict"), options);
+}
+
 Tensor Trainer::predict(const data::Dataset& data, const PredictOptions& options) {
   if (options.batch_size < 1)
     throw Error("predict: batch_size must be at least 1, got " + std::to_string(options.batch_size));
-  check_input("predict", data.sample_shape());
+  check_input("predict", data);
   NoGradGuard no_grad;
   Shape out_shape = single_output_shape();
   out_shape.insert(out_shape.begin(), data.size());

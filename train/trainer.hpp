@@ -194,6 +194,20 @@ class Trainer {
   Tensor predict(const Tensor& x, const PredictOptions& options = {});  // batched, no graph kept
   Tensor predict(const data::Dataset& data, const PredictOptions& options = {});
   Tensor predict(const std::shared_ptr<const data::Dataset>& data, const PredictOptions& options = {});
+  // A model of several inputs (Functional) takes them as a list in the order of its inputs, or by input name, as
+  // Keras' fit(x=[a, b]) and fit(x={"image": a, "meta": b}): model.fit({images, sizes}, labels) or
+  // model.fit(NamedInputs{{"image", images}, {"meta", sizes}}, labels).
+  using Inputs = std::vector<Tensor>;
+  using NamedInputs = std::vector<std::pair<std::string, Tensor>>;
+  History fit(const Inputs& x, const Tensor& y, const FitOptions& options = {});
+  History fit(const NamedInputs& x, const Tensor& y, const FitOptions& options = {});
+  Evaluation evaluate(const Inputs& x, const Tensor& y, const EvaluateOptions& options = {});
+  Evaluation evaluate(const NamedInputs& x, const Tensor& y, const EvaluateOptions& options = {});
+  Tensor predict(const Inputs& x, const PredictOptions& options = {});
+  Tensor predict(const NamedInputs& x, const PredictOptions& options = {});
+  // The names of the model's inputs, in order (a Functional model's InputLayers); none when the model has no names
+  // for them, and then named inputs are refused.
+  virtual std::vector<std::string> input_names() const { return {}; }
   Logs train_on_batch(const Tensor& x, const Tensor& y);  // one optimizer step; returns loss and metrics
   Logs test_on_batch(const Tensor& x, const Tensor& y);
 
@@ -225,7 +239,12 @@ class Trainer {
 
   void require_compiled(const char* who) const;
   void check_input(const std::string& who, const Shape& sample_shape, const char* what = "samples");
+  void check_input(const std::string& who, const data::Dataset& data, const char* what = "samples");
+  void check_inputs(const std::string& who, const std::vector<Shape>& given, const char* what);
+  // The forward of a batch x (N, ...one input) or, for a model of several inputs, x (N, the sum of their sizes) with
+  // each sample's inputs one after another (Dataset::input_shapes), which it unpacks.
   Tensor forward_one(const Tensor& x, bool training);
+  Inputs ordered(const NamedInputs& x, const char* who) const;  // named inputs in the model's order
   Shape single_output_shape() const;
   StepFigures no_figures() const;
   Logs logs_of(const StepFigures& figures) const;

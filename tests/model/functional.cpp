@@ -174,3 +174,63 @@ TEST_CASE("bad graphs are refused at the call or when the model is made, naming 
   KerasTensor w = Input({5});
   CHECK_THAT(test::error_of([&] { Functional(w, (*shared)(w)); }), Contains("already built for input (4,), cannot take (5,)"));
 }
+
+namespace {
+// Two inputs, an image and a vector of sizes, joined after pooling: the model of the several-input tests.
+Functional image_and_meta_model() {
+  KerasTensor image = Input({6, 6, 2}, "image");
+  KerasTensor meta = Input({3}, "meta");
+  KerasTensor pooled = Flatten()(MaxPooling2D({2, 2})(Conv2D(4, {3, 3}, {.padding = "same", .activation = "relu"})(image)));
+  KerasTensor joined = Concatenate()({pooled, Dense(4, {.activation = "elu"})(meta)});
+  return Functional({image, meta}, {Dense(3)(joined)}, "image_and_meta");
+}
+}  // namespace
+
+TEST_CASE("a model of two inputs fits, evaluates and predicts on a list or a map of them, the same bits either way",
+          "[functional]") {
+  const Tensor images = random_batch({40, 6, 6, 2}, 4), meta = random_batch({40, 3}, 5);
+  Tensor y({40});
+  for (int64_t i = 0; i < 40; ++i) y.values()[static_cast<size_t>(i)] = static_cast<float>(i % 3);
+  const auto train = [&](bool as_map, int threads) {
+    set_num_threads(threads);
+    set_random_seed(6);
+    Functional model = image_and_meta_model();
+    model.compile("adam", "sparse_categorical_crossentropy", {"accuracy"});
+    FitOptions options{.batch_size = 16, .epochs = 3, .verbose = 0};
+    options.validation_split = 0.2;
+    const History history = as_map ? model.fit(Functional::NamedInputs{{"meta", meta}, {"image", images}}, y, options)
+                                   : model.fit({images, meta}, y, options);
+    CHECK(history["val_loss"].size() == 3);
+    return model;
+  };
+  Functional by_list = train(false, 2);
+  Functional by_map = train(true, 2);
+  Functional one_thread = train(false, 1);
+  set_num_threads(0);
+  CHECK(test::same_bits(by_list.get_weights(), by_map.get_weights()));
+  CHECK(test::same_bits(by_list.get_weights(), one_thread.get_weights()));
+
+  // predict and evaluate take them the same ways, and agree with the forward of the whole batch.
+  const Tensor p = by_list.predict({images, meta}, {.batch_size = 7});
+  const Tensor q = by_list.predict(Functional::NamedInputs{{"image", images}, {"meta", meta}});
+  CHECK(p.shape() == Shape{40, 3});
+  CHECK(std::ranges::equal(p.values(), q.values()));
+  const std::vector<Tensor> inputs = {images, meta};
+  const Tensor direct = by_list.forward(inputs, false)[0];
+  for (size_t i = 0; i < direct.values().size(); ++i) REQUIRE(std::abs(direct.values()[i] - p.values()[i]) < 1e-6f);
+  const Evaluation a = by_list.evaluate({images, meta}, y), b = by_list.evaluate(Functional::NamedInputs{{"image", images}, {"meta", meta}}, y);
+  CHECK(a.loss == b.loss);
+  CHECK(a["accuracy"] == b["accuracy"]);
+
+  // Wrong inputs: one error each, naming the input and the shapes.
+  CHECK_THROWS_WITH(by_list.fit(images, y), Contains("fit: the model takes 2 inputs; the data give 1 per sample"));
+  CHECK_THROWS_WITH(by_list.predict({meta, images}),
+                    Contains("predict: samples: input 0 \"image\" has shape (3,); the model takes (6, 6, 2)"));
+  CHECK_THROWS_WITH(by_list.fit(Functional::NamedInputs{{"image", images}}, y),
+                    Contains("fit: no input named \"meta\" among the 1 given"));
+  CHECK_THROWS_WITH(by_list.evaluate(Functional::NamedInputs{{"image", images}, {"meta", meta}, {"size", meta}}, y),
+                    Contains("evaluate: the model has no input named \"size\"; its first is \"image\" of 2"));
+  CHECK_THROWS_WITH(by_list.predict(Functional::NamedInputs{{"image", images}, {"image", images}}),
+                    Contains("predict: input \"image\" is given twice"));
+  CHECK_THROWS_WITH(by_list.fit({images, random_batch({39, 3}, 1)}, y), Contains("input 1 (39, 3) has 39 samples but y (40,) has 40"));
+}
