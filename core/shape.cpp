@@ -28,4 +28,10 @@ std::string to_string(const Shape& shape) {
   return s + ")";
 }
 
+std::string to_string(std::span<const Shape> shapes) {
+  std::string text;
+  for (const Shape& s : shapes) text += (text.empty() ? "" : ", ") + to_string(s);
+  return text;
+}
+
 }  // namespace elucid

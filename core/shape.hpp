@@ -1,6 +1,7 @@
 // Shape: the dimensions of a tensor, outermost first; images are (N, H, W, C).
 #pragma once
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -14,5 +15,7 @@ int64_t numel(const Shape& shape);
 
 // "(32, 28, 28, 1)"; a scalar is "()". Used in every shape error message.
 std::string to_string(const Shape& shape);
+// Several shapes, "(8, 8, 16), (8, 8, 32)": a merge layer's inputs in a message.
+std::string to_string(std::span<const Shape> shapes);
 
 }  // namespace elucid

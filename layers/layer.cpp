@@ -22,18 +22,10 @@ Shape Layer::build(const Shape& input_shape, Random& rng) {
   return out;
 }
 
-namespace {
-std::string shapes_text(std::span<const Shape> shapes) {
-  std::string text;
-  for (const Shape& s : shapes) text += (text.empty() ? "" : " and ") + to_string(s);
-  return text;
-}
-}  // namespace
-
 Shape Layer::output_shape_of(std::span<const Shape> input_shapes) const {
   if (input_shapes.size() != 1)
     throw Error(label() + ": takes one input, was given " + std::to_string(input_shapes.size()) +
-                (input_shapes.empty() ? "" : ": " + shapes_text(input_shapes)));
+                (input_shapes.empty() ? "" : ": " + to_string(input_shapes)));
   return output_shape(input_shapes[0]);
 }
 
@@ -48,8 +40,8 @@ Shape Layer::build_of(std::span<const Shape> input_shapes, Random& rng) {
   Shape out = output_shape_of(input_shapes);  // validates
   if (!input_shapes_.empty() && !std::equal(input_shapes.begin(), input_shapes.end(), input_shapes_.begin(),
                                             input_shapes_.end()))
-    throw Error(label() + ": already built for inputs " + shapes_text(input_shapes_) + ", cannot take " +
-                shapes_text(input_shapes));
+    throw Error(label() + ": already built for inputs " + to_string(input_shapes_) + ", cannot take " +
+                to_string(input_shapes));
   input_shapes_.assign(input_shapes.begin(), input_shapes.end());
   return out;
 }

@@ -8,14 +8,6 @@
 
 namespace elucid::layers {
 
-namespace {
-std::string shapes_text(std::span<const Shape> shapes) {
-  std::string text;
-  for (const Shape& s : shapes) text += (text.empty() ? "" : ", ") + to_string(s);
-  return text;
-}
-}  // namespace
-
 // ---- Merge: two or more inputs of one shape ----
 
 Merge::Merge(const MergeOptions& options) { set_name_and_input_shape(options.name, {}); }
@@ -34,10 +26,10 @@ Shape Merge::output_shape_of(std::span<const Shape> input_shapes) const {
   if (exact ? input_shapes.size() != exact : input_shapes.size() < 2)
     throw Error(label() + ": takes " + (exact ? "exactly " + std::to_string(exact) : std::string("2 or more")) +
                 " inputs, was given " + std::to_string(input_shapes.size()) +
-                (input_shapes.empty() ? "" : ": " + shapes_text(input_shapes)));
+                (input_shapes.empty() ? "" : ": " + to_string(input_shapes)));
   for (const Shape& s : input_shapes)
     if (s != input_shapes[0])
-      throw Error(label() + ": inputs of different shapes " + shapes_text(input_shapes) +
+      throw Error(label() + ": inputs of different shapes " + to_string(input_shapes) +
                   "; they must all have one shape");
   return input_shapes[0];
 }
@@ -104,7 +96,7 @@ Shape Concatenate::output_shape_of(std::span<const Shape> input_shapes) const {
   if (axis < 1 || axis >= rank)
     throw Error(label() + ": axis " + std::to_string(options_.axis) + " is " +
                 (axis == 0 ? std::string("the batch axis") : "outside inputs of rank " + std::to_string(rank)) +
-                " (inputs " + shapes_text(input_shapes) + ")");
+                " (inputs " + to_string(input_shapes) + ")");
   const auto a = static_cast<size_t>(axis - 1);
   Shape out = input_shapes[0];
   out[a] = 0;
@@ -112,7 +104,7 @@ Shape Concatenate::output_shape_of(std::span<const Shape> input_shapes) const {
     bool fits = s.size() == out.size();
     for (size_t i = 0; fits && i < s.size(); ++i) fits = i == a || s[i] == input_shapes[0][i];
     if (!fits)
-      throw Error(label() + ": inputs " + shapes_text(input_shapes) + " differ off axis " +
+      throw Error(label() + ": inputs " + to_string(input_shapes) + " differ off axis " +
                   std::to_string(options_.axis));
     out[a] += s[a];
   }

@@ -257,7 +257,7 @@ TEST_CASE("a trained model's .h5 keeps its optimizer: loaded, it goes on trainin
   CHECK(h5_same_state(loaded.model.optimizer().state(), model.optimizer().state()));
 }
 
-TEST_CASE("optimizer_weights that fit neither of tf.keras' layouts leave a fresh optimizer; a wrong shape is refused",
+TEST_CASE("optimizer_weights that fit neither of tf.keras' layouts leave a fresh optimizer, a wrong shape is refused",
           "[keras_h5]") {
   Sequential model = small_model();
   const std::vector<NamedTensor> params = model.trainable_weights();
