@@ -150,7 +150,6 @@ void write_optimizer_weights(hdf5::Group& root, const train::Trainer& model) {
   }
 }
 
-
 // Whether every name after the step count is the one `order` and `name_of(p, k)` give, the optimizer's prefix
 // ("Adam/") aside.
 template <class NameOf>

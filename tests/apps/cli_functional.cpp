@@ -1,6 +1,6 @@
 // A Functional model through the `elucid` command: a recipe whose model is a Functional Keras JSON trains, and its
-// model file is evaluated, predicted with, summarised and exported; what only Sequential models have yet is refused
-// before anything is trained or written.
+// model file is evaluated, predicted with, summarised and exported to every format (Keras' files, TensorFlow.js,
+// ONNX); a recipe starts from such files or from initial_weights; a run resumes exactly.
 #include <elucid/elucid.hpp>
 #include <elucid/recipe/recipe.hpp>
 
