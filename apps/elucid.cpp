@@ -403,10 +403,18 @@ void describe_compile(const train::Trainer& model, std::ostream& out) {
   }
   out << "Optimizer: " << model.optimizer().name();
   for (const auto& [key, value] : model.optimizer().config()) out << ", " << key << " " << format_number(value);
-  out << "\nLoss: " << model.loss().name() << (model.loss().from_logits() ? " (from logits)" : "") << "\n";
-  if (!model.metric_names().empty()) {
-    out << "Metrics:";
-    for (const auto& m : model.metric_names()) out << " " << m;
+  out << "\n";
+  // One line of each for a model of one output; for several, each output's after its name.
+  const std::vector<losses::Loss>& losses = model.losses();
+  const std::vector<std::string> names = model.output_names();
+  for (size_t k = 0; k < losses.size(); ++k) {
+    const std::string of = losses.size() == 1 ? "" : " of " + (k < names.size() ? names[k] : "output " + std::to_string(k));
+    out << "Loss" << of << ": " << losses[k].name() << (losses[k].from_logits() ? " (from logits)" : "");
+    if (model.loss_weights()[k] != 1) out << ", weight " << format_number(model.loss_weights()[k]);
+    out << "\n";
+    if (model.output_metric_names()[k].empty()) continue;
+    out << "Metrics" << of << ":";
+    for (const auto& m : model.output_metric_names()[k]) out << " " << m;
     out << "\n";
   }
 }

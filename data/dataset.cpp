@@ -28,6 +28,7 @@ class SubsetDataset : public Dataset {
   Shape sample_shape() const override { return parent_->sample_shape(); }
   std::vector<Shape> input_shapes() const override { return parent_->input_shapes(); }
   Shape label_shape() const override { return parent_->label_shape(); }
+  std::vector<Shape> label_shapes() const override { return parent_->label_shapes(); }
   std::vector<std::string> class_names() const override { return parent_->class_names(); }
   void fill(std::span<const int64_t> indices, float* x, float* y) const override {
     check_indices(indices, size(), "subset");

@@ -29,6 +29,10 @@ class Dataset {
   // model's), whose sample_shape() is then (the sum of their sizes) and whose fill writes each sample's inputs one
   // after another, each flat (train::Trainer unpacks them).
   virtual std::vector<Shape> input_shapes() const { return {sample_shape()}; }
+  // The shape of each of a sample's labels: one, label_shape(), but for a data set of several labels (one per output
+  // of a Functional model), whose label_shape() is then (the sum of their sizes) and whose fill writes each sample's
+  // labels one after another, each flat.
+  virtual std::vector<Shape> label_shapes() const { return {label_shape()}; }
 };
 
 // Throws elucid::Error naming `who` and the range when an index is outside [0, size).

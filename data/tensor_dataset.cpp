@@ -11,20 +11,31 @@ TensorDataset::TensorDataset(Tensor x, Tensor y, std::vector<std::string> class_
     : TensorDataset(std::vector<Tensor>{std::move(x)}, std::move(y), std::move(class_names)) {}
 
 TensorDataset::TensorDataset(std::vector<Tensor> inputs, Tensor y, std::vector<std::string> class_names)
-    : inputs_(std::move(inputs)), y_(std::move(y)), class_names_(std::move(class_names)) {
+    : TensorDataset(std::move(inputs), std::vector<Tensor>{std::move(y)}, std::move(class_names)) {}
+
+TensorDataset::TensorDataset(std::vector<Tensor> inputs, std::vector<Tensor> labels,
+                             std::vector<std::string> class_names)
+    : inputs_(std::move(inputs)), labels_(std::move(labels)), class_names_(std::move(class_names)) {
   if (inputs_.empty()) throw Error("TensorDataset: no inputs");
-  const bool several = inputs_.size() > 1;
-  for (size_t k = 0; k < inputs_.size(); ++k) {
-    const Tensor& x = inputs_[k];
-    const std::string name = several ? "input " + std::to_string(k) : "x";
-    if (!x.defined() || !y_.defined()) throw Error("TensorDataset: " + name + " and y must both be defined tensors");
-    if (x.rank() == 0 || y_.rank() == 0)
-      throw Error("TensorDataset: " + name + " " + to_string(x.shape()) + " and y " + to_string(y_.shape()) +
-                  " must both have a sample axis first");
-    if (x.dim(0) != y_.dim(0))
-      throw Error("TensorDataset: " + name + " " + to_string(x.shape()) + " has " + std::to_string(x.dim(0)) +
-                  " samples but y " + to_string(y_.shape()) + " has " + std::to_string(y_.dim(0)));
-  }
+  if (labels_.empty()) throw Error("TensorDataset: no labels");
+  // Each tensor named as the user gave it: "x" and "y", or "input 1", "label 0" when there are several.
+  auto name = [](const std::vector<Tensor>& list, size_t k, const char* one, const char* each) {
+    return list.size() > 1 ? std::string(each) + " " + std::to_string(k) : std::string(one);
+  };
+  const Tensor& y = labels_[0];
+  const std::string y_name = name(labels_, 0, "y", "label");
+  for (const auto* list : {&inputs_, &labels_})
+    for (size_t k = 0; k < list->size(); ++k) {
+      const Tensor& t = (*list)[k];
+      const std::string t_name = list == &inputs_ ? name(inputs_, k, "x", "input") : name(labels_, k, "y", "label");
+      if (!t.defined() || !y.defined()) throw Error("TensorDataset: " + t_name + " and " + y_name + " must both be defined tensors");
+      if (t.rank() == 0 || y.rank() == 0)
+        throw Error("TensorDataset: " + t_name + " " + to_string(t.shape()) + " and " + y_name + " " +
+                    to_string(y.shape()) + " must both have a sample axis first");
+      if (t.dim(0) != y.dim(0))
+        throw Error("TensorDataset: " + t_name + " " + to_string(t.shape()) + " has " + std::to_string(t.dim(0)) +
+                    " samples but " + y_name + " " + to_string(y.shape()) + " has " + std::to_string(y.dim(0)));
+    }
 }
 
 std::vector<Shape> TensorDataset::input_shapes() const {
@@ -41,21 +52,34 @@ Shape TensorDataset::sample_shape() const {
   return {total};
 }
 
-Shape TensorDataset::label_shape() const { return Shape(y_.shape().begin() + 1, y_.shape().end()); }
+std::vector<Shape> TensorDataset::label_shapes() const {
+  std::vector<Shape> shapes;
+  shapes.reserve(labels_.size());
+  for (const Tensor& y : labels_) shapes.emplace_back(y.shape().begin() + 1, y.shape().end());
+  return shapes;
+}
+
+Shape TensorDataset::label_shape() const {
+  if (labels_.size() == 1) return label_shapes()[0];
+  int64_t total = 0;
+  for (const Shape& shape : label_shapes()) total += numel(shape);
+  return {total};
+}
 
 void TensorDataset::fill(std::span<const int64_t> indices, float* x, float* y) const {
   check_indices(indices, size(), "TensorDataset");
-  const int64_t yn = numel(label_shape());
-  std::vector<int64_t> sizes;
-  for (const Shape& shape : input_shapes()) sizes.push_back(numel(shape));
-  for (size_t i = 0; i < indices.size(); ++i) {
-    const int64_t s = indices[i];
-    for (size_t k = 0; k < inputs_.size(); ++k) {  // each input of the sample in turn, flat
-      std::copy_n(inputs_[k].data() + s * sizes[k], sizes[k], x);
-      x += sizes[k];
-    }
-    std::copy_n(y_.data() + s * yn, yn, y + static_cast<int64_t>(i) * yn);
-  }
+  // Each sample's rows of the tensors, one after another, flat.
+  auto copy_rows = [&](const std::vector<Tensor>& tensors, float* to) {
+    std::vector<int64_t> sizes;
+    for (const Tensor& t : tensors) sizes.push_back(t.size() / t.dim(0));
+    for (const int64_t s : indices)
+      for (size_t k = 0; k < tensors.size(); ++k) {
+        std::copy_n(tensors[k].data() + s * sizes[k], sizes[k], to);
+        to += sizes[k];
+      }
+  };
+  copy_rows(inputs_, x);
+  copy_rows(labels_, y);
 }
 
 }  // namespace elucid::data

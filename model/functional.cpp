@@ -144,6 +144,13 @@ std::vector<std::string> Functional::input_names() const {
   return names;
 }
 
+std::vector<std::string> Functional::output_names() const {
+  std::vector<std::string> names;
+  names.reserve(outputs_.size());
+  for (const layers::KerasTensor& y : outputs_) names.push_back(y.node()->layer->name());
+  return names;
+}
+
 std::vector<Shape> Functional::input_shapes() const {
   std::vector<Shape> shapes;
   for (const KerasTensor& x : inputs_) shapes.push_back(x.shape());

@@ -45,7 +45,8 @@ class Functional : public train::Trainer {
   const std::vector<layers::KerasTensor>& inputs() const { return inputs_; }
   const std::vector<layers::KerasTensor>& outputs() const { return outputs_; }
   std::vector<Shape> input_shapes() const override;  // no batch axis
-  std::vector<std::string> input_names() const override;  // the InputLayers' names, in order
+  std::vector<std::string> input_names() const override;   // the InputLayers' names, in order
+  std::vector<std::string> output_names() const override;  // the names of the layers that give the outputs
   // Every call of the graph, each after the calls it takes its inputs from; the inputs' first.
   const std::vector<std::shared_ptr<const layers::Node>>& nodes() const { return nodes_; }
   // Which call of its layer `node` is (0, 1, ... in the order they were made), as Keras' node_index.

@@ -23,11 +23,6 @@ using json::Value;
 namespace fs = std::filesystem;
 
 namespace {
-// The compile settings a loaded model carries, as a recipe's "compile" section would give them.
-CompileConfig compile_config_of(const train::Trainer& model) {
-  return {model.optimizer().clone(), model.loss(), model.metric_names()};
-}
-
 constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
 const std::vector<std::string> kCallbacks = {"EarlyStopping", "ReduceLROnPlateau", "ModelCheckpoint", "CSVLogger",
                                              "TerminateOnNaN"};
@@ -281,7 +276,7 @@ Recipe parse_recipe(const std::string& text, const std::string& path, const std:
         ModelFile keras = read_any_model(bytes, file);
         r.model_json = keras.trainer().to_json();
         r.initial_weights = file;
-        if (keras.trainer().compiled()) file_compile = compile_config_of(keras.trainer());
+        if (keras.trainer().compiled()) file_compile = keras::compile_config_of(keras.trainer());
       } else if (bytes.size() > (size_t(64) << 20)) {
         throw Error("a Keras JSON file of " + thousands(static_cast<int64_t>(bytes.size())) + " bytes, beyond 64 MiB");
       } else {

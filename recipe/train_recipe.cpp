@@ -267,6 +267,12 @@ void check_recipe_callbacks(const Recipe& recipe, const train::Trainer& model) {
 RecipeData load_training_data(const Recipe& recipe, train::Trainer& model, std::ostream* warnings) {
   if (!model.compiled())
     throw Error(recipe.path + ": no compile settings: give the recipe a \"compile\" section (optimizer, loss, metrics)");
+  const size_t input_count = model.input_shapes().size(), output_count = model.output_shapes().size();
+  if (input_count != 1 || output_count != 1)
+    throw Error(recipe.path + ": model: it takes " + std::to_string(input_count) + " input" +
+                (input_count == 1 ? "" : "s") + " and gives " + std::to_string(output_count) + " output" +
+                (output_count == 1 ? "" : "s") +
+                "; a recipe's data give one input and one label per sample (fit such a model from C++)");
   RecipeData data = load_recipe_data(recipe.data, model.input_shape(), warnings);
   const Shape input = model.input_shape(), output = model.output_shape();
   const std::string source = recipe.data.kind == DataSource::Kind::Idx ? recipe.data.train_images : recipe.data.description();

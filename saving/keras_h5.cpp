@@ -226,7 +226,7 @@ json::Json training_config(const train::Trainer& model) {
   t["loss"] = c["loss"];
   t["metrics"] = c["metrics"];
   t["weighted_metrics"] = nullptr;
-  t["loss_weights"] = nullptr;
+  t["loss_weights"] = c.contains("loss_weights") ? c["loss_weights"] : json::Json();
   t["optimizer_config"] = c["optimizer"];
   return t;
 }

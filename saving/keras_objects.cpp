@@ -327,55 +327,103 @@ Json loss_to_json(const losses::Loss& loss) {
   return Json{{"class_name", loss.class_name()}, {"config", config}};
 }
 
-std::vector<std::string> metrics_from_json(const Value& v) {
-  std::vector<std::string> names;
-  if (v.is_null()) return names;
-  for (const Value& m : v.as_array()) {
-    if (m.is_string()) {
-      names.push_back(m.as_string());
-      continue;
-    }
-    // {"class_name": "SparseCategoricalAccuracy", ...} -> "sparse_categorical_accuracy"
-    names.push_back(snake_case(split(m).class_name));
-  }
-  return names;
-}
+namespace {
+// "accuracy", or {"class_name": "SparseCategoricalAccuracy", ...} -> "sparse_categorical_accuracy".
+std::string metric_name(const Value& m) { return m.is_string() ? m.as_string() : snake_case(split(m).class_name); }
+}  // namespace
 
 // ---- compile config ----
 
+// "loss": one loss (a name or a serialized loss) or a list of them, one per output.
+// "metrics": a list of metrics for every output, or a list of lists, one per output (an entry that is not a list is
+// then a list of one, null a list of none), as tf.keras reads them.
 CompileConfig compile_config_from_json(const Value& v, bool strict) {
   v.require_object();
-  if (strict) v.check_keys({"optimizer", "loss", "metrics"});
-  require_unset(v, "loss_weights", "loss_weights");
+  if (strict) v.check_keys({"optimizer", "loss", "metrics", "loss_weights"});
   if (v.has("weighted_metrics") && !v.at("weighted_metrics").json().empty())
     v.at("weighted_metrics").fail("weighted_metrics is not supported");
   CompileConfig config;
   if (v.has("optimizer")) config.optimizer = optimizer_from_json(v.at("optimizer"), strict);
-  if (v.has("loss")) config.loss = loss_from_json(v.at("loss"), strict);
-  if (v.has("metrics")) config.metrics = metrics_from_json(v.at("metrics"));
-  // Resolve the metric names now, so that a typo is reported with its path rather than at compile time.
-  if (config.loss)
-    for (size_t i = 0; i < config.metrics.size(); ++i)
-      with_path(v.at("metrics").as_array()[i], [&] { return metrics::get(config.metrics[i], *config.loss); });
+  if (v.has("loss") && v.at("loss").is_array()) {
+    for (const Value& loss : v.at("loss").as_array()) config.losses.push_back(loss_from_json(loss, strict));
+    if (config.losses.empty()) v.at("loss").fail("expected a loss or a list of losses, got an empty list");
+  } else if (v.has("loss") && !v.at("loss").is_null()) {
+    config.losses.push_back(loss_from_json(v.at("loss"), strict));
+  }
+  if (v.has("loss_weights") && !v.at("loss_weights").is_null()) {
+    if (!v.at("loss_weights").is_array()) v.at("loss_weights").fail("loss_weights by output name is not supported; give a list");
+    for (const Value& w : v.at("loss_weights").as_array()) config.loss_weights.push_back(w.as_number());
+  }
+  // Each list of metrics (for every output, or output k's) with the values it came from, for their paths in errors.
+  std::vector<std::vector<Value>> given;
+  if (v.has("metrics") && !v.at("metrics").is_null()) {
+    const std::vector<Value> entries = v.at("metrics").as_array();
+    const bool per_output = std::any_of(entries.begin(), entries.end(), [](const Value& m) { return m.is_array(); });
+    if (!per_output) given.push_back(entries);
+    for (size_t k = 0; per_output && k < entries.size(); ++k) {
+      if (entries[k].is_array()) given.push_back(entries[k].as_array());
+      else if (entries[k].is_null()) given.emplace_back();
+      else given.push_back({entries[k]});
+    }
+  }
+  for (size_t k = 0; k < given.size(); ++k) {
+    config.metrics.emplace_back();
+    for (const Value& m : given[k]) {
+      config.metrics[k].push_back(metric_name(m));
+      // Resolved now, so that a typo is reported with its path rather than at compile time.
+      if (!config.losses.empty())
+        with_path(m, [&] { return metrics::get(config.metrics[k].back(), config.losses[std::min(k, config.losses.size() - 1)]); });
+    }
+  }
   return config;
 }
 
+// One loss and metrics for every output, as a model of one output has them; else a list of each, one per output.
 Json compile_config_to_json(const CompileConfig& config) {
   Json j = Json::object();
   j["optimizer"] = config.optimizer ? optimizer_to_json(*config.optimizer) : Json("rmsprop");
-  j["loss"] = config.loss ? loss_to_json(*config.loss) : Json();
+  const bool one = config.losses.size() <= 1 && config.metrics.size() <= 1 &&
+                   std::all_of(config.loss_weights.begin(), config.loss_weights.end(), [](double w) { return w == 1; });
+  if (one) {
+    j["loss"] = config.losses.empty() ? Json() : loss_to_json(config.losses[0]);
+    j["metrics"] = config.metrics.empty() ? std::vector<std::string>{} : config.metrics[0];
+    return j;
+  }
+  j["loss"] = Json::array();
+  for (const losses::Loss& loss : config.losses) j["loss"].push_back(loss_to_json(loss));
   j["metrics"] = config.metrics;
+  j["loss_weights"] = config.loss_weights;
   return j;
 }
 
-Json compile_config_to_json(const train::Trainer& model) {
-  CompileConfig config;
-  // A non-owning handle: the config lives only as long as this call.
-  config.optimizer = std::shared_ptr<const optimizers::Optimizer>(&model.optimizer(), [](const optimizers::Optimizer*) {});
-  config.loss = model.loss();
-  config.metrics = model.metric_names();
-  return compile_config_to_json(config);
+CompileConfig compile_config_of(const train::Trainer& model) {
+  return {model.optimizer().clone(), model.losses(), model.output_metric_names(), model.loss_weights()};
 }
+
+Json compile_config_to_json(const train::Trainer& model) {
+  // A non-owning handle to the optimizer: no copy of its state, the config lives only in this call.
+  return compile_config_to_json(
+      CompileConfig{std::shared_ptr<const optimizers::Optimizer>(&model.optimizer(), [](const optimizers::Optimizer*) {}),
+                    model.losses(), model.output_metric_names(), model.loss_weights()});
+}
+
+namespace {
+// A loss as Keras 3 serializes it: {"module": "keras.losses", "class_name": ..., "config": {name, reduction, ...}}.
+Json loss_to_keras3_json(const losses::Loss& loss) {
+  Json config = Json::object();
+  using K = losses::Loss::Kind;
+  config["name"] = loss.name();
+  config["reduction"] = "sum_over_batch_size";
+  if (loss.kind() != K::MeanSquaredError && loss.kind() != K::MeanAbsoluteError) config["from_logits"] = loss.from_logits();
+  if (loss.kind() == K::SparseCategoricalCrossentropy) config["ignore_class"] = nullptr;
+  if (loss.kind() == K::CategoricalCrossentropy || loss.kind() == K::BinaryCrossentropy) {
+    config["label_smoothing"] = 0.0;
+    config["axis"] = -1;
+  }
+  return Json{{"module", "keras.losses"}, {"class_name", loss.class_name()}, {"config", config},
+              {"registered_name", nullptr}};
+}
+}  // namespace
 
 Json compile_config_to_keras3_json(const train::Trainer& model) {
   const optimizers::Optimizer& optimizer = model.optimizer();
@@ -397,24 +445,22 @@ Json compile_config_to_keras3_json(const train::Trainer& model) {
     if (key == "amsgrad" || key == "nesterov" || key == "centered") config[key] = value != 0;
     else config[key] = value;
   }
-  Json loss = Json::object();
-  using K = losses::Loss::Kind;
-  loss["name"] = model.loss().name();
-  loss["reduction"] = "sum_over_batch_size";
-  if (model.loss().kind() != K::MeanSquaredError && model.loss().kind() != K::MeanAbsoluteError)
-    loss["from_logits"] = model.loss().from_logits();
-  if (model.loss().kind() == K::SparseCategoricalCrossentropy) loss["ignore_class"] = nullptr;
-  if (model.loss().kind() == K::CategoricalCrossentropy || model.loss().kind() == K::BinaryCrossentropy) {
-    loss["label_smoothing"] = 0.0;
-    loss["axis"] = -1;
-  }
   Json j = Json::object();
   j["optimizer"] = Json{{"module", "keras.optimizers"}, {"class_name", optimizer.name()}, {"config", config},
                         {"registered_name", nullptr}};
-  j["loss"] = Json{{"module", "keras.losses"}, {"class_name", model.loss().class_name()}, {"config", loss},
-                   {"registered_name", nullptr}};
-  j["loss_weights"] = nullptr;
-  j["metrics"] = model.metric_names();
+  // One loss and one list of metrics when the model has one output, else a list of each.
+  const std::vector<losses::Loss>& losses = model.losses();
+  const std::vector<double>& weights = model.loss_weights();
+  if (losses.size() == 1) {
+    j["loss"] = loss_to_keras3_json(losses[0]);
+    j["loss_weights"] = weights[0] == 1 ? Json() : Json(weights);
+    j["metrics"] = model.output_metric_names()[0];
+  } else {
+    j["loss"] = Json::array();
+    for (const losses::Loss& loss : losses) j["loss"].push_back(loss_to_keras3_json(loss));
+    j["loss_weights"] = weights;
+    j["metrics"] = model.output_metric_names();
+  }
   j["weighted_metrics"] = nullptr;
   j["run_eagerly"] = false;
   j["steps_per_execution"] = 1;
@@ -444,9 +490,8 @@ std::string snake_case(const std::string& name) {
 namespace elucid {
 
 void CompileConfig::apply(train::Trainer& model) const {
-  if (!loss) throw Error("compile: no loss given");
-  if (optimizer) model.compile(*optimizer, *loss, metrics);
-  else model.compile(*optimizers::get("rmsprop"), *loss, metrics);
+  if (losses.empty()) throw Error("compile: no loss given");
+  model.compile(optimizer ? *optimizer : *optimizers::get("rmsprop"), losses, metrics, loss_weights);
 }
 
 }  // namespace elucid

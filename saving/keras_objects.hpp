@@ -32,17 +32,18 @@ json::Json optimizer_to_json(const optimizers::Optimizer& optimizer);
 losses::Loss loss_from_json(const json::Value& v, bool strict);
 json::Json loss_to_json(const losses::Loss& loss);
 
-std::vector<std::string> metrics_from_json(const json::Value& v);
-
 // {"optimizer": ..., "loss": ..., "metrics": [...]} plus Keras 3's other compile_config keys (ignored when unset).
+// A model of several outputs: "loss": [...] one per output, "metrics": [[...], [...]], "loss_weights": [...].
 CompileConfig compile_config_from_json(const json::Value& v, bool strict);
 json::Json compile_config_to_json(const CompileConfig& config);
-// The compile config of a compiled model: its optimizer with its options, its loss, its metrics.
-json::Json compile_config_to_json(const train::Trainer& model);
+// The compile settings of a compiled model: a copy of its optimizer, its losses, metrics and loss weights.
+CompileConfig compile_config_of(const train::Trainer& model);
+json::Json compile_config_to_json(const train::Trainer& model);  // as compile_config_to_json(compile_config_of(model))
 
 // Keras 3's compile_config of a compiled model: {"optimizer": {"module": "keras.optimizers", ...}, "loss": {"module":
 // "keras.losses", ...}, "loss_weights": null, "metrics": [...], "weighted_metrics": null, "run_eagerly": false,
-// "steps_per_execution": 1, "jit_compile": false}.
+// "steps_per_execution": 1, "jit_compile": false}; with several outputs, a list of losses, their weights and a list
+// of metrics per output.
 json::Json compile_config_to_keras3_json(const train::Trainer& model);
 
 // Keras' to_snake_case: "MaxPooling2D" -> "max_pooling2d", "ReLU" -> "re_lu", "SparseCategoricalAccuracy" ->

@@ -1,4 +1,4 @@
-// CompileConfig: what model.compile() was given (optimizer with its options, loss, metrics) as plain values, so
+// CompileConfig: what model.compile() was given (optimizer with its options, losses, metrics) as plain values, so
 // that Keras 3's compile_config, a recipe's "compile" section and a model file can all carry it.
 #pragma once
 #include <elucid/train/losses.hpp>
@@ -17,10 +17,13 @@ class Trainer;
 
 struct CompileConfig {
   std::shared_ptr<const optimizers::Optimizer> optimizer = {};  // with its options; null: "rmsprop", Keras' default
-  std::optional<losses::Loss> loss = {};                         // required to compile
-  std::vector<std::string> metrics = {};
+  // One loss for every output, or one per output of a model of several (Keras' loss=[...]); required to compile.
+  std::vector<losses::Loss> losses = {};
+  // No metrics, one list for every output, or one list per output (Keras' metrics=[[...], [...]]).
+  std::vector<std::vector<std::string>> metrics = {};
+  std::vector<double> loss_weights = {};  // none (1 each), or one per output
 
-  // model.compile(*optimizer, *loss, metrics). Throws elucid::Error when there is no loss.
+  // model.compile(*optimizer, losses, metrics, loss_weights). Throws elucid::Error when there is no loss.
   void apply(train::Trainer& model) const;
 };
 

@@ -83,18 +83,55 @@ void Trainer::save(const std::string& path, const SaveOptions& options) const {
 
 void Trainer::compile(const optimizers::Optimizer& optimizer, const losses::Loss& loss,
                       std::vector<std::string> metric_names) {
-  std::vector<metrics::Metric> resolved;
-  resolved.reserve(metric_names.size());
-  for (const auto& name : metric_names) resolved.push_back(metrics::get(name, loss));
-  optimizer_ = optimizer.clone();
-  loss_ = loss;
-  metric_names_ = std::move(metric_names);
-  metrics_ = std::move(resolved);
-  running_ = no_figures();  // one (total, count) per metric, as fit_state() and checkpoints expect
+  compile(optimizer, std::vector<losses::Loss>{loss}, {std::move(metric_names)});
 }
 
 void Trainer::compile(const std::string& optimizer, const std::string& loss, std::vector<std::string> metric_names) {
   compile(*optimizers::get(optimizer), losses::get(loss), std::move(metric_names));
+}
+
+void Trainer::compile(const optimizers::Optimizer& optimizer, std::vector<losses::Loss> losses,
+                      std::vector<std::vector<std::string>> metric_names, std::vector<double> loss_weights) {
+  const size_t outputs = output_count();
+  const std::vector<std::string> names = output_names();
+  auto count_error = [&](const char* what, size_t given) {
+    return Error("compile: the model has " + std::to_string(outputs) + " output" + (outputs == 1 ? "" : "s") + ", " +
+                 std::to_string(given) + " " + what + " given (one for every output, or one each)");
+  };
+  if (losses.size() == 1) losses.resize(outputs, losses[0]);
+  if (losses.size() != outputs) throw count_error("losses", losses.size());
+  if (metric_names.empty()) metric_names.emplace_back();
+  if (metric_names.size() == 1) metric_names.resize(outputs, metric_names[0]);
+  if (metric_names.size() != outputs) throw count_error("lists of metrics", metric_names.size());
+  if (loss_weights.empty()) loss_weights.assign(outputs, 1.0);
+  if (loss_weights.size() != outputs)
+    throw Error("compile: the model has " + std::to_string(outputs) + " output" + (outputs == 1 ? "" : "s") + ", " +
+                std::to_string(loss_weights.size()) + " loss_weights given");
+  for (const double w : loss_weights)
+    if (!std::isfinite(w) || w < 0) throw Error("compile: loss weight " + format_number(w) + " is not finite and >= 0");
+  // Each output's figures are named after it when there are several ("digit_loss", "digit_accuracy"), as Keras 3.
+  auto figure_name = [&](size_t k, const std::string& what) {
+    if (outputs == 1) return what;
+    return (k < names.size() ? names[k] : "output_" + std::to_string(k)) + "_" + what;
+  };
+  std::vector<metrics::Metric> resolved;
+  std::vector<size_t> metric_outputs;
+  std::vector<std::string> figures;
+  for (size_t k = 0; outputs > 1 && k < outputs; ++k) figures.push_back(figure_name(k, "loss"));
+  for (size_t k = 0; k < outputs; ++k)
+    for (const auto& name : metric_names[k]) {
+      resolved.push_back(metrics::get(name, losses[k]));
+      metric_outputs.push_back(k);
+      figures.push_back(figure_name(k, resolved.back().name()));
+    }
+  optimizer_ = optimizer.clone();
+  losses_ = std::move(losses);
+  loss_weights_ = std::move(loss_weights);
+  metric_names_ = std::move(metric_names);
+  metrics_ = std::move(resolved);
+  metric_outputs_ = std::move(metric_outputs);
+  figure_names_ = std::move(figures);
+  running_ = no_figures();  // one (total, count) per figure, as fit_state() and checkpoints expect
 }
 
 optimizers::Optimizer& Trainer::optimizer() {
@@ -109,7 +146,32 @@ const optimizers::Optimizer& Trainer::optimizer() const {
 
 const losses::Loss& Trainer::loss() const {
   require_compiled("loss");
-  return *loss_;
+  if (losses_.size() != 1)
+    throw Error("loss: the model has " + std::to_string(losses_.size()) + " outputs, each with its loss (losses())");
+  return losses_[0];
+}
+
+const std::vector<std::string>& Trainer::metric_names() const {
+  require_compiled("metric_names");
+  if (metric_names_.size() != 1)
+    throw Error("metric_names: the model has " + std::to_string(metric_names_.size()) +
+                " outputs, each with its metrics (output_metric_names())");
+  return metric_names_[0];
+}
+
+const std::vector<losses::Loss>& Trainer::losses() const {
+  require_compiled("losses");
+  return losses_;
+}
+
+const std::vector<double>& Trainer::loss_weights() const {
+  require_compiled("loss_weights");
+  return loss_weights_;
+}
+
+const std::vector<std::vector<std::string>>& Trainer::output_metric_names() const {
+  require_compiled("output_metric_names");
+  return metric_names_;
 }
 
 void Trainer::require_compiled(const char* who) const {
@@ -145,29 +207,31 @@ void Trainer::check_inputs(const std::string& who, const std::vector<Shape>& giv
   }
 }
 
-Tensor Trainer::forward_one(const Tensor& x, bool training) {
-  const std::vector<Shape> shapes = input_shapes();
-  std::vector<Tensor> inputs;
-  if (shapes.size() == 1) {
-    inputs.push_back(x);
-  } else {
-    // x (N, total): each sample's inputs one after another; each input gathered into its own (N, ...shape).
-    const int64_t n = x.dim(0), total = x.size() / std::max<int64_t>(n, 1);
-    int64_t offset = 0;
-    for (const Shape& shape : shapes) {
-      Shape batch = {n};
-      batch.insert(batch.end(), shape.begin(), shape.end());
-      Tensor input(batch);
-      const int64_t size = numel(shape);
-      for (int64_t i = 0; i < n; ++i) std::copy_n(x.data() + i * total + offset, size, input.data() + i * size);
-      offset += size;
-      inputs.push_back(std::move(input));
-    }
+namespace {
+// packed (N, the sum of the shapes' sizes), each sample's parts one after another, as one tensor per shape
+// (N, ...shape). One shape: packed itself, as the data gave it.
+std::vector<Tensor> unpack(const Tensor& packed, std::span<const Shape> shapes) {
+  if (shapes.size() == 1) return {packed};
+  const int64_t n = packed.dim(0);
+  const int64_t total = packed.size() / std::max<int64_t>(n, 1);
+  std::vector<Tensor> parts;
+  int64_t offset = 0;
+  for (const Shape& shape : shapes) {
+    Shape batch = {n};
+    batch.insert(batch.end(), shape.begin(), shape.end());
+    Tensor part(batch);
+    const int64_t size = numel(shape);
+    for (int64_t i = 0; i < n; ++i) std::copy_n(packed.data() + i * total + offset, size, part.data() + i * size);
+    offset += size;
+    parts.push_back(std::move(part));
   }
-  std::vector<Tensor> outputs = forward(inputs, training);
-  if (outputs.size() != 1)
-    throw Error("the model gives " + std::to_string(outputs.size()) + " outputs; the data hold one label per sample");
-  return std::move(outputs[0]);
+  return parts;
+}
+}  // namespace
+
+std::vector<Tensor> Trainer::forward_packed(const Tensor& x, bool training) {
+  const std::vector<Shape> shapes = input_shapes();
+  return forward(shapes.size() == 1 ? std::vector<Tensor>{x} : unpack(x, shapes), training);
 }
 
 Trainer::Inputs Trainer::ordered(const NamedInputs& x, const char* who) const {
@@ -193,7 +257,7 @@ Trainer::Inputs Trainer::ordered(const NamedInputs& x, const char* who) const {
 Shape Trainer::single_output_shape() const {
   const std::vector<Shape> shapes = output_shapes();
   if (shapes.size() != 1)
-    throw Error("the model gives " + std::to_string(shapes.size()) + " outputs; the data hold one label per sample");
+    throw Error("predict: the model gives " + std::to_string(shapes.size()) + " outputs; predict_outputs gives each");
   return shapes[0];
 }
 
@@ -209,16 +273,42 @@ Shape Trainer::output_shape() const {
   return shapes[0];
 }
 
+size_t Trainer::output_count() const { return built() ? output_shapes().size() : 1; }
+
+std::vector<Shape> Trainer::label_shapes() const {
+  const std::vector<Shape> outputs = output_shapes();
+  std::vector<Shape> shapes;
+  for (size_t k = 0; k < outputs.size(); ++k)
+    shapes.push_back(losses_[k].kind() == losses::Loss::Kind::SparseCategoricalCrossentropy ? Shape{} : outputs[k]);
+  return shapes;
+}
+
 void Trainer::check_labels(const std::string& who, const data::Dataset& data) {
-  if (!loss_) return;
-  const auto kind = loss_->kind();
-  const bool sparse = kind == losses::Loss::Kind::SparseCategoricalCrossentropy;
-  if (!sparse && kind != losses::Loss::Kind::CategoricalCrossentropy) return;
-  const Shape out = single_output_shape();
-  const int64_t classes = out.empty() ? 1 : out.back();
-  if (sparse && !data.label_shape().empty())
-    throw Error(who + ": sparse_categorical_crossentropy needs one class index per sample, labels have shape " +
-                to_string(data.label_shape()));
+  if (losses_.empty()) return;
+  const std::vector<Shape> outputs = output_shapes(), given = data.label_shapes();
+  const std::vector<std::string> names = output_names();
+  if (given.size() != outputs.size())
+    throw Error(who + ": the model gives " + std::to_string(outputs.size()) + " output" +
+                (outputs.size() == 1 ? "" : "s") + "; the data hold " + std::to_string(given.size()) + " label" +
+                (given.size() == 1 ? "" : "s") + " per sample");
+  // Several labels are unpacked by the shapes the losses take: each must have as many numbers.
+  const std::vector<Shape> takes = label_shapes();
+  for (size_t k = 0; outputs.size() > 1 && k < outputs.size(); ++k)
+    if (numel(given[k]) != numel(takes[k]))
+      throw Error(who + ": label " + std::to_string(k) + " has shape " + to_string(given[k]) + "; output " +
+                  std::to_string(k) + (k < names.size() ? " \"" + names[k] + "\"" : "") + " with " +
+                  losses_[k].name() + " takes " + to_string(takes[k]));
+  using Kind = losses::Loss::Kind;
+  bool classes_to_check = false;
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const Kind kind = losses_[k].kind();
+    if (kind == Kind::SparseCategoricalCrossentropy && outputs.size() == 1 && !given[k].empty())
+      throw Error(who + ": sparse_categorical_crossentropy needs one class index per sample, labels have shape " +
+                  to_string(given[k]));
+    classes_to_check = classes_to_check || kind == Kind::SparseCategoricalCrossentropy ||
+                       kind == Kind::CategoricalCrossentropy;
+  }
+  if (!classes_to_check) return;
   // Labels are checked before the first step so that a bad file fails at once, not hours in. Reading them is the
   // check of one-hot labels made from class indices (data::one_hot throws on an index out of range).
   const int64_t sample = numel(data.sample_shape()), label = numel(data.label_shape());
@@ -230,12 +320,18 @@ void Trainer::check_labels(const std::string& who, const data::Dataset& data) {
     indices.clear();
     for (int64_t i = begin; i < end; ++i) indices.push_back(i);
     data.fill(indices, x.data(), y.data());
-    for (int64_t i = begin; sparse && i < end; ++i) {
-      const float index = y[static_cast<size_t>(i - begin)];
-      if (!(index >= 0 && index < static_cast<float>(classes)) || index != std::floor(index))
-        throw Error(who + ": label " + format_number(index) + " of sample " + std::to_string(i) +
-                    " is not a class index in [0, " + std::to_string(classes) + ") for the model's " +
-                    std::to_string(classes) + " outputs");
+    int64_t offset = 0;  // of output k's label within a sample's labels
+    for (size_t k = 0; k < outputs.size(); offset += numel(given[k]), ++k) {
+      if (losses_[k].kind() != Kind::SparseCategoricalCrossentropy) continue;
+      const int64_t classes = outputs[k].empty() ? 1 : outputs[k].back();
+      const std::string of_output = outputs.size() == 1 ? "" : " for output " + std::to_string(k);
+      for (int64_t i = begin; i < end; ++i) {
+        const float index = y[static_cast<size_t>((i - begin) * label + offset)];
+        if (!(index >= 0 && index < static_cast<float>(classes)) || index != std::floor(index))
+          throw Error(who + ": label " + format_number(index) + " of sample " + std::to_string(i) + of_output +
+                      " is not a class index in [0, " + std::to_string(classes) + ") for the model's " +
+                      std::to_string(classes) + " outputs");
+      }
     }
     for (size_t j = 0; j < static_cast<size_t>((end - begin) * sample); ++j)
       if (!std::isfinite(x[j]))
@@ -247,7 +343,7 @@ void Trainer::check_labels(const std::string& who, const data::Dataset& data) {
 RunFigures Trainer::run_figures(bool validation) const {
   RunFigures figures;
   figures.batch.push_back("loss");
-  for (const auto& m : metrics_) figures.batch.push_back(m.name());
+  for (const auto& name : figure_names_) figures.batch.push_back(name);
   figures.epoch = figures.batch;
   if (validation)
     for (const auto& name : figures.batch) figures.epoch.push_back("val_" + name);
@@ -257,15 +353,43 @@ RunFigures Trainer::run_figures(bool validation) const {
 // ---- the training step ----
 
 StepFigures Trainer::no_figures() const {
-  return {0.0, 0.0, std::vector<std::pair<double, double>>(metrics_.size(), {0.0, 0.0})};
+  return {0.0, 0.0, std::vector<std::pair<double, double>>(figure_names_.size(), {0.0, 0.0})};
 }
 
 Logs Trainer::logs_of(const StepFigures& figures) const {
   Logs logs;
   logs.set("loss", mean(figures.loss_sum, figures.sample_count));
-  for (size_t i = 0; i < metrics_.size(); ++i)
-    logs.set(metrics_[i].name(), mean(figures.metric_sums[i].first, figures.metric_sums[i].second));
+  for (size_t i = 0; i < figure_names_.size(); ++i)
+    logs.set(figure_names_[i], mean(figures.metric_sums[i].first, figures.metric_sums[i].second));
   return logs;
+}
+
+Tensor Trainer::total_loss(const std::vector<Tensor>& outputs, const std::vector<Tensor>& labels,
+                           StepFigures& figures) const {
+  if (outputs.size() != losses_.size())
+    throw Error("the model gave " + std::to_string(outputs.size()) + " outputs, compiled with " +
+                std::to_string(losses_.size()) + " losses");
+  const auto n = static_cast<double>(outputs[0].dim(0));
+  Tensor total;
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    Tensor loss = losses_[k](outputs[k], labels[k]);
+    if (loss_weights_[k] != 1.0) loss = ops::mul_scalar(loss, static_cast<float>(loss_weights_[k]));
+    if (outputs.size() > 1) {  // each output's weighted loss, as Keras 3 logs it
+      figures.metric_sums[k].first += static_cast<double>(loss.item()) * n;
+      figures.metric_sums[k].second += n;
+    }
+    total = k == 0 ? loss : ops::add(total, loss);
+  }
+  return total;
+}
+
+void Trainer::update_metrics(const std::vector<Tensor>& outputs, const std::vector<Tensor>& labels) {
+  for (size_t i = 0; i < metrics_.size(); ++i) metrics_[i].update(outputs[metric_outputs_[i]], labels[metric_outputs_[i]]);
+}
+
+void Trainer::take_metric_sums(StepFigures& figures) const {
+  const size_t losses = figure_names_.size() - metrics_.size();  // each output's loss first, when there are several
+  for (size_t i = 0; i < metrics_.size(); ++i) figures.metric_sums[losses + i] = metrics_[i].sums();
 }
 
 // The forward and backward of a batch (under data-parallel training, this rank's part of the global batch): leaves
@@ -275,7 +399,8 @@ Logs Trainer::logs_of(const StepFigures& figures) const {
 // loss, its mean, is weighed by its share of the samples. The model is built already (check_input).
 // x's samples start at `first_sample` of the global batch: each forward pass runs with the RunPosition of its
 // samples and of this step (the optimizer's count of steps taken), which keys the draws of the layers that draw
-// random numbers in training (core/random.hpp).
+// random numbers in training (core/random.hpp). y holds each sample's labels, one after another when the model has
+// several outputs (Dataset::label_shapes).
 StepFigures Trainer::forward_backward(const Tensor& x, const Tensor& y, int64_t first_sample) {
   StepFigures figures = no_figures();
   const int64_t n = x.dim(0);
@@ -283,18 +408,18 @@ StepFigures Trainer::forward_backward(const Tensor& x, const Tensor& y, int64_t 
   const bool sliceable = y.rank() >= 1 && y.dim(0) == n &&  // else the loss names the mismatch, unsliced
                          can_train_in_slices();
   const int64_t slices = sliceable ? BatchSplit::slices_for(n, count_params()) : 1;
-  std::vector<Tensor> outputs(slices), labels(slices);
-  std::vector<double> losses(slices);
+  const std::vector<Shape> label_shapes = this->label_shapes();
+  std::vector<std::vector<Tensor>> outputs(slices), labels(slices);
+  std::vector<StepFigures> slice_figures(slices, no_figures());
   const auto training_step = static_cast<uint64_t>(optimizer_->iterations());
   auto step = [&](int64_t s, int64_t begin, const Tensor& xs, const Tensor& ys) {
     const RunPosition::Scope position({training_step, first_sample + begin});  // on this slice's thread
-    const Tensor out = forward_one(xs, /*training=*/true);
-    Tensor loss = (*loss_)(out, ys);
-    losses[s] = static_cast<double>(loss.item()) * static_cast<double>(xs.dim(0));
+    outputs[s] = forward_packed(xs, /*training=*/true);
+    labels[s] = unpack(ys, label_shapes);
+    Tensor loss = total_loss(outputs[s], labels[s], slice_figures[s]);
+    slice_figures[s].loss_sum = static_cast<double>(loss.item()) * static_cast<double>(xs.dim(0));
     if (slices > 1) loss = ops::mul_scalar(loss, static_cast<float>(xs.dim(0)) / static_cast<float>(n));
     loss.backward();
-    outputs[s] = out;
-    labels[s] = ys;
   };
   if (slices == 1) {
     step(0, 0, x, y);
@@ -306,13 +431,11 @@ StepFigures Trainer::forward_backward(const Tensor& x, const Tensor& y, int64_t 
       step(s, part.begin, xs, ys);
     });
   }
-  for (int64_t s = 0; s < slices; ++s) figures.loss_sum += losses[s];
+  for (int64_t s = 0; s < slices; ++s) figures.add(slice_figures[s]);  // in slice order: the same bits at any count
   figures.sample_count = static_cast<double>(n);
-  for (size_t i = 0; i < metrics_.size(); ++i) {
-    metrics_[i].reset();
-    for (int64_t s = 0; s < slices; ++s) metrics_[i].update(outputs[s], labels[s]);
-    figures.metric_sums[i] = metrics_[i].sums();
-  }
+  for (auto& m : metrics_) m.reset();
+  for (int64_t s = 0; s < slices; ++s) update_metrics(outputs[s], labels[s]);
+  take_metric_sums(figures);
   return figures;
 }
 
@@ -338,6 +461,9 @@ Logs Trainer::train_on_batch(const Tensor& x, const Tensor& y) {
     throw Error("train_on_batch: x " + to_string(x.shape()) + " and y " + to_string(y.shape()) +
                 " must hold the same number of samples");
   check_input("train_on_batch", Shape(x.shape().begin() + 1, x.shape().end()));
+  if (output_count() != 1)
+    throw Error("train_on_batch: the model gives " + std::to_string(output_count()) +
+                " outputs; it takes one label tensor (fit takes a label per output)");
   running_ = no_figures();
   return train_step(x, y, nullptr, 0);
 }
@@ -379,6 +505,18 @@ History Trainer::fit(const Inputs& x, const Tensor& y, const FitOptions& options
 }
 
 History Trainer::fit(const NamedInputs& x, const Tensor& y, const FitOptions& options) {
+  return fit(ordered(x, "fit"), y, options);
+}
+
+History Trainer::fit(const Tensor& x, const Labels& y, const FitOptions& options) {
+  return fit(Inputs{x}, y, options);
+}
+
+History Trainer::fit(const Inputs& x, const Labels& y, const FitOptions& options) {
+  return fit(std::make_shared<data::TensorDataset>(x, y), options);
+}
+
+History Trainer::fit(const NamedInputs& x, const Labels& y, const FitOptions& options) {
   return fit(ordered(x, "fit"), y, options);
 }
 
@@ -494,9 +632,9 @@ FitState Trainer::resume_from(const FitOptions& options, int64_t batches_per_epo
     throw Error("fit: cannot resume at epoch " + std::to_string(r.epoch + 1) + ", batch " + std::to_string(r.batch) +
                 " of a run of " + std::to_string(options.epochs) + " epochs of " + std::to_string(batches_per_epoch) +
                 " batches");
-  if (r.metric_sums.size() != metrics_.size())
+  if (r.metric_sums.size() != figure_names_.size())
     throw Error("fit: the state to resume has " + std::to_string(r.metric_sums.size()) + " metrics, the model " +
-                std::to_string(metrics_.size()));
+                std::to_string(figure_names_.size()));
   if (r.callback_states.size() != options.callbacks.size())
     throw Error("fit: the state to resume has " + std::to_string(r.callback_states.size()) + " callbacks, this run " +
                 std::to_string(options.callbacks.size()));
@@ -578,21 +716,24 @@ Evaluation Trainer::evaluate_batches(std::shared_ptr<const data::Dataset> data, 
   for (auto& m : metrics_) m.reset();
   data::Batches batches(std::move(data), batch_size, /*shuffle=*/false);
   data::Batch batch;
+  const std::vector<Shape> label_shapes = this->label_shapes();
   const int rank = parallel ? parallel->strategy().rank() : 0, ranks = parallel ? parallel->strategy().size() : 1;
   while (batches.next(batch, rank, ranks)) {
     if (batch.x.dim(0) == 0) continue;
     follow_free_cores();
-    Tensor out = forward_one(batch.x, /*training=*/false);
-    figures.loss_sum += static_cast<double>((*loss_)(out, batch.y).item()) * static_cast<double>(batch.x.dim(0));
+    const std::vector<Tensor> outputs = forward_packed(batch.x, /*training=*/false);
+    const std::vector<Tensor> labels = unpack(batch.y, label_shapes);
+    const Tensor loss = total_loss(outputs, labels, figures);
+    figures.loss_sum += static_cast<double>(loss.item()) * static_cast<double>(batch.x.dim(0));
     figures.sample_count += static_cast<double>(batch.x.dim(0));
-    for (auto& m : metrics_) m.update(out, batch.y);
+    update_metrics(outputs, labels);
   }
-  for (size_t i = 0; i < metrics_.size(); ++i) figures.metric_sums[i] = metrics_[i].sums();
+  take_metric_sums(figures);
   if (parallel) sum_over_ranks(*parallel, figures, "the validation figures");  // each rank evaluated its parts
   Evaluation e;
   e.loss = mean(figures.loss_sum, figures.sample_count);
-  for (size_t i = 0; i < metrics_.size(); ++i)
-    e.metrics.set(metrics_[i].name(), mean(figures.metric_sums[i].first, figures.metric_sums[i].second));
+  for (size_t i = 0; i < figure_names_.size(); ++i)
+    e.metrics.set(figure_names_[i], mean(figures.metric_sums[i].first, figures.metric_sums[i].second));
   return e;
 }
 
@@ -608,6 +749,18 @@ Evaluation Trainer::evaluate(const Inputs& x, const Tensor& y, const EvaluateOpt
 }
 
 Evaluation Trainer::evaluate(const NamedInputs& x, const Tensor& y, const EvaluateOptions& options) {
+  return evaluate(ordered(x, "evaluate"), y, options);
+}
+
+Evaluation Trainer::evaluate(const Tensor& x, const Labels& y, const EvaluateOptions& options) {
+  return evaluate(Inputs{x}, y, options);
+}
+
+Evaluation Trainer::evaluate(const Inputs& x, const Labels& y, const EvaluateOptions& options) {
+  return evaluate(data::TensorDataset(x, y), options);
+}
+
+Evaluation Trainer::evaluate(const NamedInputs& x, const Labels& y, const EvaluateOptions& options) {
   return evaluate(ordered(x, "evaluate"), y, options);
 }
 
@@ -652,23 +805,46 @@ Tensor Trainer::predict(const NamedInputs& x, const PredictOptions& options) {
 }
 
 Tensor Trainer::predict(const data::Dataset& data, const PredictOptions& options) {
+  check_input("predict", data);
+  single_output_shape();  // a model of several outputs: predict_outputs
+  return std::move(predict_outputs(data, options)[0]);
+}
+
+std::vector<Tensor> Trainer::predict_outputs(const Tensor& x, const PredictOptions& options) {
+  return predict_outputs(Inputs{x}, options);
+}
+
+std::vector<Tensor> Trainer::predict_outputs(const Inputs& x, const PredictOptions& options) {
+  if (x.empty() || x[0].rank() < 1) throw Error("predict: no inputs, or an input without a batch axis");
+  return predict_outputs(data::TensorDataset(x, Tensor::zeros({x[0].dim(0)})), options);
+}
+
+std::vector<Tensor> Trainer::predict_outputs(const NamedInputs& x, const PredictOptions& options) {
+  return predict_outputs(ordered(x, "predict"), options);
+}
+
+std::vector<Tensor> Trainer::predict_outputs(const data::Dataset& data, const PredictOptions& options) {
   if (options.batch_size < 1)
     throw Error("predict: batch_size must be at least 1, got " + std::to_string(options.batch_size));
   check_input("predict", data);
   NoGradGuard no_grad;
-  Shape out_shape = single_output_shape();
-  out_shape.insert(out_shape.begin(), data.size());
-  Tensor result(out_shape);
-  const int64_t per_sample = data.size() ? result.size() / data.size() : 0;
+  std::vector<Tensor> results;
+  for (Shape shape : output_shapes()) {
+    shape.insert(shape.begin(), data.size());
+    results.emplace_back(shape);
+  }
   std::shared_ptr<const data::Dataset> view(&data, [](const data::Dataset*) {});
   data::Batches batches(view, options.batch_size, /*shuffle=*/false);
   data::Batch batch;
   for (int64_t offset = 0; batches.next(batch); offset += batch.x.dim(0)) {
     follow_free_cores();
-    Tensor out = forward_one(batch.x, /*training=*/false);
-    std::copy(out.data(), out.data() + out.size(), result.data() + offset * per_sample);
+    const std::vector<Tensor> outputs = forward_packed(batch.x, /*training=*/false);
+    for (size_t k = 0; k < outputs.size(); ++k) {
+      const int64_t per_sample = outputs[k].size() / std::max<int64_t>(batch.x.dim(0), 1);
+      std::copy(outputs[k].data(), outputs[k].data() + outputs[k].size(), results[k].data() + offset * per_sample);
+    }
   }
-  return result;
+  return results;
 }
 
 Tensor Trainer::predict(const std::shared_ptr<const data::Dataset>& data, const PredictOptions& options) {

@@ -17,9 +17,9 @@
 //   file_bytes(options)        what save(path) writes and a checkpoint holds, so that callbacks save any model
 // Nothing about random draws: a layer that draws random numbers in training keys its draws by the RunPosition the loop
 // sets on each thread that runs a training forward pass (core/random.hpp), so slices, ranks and resumes need no hook.
-// Inputs, outputs and their shapes are lists, so that these signatures hold for a model of several. The data sets
-// give one x and one y per sample today, so the loop pairs them with a model's one input and one output (and says
-// so when a model has more): that pairing is the one place a model of several inputs would change.
+// Inputs, outputs and their shapes are lists, so that these signatures hold for a model of several. A data set of
+// several inputs or labels packs each sample's one after another (data::Dataset::input_shapes, label_shapes); the
+// loop unpacks them into the lists these hooks take and give.
 // Not hooks: layers, names, add — what differs between kinds of model and what the loop needs none of. input_shapes()
 // and summary() are virtual for the user's sake (the `elucid` command shows and checks any model through them).
 #pragma once
@@ -176,13 +176,24 @@ class Trainer {
   void load_weights(const std::string& path);
 
   // ---- compile ----
+  // One loss and the metrics, for every output of the model.
   void compile(const optimizers::Optimizer& optimizer, const losses::Loss& loss, std::vector<std::string> metrics = {});
   void compile(const std::string& optimizer, const std::string& loss, std::vector<std::string> metrics = {});
+  // A model of several outputs (Functional), as Keras' compile(loss=[...], metrics=[[...], ...], loss_weights=[...]):
+  // a loss per output (or one for every output), the metrics of each output (or one list for every output, or none),
+  // and the weights of the losses (or none: 1 each). The model's loss is the weighted sum of its outputs' losses.
+  // Its logs name each output's weighted loss and metrics after the output's layer, as Keras 3's do: "loss",
+  // "digit_loss", "size_loss", "digit_accuracy", "size_mae". A model of one output logs "loss", "accuracy", ...
+  void compile(const optimizers::Optimizer& optimizer, std::vector<losses::Loss> losses,
+               std::vector<std::vector<std::string>> metrics = {}, std::vector<double> loss_weights = {});
   bool compiled() const { return optimizer_ != nullptr; }
   optimizers::Optimizer& optimizer();
   const optimizers::Optimizer& optimizer() const;
-  const losses::Loss& loss() const;
-  const std::vector<std::string>& metric_names() const { return metric_names_; }
+  const losses::Loss& loss() const;  // a model of one output: its loss; throws for several (see losses())
+  const std::vector<std::string>& metric_names() const;  // the same: a model of one output's metrics
+  const std::vector<losses::Loss>& losses() const;       // one per output
+  const std::vector<double>& loss_weights() const;       // one per output
+  const std::vector<std::vector<std::string>>& output_metric_names() const;  // the metrics of each output
 
   // ---- the loop ----
   History fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
@@ -205,9 +216,24 @@ class Trainer {
   Evaluation evaluate(const NamedInputs& x, const Tensor& y, const EvaluateOptions& options = {});
   Tensor predict(const Inputs& x, const PredictOptions& options = {});
   Tensor predict(const NamedInputs& x, const PredictOptions& options = {});
-  // The names of the model's inputs, in order (a Functional model's InputLayers); none when the model has no names
-  // for them, and then named inputs are refused.
+  // A model of several outputs takes its labels as a list in the order of its outputs, as Keras' fit(x, [y1, y2]):
+  // model.fit(images, {digits, sizes}) or model.fit({images, sizes}, {digits, sizes}); each label (N, ...) as the
+  // output's loss wants it. predict_outputs gives every output of a model of one or several, each (N, ...its shape).
+  using Labels = std::vector<Tensor>;
+  History fit(const Tensor& x, const Labels& y, const FitOptions& options = {});
+  History fit(const Inputs& x, const Labels& y, const FitOptions& options = {});
+  History fit(const NamedInputs& x, const Labels& y, const FitOptions& options = {});
+  Evaluation evaluate(const Tensor& x, const Labels& y, const EvaluateOptions& options = {});
+  Evaluation evaluate(const Inputs& x, const Labels& y, const EvaluateOptions& options = {});
+  Evaluation evaluate(const NamedInputs& x, const Labels& y, const EvaluateOptions& options = {});
+  std::vector<Tensor> predict_outputs(const Tensor& x, const PredictOptions& options = {});
+  std::vector<Tensor> predict_outputs(const Inputs& x, const PredictOptions& options = {});
+  std::vector<Tensor> predict_outputs(const NamedInputs& x, const PredictOptions& options = {});
+  std::vector<Tensor> predict_outputs(const data::Dataset& data, const PredictOptions& options = {});
+  // The names of the model's inputs and outputs, in order (a Functional model's InputLayers and output layers);
+  // none when the model has no names for them, and then named inputs are refused.
   virtual std::vector<std::string> input_names() const { return {}; }
+  virtual std::vector<std::string> output_names() const { return {}; }
   Logs train_on_batch(const Tensor& x, const Tensor& y);  // one optimizer step; returns loss and metrics
   Logs test_on_batch(const Tensor& x, const Tensor& y);
 
@@ -242,10 +268,18 @@ class Trainer {
   void check_input(const std::string& who, const data::Dataset& data, const char* what = "samples");
   void check_inputs(const std::string& who, const std::vector<Shape>& given, const char* what);
   // The forward of a batch x (N, ...one input) or, for a model of several inputs, x (N, the sum of their sizes) with
-  // each sample's inputs one after another (Dataset::input_shapes), which it unpacks.
-  Tensor forward_one(const Tensor& x, bool training);
+  // each sample's inputs one after another (Dataset::input_shapes), which it unpacks. Every output.
+  std::vector<Tensor> forward_packed(const Tensor& x, bool training);
   Inputs ordered(const NamedInputs& x, const char* who) const;  // named inputs in the model's order
   Shape single_output_shape() const;
+  size_t output_count() const;  // 1 while unbuilt: only a Sequential is ever unbuilt
+  // The shape of each output's label, no batch axis: () for sparse_categorical_crossentropy, else the output's.
+  std::vector<Shape> label_shapes() const;
+  // The model's loss over a batch: the weighted sum of each output's, outputs[k] against labels[k]; adds each
+  // output's weighted loss times the batch's size to figures (a model of several outputs logs them).
+  Tensor total_loss(const std::vector<Tensor>& outputs, const std::vector<Tensor>& labels, StepFigures& figures) const;
+  void update_metrics(const std::vector<Tensor>& outputs, const std::vector<Tensor>& labels);
+  void take_metric_sums(StepFigures& figures) const;  // the metrics' running sums into their places in figures
   StepFigures no_figures() const;
   Logs logs_of(const StepFigures& figures) const;
   StepFigures forward_backward(const Tensor& x, const Tensor& y, int64_t first_sample);
@@ -262,9 +296,14 @@ class Trainer {
                               distributed::DataParallel* parallel = nullptr);
 
   std::unique_ptr<optimizers::Optimizer> optimizer_;
-  std::optional<losses::Loss> loss_;
-  std::vector<std::string> metric_names_;
+  std::vector<losses::Loss> losses_;                     // one per output
+  std::vector<double> loss_weights_;                     // one per output
+  std::vector<std::vector<std::string>> metric_names_;   // each output's, as compile was given them
   std::vector<metrics::Metric> metrics_;  // each step's and each evaluation's scratch: the sums live in StepFigures
+  std::vector<size_t> metric_outputs_;    // the output each of metrics_ follows
+  // The figures a step adds up besides the loss, by the names the logs give them: each output's loss when there are
+  // several, then each metric (StepFigures::metric_sums, in this order).
+  std::vector<std::string> figure_names_;
   StepFigures running_;     // the epoch's figures so far
   BatchSplit batch_split_;  // the training step's slices of the batch on the thread team
   const Run* run_ = nullptr;  // the fit() under way, for fit_state()

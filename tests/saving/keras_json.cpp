@@ -18,6 +18,7 @@
 using namespace elucid;
 using namespace elucid::layers;
 using Catch::Matchers::Contains;
+using Catch::Matchers::Equals;
 
 namespace {
 std::string seed_json() { return read_file(std::string(ELUCID_SOURCE_DIR) + "/examples/recipes/seed_model.json"); }
@@ -187,10 +188,16 @@ TEST_CASE("Keras 3 JSON: the input shape from build_config, compile_config by na
           "registered_name": "my_package>MyPool", "build_config": {"input_shape": [null, 26, 26, 32]}})");
   CHECK_THAT(error_of(custom.dump()),
              Contains("model.json: config.layers[2]: layer class \"MyPool\" (layer \"my_pool\") is not supported"));
-  // A compile_config that Keras 3 may write and elucid cannot follow is refused with its path.
+  // loss_weights as a list apply; by output name, or one per output of a model of another count, they are refused.
   json::Json weighted = json::parse(keras3_json(), "k3");
   weighted["compile_config"]["loss_weights"] = json::Json::array({0.5});
-  CHECK_THAT(error_of(weighted.dump()), Contains("model.json: compile_config.loss_weights"));
+  CHECK(model_from_json(weighted.dump(), "model.json").loss_weights() == std::vector<double>{0.5});
+  weighted["compile_config"]["loss_weights"] = json::Json::parse(R"({"dense_1": 0.5})");
+  CHECK_THAT(error_of(weighted.dump()),
+             Contains("model.json: compile_config.loss_weights: loss_weights by output name is not supported"));
+  weighted["compile_config"]["loss_weights"] = json::Json::array({0.5, 1.0});
+  CHECK_THAT(error_of(weighted.dump()),
+             Equals("model.json: compile_config: compile: the model has 1 output, 2 loss_weights given"));
 }
 TEST_CASE("every layer class goes to JSON and back unchanged", "[keras_json]") {
   Sequential model("every_layer");
