@@ -93,7 +93,14 @@ void Trainer::compile(const std::string& optimizer, const std::string& loss, std
 void Trainer::compile(const optimizers::Optimizer& optimizer, std::vector<losses::Loss> losses,
                       std::vector<std::vector<std::string>> metric_names, std::vector<double> loss_weights) {
   const size_t outputs = output_count();
-  const std::vector<std::string> names = output_names();
+  // Each output's name; one layer giving two outputs names them "out" and "out_1", as tf.keras does.
+  std::vector<std::string> given = output_names(), names;
+  given.resize(outputs);
+  for (size_t k = 0; k < outputs; ++k) {
+    if (given[k].empty()) given[k] = "output_" + std::to_string(k);
+    const auto earlier = std::count(given.begin(), given.begin() + static_cast<std::ptrdiff_t>(k), given[k]);
+    names.push_back(earlier == 0 ? given[k] : given[k] + "_" + std::to_string(earlier));
+  }
   auto count_error = [&](const char* what, size_t given) {
     return Error("compile: the model has " + std::to_string(outputs) + " output" + (outputs == 1 ? "" : "s") + ", " +
                  std::to_string(given) + " " + what + " given (one for every output, or one each)");
@@ -110,10 +117,7 @@ void Trainer::compile(const optimizers::Optimizer& optimizer, std::vector<losses
   for (const double w : loss_weights)
     if (!std::isfinite(w) || w < 0) throw Error("compile: loss weight " + format_number(w) + " is not finite and >= 0");
   // Each output's figures are named after it when there are several ("digit_loss", "digit_accuracy"), as Keras 3.
-  auto figure_name = [&](size_t k, const std::string& what) {
-    if (outputs == 1) return what;
-    return (k < names.size() ? names[k] : "output_" + std::to_string(k)) + "_" + what;
-  };
+  auto figure_name = [&](size_t k, const std::string& what) { return outputs == 1 ? what : names[k] + "_" + what; };
   std::vector<metrics::Metric> resolved;
   std::vector<size_t> metric_outputs;
   std::vector<std::string> figures;

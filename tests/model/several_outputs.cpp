@@ -2,8 +2,12 @@
 // after the outputs as Keras 3 names them, fit/evaluate on a list of labels, predict_outputs, the compile settings
 // in every model file, and each wrong count or shape named before training.
 #include <elucid/elucid.hpp>
+#include <elucid/callbacks/backup_and_restore.hpp>
+#include <elucid/saving/checkpoint.hpp>
+#include <elucid/train/interrupt.hpp>
 
 #include "support/data_files.hpp"
+#include "support/recipe_testing.hpp"
 #include "support/error_of.hpp"
 #include "support/same_bits.hpp"
 
@@ -149,6 +153,12 @@ TEST_CASE("one loss and one list of metrics serve every output, named after each
   Tensor one_hot({8, 3});
   for (int64_t i = 0; i < 8; ++i) one_hot.values()[static_cast<size_t>(i * 3 + i % 3)] = 1;
   CHECK(std::isfinite(model.fit(d.images, {one_hot, d.sizes}, {.epochs = 1, .verbose = 0})["loss"][0]));
+  // Two outputs of one layer are told apart as tf.keras does: out, out_1.
+  KerasTensor in = Input({3});
+  KerasTensor out = Dense(2, {.name = "out"})(in);
+  Functional twice({in}, {out, out, out});
+  twice.compile("sgd", "mse");
+  CHECK(twice.run_figures(false).batch == std::vector<std::string>{"loss", "out_loss", "out_1_loss", "out_2_loss"});
 }
 
 TEST_CASE("a model of two outputs refuses labels, losses and calls that do not fit it, naming what and where",
@@ -205,4 +215,58 @@ TEST_CASE("a model of two outputs keeps its losses, weights and metrics in every
     loaded.fit(d.images, {d.digits, d.sizes}, {.batch_size = 8, .epochs = 1, .verbose = 0});
     CHECK(test::same_bits(loaded.get_weights(), model.get_weights()));
   }
+}
+
+namespace {
+// Asks for an interrupt at the end of one batch of the first epoch, as a signal arriving then would.
+class InterruptTwoOutputRunAt : public Callback {
+ public:
+  explicit InterruptTwoOutputRunAt(int64_t batch) : batch_(batch) {}
+  std::string name() const override { return "InterruptTwoOutputRunAt"; }
+  void on_train_batch_end(int64_t batch, Logs&) override {
+    if (batch == batch_) request_interrupt();
+  }
+
+ private:
+  int64_t batch_;
+};
+}  // namespace
+
+TEST_CASE("a run of a two-output model interrupted mid-epoch resumes to the same bits, its callbacks on an output's "
+          "figure", "[functional][several_outputs][checkpoint]") {
+  test::OneThread one_thread;
+  const DigitAndSizeData d = digit_and_size_data(40, 8);
+  auto run = [&](const std::string& dir, int64_t interrupt_batch) {
+    FitOptions o{.batch_size = 8, .epochs = 2, .verbose = 0, .validation_split = 0.2, .seed = 4};
+    o.callbacks = {std::make_shared<callbacks::EarlyStopping>(
+                       callbacks::EarlyStoppingOptions{.monitor = "val_size_loss", .patience = 3}),
+                   std::make_shared<InterruptTwoOutputRunAt>(interrupt_batch),
+                   std::make_shared<callbacks::BackupAndRestore>(dir, callbacks::BackupAndRestoreOptions{.save_freq = 1})};
+    return o;
+  };
+  auto fresh = [] {
+    set_random_seed(9);
+    Functional model = digit_and_size_model();
+    compile_digit_and_size(model, {1.0, 0.5});
+    return model;
+  };
+  Functional reference = fresh();
+  const History full = reference.fit(d.images, {d.digits, d.sizes},
+                                     run((test::scratch("two_outputs_ref") / "c").string(), -1));
+  const std::string dir = (test::scratch("two_outputs_resume") / "c").string();
+  Functional first = fresh();
+  CHECK_THROWS_AS(first.fit(d.images, {d.digits, d.sizes}, run(dir, 1)), Interrupted);
+  clear_interrupt();
+  const auto saved = callbacks::BackupAndRestore::list(dir);
+  REQUIRE_FALSE(saved.empty());
+  const Checkpoint c = load_checkpoint(saved.back());
+  CHECK(c.fit.batch == 2);
+  Functional resumed = fresh();
+  restore_checkpoint(resumed, c, saved.back());
+  FitOptions options = run(dir, -1);
+  options.resume = c.fit;
+  const History rest = resumed.fit(d.images, {d.digits, d.sizes}, options);
+  CHECK(model_file_bytes(resumed) == model_file_bytes(reference));
+  CHECK(rest["size_loss"] == full["size_loss"]);
+  CHECK(rest["val_digit_accuracy"] == full["val_digit_accuracy"]);
 }

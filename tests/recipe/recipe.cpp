@@ -275,6 +275,26 @@ TEST_CASE("a model without compile settings is refused before training", "[recip
   CHECK_THROWS_WITH(train_recipe(recipe, model), Contains("r.json: no compile settings"));
 }
 
+TEST_CASE("a model of two outputs is refused before training: a recipe's data give one label per sample",
+          "[recipe][several_outputs]") {
+  auto dir = test::scratch("recipe_two_outputs");
+  test::write_tiny_idx(dir);
+  layers::KerasTensor image = layers::Input({12, 12, 1});
+  layers::KerasTensor flat = layers::Flatten()(image);
+  Functional two({image}, {layers::Dense(4)(flat), layers::Dense(1)(flat)});
+  two.compile("adam", "mse");
+  std::string text = test::tiny_recipe(1);
+  const size_t from = text.find("  \"model\"");
+  text.replace(from, text.find("  \"compile\"") - from, "  \"model\": \"two.json\",\n");
+  test::write_text(dir / "two.json", to_keras3_json(two));
+  test::write_text(dir / "r.json", text);
+  Recipe recipe = load_recipe((dir / "r.json").string());
+  const std::unique_ptr<train::Trainer> model = build_recipe_model(recipe);
+  CHECK_THAT(test::error_of([&] { train_recipe(recipe, *model); }),
+             Contains("r.json: model: it takes 1 input and gives 2 outputs; a recipe's data give one input and one "
+                      "label per sample"));
+}
+
 TEST_CASE("the example recipes read and build", "[recipe]") {
   test::OneThread one_thread;
   for (const char* name : {"fashion_mnist_seed.json", "fashion_mnist_seed_quick.json", "fashion_mnist_mlp.json",
