@@ -963,6 +963,7 @@ struct GraphLayer {
   std::vector<Value> calls;  // its inbound_nodes
   std::shared_ptr<Layer> layer;
   std::vector<KerasTensor> outputs;  // outputs[i]: what its call i gave
+  std::vector<std::vector<TensorRef>> call_refs = {};  // the tensors each call takes, read once
 };
 }  // namespace
 
@@ -994,6 +995,7 @@ FunctionalJson read_functional(const Value& top, int64_t max_bytes) {
     } else if (entry.calls.empty()) {
       item.fail("layer \"" + name + "\" is called on no tensor (no inbound_nodes): it is not part of the graph");
     }
+    for (const Value& call : entry.calls) entry.call_refs.push_back(call_inputs(call));
     graph.push_back(std::move(entry));
   }
   // The tensor `ref` names, once the call that makes it has been read; nullopt while it waits for its call.
@@ -1015,7 +1017,7 @@ FunctionalJson read_functional(const Value& top, int64_t max_bytes) {
     for (GraphLayer& entry : graph) {
       while (entry.outputs.size() < entry.calls.size()) {
         const Value& call = entry.calls[entry.outputs.size()];
-        const std::vector<TensorRef> refs = call_inputs(call);
+        const std::vector<TensorRef>& refs = entry.call_refs[entry.outputs.size()];
         std::vector<KerasTensor> inputs;
         for (const TensorRef& ref : refs)
           if (const auto tensor = tensor_of(ref)) inputs.push_back(*tensor);
@@ -1038,7 +1040,7 @@ FunctionalJson read_functional(const Value& top, int64_t max_bytes) {
   for (const GraphLayer& entry : graph) {
     if (entry.outputs.size() >= entry.calls.size()) continue;  // every call made (an input has one and no call)
     std::string waits;
-    for (const TensorRef& ref : call_inputs(entry.calls[entry.outputs.size()]))
+    for (const TensorRef& ref : entry.call_refs[entry.outputs.size()])
       if (!tensor_of(ref)) waits += (waits.empty() ? "\"" : ", \"") + ref.layer + "\"";
     entry.calls[entry.outputs.size()].fail("layer \"" + entry.name + "\" waits on " + waits +
                                            ", which wait on it: the graph has a cycle");

@@ -615,8 +615,14 @@ Value export_merge(Graph& g, Layer& layer, const std::vector<Value>& in) {
   return {name, out, first};
 }
 
-// Renames a value everywhere: the node that writes it (and the node's name) and every node that reads it.
-void rename_value(onnx::GraphProto& proto, const std::string& from, const std::string& to) {
+// Renames a value everywhere: the node that writes it (and the node's name) and every node that reads it. Returns
+// false, renaming nothing, when no node writes it (the value is a graph input).
+bool rename_value(onnx::GraphProto& proto, const std::string& from, const std::string& to) {
+  const auto& nodes = proto.node();
+  const bool written = std::any_of(nodes.begin(), nodes.end(), [&](const onnx::NodeProto& n) {
+    return std::find(n.output().begin(), n.output().end(), from) != n.output().end();
+  });
+  if (!written) return false;
   for (onnx::NodeProto& n : *proto.mutable_node()) {
     for (std::string& out : *n.mutable_output())
       if (out == from) {
@@ -626,16 +632,7 @@ void rename_value(onnx::GraphProto& proto, const std::string& from, const std::s
     for (std::string& in : *n.mutable_input())
       if (in == from) in = to;
   }
-}
-
-// Renames the value the graph's last node writes from `from` to `to`, the node with it; returns `to`, or "" when the
-// last node does not write `from` (the value is the graph's input). Only for a value no node reads yet.
-std::string rename_last_output(onnx::GraphProto& proto, const std::string& from, const std::string& to) {
-  if (proto.node_size() == 0 || proto.node(proto.node_size() - 1).output(0) != from) return "";
-  onnx::NodeProto& last = *proto.mutable_node(proto.node_size() - 1);
-  last.set_output(0, to);
-  last.set_name(to);
-  return to;
+  return true;
 }
 
 // A float32 tensor type (batch, dims...) with the batch dimension symbolic.
@@ -663,14 +660,14 @@ void sequential_graph(onnx::GraphProto& proto, const Sequential& model) {
   for (const auto& layer : model.layers()) x = export_layer(g, *layer, x);
 
   // The output: Keras' layout, named after the last layer. A Transpose back to channels last takes the name (the
-  // layer's own node, if it had it, is renamed LAYER/channels_first); then the last node is renamed when it wrote
-  // another name (the layer below a final Dropout), or an Identity writes it when no node did.
+  // layer's own node, if it had it, is renamed LAYER/channels_first); then the node that wrote another name (the
+  // layer below a final Dropout) is renamed, or an Identity writes it when no node did (the input itself).
   const std::string output = model.layers().back()->name();
   if (x.channels_first && x.shape.size() >= 2) {
-    if (x.name == output) x.name = rename_last_output(proto, output, output + "/channels_first");
+    if (x.name == output && rename_value(proto, output, output + "/channels_first")) x.name = output + "/channels_first";
     x = channels_last(g, x, output);
   }
-  if (x.name != output && rename_last_output(proto, x.name, output).empty()) g.node("Identity", {x.name}, output);
+  if (x.name != output && !rename_value(proto, x.name, output)) g.node("Identity", {x.name}, output);
   tensor_type(*proto.add_output(), output, model.output_shape());
 }
 
@@ -701,10 +698,7 @@ void functional_graph(onnx::GraphProto& proto, const Functional& model) {
       throw Error("export_onnx: the model \"" + model.name() + "\" gives the output of layer \"" + output + "\" twice");
     named.push_back(output);
     if (x.channels_first && x.shape.size() >= 2) {
-      if (x.name == output) {
-        rename_value(proto, output, output + "/channels_first");
-        x.name = output + "/channels_first";
-      }
+      if (x.name == output && rename_value(proto, output, output + "/channels_first")) x.name = output + "/channels_first";
       x = channels_last(g, x, output);
     } else if (x.name != output) {
       g.node("Identity", {x.name}, output);

@@ -101,9 +101,9 @@ void Trainer::compile(const optimizers::Optimizer& optimizer, std::vector<losses
     const auto earlier = std::count(given.begin(), given.begin() + static_cast<std::ptrdiff_t>(k), given[k]);
     names.push_back(earlier == 0 ? given[k] : given[k] + "_" + std::to_string(earlier));
   }
-  auto count_error = [&](const char* what, size_t given) {
+  auto count_error = [&](const char* what, size_t count) {
     return Error("compile: the model has " + std::to_string(outputs) + " output" + (outputs == 1 ? "" : "s") + ", " +
-                 std::to_string(given) + " " + what + " given (one for every output, or one each)");
+                 std::to_string(count) + " " + what + " given (one for every output, or one each)");
   };
   if (losses.size() == 1) losses.resize(outputs, losses[0]);
   if (losses.size() != outputs) throw count_error("losses", losses.size());

@@ -37,7 +37,7 @@ for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte 
   [ -s "$work/$f" ] || gunzip -c "$src/$f.gz" > "$work/$f"
 done
 reference=$work/libtorch_$model
-if [ ! -x "$reference" ] || [ "$here/libtorch_$model.cpp" -nt "$reference" ]; then
+if [ ! -x "$reference" ] || [ "$here/libtorch_$model.cpp" -nt "$reference" ] || [ "$here/idx_tensor.hpp" -nt "$reference" ]; then
   echo "compare.sh: compiling libtorch_$model.cpp (about a minute)" >&2
   g++ -O2 -std=c++17 "$here/libtorch_$model.cpp" -o "$reference" -I/usr/include/torch/csrc/api/include \
     -ltorch -ltorch_cpu -lc10

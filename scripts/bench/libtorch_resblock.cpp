@@ -8,13 +8,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
-static torch::Tensor idx(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  auto be = [&] { unsigned char b[4]; f.read((char*)b, 4); return (int64_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]; };
-  int nd = be() & 0xff; std::vector<int64_t> dims; int64_t n = 1;
-  for (int i = 0; i < nd; i++) { dims.push_back(be()); n *= dims.back(); }
-  auto t = torch::empty(dims, torch::kUInt8); f.read((char*)t.data_ptr(), n); return t;
-}
+#include "idx_tensor.hpp"
 namespace nn = torch::nn;
 static nn::Conv2d conv(int64_t in) { return nn::Conv2d(nn::Conv2dOptions(in, 32, 3).padding(1).bias(false)); }
 static nn::BatchNorm2d bn() { return nn::BatchNorm2d(nn::BatchNorm2dOptions(32).eps(1e-3).momentum(0.01)); }

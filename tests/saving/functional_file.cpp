@@ -38,17 +38,24 @@ std::pair<Tensor, Tensor> branching_data(uint64_t seed) {
   for (int64_t i = 0; i < 16; ++i) y.values()[static_cast<size_t>(i)] = static_cast<float>(i % 3);
   return {x, y};
 }
-}  // namespace
 
-TEST_CASE("a Functional model's file loads back: same predictions, and training goes on as it would have",
-          "[functional][model_file]") {
-  const fs::path dir = test::scratch("functional_file");
+// The branching model from seed 5, compiled with Adam and trained one epoch on branching_data(1).
+Functional trained_branching_model() {
   set_random_seed(5);
   Functional model = branching_model();
   model.compile(optimizers::Adam({.learning_rate = 0.01f}), losses::SparseCategoricalCrossentropy({.from_logits = true}),
                 {"accuracy"});
   auto [x, y] = branching_data(1);
   model.fit(x, y, {.batch_size = 8, .epochs = 1, .verbose = 0});
+  return model;
+}
+}  // namespace
+
+TEST_CASE("a Functional model's file loads back: same predictions, and training goes on as it would have",
+          "[functional][model_file]") {
+  const fs::path dir = test::scratch("functional_file");
+  Functional model = trained_branching_model();
+  auto [x, y] = branching_data(1);
   model.class_names = {"a", "b", "c"};
   const std::string path = (dir / "branching.elucid").string();
   model.save(path);
@@ -84,12 +91,8 @@ TEST_CASE("a Functional model in .keras and .h5 loads back with its optimizer an
   const fs::path dir = test::scratch("functional_keras_files");
   for (const char* name : {"m.keras", "m.h5"}) {
     CAPTURE(name);
-    set_random_seed(5);
-    Functional model = branching_model();
-    model.compile(optimizers::Adam({.learning_rate = 0.01f}), losses::SparseCategoricalCrossentropy({.from_logits = true}),
-                  {"accuracy"});
+    Functional model = trained_branching_model();
     auto [x, y] = branching_data(1);
-    model.fit(x, y, {.batch_size = 8, .epochs = 1, .verbose = 0});
     const std::string path = (dir / name).string();
     model.save(path);
     const ModelFile file = load_model_file(path);
