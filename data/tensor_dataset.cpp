@@ -71,7 +71,8 @@ void TensorDataset::fill(std::span<const int64_t> indices, float* x, float* y) c
   // Each sample's rows of the tensors, one after another, flat.
   auto copy_rows = [&](const std::vector<Tensor>& tensors, float* to) {
     std::vector<int64_t> sizes;
-    for (const Tensor& t : tensors) sizes.push_back(t.size() / t.dim(0));
+    sizes.reserve(tensors.size());
+    for (const Tensor& t : tensors) sizes.push_back(numel(Shape(t.shape().begin() + 1, t.shape().end())));
     for (const int64_t s : indices)
       for (size_t k = 0; k < tensors.size(); ++k) {
         std::copy_n(tensors[k].data() + s * sizes[k], sizes[k], to);
