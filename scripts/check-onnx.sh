@@ -16,7 +16,8 @@
 #        tests/onnx/no_tfjs.json (the options TensorFlow.js cannot check: grouped Conv2D, bilinear UpSampling2D),
 #        each trained briefly; and two Functional models, made and trained two epochs by dump_model:
 #        tests/tfjs/every_merge.json (a residual block and the merge layers) and tests/onnx/merge_layouts.json (every
-#        merge layer, Subtract too, on inputs in both layouts, Concatenate along the channels and along the rows))
+#        merge layer, Subtract too, on inputs in both layouts, Concatenate along the channels and along the rows) and
+#        tests/tfjs/two_outputs.json (two outputs: class logits and a channels-last feature map))
 # Environment: BUILD_DIR (build: a built tree with elucid and libelucid.so), WORK (${TMPDIR:-/tmp}/elucid-onnx),
 #   ORT_VERSION (1.30.0), TOLERANCE (1e-5, max abs difference of the outputs), SAMPLES (32 test images).
 # Exit status 0 when everything agrees, 1 on a mismatch or any failure.
@@ -112,6 +113,7 @@ else
   check no_tfjs "$no_tfjs"
   check_graph every_merge tests/tfjs/every_merge.json
   check_graph merge_layouts tests/onnx/merge_layouts.json
+  check_graph two_outputs tests/tfjs/two_outputs.json
 fi
 
 step "all passed"

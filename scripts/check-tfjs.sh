@@ -11,11 +11,12 @@
 # registry, g++, and Fashion-MNIST (the Debian package dataset-fashion-mnist, or $ELUCID_DATA).
 # Nothing from npm goes into the repository: the package is installed in WORK (kept, so a second run is offline).
 #
-# Usage: scripts/check-tfjs.sh [MODEL]   (default: three models, about a minute: the seed model trained by
+# Usage: scripts/check-tfjs.sh [MODEL]   (default: four models, about a minute: the seed model trained by
 #        examples/recipes/fashion_mnist_seed_quick.json, tests/tfjs/every_layer.json, every other layer class
 #        elucid reads, with options off their defaults, trained for 3 short epochs, and the Functional
 #        tests/tfjs/every_merge.json, every merge layer in a graph with a residual connection, made and trained
-#        two epochs by dump_model, then checked as the others are, its TensorFlow.js folder too; the first run
+#        two epochs by dump_model, then checked as the others are, its TensorFlow.js folder too; and
+#        tests/tfjs/two_outputs.json, a model of two outputs, the same way but for `elucid predict`; the first run
 #        takes about 45 s more: npm install and compiling dump_model)
 # Environment: BUILD_DIR (build: a built tree with elucid and libelucid.so), WORK (${TMPDIR:-/tmp}/elucid-tfjs),
 #   TFJS_VERSION (4.22.0), TOLERANCE (1e-5, max abs difference of any layer's output), SAMPLES (32 test images).
@@ -77,15 +78,22 @@ read_back() {
   echo "the same summary: $(grep 'Total params' "$dir/summary-tfjs.txt")"
 }
 
-# check NAME MODEL: export, dump, predict, compare in TensorFlow.js, read TensorFlow.js's JSON back; files in WORK/NAME.
+# check NAME MODEL [several]: export, dump, predict, compare in TensorFlow.js, read TensorFlow.js's JSON back; files in
+# WORK/NAME. With "several" (a model of several outputs, which `elucid predict` does not take) no `elucid predict`.
 check() {
-  local name=$1 model=$2 dir=$work/$1
+  local name=$1 model=$2 dir=$work/$1 several=${3:-}
   mkdir -p "$dir"
   step "$name: elucid export, dump_model and elucid predict on $model"
   "$build/elucid" export "$model" --keras-json "$dir/model.json"
   rm -rf "$dir/tfjs" "$dir/tfjs-saved"
   "$build/elucid" export "$model" "$dir/tfjs" --format tfjs
   "$dump" "$model" "$samples" "$dir/dump.json" "${images[@]}" || fail "dump_model failed"
+  if [ -n "$several" ]; then
+    step "$name: TensorFlow.js: modelFromJSON, set the weights, predict, compare (tolerance $tolerance); loadLayersModel"
+    compare_in_tfjs "$name" "" "$name/tfjs" "$name/tfjs-saved"
+    read_back "$name"
+    return
+  fi
   "$build/elucid" predict "$model" "${images[@]}" --top 100 > "$dir/predict.txt" || fail "elucid predict failed"
 
   step "$name: TensorFlow.js: modelFromJSON, set the weights, predict, compare (tolerance $tolerance); loadLayersModel"
@@ -99,14 +107,14 @@ check() {
   echo "the same predictions for $(wc -l < "$dir/predict.txt") images from the model file and tfjs' folder"
 }
 
-# check_graph NAME JSON: a Functional model's Keras JSON: dump_model makes it, trains it two epochs on the test images
-# and saves it as WORK/NAME/trained.elucid, which then goes through check as a trained Sequential model does.
+# check_graph NAME JSON [several]: a Functional model's Keras JSON: dump_model makes it, trains it two epochs on the
+# test images and saves it as WORK/NAME/trained.elucid, which then goes through check as a trained Sequential model does.
 check_graph() {
   local name=$1 model=$2 dir=$work/$1
   mkdir -p "$dir"
   step "$name: dump_model makes $model and trains it"
   "$dump" "$model" "$samples" "$dir/trained.json" || fail "dump_model failed"
-  check "$name" "$dir/trained.elucid"
+  check "$name" "$dir/trained.elucid" "${3:-}"
 }
 
 # train RECIPE NAME: trains RECIPE into WORK/NAME/train and prints the model file's path.
@@ -126,6 +134,7 @@ else
   every_layer=$(train tests/tfjs/every_layer.json every_layer) || exit 1
   check every_layer "$every_layer"
   check_graph every_merge tests/tfjs/every_merge.json
+  check_graph two_outputs tests/tfjs/two_outputs.json several
 fi
 
 step "all passed"

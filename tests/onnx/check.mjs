@@ -4,7 +4,7 @@
 //   node check.mjs MODEL.onnx DUMP.json TOLERANCE KERAS.json [PREFIX_DIR]
 //
 // The graph must take one input named as the InputLayer of the model's Keras JSON (`elucid export --keras-json`)
-// and give one output named after its last layer, or a Functional model's output layer (the names saving/onnx.hpp
+// and give one output named after its last layer, or a Functional model's output layers (the names saving/onnx.hpp
 // promises), take the whole batch and a
 // batch of one sample (its batch dimension is symbolic), and agree with elucid's predictions to TOLERANCE (max abs
 // difference). PREFIX_DIR holds layer_K.onnx, the graph of the model's first K layers
@@ -19,7 +19,8 @@ const [modelPath, dumpPath, toleranceText, kerasPath, prefixDir] = process.argv.
 const kerasConfig = JSON.parse(readFileSync(kerasPath, 'utf8')).config;
 const kerasLayers = kerasConfig.layers;
 const inputName = kerasConfig.input_layers ? kerasConfig.input_layers[0][0] : kerasLayers[0].config.name;
-const outputName = kerasConfig.output_layers ? kerasConfig.output_layers[0][0] : kerasLayers[kerasLayers.length - 1].config.name;
+const outputNames = kerasConfig.output_layers ? kerasConfig.output_layers.map((o) => o[0])
+                                              : [kerasLayers[kerasLayers.length - 1].config.name];
 const tolerance = Number(toleranceText);
 let failures = 0;
 const fail = (message) => { console.log(`MISMATCH: ${message}`); failures++; };
@@ -30,8 +31,8 @@ console.log(`onnxruntime-node ${ort.env.versions.node} (onnxruntime-common ${ort
             `outputs ${JSON.stringify(session.outputNames)}`);
 if (JSON.stringify(session.inputNames) !== JSON.stringify([inputName]))
   fail(`inputs ${JSON.stringify(session.inputNames)}, expected ["${inputName}"]`);
-if (JSON.stringify(session.outputNames) !== JSON.stringify([outputName]))
-  fail(`outputs ${JSON.stringify(session.outputNames)}, expected ["${outputName}"]`);
+if (JSON.stringify(session.outputNames) !== JSON.stringify(outputNames))
+  fail(`outputs ${JSON.stringify(session.outputNames)}, expected ${JSON.stringify(outputNames)}`);
 
 const dump = JSON.parse(readFileSync(dumpPath, 'utf8'));
 const ours = Float32Array.from(dump.outputs.values);
@@ -73,6 +74,28 @@ function compare(y, first, what) {
 
 compare(await run(0, n), 0, 'the whole batch');
 compare(await run(n - 1, 1), n - 1, 'a batch of one (the last input)');
+
+// A model of several outputs: each other output, the whole batch, against elucid's output of its layer.
+for (const name of session.outputNames.slice(1)) {
+  const layer = dump.layer_outputs.find((l) => l.name === name);
+  if (!layer) {
+    fail(`output ${name}: dump_model wrote no output of a layer of that name`);
+    continue;
+  }
+  const x = new ort.Tensor('float32', Float32Array.from(dump.inputs.values), dump.inputs.shape);
+  const y = (await session.run({ [session.inputNames[0]]: x }))[name];
+  if (JSON.stringify(y.dims) !== JSON.stringify(layer.shape)) {
+    fail(`output ${name}: shape ${JSON.stringify(y.dims)}, elucid ${JSON.stringify(layer.shape)}`);
+    continue;
+  }
+  let diff = 0;
+  layer.values.forEach((v, i) => {
+    const d = Math.abs(y.data[i] - v);
+    diff = Number.isNaN(d) ? Infinity : Math.max(diff, d);
+  });
+  console.log(`output ${name}: ${y.dims[0]} inputs, max |onnxruntime - elucid| ${diff.toExponential(3)}`);
+  if (!(diff <= tolerance)) fail(`output ${name}: max abs difference ${diff} > tolerance ${tolerance}`);
+}
 
 // Layer by layer: the graph of the first K layers against elucid's output of layer K, the whole batch.
 if (prefixDir) {

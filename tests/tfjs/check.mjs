@@ -54,7 +54,9 @@ console.log(`weights: ${assigned} tensors set by name`);
 
 // 3. Predict the same inputs and compare.
 const x = tf.tensor(dump.inputs.values, dump.inputs.shape, 'float32');
-const y = model.predict(x);
+// A model of several outputs predicts a list: the first is compared here, the others with the layers (step 4).
+const firstOutput = (t) => (Array.isArray(t) ? t[0] : t);
+const y = firstOutput(model.predict(x));
 const ours = tf.tensor(dump.outputs.values, dump.outputs.shape, 'float32');
 if (JSON.stringify(y.shape) !== JSON.stringify(ours.shape))
   fail(`output shape: tfjs ${JSON.stringify(y.shape)}, elucid ${JSON.stringify(ours.shape)}`);
@@ -141,7 +143,7 @@ if (tfjsFolder) {
   }
   if (loaded.weights.length !== dump.weights.length)
     fail(`${tfjsFolder}: tfjs loaded ${loaded.weights.length} weights, elucid has ${dump.weights.length}`);
-  const z = loaded.predict(x);
+  const z = firstOutput(loaded.predict(x));
   const folderDiff = maxAbs(z, ours);
   const classes = tf.argMax(z, 1).dataSync();
   let agree = 0;

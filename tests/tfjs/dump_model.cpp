@@ -12,7 +12,8 @@
 // `elucid predict`.
 //
 // OUT.json: {"class_names", "weights": [{"name", "shape", "values"}], "inputs": {"shape", "values", "labels"},
-// "layer_outputs": [{"name", "shape", "values"}], "outputs": {"from_logits", "shape", "values"}}.
+// "layer_outputs": [{"name", "shape", "values"}], "outputs": {"from_logits", "shape", "values"}}: the model's first
+// output; a model of several outputs has each among the layer outputs, named after its layer.
 // Floats are printed with 9 significant digits, enough to give back every float32 bit for bit.
 #include <elucid/data/image_folder.hpp>  // load_image, as `elucid predict` reads an image
 #include <elucid/elucid.hpp>
@@ -83,13 +84,23 @@ int main(int argc, char** argv) try {
     std::copy(x.data(), x.data() + first.size(), first.data());
     Tensor y_first({n});
     std::copy(labels.begin(), labels.end(), y_first.data());
-    model.compile(optimizers::Adam(), losses::SparseCategoricalCrossentropy({.from_logits = true}));
-    model.fit(first, y_first, {.batch_size = 8, .epochs = 2, .verbose = 0});
+    // Each output a loss: class logits (N, classes) learn the labels, any other output goes towards 0.
+    std::vector<losses::Loss> output_losses;
+    train::Trainer::Labels output_labels;
+    for (Shape shape : model.output_shapes()) {
+      const bool classes = shape.size() == 1;
+      output_losses.push_back(classes ? losses::Loss(losses::SparseCategoricalCrossentropy({.from_logits = true}))
+                                      : losses::Loss(losses::MeanSquaredError()));
+      shape.insert(shape.begin(), n);
+      output_labels.push_back(classes ? y_first : Tensor(shape));
+    }
+    model.compile(optimizers::Adam(), output_losses);
+    model.fit(first, output_labels, {.batch_size = 8, .epochs = 2, .verbose = 0});
     std::string saved = argv[3];
     if (saved.ends_with(".json")) saved.resize(saved.size() - 5);
     model.save(saved + ".elucid");
   }
-  const Tensor y = model.predict(x);
+  const Tensor y = model.predict_outputs(x)[0];  // the first output; every output is among layer_outputs
   // Each layer's output in inference mode (what predict computes), with the layer's name.
   std::vector<std::pair<std::string, Tensor>> layer_outputs;
   if (graph) {
@@ -136,7 +147,7 @@ int main(int argc, char** argv) try {
     put_floats(out, output.data(), output.size());
     out << "}";
   }
-  out << "],\n\"outputs\": {\"from_logits\": " << (model.compiled() && model.loss().from_logits() ? "true" : "false")
+  out << "],\n\"outputs\": {\"from_logits\": " << (model.compiled() && model.losses()[0].from_logits() ? "true" : "false")
       << ", \"shape\": ";
   put_shape(out, y.shape());
   out << ", \"values\": ";
