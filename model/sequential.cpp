@@ -141,6 +141,11 @@ std::vector<Shape> Sequential::build_for(std::span<const Shape> sample_shapes) {
   return {*input_shape_};
 }
 
+std::vector<std::string> Sequential::output_names() const {
+  if (layers_.empty()) return {};
+  return {layers_.back()->name()};
+}
+
 bool Sequential::can_train_in_slices() const {
   return std::all_of(layers_.begin(), layers_.end(), [](const auto& layer) { return layer->can_train_in_slices(); });
 }

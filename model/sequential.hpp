@@ -71,6 +71,8 @@ class Sequential : public train::Trainer {
   std::vector<Shape> build_for(std::span<const Shape> sample_shapes) override;
   std::vector<Shape> output_shapes() const override { return {output_shape()}; }
   std::vector<Shape> input_shapes() const override { return {input_shape()}; }
+  // Its output's name, as Keras names it: the last layer's (none while it has no layers).
+  std::vector<std::string> output_names() const override;
   bool can_train_in_slices() const override;  // when every layer can
 
  private:

@@ -334,9 +334,22 @@ std::string metric_name(const Value& m) { return m.is_string() ? m.as_string() :
 
 // ---- compile config ----
 
-// "loss": one loss (a name or a serialized loss) or a list of them, one per output.
-// "metrics": a list of metrics for every output, or a list of lists, one per output (an entry that is not a list is
-// then a list of one, null a list of none), as tf.keras reads them.
+namespace {
+// Keras' dict by output name, {"digit": ..., "size": ...}, as against a serialized object (which has a class_name).
+bool by_output_name(const Value& v) { return v.is_object() && !v.json().contains("class_name"); }
+
+// A dict's entries, in the file's order: its keys (output names) and values.
+std::vector<std::pair<std::string, Value>> entries_of(const Value& v) {
+  std::vector<std::pair<std::string, Value>> entries;
+  for (const auto& item : v.json().items()) entries.emplace_back(item.key(), v.at(item.key()));
+  return entries;
+}
+}  // namespace
+
+// "loss": one loss (a name or a serialized loss), a list of them, one per output, or a dict by output name.
+// "metrics": a list of metrics for every output, a list of lists, one per output (an entry that is not a list is
+// then a list of one, null a list of none), as tf.keras reads them, or a dict by output name.
+// "loss_weights": a list, one per output, or a dict by output name.
 CompileConfig compile_config_from_json(const Value& v, bool strict) {
   v.require_object();
   if (strict) v.check_keys({"optimizer", "loss", "metrics", "loss_weights"});
@@ -344,35 +357,54 @@ CompileConfig compile_config_from_json(const Value& v, bool strict) {
     v.at("weighted_metrics").fail("weighted_metrics is not supported");
   CompileConfig config;
   if (v.has("optimizer")) config.optimizer = optimizer_from_json(v.at("optimizer"), strict);
-  if (v.has("loss") && v.at("loss").is_array()) {
+  if (v.has("loss") && by_output_name(v.at("loss"))) {
+    for (const auto& [output, loss] : entries_of(v.at("loss"))) {
+      config.loss_outputs.push_back(output);
+      config.losses.push_back(loss_from_json(loss, strict));
+    }
+  } else if (v.has("loss") && v.at("loss").is_array()) {
     for (const Value& loss : v.at("loss").as_array()) config.losses.push_back(loss_from_json(loss, strict));
-    if (config.losses.empty()) v.at("loss").fail("expected a loss or a list of losses, got an empty list");
-  } else if (v.has("loss") && !v.at("loss").is_null()) {
+  } else if (v.has("loss")) {
     config.losses.push_back(loss_from_json(v.at("loss"), strict));
   }
-  if (v.has("loss_weights") && !v.at("loss_weights").is_null()) {
-    if (!v.at("loss_weights").is_array()) v.at("loss_weights").fail("loss_weights by output name is not supported; give a list");
+  if (v.has("loss") && config.losses.empty()) v.at("loss").fail("expected a loss, a list or a dict of them, got none");
+  if (v.has("loss_weights") && by_output_name(v.at("loss_weights"))) {
+    for (const auto& [output, weight] : entries_of(v.at("loss_weights"))) {
+      config.loss_weight_outputs.push_back(output);
+      config.loss_weights.push_back(weight.as_number());
+    }
+  } else if (v.has("loss_weights")) {
     for (const Value& w : v.at("loss_weights").as_array()) config.loss_weights.push_back(w.as_number());
   }
-  // Each list of metrics (for every output, or output k's) with the values it came from, for their paths in errors.
+  // Each list of metrics (for every output, or one output's) with the values it came from, for their paths in errors.
   std::vector<std::vector<Value>> given;
-  if (v.has("metrics") && !v.at("metrics").is_null()) {
+  auto list_of = [](const Value& m) {  // an entry of a list or dict by output: a list, one metric, or none
+    return m.is_array() ? m.as_array() : m.is_null() ? std::vector<Value>{} : std::vector<Value>{m};
+  };
+  if (v.has("metrics") && by_output_name(v.at("metrics"))) {
+    for (const auto& [output, m] : entries_of(v.at("metrics"))) {
+      config.metric_outputs.push_back(output);
+      given.push_back(list_of(m));
+    }
+  } else if (v.has("metrics")) {
     const std::vector<Value> entries = v.at("metrics").as_array();
     const bool per_output = std::any_of(entries.begin(), entries.end(), [](const Value& m) { return m.is_array(); });
     if (!per_output) given.push_back(entries);
-    for (size_t k = 0; per_output && k < entries.size(); ++k) {
-      if (entries[k].is_array()) given.push_back(entries[k].as_array());
-      else if (entries[k].is_null()) given.emplace_back();
-      else given.push_back({entries[k]});
-    }
+    for (size_t k = 0; per_output && k < entries.size(); ++k) given.push_back(list_of(entries[k]));
   }
+  // The loss metric list k follows: the same output's, by name or by place, or the one loss for every output.
+  auto loss_for = [&](size_t k) -> const losses::Loss& {
+    if (!config.metric_outputs.empty() && !config.loss_outputs.empty())
+      for (size_t i = 0; i < config.loss_outputs.size(); ++i)
+        if (config.loss_outputs[i] == config.metric_outputs[k]) return config.losses[i];
+    return config.losses[std::min(k, config.losses.size() - 1)];
+  };
   for (size_t k = 0; k < given.size(); ++k) {
     config.metrics.emplace_back();
     for (const Value& m : given[k]) {
       config.metrics[k].push_back(metric_name(m));
       // Resolved now, so that a typo is reported with its path rather than at compile time.
-      if (!config.losses.empty())
-        with_path(m, [&] { return metrics::get(config.metrics[k].back(), config.losses[std::min(k, config.losses.size() - 1)]); });
+      if (!config.losses.empty()) with_path(m, [&] { return metrics::get(config.metrics[k].back(), loss_for(k)); });
     }
   }
   return config;
@@ -489,9 +521,39 @@ std::string snake_case(const std::string& name) {
 
 namespace elucid {
 
+namespace {
+// values[i] is for output keys[i] (a Keras dict): the values in the order of the model's outputs, `missing` for an
+// output the dict leaves out (or an error naming it when there is no such default).
+template <class T>
+std::vector<T> in_output_order(const std::vector<T>& values, const std::vector<std::string>& keys,
+                               const std::vector<std::string>& outputs, const char* what, const std::optional<T>& missing) {
+  if (keys.empty()) return values;
+  for (const std::string& key : keys)
+    if (std::find(outputs.begin(), outputs.end(), key) == outputs.end()) {
+      std::string names;
+      for (const std::string& name : outputs) names += (names.empty() ? "\"" : ", \"") + name + "\"";
+      throw Error(std::string("compile: ") + what + " names output \"" + key + "\"; the model's outputs are " +
+                  (names.empty() ? "unnamed" : names));
+    }
+  std::vector<T> ordered;
+  for (const std::string& output : outputs) {
+    const auto found = std::find(keys.begin(), keys.end(), output);
+    if (found != keys.end()) ordered.push_back(values[static_cast<size_t>(found - keys.begin())]);
+    else if (missing) ordered.push_back(*missing);
+    else throw Error(std::string("compile: ") + what + " has no entry for output \"" + output + "\"");
+  }
+  return ordered;
+}
+}  // namespace
+
 void CompileConfig::apply(train::Trainer& model) const {
   if (losses.empty()) throw Error("compile: no loss given");
-  model.compile(optimizer ? *optimizer : *optimizers::get("rmsprop"), losses, metrics, loss_weights);
+  const std::vector<std::string> outputs = model.output_names();
+  model.compile(optimizer ? *optimizer : *optimizers::get("rmsprop"),
+                in_output_order<losses::Loss>(losses, loss_outputs, outputs, "loss", std::nullopt),
+                in_output_order<std::vector<std::string>>(metrics, metric_outputs, outputs, "metrics",
+                                                          std::vector<std::string>{}),
+                in_output_order<double>(loss_weights, loss_weight_outputs, outputs, "loss_weights", 1.0));
 }
 
 }  // namespace elucid

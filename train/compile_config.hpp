@@ -22,8 +22,13 @@ struct CompileConfig {
   // No metrics, one list for every output, or one list per output (Keras' metrics=[[...], [...]]).
   std::vector<std::vector<std::string>> metrics = {};
   std::vector<double> loss_weights = {};  // none (1 each), or one per output
+  // Keras' dicts by output name (loss={"digit": ..., "size": ...}): the output each entry of losses, metrics and
+  // loss_weights is for, in their order; empty: a list in the model's order. An output a dict leaves out has no
+  // metrics and a weight of 1; every output needs a loss.
+  std::vector<std::string> loss_outputs = {}, metric_outputs = {}, loss_weight_outputs = {};
 
-  // model.compile(*optimizer, losses, metrics, loss_weights). Throws elucid::Error when there is no loss.
+  // model.compile(*optimizer, losses, metrics, loss_weights), the dicts put in the model's order of outputs. Throws
+  // elucid::Error when there is no loss, a dict names an output the model does not have or gives one no loss.
   void apply(train::Trainer& model) const;
 };
 

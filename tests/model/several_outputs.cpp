@@ -2,6 +2,7 @@
 // after the outputs as Keras 3 names them, fit/evaluate on a list of labels, predict_outputs, the compile settings
 // in every model file, and each wrong count or shape named before training.
 #include <elucid/elucid.hpp>
+#include <elucid/saving/json.hpp>
 #include <elucid/callbacks/backup_and_restore.hpp>
 #include <elucid/saving/checkpoint.hpp>
 #include <elucid/train/interrupt.hpp>
@@ -269,4 +270,33 @@ TEST_CASE("a run of a two-output model interrupted mid-epoch resumes to the same
   CHECK(model_file_bytes(resumed) == model_file_bytes(reference));
   CHECK(rest["size_loss"] == full["size_loss"]);
   CHECK(rest["val_digit_accuracy"] == full["val_digit_accuracy"]);
+}
+
+TEST_CASE("Keras' dicts by output name in a compile_config go to the model's order of outputs",
+          "[functional][several_outputs][keras_json]") {
+  set_random_seed(2);
+  Functional model = digit_and_size_model();
+  compile_digit_and_size(model, {});
+  json::Json j = json::parse(to_keras3_json(model), "two");
+  const json::Json losses = j["compile_config"]["loss"];
+  // As Keras 3 writes compile(loss={...}, metrics={...}, loss_weights={...}): the size output first, digit's metrics
+  // only, size's weight only.
+  j["compile_config"]["loss"] = json::Json::object({{"size", losses[1]}, {"digit", losses[0]}});
+  j["compile_config"]["metrics"] = json::Json::parse(R"({"digit": ["accuracy"]})");
+  j["compile_config"]["loss_weights"] = json::Json::parse(R"({"size": 0.5})");
+  ModelFile file = any_model_from_json(j.dump(), "two.json");
+  REQUIRE(file.functional.has_value());
+  const Functional& loaded = *file.functional;
+  REQUIRE(loaded.losses().size() == 2);
+  CHECK(loaded.losses()[0].kind() == losses::Loss::Kind::SparseCategoricalCrossentropy);
+  CHECK(loaded.losses()[1].kind() == losses::Loss::Kind::MeanSquaredError);
+  CHECK(loaded.loss_weights() == std::vector<double>{1.0, 0.5});
+  CHECK(loaded.output_metric_names() == std::vector<std::vector<std::string>>{{"accuracy"}, {}});
+  // A dict without a loss for an output, or naming one the model does not have.
+  j["compile_config"]["loss"] = json::Json::object({{"digit", losses[0]}});
+  CHECK_THAT(test::error_of([&] { any_model_from_json(j.dump(), "two.json"); }),
+             Contains("two.json: compile_config: compile: loss has no entry for output \"size\""));
+  j["compile_config"]["loss"] = json::Json::object({{"digit", losses[0]}, {"sizes", losses[1]}});
+  CHECK_THAT(test::error_of([&] { any_model_from_json(j.dump(), "two.json"); }),
+             Contains("compile: loss names output \"sizes\"; the model's outputs are \"digit\", \"size\""));
 }

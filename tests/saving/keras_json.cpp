@@ -188,13 +188,17 @@ TEST_CASE("Keras 3 JSON: the input shape from build_config, compile_config by na
           "registered_name": "my_package>MyPool", "build_config": {"input_shape": [null, 26, 26, 32]}})");
   CHECK_THAT(error_of(custom.dump()),
              Contains("model.json: config.layers[2]: layer class \"MyPool\" (layer \"my_pool\") is not supported"));
-  // loss_weights as a list apply; by output name, or one per output of a model of another count, they are refused.
+  // loss_weights as a list or a dict by output name (a Sequential's output is its last layer) apply; a name the
+  // model does not have, or as many as another model's outputs, are refused.
   json::Json weighted = json::parse(keras3_json(), "k3");
   weighted["compile_config"]["loss_weights"] = json::Json::array({0.5});
   CHECK(model_from_json(weighted.dump(), "model.json").loss_weights() == std::vector<double>{0.5});
-  weighted["compile_config"]["loss_weights"] = json::Json::parse(R"({"dense_1": 0.5})");
+  weighted["compile_config"]["loss_weights"] = json::Json::parse(R"({"dense_1": 0.25})");
+  CHECK(model_from_json(weighted.dump(), "model.json").loss_weights() == std::vector<double>{0.25});
+  weighted["compile_config"]["loss_weights"] = json::Json::parse(R"({"dense_9": 0.5})");
   CHECK_THAT(error_of(weighted.dump()),
-             Contains("model.json: compile_config.loss_weights: loss_weights by output name is not supported"));
+             Equals("model.json: compile_config: compile: loss_weights names output \"dense_9\"; the model's outputs "
+                    "are \"dense_1\""));
   weighted["compile_config"]["loss_weights"] = json::Json::array({0.5, 1.0});
   CHECK_THAT(error_of(weighted.dump()),
              Equals("model.json: compile_config: compile: the model has 1 output, 2 loss_weights given"));
