@@ -238,24 +238,28 @@ std::vector<Tensor> Trainer::forward_packed(const Tensor& x, bool training) {
   return forward(shapes.size() == 1 ? std::vector<Tensor>{x} : unpack(x, shapes), training);
 }
 
-Trainer::Inputs Trainer::ordered(const NamedInputs& x, const char* who) const {
-  const std::vector<std::string> names = input_names();
-  if (names.empty()) throw Error(std::string(who) + ": the model has no input names; give its inputs as a list");
+// Tensors by name (inputs or labels, `what` "input" or "output") in the order of `names`, the model's.
+std::vector<Tensor> Trainer::ordered(const NamedInputs& x, const std::vector<std::string>& names, const char* what,
+                                     const char* who) {
+  if (names.empty())
+    throw Error(std::string(who) + ": the model has no " + what + " names; give them as a list");
   for (size_t i = 0; i < x.size(); ++i) {
     if (std::find(names.begin(), names.end(), x[i].first) == names.end())
-      throw Error(std::string(who) + ": the model has no input named \"" + x[i].first + "\"; its first is \"" +
+      throw Error(std::string(who) + ": the model has no " + what + " named \"" + x[i].first + "\"; its first is \"" +
                   names[0] + "\" of " + std::to_string(names.size()));
     for (size_t j = 0; j < i; ++j)
-      if (x[j].first == x[i].first) throw Error(std::string(who) + ": input \"" + x[i].first + "\" is given twice");
+      if (x[j].first == x[i].first)
+        throw Error(std::string(who) + ": " + what + " \"" + x[i].first + "\" is given twice");
   }
-  Inputs inputs;
+  std::vector<Tensor> tensors;
   for (const std::string& name : names) {
     const auto it = std::find_if(x.begin(), x.end(), [&](const auto& named) { return named.first == name; });
     if (it == x.end())
-      throw Error(std::string(who) + ": no input named \"" + name + "\" among the " + std::to_string(x.size()) + " given");
-    inputs.push_back(it->second);
+      throw Error(std::string(who) + ": no " + what + " named \"" + name + "\" among the " + std::to_string(x.size()) +
+                  " given");
+    tensors.push_back(it->second);
   }
-  return inputs;
+  return tensors;
 }
 
 Shape Trainer::single_output_shape() const {
@@ -509,7 +513,7 @@ History Trainer::fit(const Inputs& x, const Tensor& y, const FitOptions& options
 }
 
 History Trainer::fit(const NamedInputs& x, const Tensor& y, const FitOptions& options) {
-  return fit(ordered(x, "fit"), y, options);
+  return fit(ordered(x, input_names(), "input", "fit"), y, options);
 }
 
 History Trainer::fit(const Tensor& x, const Labels& y, const FitOptions& options) {
@@ -521,7 +525,19 @@ History Trainer::fit(const Inputs& x, const Labels& y, const FitOptions& options
 }
 
 History Trainer::fit(const NamedInputs& x, const Labels& y, const FitOptions& options) {
-  return fit(ordered(x, "fit"), y, options);
+  return fit(ordered(x, input_names(), "input", "fit"), y, options);
+}
+
+History Trainer::fit(const Tensor& x, const NamedLabels& y, const FitOptions& options) {
+  return fit(x, ordered(y, output_names(), "output", "fit"), options);
+}
+
+History Trainer::fit(const Inputs& x, const NamedLabels& y, const FitOptions& options) {
+  return fit(x, ordered(y, output_names(), "output", "fit"), options);
+}
+
+History Trainer::fit(const NamedInputs& x, const NamedLabels& y, const FitOptions& options) {
+  return fit(x, ordered(y, output_names(), "output", "fit"), options);
 }
 
 History Trainer::fit(const std::shared_ptr<const data::Dataset>& all, const FitOptions& options) {
@@ -753,7 +769,7 @@ Evaluation Trainer::evaluate(const Inputs& x, const Tensor& y, const EvaluateOpt
 }
 
 Evaluation Trainer::evaluate(const NamedInputs& x, const Tensor& y, const EvaluateOptions& options) {
-  return evaluate(ordered(x, "evaluate"), y, options);
+  return evaluate(ordered(x, input_names(), "input", "evaluate"), y, options);
 }
 
 Evaluation Trainer::evaluate(const Tensor& x, const Labels& y, const EvaluateOptions& options) {
@@ -765,7 +781,19 @@ Evaluation Trainer::evaluate(const Inputs& x, const Labels& y, const EvaluateOpt
 }
 
 Evaluation Trainer::evaluate(const NamedInputs& x, const Labels& y, const EvaluateOptions& options) {
-  return evaluate(ordered(x, "evaluate"), y, options);
+  return evaluate(ordered(x, input_names(), "input", "evaluate"), y, options);
+}
+
+Evaluation Trainer::evaluate(const Tensor& x, const NamedLabels& y, const EvaluateOptions& options) {
+  return evaluate(x, ordered(y, output_names(), "output", "evaluate"), options);
+}
+
+Evaluation Trainer::evaluate(const Inputs& x, const NamedLabels& y, const EvaluateOptions& options) {
+  return evaluate(x, ordered(y, output_names(), "output", "evaluate"), options);
+}
+
+Evaluation Trainer::evaluate(const NamedInputs& x, const NamedLabels& y, const EvaluateOptions& options) {
+  return evaluate(x, ordered(y, output_names(), "output", "evaluate"), options);
 }
 
 Evaluation Trainer::evaluate(const data::Dataset& data, const EvaluateOptions& options) {
@@ -805,7 +833,7 @@ Tensor Trainer::predict(const Inputs& x, const PredictOptions& options) {
 }
 
 Tensor Trainer::predict(const NamedInputs& x, const PredictOptions& options) {
-  return predict(ordered(x, "predict"), options);
+  return predict(ordered(x, input_names(), "input", "predict"), options);
 }
 
 Tensor Trainer::predict(const data::Dataset& data, const PredictOptions& options) {
@@ -824,7 +852,7 @@ std::vector<Tensor> Trainer::predict_outputs(const Inputs& x, const PredictOptio
 }
 
 std::vector<Tensor> Trainer::predict_outputs(const NamedInputs& x, const PredictOptions& options) {
-  return predict_outputs(ordered(x, "predict"), options);
+  return predict_outputs(ordered(x, input_names(), "input", "predict"), options);
 }
 
 std::vector<Tensor> Trainer::predict_outputs(const data::Dataset& data, const PredictOptions& options) {

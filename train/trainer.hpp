@@ -216,16 +216,24 @@ class Trainer {
   Evaluation evaluate(const NamedInputs& x, const Tensor& y, const EvaluateOptions& options = {});
   Tensor predict(const Inputs& x, const PredictOptions& options = {});
   Tensor predict(const NamedInputs& x, const PredictOptions& options = {});
-  // A model of several outputs takes its labels as a list in the order of its outputs, as Keras' fit(x, [y1, y2]):
-  // model.fit(images, {digits, sizes}) or model.fit({images, sizes}, {digits, sizes}); each label (N, ...) as the
-  // output's loss wants it. predict_outputs gives every output of a model of one or several, each (N, ...its shape).
+  // A model of several outputs takes its labels as a list in the order of its outputs, or by output name, as Keras'
+  // fit(x, [y1, y2]) and fit(x, {"digit": y1, "size": y2}): model.fit(images, {digits, sizes}) or
+  // model.fit(images, NamedLabels{{"digit", digits}, {"size", sizes}}); each label (N, ...) as the output's loss
+  // wants it. predict_outputs gives every output of a model of one or several, each (N, ...its shape).
   using Labels = std::vector<Tensor>;
+  using NamedLabels = std::vector<std::pair<std::string, Tensor>>;
   History fit(const Tensor& x, const Labels& y, const FitOptions& options = {});
   History fit(const Inputs& x, const Labels& y, const FitOptions& options = {});
   History fit(const NamedInputs& x, const Labels& y, const FitOptions& options = {});
+  History fit(const Tensor& x, const NamedLabels& y, const FitOptions& options = {});
+  History fit(const Inputs& x, const NamedLabels& y, const FitOptions& options = {});
+  History fit(const NamedInputs& x, const NamedLabels& y, const FitOptions& options = {});
   Evaluation evaluate(const Tensor& x, const Labels& y, const EvaluateOptions& options = {});
   Evaluation evaluate(const Inputs& x, const Labels& y, const EvaluateOptions& options = {});
   Evaluation evaluate(const NamedInputs& x, const Labels& y, const EvaluateOptions& options = {});
+  Evaluation evaluate(const Tensor& x, const NamedLabels& y, const EvaluateOptions& options = {});
+  Evaluation evaluate(const Inputs& x, const NamedLabels& y, const EvaluateOptions& options = {});
+  Evaluation evaluate(const NamedInputs& x, const NamedLabels& y, const EvaluateOptions& options = {});
   std::vector<Tensor> predict_outputs(const Tensor& x, const PredictOptions& options = {});
   std::vector<Tensor> predict_outputs(const Inputs& x, const PredictOptions& options = {});
   std::vector<Tensor> predict_outputs(const NamedInputs& x, const PredictOptions& options = {});
@@ -270,7 +278,9 @@ class Trainer {
   // The forward of a batch x (N, ...one input) or, for a model of several inputs, x (N, the sum of their sizes) with
   // each sample's inputs one after another (Dataset::input_shapes), which it unpacks. Every output.
   std::vector<Tensor> forward_packed(const Tensor& x, bool training);
-  Inputs ordered(const NamedInputs& x, const char* who) const;  // named inputs in the model's order
+  // Named inputs or labels in the model's order of `names` (input_names() or output_names()); `what` names them.
+  static std::vector<Tensor> ordered(const NamedInputs& x, const std::vector<std::string>& names, const char* what,
+                                     const char* who);
   Shape single_output_shape() const;
   size_t output_count() const;  // 1 while unbuilt: only a Sequential is ever unbuilt
   // The shape of each output's label, no batch axis: () for sparse_categorical_crossentropy, else the output's.

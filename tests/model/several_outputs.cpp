@@ -111,6 +111,34 @@ TEST_CASE("a model of two outputs trains on the weighted sum of their losses, lo
   CHECK(e.first_metric() == e["digit_loss"]);  // `loss, digit_loss = model.evaluate(...)`, as in Keras
   const Evaluation by_name = model.evaluate(Functional::NamedInputs{{"image", d.images}}, {d.digits, d.sizes});
   CHECK(by_name.loss == model.evaluate(d.images, {d.digits, d.sizes}).loss);
+  const Evaluation labels_by_name =
+      model.evaluate(d.images, Functional::NamedLabels{{"size", d.sizes}, {"digit", d.digits}});
+  CHECK(labels_by_name.loss == by_name.loss);
+  CHECK(labels_by_name["size_mae"] == by_name["size_mae"]);
+}
+
+TEST_CASE("labels by output name train to the bits of the list in the outputs' order", "[functional][several_outputs]") {
+  const DigitAndSizeData d = digit_and_size_data(24, 11);
+  auto train = [&](bool by_name) {
+    set_random_seed(3);
+    Functional model = digit_and_size_model();
+    compile_digit_and_size(model, {1.0, 2.0});
+    const FitOptions options{.batch_size = 8, .epochs = 1, .verbose = 0};
+    if (by_name) model.fit(Functional::NamedInputs{{"image", d.images}},
+                           Functional::NamedLabels{{"size", d.sizes}, {"digit", d.digits}}, options);
+    else model.fit(d.images, {d.digits, d.sizes}, options);
+    return model;
+  };
+  CHECK(test::same_bits(train(true).get_weights(), train(false).get_weights()));
+  set_random_seed(3);
+  Functional model = digit_and_size_model();
+  compile_digit_and_size(model, {});
+  CHECK_THAT(test::error_of([&] { model.fit(d.images, Functional::NamedLabels{{"digit", d.digits}}); }),
+             Contains("fit: no output named \"size\" among the 1 given"));
+  CHECK_THAT(test::error_of([&] {
+               model.evaluate(d.images, Functional::NamedLabels{{"digit", d.digits}, {"sizes", d.sizes}});
+             }),
+             Contains("evaluate: the model has no output named \"sizes\"; its first is \"digit\" of 2"));
 }
 
 TEST_CASE("with the second loss weighed 0, the shared layers train to the bits of the model without that output",
