@@ -17,17 +17,16 @@ namespace elucid::kernels {
 namespace {
 
 // Samples per chunk: enough rows (samples * OH * OW) for an efficient sgemm (and an im2col slot that stays in
-// cache), but at least 4 chunks when the batch allows so both cores get work. Inside an enclosing parallel region
-// (a slice of the training step's batch split, train/batch_split.hpp) the op runs on one thread, so the 4-chunk
-// floor would only cut the sgemms smaller. Depends on the shapes and on that alone, never on the thread count:
-// omp_get_level() counts the enclosing region at 1 thread too.
+// cache). Depends on the shapes alone: never on the thread count, nor on whether the op runs inside a slice of the
+// training step's batch split (train/batch_split.hpp), so that a rank of data-parallel training, which runs its part
+// of the batch outside any such region, sums dW in the chunks one process sums that slice in, and the two give the
+// same bits (tests/model/several_outputs.cpp, tests/distributed/).
 int64_t chunk_samples(const Conv2DGeometry& g) {
   constexpr int64_t kTargetRows = 256;
   const int64_t rows = std::max<int64_t>(1, g.oh * g.ow);
   int64_t chunk = 1;
   while (chunk * rows < kTargetRows) chunk *= 2;
-  const int64_t floor_chunks = omp_get_level() > 0 ? 1 : 4;
-  return std::max<int64_t>(1, std::min(chunk, (g.n + floor_chunks - 1) / floor_chunks));
+  return std::max<int64_t>(1, std::min(chunk, g.n));
 }
 
 // A buffer that only grows: no allocation per call once warm. Sized before a parallel region, so an allocation

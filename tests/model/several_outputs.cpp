@@ -8,6 +8,7 @@
 #include <elucid/train/interrupt.hpp>
 
 #include "support/data_files.hpp"
+#include "support/distributed_testing.hpp"
 #include "support/recipe_testing.hpp"
 #include "support/error_of.hpp"
 #include "support/same_bits.hpp"
@@ -327,4 +328,41 @@ TEST_CASE("Keras' dicts by output name in a compile_config go to the model's ord
   j["compile_config"]["loss"] = json::Json::object({{"digit", losses[0]}, {"sizes", losses[1]}});
   CHECK_THAT(test::error_of([&] { any_model_from_json(j.dump(), "two.json"); }),
              Contains("compile: loss names output \"sizes\"; the model's outputs are \"digit\", \"size\""));
+}
+
+TEST_CASE("2 ranks train a two-output model to the bits of 1 process, with the same per-output figures",
+          "[functional][several_outputs][distributed]") {
+  const DigitAndSizeData d = digit_and_size_data(80, 12);
+  const FitOptions options{.batch_size = 32, .epochs = 2, .verbose = 0, .validation_split = 0.2, .seed = 5};
+  auto fresh = [] {
+    Functional model = digit_and_size_model();
+    compile_digit_and_size(model, {1.0, 0.5});
+    return model;
+  };
+  set_random_seed(13);
+  Functional reference = fresh();
+  const History reference_history = reference.fit(d.images, {d.digits, d.sizes}, options);
+  std::vector<std::vector<NamedTensor>> weights(2);
+  std::vector<History> histories(2);
+  auto errors = testing::run_ranks(2, [&](std::shared_ptr<testing::ThreadRank> strategy) {
+    Functional model = fresh();
+    FitOptions mine = options;
+    mine.strategy = strategy;
+    const auto rank = static_cast<size_t>(strategy->rank());
+    histories[rank] = model.fit(d.images, {d.digits, d.sizes}, mine);
+    weights[rank] = model.get_weights();
+  });
+  set_random_seed(0);
+  CHECK(errors == std::vector<std::string>{"", ""});
+  CHECK(test::same_bits(weights[0], weights[1]));
+  // The same bits as one process, whose two slices of 16 are the ranks' parts (the ranks' threads name their layers
+  // from their own counters). A 6x6 convolution sums dW over chunks of 8 samples in both.
+  std::vector<NamedTensor> one_process = reference.get_weights();
+  for (size_t i = 0; i < one_process.size() && i < weights[0].size(); ++i) one_process[i].name = weights[0][i].name;
+  CHECK(test::same_bits(weights[0], one_process));
+  for (const char* key : {"loss", "digit_loss", "size_loss", "digit_accuracy", "size_mae", "val_size_loss"}) {
+    INFO(key);
+    CHECK(histories[0][key] == histories[1][key]);
+    for (size_t e = 0; e < 2; ++e) CHECK(histories[0][key][e] == Approx(reference_history[key][e]).epsilon(1e-5));
+  }
 }
