@@ -38,33 +38,28 @@ TensorDataset::TensorDataset(std::vector<Tensor> inputs, std::vector<Tensor> lab
     }
 }
 
-std::vector<Shape> TensorDataset::input_shapes() const {
+namespace {
+// Each tensor's sample shape (its shape without the first axis).
+std::vector<Shape> sample_shapes(const std::vector<Tensor>& tensors) {
   std::vector<Shape> shapes;
-  shapes.reserve(inputs_.size());
-  for (const Tensor& x : inputs_) shapes.emplace_back(x.shape().begin() + 1, x.shape().end());
+  shapes.reserve(tensors.size());
+  for (const Tensor& t : tensors) shapes.emplace_back(t.shape().begin() + 1, t.shape().end());
   return shapes;
 }
 
-Shape TensorDataset::sample_shape() const {
-  if (inputs_.size() == 1) return input_shapes()[0];
+// One shape as it is; several as the flat (sum of their sizes) of a sample's parts one after another.
+Shape packed_shape(const std::vector<Shape>& shapes) {
+  if (shapes.size() == 1) return shapes[0];
   int64_t total = 0;
-  for (const Shape& shape : input_shapes()) total += numel(shape);
+  for (const Shape& shape : shapes) total += numel(shape);
   return {total};
 }
+}  // namespace
 
-std::vector<Shape> TensorDataset::label_shapes() const {
-  std::vector<Shape> shapes;
-  shapes.reserve(labels_.size());
-  for (const Tensor& y : labels_) shapes.emplace_back(y.shape().begin() + 1, y.shape().end());
-  return shapes;
-}
-
-Shape TensorDataset::label_shape() const {
-  if (labels_.size() == 1) return label_shapes()[0];
-  int64_t total = 0;
-  for (const Shape& shape : label_shapes()) total += numel(shape);
-  return {total};
-}
+std::vector<Shape> TensorDataset::input_shapes() const { return sample_shapes(inputs_); }
+Shape TensorDataset::sample_shape() const { return packed_shape(input_shapes()); }
+std::vector<Shape> TensorDataset::label_shapes() const { return sample_shapes(labels_); }
+Shape TensorDataset::label_shape() const { return packed_shape(label_shapes()); }
 
 void TensorDataset::fill(std::span<const int64_t> indices, float* x, float* y) const {
   check_indices(indices, size(), "TensorDataset");
@@ -72,7 +67,7 @@ void TensorDataset::fill(std::span<const int64_t> indices, float* x, float* y) c
   auto copy_rows = [&](const std::vector<Tensor>& tensors, float* to) {
     std::vector<int64_t> sizes;
     sizes.reserve(tensors.size());
-    for (const Tensor& t : tensors) sizes.push_back(numel(Shape(t.shape().begin() + 1, t.shape().end())));
+    for (const Shape& shape : sample_shapes(tensors)) sizes.push_back(numel(shape));
     for (const int64_t s : indices)
       for (size_t k = 0; k < tensors.size(); ++k) {
         std::copy_n(tensors[k].data() + s * sizes[k], sizes[k], to);

@@ -117,8 +117,9 @@ struct SaveOptions {
   std::vector<std::string> class_names = {};  // what each output means, for `elucid predict`; empty: the model's
 };
 
-// What evaluate() returns: the loss and each compiled metric. `auto [loss, accuracy] = model.evaluate(x, y);`
-// binds the loss and the first metric, as `loss, acc = model.evaluate(...)` does in Keras.
+// What evaluate() returns: the loss and each compiled metric (a model of several outputs: each output's loss first,
+// "digit_loss", then the metrics, "digit_accuracy"). `auto [loss, accuracy] = model.evaluate(x, y);` binds the loss
+// and the first figure after it, as `loss, acc = model.evaluate(...)` does in Keras.
 struct Evaluation {
   double loss = 0;
   Logs metrics;
