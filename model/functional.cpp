@@ -137,19 +137,18 @@ std::shared_ptr<Layer> Functional::get_layer(const std::string& name) const {
   throw Error("Functional \"" + name_ + "\" has no layer \"" + name + "\"; it has: " + names);
 }
 
-std::vector<std::string> Functional::input_names() const {
+namespace {
+// The name of the layer that makes each tensor.
+std::vector<std::string> layer_names(const std::vector<KerasTensor>& tensors) {
   std::vector<std::string> names;
-  names.reserve(inputs_.size());
-  for (const layers::KerasTensor& x : inputs_) names.push_back(x.node()->layer->name());
+  names.reserve(tensors.size());
+  for (const KerasTensor& t : tensors) names.push_back(t.node()->layer->name());
   return names;
 }
+}  // namespace
 
-std::vector<std::string> Functional::output_names() const {
-  std::vector<std::string> names;
-  names.reserve(outputs_.size());
-  for (const layers::KerasTensor& y : outputs_) names.push_back(y.node()->layer->name());
-  return names;
-}
+std::vector<std::string> Functional::input_names() const { return layer_names(inputs_); }
+std::vector<std::string> Functional::output_names() const { return layer_names(outputs_); }
 
 std::vector<Shape> Functional::input_shapes() const {
   std::vector<Shape> shapes;

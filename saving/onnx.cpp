@@ -645,6 +645,15 @@ void tensor_type(onnx::ValueInfoProto& v, const std::string& name, const Shape& 
   for (int64_t d : sample) s.add_dim()->set_dim_value(d);
 }
 
+// The model's output `output` from x, in Keras' layout: a Transpose back to channels last takes the name (the layer's
+// own node, if it had it, is renamed LAYER/channels_first). Returns x as it then stands (named `output` when
+// transposed).
+Value channels_last_output(Graph& g, onnx::GraphProto& proto, Value x, const std::string& output) {
+  if (!x.channels_first || x.shape.size() < 2) return x;
+  if (x.name == output && rename_value(proto, output, output + "/channels_first")) x.name = output + "/channels_first";
+  return channels_last(g, x, output);
+}
+
 // A Sequential model's graph: its input, each layer's nodes in turn, its output.
 void sequential_graph(onnx::GraphProto& proto, const Sequential& model) {
   if (!model.built())
@@ -659,14 +668,10 @@ void sequential_graph(onnx::GraphProto& proto, const Sequential& model) {
   Value x{input, model.input_shape(), false};
   for (const auto& layer : model.layers()) x = export_layer(g, *layer, x);
 
-  // The output: Keras' layout, named after the last layer. A Transpose back to channels last takes the name (the
-  // layer's own node, if it had it, is renamed LAYER/channels_first); then the node that wrote another name (the
-  // layer below a final Dropout) is renamed, or an Identity writes it when no node did (the input itself).
+  // The output: Keras' layout, named after the last layer; the node that wrote another name (the layer below a final
+  // Dropout) is renamed, or an Identity writes it when no node did (the input itself).
   const std::string output = model.layers().back()->name();
-  if (x.channels_first && x.shape.size() >= 2) {
-    if (x.name == output && rename_value(proto, output, output + "/channels_first")) x.name = output + "/channels_first";
-    x = channels_last(g, x, output);
-  }
+  x = channels_last_output(g, proto, x, output);
   if (x.name != output && !rename_value(proto, x.name, output)) g.node("Identity", {x.name}, output);
   tensor_type(*proto.add_output(), output, model.output_shape());
 }
@@ -692,17 +697,12 @@ void functional_graph(onnx::GraphProto& proto, const Functional& model) {
   }
   std::vector<std::string> named;
   for (const layers::KerasTensor& out : model.outputs()) {
-    Value x = values.at(out.node().get());
     const std::string output = out.node()->layer->name();
     if (std::find(named.begin(), named.end(), output) != named.end())
       throw Error("export_onnx: the model \"" + model.name() + "\" gives the output of layer \"" + output + "\" twice");
     named.push_back(output);
-    if (x.channels_first && x.shape.size() >= 2) {
-      if (x.name == output && rename_value(proto, output, output + "/channels_first")) x.name = output + "/channels_first";
-      x = channels_last(g, x, output);
-    } else if (x.name != output) {
-      g.node("Identity", {x.name}, output);
-    }
+    const Value x = channels_last_output(g, proto, values.at(out.node().get()), output);
+    if (x.name != output) g.node("Identity", {x.name}, output);
     tensor_type(*proto.add_output(), output, out.shape());
   }
 }

@@ -234,8 +234,7 @@ std::vector<Tensor> unpack(const Tensor& packed, std::span<const Shape> shapes) 
 }  // namespace
 
 std::vector<Tensor> Trainer::forward_packed(const Tensor& x, bool training) {
-  const std::vector<Shape> shapes = input_shapes();
-  return forward(shapes.size() == 1 ? std::vector<Tensor>{x} : unpack(x, shapes), training);
+  return forward(unpack(x, input_shapes()), training);
 }
 
 // Tensors by name (inputs or labels, `what` "input" or "output") in the order of `names`, the model's.
