@@ -1,0 +1,249 @@
+// The AVX512_BF16 product: C is cut into panels of 64 columns and each panel into tiles of up to 6 rows; a tile
+// keeps its 6 x 64 float sums in 24 zmm registers while k runs, each step one packed row of B (4 vectors of 16
+// pairs) times 6 broadcast pairs of A (vdpbf16ps: sum += a(2p) b(2p) + a(2p + 1) b(2p + 1) per column). k runs in
+// blocks of kBlockPairs pairs so that a panel's block of B stays in L2; between blocks the sums rest in C (a float
+// store and load, exact), so blocking never changes a bit. Column tails are masked stores, row tails smaller tiles.
+#include <elucid/core/kernels/gemm_bf16.hpp>
+
+#include <elucid/core/error.hpp>
+#include <elucid/core/kernels/bf16.hpp>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <vector>
+
+namespace elucid::kernels {
+
+#if defined(__x86_64__)
+
+#define ELUCID_BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+
+namespace {
+
+constexpr int64_t kTileRows = 6;      // rows of C per tile: 6 x 4 accumulators leave 8 of 32 zmm for B and A
+constexpr int64_t kPanelVectors = 4;  // 16-column vectors per panel
+constexpr int64_t kPanelCols = 16 * kPanelVectors;
+constexpr int64_t kBlockPairs = 512;  // pairs of k per block: a panel's block of B is 128 KB
+
+void require_bf16(const char* op) {
+  if (!cpu_has_avx512_bf16())
+    throw Error(std::string(op) + ": this CPU has no AVX512_BF16 (vdpbf16ps); bf16 products need it");
+}
+
+// 32 bf16 words: the first 16 of lo's and hi's taken in turn (lo0, hi0, lo1, hi1, ...).
+ELUCID_BF16_TARGET __m512i interleave_index() {
+  alignas(64) std::array<int16_t, 32> index{};
+  for (int i = 0; i < 16; ++i) {
+    index[static_cast<size_t>(2 * i)] = static_cast<int16_t>(i);
+    index[static_cast<size_t>(2 * i + 1)] = static_cast<int16_t>(16 + i);
+  }
+  return _mm512_load_si512(index.data());
+}
+
+__mmask16 tail_mask(int64_t left) {
+  return left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1u);
+}
+
+// Where a tile's operands sit and what it does at the end.
+struct TileArgs {
+  const uint32_t* a;  // the tile's first row, at its block's first pair
+  std::array<int64_t, kTileRows> a_offset;
+  int64_t a_step;
+  const uint32_t* b;  // the panel's first column, at the block's first pair; rows bf16_packed_cols(n) apart
+  int64_t b_row;
+  int64_t pairs;       // in this block
+  bool first, last;    // first block: sums start at zero (else from c); last: bias and beta * c_old, else c = sums
+  const float* bias;   // the panel's first column, or null
+  float beta;
+  const float* c_old;  // the tile's first element of the c to scale by beta (c itself, or a saved copy)
+  int64_t ld_old;
+  float* c;
+  int64_t ldc;
+  __mmask16 mask[kPanelVectors];
+};
+
+template <int R, int V>
+ELUCID_BF16_TARGET void tile(const TileArgs& t) {
+  __m512 sum[R][V];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v)
+      sum[r][v] = t.first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(t.mask[v], t.c + r * t.ldc + 16 * v);
+  int64_t a_offset[R];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) a_offset[r] = t.a_offset[static_cast<size_t>(r)];
+  const uint32_t* a = t.a;
+  const uint32_t* b = t.b;
+  const int64_t a_step = t.a_step, b_row = t.b_row;
+  for (int64_t p = 0; p < t.pairs; ++p, a += a_step, b += b_row) {
+    __m512bh b_pairs[V];
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) b_pairs[v] = (__m512bh)_mm512_loadu_si512(b + 16 * v);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m512bh a_pair = (__m512bh)_mm512_set1_epi32(static_cast<int>(a[a_offset[r]]));
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) sum[r][v] = _mm512_dpbf16_ps(sum[r][v], a_pair, b_pairs[v]);
+    }
+  }
+  const __m512 beta = _mm512_set1_ps(t.beta);
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) {
+      __m512 out = sum[r][v];
+      if (t.last) {
+        if (t.bias) out = _mm512_add_ps(out, _mm512_maskz_loadu_ps(t.mask[v], t.bias + 16 * v));
+        if (t.beta != 0.0f)
+          out = _mm512_fmadd_ps(beta, _mm512_maskz_loadu_ps(t.mask[v], t.c_old + r * t.ld_old + 16 * v), out);
+      }
+      _mm512_mask_storeu_ps(t.c + r * t.ldc + 16 * v, t.mask[v], out);
+    }
+}
+
+using TileFunction = void (*)(const TileArgs&);
+
+template <int R>
+constexpr std::array<TileFunction, kPanelVectors> tiles_of_rows() {
+  return {tile<R, 1>, tile<R, 2>, tile<R, 3>, tile<R, 4>};
+}
+
+// kTiles[R - 1][V - 1] is the tile of R rows and V vectors.
+constexpr std::array<std::array<TileFunction, kPanelVectors>, kTileRows> kTiles = {
+    tiles_of_rows<1>(), tiles_of_rows<2>(), tiles_of_rows<3>(), tiles_of_rows<4>(), tiles_of_rows<5>(),
+    tiles_of_rows<6>()};
+
+}  // namespace
+
+ELUCID_BF16_TARGET void bf16_pack_row(const float* x, int64_t k, uint32_t* dst) {
+  // 32 floats (16 pairs) at a time: vcvtne2ps2bf16 puts lo's 16 then hi's 16 words, which is their memory order.
+  for (int64_t i = 0; i < k; i += 32) {
+    const __m512 lo = _mm512_maskz_loadu_ps(tail_mask(k - i), x + i);
+    const __m512 hi = _mm512_maskz_loadu_ps(tail_mask(std::max<int64_t>(k - i - 16, 0)), x + i + 16);
+    const __m512i words = (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
+    _mm512_mask_storeu_epi32(dst + i / 2, tail_mask(bf16_pairs(k - i)), words);
+  }
+}
+
+ELUCID_BF16_TARGET void bf16_pack_interleaved(const float* lo, const float* hi, int64_t count, int64_t padded,
+                                              uint32_t* dst) {
+  const __m512i index = interleave_index();
+  for (int64_t j = 0; j < padded; j += 16) {
+    const __mmask16 mask = tail_mask(std::max<int64_t>(count - j, 0));
+    const __m512 l = _mm512_maskz_loadu_ps(mask, lo + j);
+    const __m512 h = hi ? _mm512_maskz_loadu_ps(mask, hi + j) : _mm512_setzero_ps();
+    const __m512i words = _mm512_permutexvar_epi16(index, (__m512i)_mm512_cvtne2ps_pbh(h, l));
+    _mm512_mask_storeu_epi32(dst + j, tail_mask(padded - j), words);
+  }
+}
+
+ELUCID_BF16_TARGET void bf16_pack_b(bool trans_b, int64_t k, int64_t n, const float* b, int64_t ldb,
+                                    uint32_t* packed) {
+  const int64_t pairs = bf16_pairs(k), cols = bf16_packed_cols(n);
+  if (!trans_b) {  // rows 2p and 2p + 1 of b, interleaved
+    for (int64_t p = 0; p < pairs; ++p)
+      bf16_pack_interleaved(b + 2 * p * ldb, 2 * p + 1 < k ? b + (2 * p + 1) * ldb : nullptr, n, cols,
+                            packed + p * cols);
+    return;
+  }
+  // op(b)(q, j) = b[j * ldb + q]: row j of b is column j's pairs in order; each row paired, then spread down the
+  // column. The row's pairs go through a small per-thread buffer.
+  thread_local std::vector<uint32_t> row;
+  if (static_cast<int64_t>(row.size()) < pairs) row.resize(static_cast<size_t>(pairs));
+  for (int64_t j = 0; j < n; ++j) {
+    bf16_pack_row(b + j * ldb, k, row.data());
+    for (int64_t p = 0; p < pairs; ++p) packed[p * cols + j] = row[static_cast<size_t>(p)];
+  }
+  for (int64_t p = 0; p < pairs; ++p) std::fill(packed + p * cols + n, packed + (p + 1) * cols, 0u);
+}
+
+void bf16_gemm_packed(int64_t m, int64_t n, int64_t pairs, const uint32_t* a, int64_t a_row, int64_t a_step,
+                      const uint32_t* b, const float* bias, float beta, float* c, int64_t ldc) {
+  require_bf16("bf16_gemm_packed");
+  if (m <= 0 || n <= 0) return;
+  const int64_t b_row = bf16_packed_cols(n);
+  const int64_t blocks = std::max<int64_t>(1, (pairs + kBlockPairs - 1) / kBlockPairs);
+  // With several blocks the sums rest in c, so beta's c is saved first: one panel's columns (m, 64) at a time.
+  thread_local std::vector<float> saved;
+  const bool save = blocks > 1 && beta != 0.0f;
+  if (save && static_cast<int64_t>(saved.size()) < m * kPanelCols) saved.resize(static_cast<size_t>(m * kPanelCols));
+  TileArgs t{};
+  t.a_step = a_step;
+  t.b_row = b_row;
+  t.beta = beta;
+  t.ldc = ldc;
+  for (int64_t j0 = 0; j0 < n; j0 += kPanelCols) {
+    const int64_t cols = std::min(kPanelCols, n - j0), vectors = (cols + 15) / 16;
+    for (int64_t v = 0; v < kPanelVectors; ++v) t.mask[v] = tail_mask(std::max<int64_t>(cols - 16 * v, 0));
+    if (save)
+      for (int64_t i = 0; i < m; ++i) std::copy(c + i * ldc + j0, c + i * ldc + j0 + cols, saved.data() + i * kPanelCols);
+    t.bias = bias ? bias + j0 : nullptr;
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      const int64_t p0 = blk * kBlockPairs;
+      t.pairs = std::min(kBlockPairs, pairs - p0);
+      t.first = blk == 0;
+      t.last = blk == blocks - 1;
+      t.b = b + p0 * b_row + j0;
+      for (int64_t i0 = 0; i0 < m; i0 += kTileRows) {
+        const int64_t rows = std::min(kTileRows, m - i0);
+        t.a = a + i0 * a_row + p0 * a_step;
+        for (int64_t r = 0; r < kTileRows; ++r) t.a_offset[static_cast<size_t>(r)] = r * a_row;
+        t.c = c + i0 * ldc + j0;
+        t.c_old = save ? saved.data() + i0 * kPanelCols : t.c;
+        t.ld_old = save ? kPanelCols : ldc;
+        kTiles[static_cast<size_t>(rows - 1)][static_cast<size_t>(vectors - 1)](t);
+      }
+    }
+  }
+}
+
+void sgemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  require_bf16("sgemm_bf16");
+  if (m <= 0 || n <= 0) return;
+  const int64_t pairs = bf16_pairs(k);
+  // Both operands packed whole into per-thread buffers that only grow: A row-major pairs (m, pairs), or pair-major
+  // (pairs, m) when it comes transposed (rows 2p and 2p + 1 of a interleaved); B as bf16_pack_b.
+  thread_local std::vector<uint32_t> a_packed, b_packed;
+  const int64_t a_size = m * pairs, b_size = pairs * bf16_packed_cols(n);
+  if (static_cast<int64_t>(a_packed.size()) < a_size) a_packed.resize(static_cast<size_t>(a_size));
+  if (static_cast<int64_t>(b_packed.size()) < b_size) b_packed.resize(static_cast<size_t>(b_size));
+  if (trans_a) {  // op(a)(i, q) = a[q * lda + i]
+    for (int64_t p = 0; p < pairs; ++p)
+      bf16_pack_interleaved(a + 2 * p * lda, 2 * p + 1 < k ? a + (2 * p + 1) * lda : nullptr, m, m,
+                            a_packed.data() + p * m);
+  } else {
+    for (int64_t i = 0; i < m; ++i) bf16_pack_row(a + i * lda, k, a_packed.data() + i * pairs);
+  }
+  bf16_pack_b(trans_b, k, n, b, ldb, b_packed.data());
+  bf16_gemm_packed(m, n, pairs, a_packed.data(), trans_a ? 1 : pairs, trans_a ? m : 1, b_packed.data(), nullptr,
+                   beta, c, ldc);
+}
+
+#else  // not x86-64: no AVX512_BF16
+
+void bf16_pack_row(const float*, int64_t, uint32_t*) { throw Error("bf16_pack_row: this build is not for x86-64"); }
+void bf16_pack_interleaved(const float*, const float*, int64_t, int64_t, uint32_t*) {
+  throw Error("bf16_pack_interleaved: this build is not for x86-64");
+}
+void bf16_pack_b(bool, int64_t, int64_t, const float*, int64_t, uint32_t*) {
+  throw Error("bf16_pack_b: this build is not for x86-64");
+}
+void bf16_gemm_packed(int64_t, int64_t, int64_t, const uint32_t*, int64_t, int64_t, const uint32_t*, const float*,
+                      float, float*, int64_t) {
+  throw Error("bf16_gemm_packed: this build is not for x86-64 (bf16 products need AVX512_BF16)");
+}
+void sgemm_bf16(bool, bool, int64_t, int64_t, int64_t, const float*, int64_t, const float*, int64_t, float, float*,
+                int64_t) {
+  throw Error("sgemm_bf16: this build is not for x86-64 (bf16 products need AVX512_BF16)");
+}
+
+#endif
+
+}  // namespace elucid::kernels

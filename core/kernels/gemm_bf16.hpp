@@ -1,0 +1,40 @@
+// Products with bfloat16 operands and float32 sums for Keras' mixed_bfloat16 policy, on CPUs with AVX512_BF16
+// (vdpbf16ps): the float operands are rounded to bfloat16 (nearest even, vcvtne2ps2bf16) while they are packed, and
+// each element of C is one chain of vdpbf16ps steps over k, a pair of k at a time in order (an odd k padded with a
+// zero), so its bits depend on the shapes alone. The packed API below lets the convolution pack its operands
+// straight from the image and pack a weight matrix once per call.
+#pragma once
+#include <cstdint>
+
+namespace elucid::kernels {
+
+// c (m, n) = bf16(op(a)) * bf16(op(b)) + beta * c, op(a) (m, k), op(b) (k, n), row-major with leading dimensions, as
+// kernels::sgemm (no alpha); c is not read when beta is 0. Any sizes. Throws elucid::Error unless
+// cpu_has_avx512_bf16() (core/kernels/bf16.hpp).
+void sgemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+
+// ---- the packed operands (internal: conv.cpp and gemm.cpp) ----
+// A pair is a uint32_t holding two bfloat16 values: k = 2p in the low half, k = 2p + 1 in the high half.
+
+inline int64_t bf16_pairs(int64_t k) { return (k + 1) / 2; }
+// The row length of a packed B: n rounded up to whole vectors of 16 (the extra columns hold zeros).
+inline int64_t bf16_packed_cols(int64_t n) { return (n + 15) / 16 * 16; }
+
+// dst (bf16_pairs(k)) = x (k) rounded and paired; an odd k's last pair has a zero high half.
+void bf16_pack_row(const float* x, int64_t k, uint32_t* dst);
+// dst (padded) = (bf16(lo[j]), bf16(hi[j])) for j < count, zero pairs from count to padded; hi null: zero high
+// halves (the padding of an odd k).
+void bf16_pack_interleaved(const float* lo, const float* hi, int64_t count, int64_t padded, uint32_t* dst);
+// packed (bf16_pairs(k), bf16_packed_cols(n)) = op(b) (k, n) paired along k: packed[p][j] = (op(b)(2p, j),
+// op(b)(2p + 1, j)).
+void bf16_pack_b(bool trans_b, int64_t k, int64_t n, const float* b, int64_t ldb, uint32_t* packed);
+
+// c (m, n) = A * B (+ bias) + beta * c over `pairs` pairs of k: pair p of row i of A at a[i * a_row + p * a_step]
+// (row-major pairs: a_row = the row's pairs, a_step 1; pair-major: a_row 1, a_step = the rows), b packed as
+// bf16_pack_b gives it (row length bf16_packed_cols(n)); bias (n) added to every row when not null; c not read when
+// beta is 0. Only when cpu_has_avx512_bf16().
+void bf16_gemm_packed(int64_t m, int64_t n, int64_t pairs, const uint32_t* a, int64_t a_row, int64_t a_step,
+                      const uint32_t* b, const float* bias, float beta, float* c, int64_t ldc);
+
+}  // namespace elucid::kernels
