@@ -32,7 +32,9 @@ Tensor maximum(const Tensor& a, const Tensor& b);  // same shapes, elementwise; 
 Tensor concatenate(const std::vector<Tensor>& xs, int axis);
 
 // ---- dense algebra (core/ops/linear.cpp) ----
-Tensor matmul(const Tensor& a, const Tensor& b);      // (M, K) x (K, N) -> (M, N), cblas_sgemm
+// (M, K) x (K, N) -> (M, N), cblas_sgemm; bf16_products: operands (and, backward, the output gradient) rounded to
+// bfloat16, float32 sums (Keras' mixed_bfloat16; needs a CPU with AVX512_BF16, an Error otherwise).
+Tensor matmul(const Tensor& a, const Tensor& b, bool bf16_products = false);
 Tensor bias_add(const Tensor& x, const Tensor& bias); // x (..., C) + bias (C), broadcast over leading axes
 
 // ---- activations (core/ops/activation.cpp) ----
@@ -54,6 +56,10 @@ struct Conv2DArgs {
   Padding padding = Padding::Valid;
   int dilation_h = 1, dilation_w = 1;
   int groups = 1;  // conv2d and conv2d_elu only; the other convolutions take 1
+  // Keras' mixed_bfloat16: the products take x, the kernel and the output gradient rounded to bfloat16 and sum in
+  // float32 (needs a CPU with AVX512_BF16, an Error otherwise). conv2d and conv2d_elu only (grouped too); the other
+  // convolutions refuse it with an Error.
+  bool bf16_products = false;
 };
 // x (N, H, W, C), kernel (KH, KW, C / groups, F), bias (F) or undefined -> (N, OH, OW, F).
 // valid: OH = floor((H - dilated_KH) / stride) + 1; same: OH = ceil(H / stride), the odd pad row at the bottom.

@@ -1,15 +1,21 @@
 // The chunked conv2d forward and backward for NHWC images: im2col + sgemm, or on an AVX-512 CPU with valid padding
 // the AVX-512 kernel reading the image in place (forward and weight gradient); col2im for the input gradient.
+// With g.bf16 the products are bf16 ones (core/kernels/gemm_bf16.hpp) on operands packed straight from the image,
+// one receptive field at a time, and from dy; the weights are packed once per call. Same chunks as the float path.
 #include <elucid/core/kernels/conv.hpp>
 
+#include <elucid/core/error.hpp>
 #include <elucid/core/kernels/activation.hpp>
+#include <elucid/core/kernels/bf16.hpp>
 #include <elucid/core/kernels/gemm.hpp>
 #include <elucid/core/kernels/gemm_avx512.hpp>
+#include <elucid/core/kernels/gemm_bf16.hpp>
 
 #include <omp.h>
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 #include <vector>
 
 namespace elucid::kernels {
@@ -72,34 +78,37 @@ void receptive_field_starts(const Conv2DGeometry& g, const float* x, int64_t sam
       }
 }
 
+// row (KH * KW * C) = the receptive field of output (oh, ow) of image xs (H, W, C), in kernel order (zeros outside).
+void im2col_row(const Conv2DGeometry& g, const float* xs, int64_t oh, int64_t ow, float* row) {
+  const int64_t run = g.kw * g.c;
+  const int64_t ih0 = oh * g.stride_h - g.pad_top, iw0 = ow * g.stride_w - g.pad_left;
+  if (contiguous_window(g, ih0, iw0)) {
+    for (int64_t i = 0; i < g.kh; ++i)
+      std::memcpy(row + i * run, xs + ((ih0 + i * g.dilation_h) * g.w + iw0) * g.c,
+                  sizeof(float) * static_cast<size_t>(run));
+    return;
+  }
+  for (int64_t i = 0; i < g.kh; ++i) {
+    const int64_t ih = ih0 + i * g.dilation_h;
+    const bool row_inside = ih >= 0 && ih < g.h;
+    for (int64_t j = 0; j < g.kw; ++j) {
+      const int64_t iw = iw0 + j * g.dilation_w;
+      float* dst = row + (i * g.kw + j) * g.c;
+      if (row_inside && iw >= 0 && iw < g.w)
+        std::memcpy(dst, xs + (ih * g.w + iw) * g.c, sizeof(float) * static_cast<size_t>(g.c));
+      else
+        std::memset(dst, 0, sizeof(float) * static_cast<size_t>(g.c));
+    }
+  }
+}
+
 // col (samples * OH * OW, KH * KW * C): row (s, oh, ow) holds the receptive field of that output, in kernel order.
 void im2col(const Conv2DGeometry& g, const float* x, int64_t samples, float* col) {
-  const int64_t k = g.kh * g.kw * g.c, run = g.kw * g.c;
+  const int64_t k = g.kh * g.kw * g.c;
   for (int64_t s = 0; s < samples; ++s) {
     const float* xs = x + s * g.h * g.w * g.c;
     for (int64_t oh = 0; oh < g.oh; ++oh)
-      for (int64_t ow = 0; ow < g.ow; ++ow) {
-        float* row = col + ((s * g.oh + oh) * g.ow + ow) * k;
-        const int64_t ih0 = oh * g.stride_h - g.pad_top, iw0 = ow * g.stride_w - g.pad_left;
-        if (contiguous_window(g, ih0, iw0)) {
-          for (int64_t i = 0; i < g.kh; ++i)
-            std::memcpy(row + i * run, xs + ((ih0 + i * g.dilation_h) * g.w + iw0) * g.c,
-                        sizeof(float) * static_cast<size_t>(run));
-          continue;
-        }
-        for (int64_t i = 0; i < g.kh; ++i) {
-          const int64_t ih = ih0 + i * g.dilation_h;
-          const bool row_inside = ih >= 0 && ih < g.h;
-          for (int64_t j = 0; j < g.kw; ++j) {
-            const int64_t iw = iw0 + j * g.dilation_w;
-            float* dst = row + (i * g.kw + j) * g.c;
-            if (row_inside && iw >= 0 && iw < g.w)
-              std::memcpy(dst, xs + (ih * g.w + iw) * g.c, sizeof(float) * static_cast<size_t>(g.c));
-            else
-              std::memset(dst, 0, sizeof(float) * static_cast<size_t>(g.c));
-          }
-        }
-      }
+      for (int64_t ow = 0; ow < g.ow; ++ow) im2col_row(g, xs, oh, ow, col + ((s * g.oh + oh) * g.ow + ow) * k);
   }
 }
 
@@ -135,9 +144,149 @@ void col2im_add(const Conv2DGeometry& g, const float* col, int64_t samples, floa
   }
 }
 
+// ---- bf16 products (g.bf16) ----
+// Operands are packed as gemm_bf16.hpp says: pairs of bf16 values along the product's depth. Per thread slots of the
+// calling thread's buffers, sized before each parallel region; the weights packed once per call, shared read-only.
+thread_local std::vector<uint32_t> bf16_weight_buffer;  // w (K, F) paired along K, or w^T (F, K) paired along F
+thread_local std::vector<uint32_t> bf16_a_buffer;       // per thread: the chunk's A operand
+thread_local std::vector<uint32_t> bf16_b_buffer;       // per thread: the chunk's dy paired along its rows (dW)
+thread_local std::vector<float> bf16_row_buffer;        // per thread: two receptive fields (KH * KW * C each)
+
+void require_bf16(const char* op) {
+  if (!cpu_has_avx512_bf16())
+    throw Error(std::string(op) + ": bf16 products need a CPU with AVX512_BF16 (vdpbf16ps), and this one has none");
+}
+
+// The bf16 forward_chunks: y = conv(x, w) + b (then elu): each chunk's receptive fields, one row of A each, packed
+// in pairs (rows, pairs(K)) and multiplied by w packed once (pairs(K), F).
+void forward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* w, const float* b, bool elu,
+                         float alpha, float* y) {
+  require_bf16("conv2d (bf16)");
+  const int64_t k = g.kh * g.kw * g.c, pairs = bf16_pairs(k), rows_per_sample = g.oh * g.ow;
+  const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
+  uint32_t* w_packed = workspace(bf16_weight_buffer, pairs * bf16_packed_cols(g.f));
+  bf16_pack_b(false, k, g.f, w, g.f, w_packed);
+  const int64_t threads = omp_get_max_threads();
+  const int64_t a_slot = slot_size(chunk * rows_per_sample * pairs), row_slot = slot_size(k);
+  uint32_t* a_all = workspace(bf16_a_buffer, a_slot * threads);
+  float* row_all = workspace(bf16_row_buffer, row_slot * threads);
+#pragma omp parallel for schedule(static)
+  for (int64_t ci = 0; ci < chunks; ++ci) {
+    const int64_t s0 = ci * chunk, samples = std::min(chunk, g.n - s0), rows = samples * rows_per_sample;
+    uint32_t* a = a_all + omp_get_thread_num() * a_slot;
+    float* row = row_all + omp_get_thread_num() * row_slot;
+    for (int64_t s = 0; s < samples; ++s) {
+      const float* xs = x + (s0 + s) * g.h * g.w * g.c;
+      for (int64_t oh = 0; oh < g.oh; ++oh)
+        for (int64_t ow = 0; ow < g.ow; ++ow) {
+          im2col_row(g, xs, oh, ow, row);
+          bf16_pack_row(row, k, a + ((s * g.oh + oh) * g.ow + ow) * pairs);
+        }
+    }
+    float* yc = y + s0 * rows_per_sample * g.f;
+    bf16_gemm_packed(rows, g.f, pairs, a, pairs, 1, w_packed, b, 0.0f, yc, g.f);
+    if (elu) elu_forward_serial(yc, yc, rows * g.f, alpha);
+  }
+}
+
+// The bf16 backward_chunks. Per chunk: dz = dy * elu'(y) as the float path (with y_elu); db summed in float;
+// dW (K, F) = A (K, rows) * dy (rows, F), A = the receptive fields paired along the rows (pair-major, two
+// receptive fields interleaved per pair) and dy paired along its rows; dcol (rows, K) = dy (rows, F) * w^T (F, K),
+// dy paired along F and w^T packed once; then col2im in float.
+void backward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* w, const float* y_elu, float alpha,
+                          const float* dy, GradBuffer dx_out, GradBuffer dw_out, GradBuffer db_out) {
+  require_bf16("conv2d backward (bf16)");
+  float *dx = dx_out.data, *dw = dw_out.data, *db = db_out.data;
+  const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
+  const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk, chunk_rows = chunk * rows_per_sample;
+  const int64_t threads = omp_get_max_threads();
+  thread_local std::vector<float> dw_partial_buffer, db_partial_buffer, dz_buffer;  // the calling thread's
+  float* dw_partial = dw ? workspace(dw_partial_buffer, chunks * k * g.f) : nullptr;
+  float* db_partial = db ? workspace(db_partial_buffer, chunks * g.f) : nullptr;
+  const int64_t dz_slot = slot_size(chunk_rows * g.f);
+  float* dzs = y_elu ? workspace(dz_buffer, dz_slot * threads) : nullptr;
+  // w^T (F, K) paired along F, for dX.
+  const int64_t f_pairs = bf16_pairs(g.f), row_pairs = bf16_pairs(chunk_rows);
+  uint32_t* wt_packed = dx ? workspace(bf16_weight_buffer, f_pairs * bf16_packed_cols(k)) : nullptr;
+  if (dx) bf16_pack_b(true, g.f, k, w, g.f, wt_packed);
+  // A: for dW the receptive fields (row_pairs, K); for dX dy (rows, f_pairs); the two take turns in one slot.
+  const int64_t a_slot = slot_size(std::max(dw ? row_pairs * k : 0, dx ? chunk_rows * f_pairs : 0));
+  const int64_t b_slot = dw ? slot_size(row_pairs * bf16_packed_cols(g.f)) : 0, row_slot = slot_size(2 * k);
+  uint32_t* a_all = workspace(bf16_a_buffer, a_slot * threads);
+  uint32_t* b_all = dw ? workspace(bf16_b_buffer, b_slot * threads) : nullptr;
+  float* row_all = dw ? workspace(bf16_row_buffer, row_slot * threads) : nullptr;
+  const int64_t col_slot = slot_size(chunk_rows * k);
+  float* columns = dx ? thread_slots(column_buffer, col_slot) : nullptr;
+  const int64_t dw_size = k * g.f;
+#pragma omp parallel
+  {
+#pragma omp for schedule(static)
+    for (int64_t ci = 0; ci < chunks; ++ci) {
+      const int64_t s0 = ci * chunk, samples = std::min(chunk, g.n - s0), rows = samples * rows_per_sample;
+      const int64_t thread = omp_get_thread_num();
+      const float* dyc = dy + s0 * rows_per_sample * g.f;
+      if (y_elu) {
+        float* dz = dzs + thread * dz_slot;
+        elu_backward_serial(y_elu + s0 * rows_per_sample * g.f, dyc, {dz, true}, rows * g.f, alpha);
+        dyc = dz;
+      }
+      uint32_t* a = a_all + thread * a_slot;
+      if (dw) {
+        // Pair p of A's row t: taps t of the receptive fields of the chunk's outputs 2p and 2p + 1.
+        const float* xc = x + s0 * g.h * g.w * g.c;
+        float* field = row_all + thread * row_slot;
+        const int64_t pairs = bf16_pairs(rows);
+        for (int64_t p = 0; p < pairs; ++p) {
+          for (int64_t half = 0; half < 2 && 2 * p + half < rows; ++half) {
+            const int64_t r = 2 * p + half, s = r / rows_per_sample, o = r % rows_per_sample;
+            im2col_row(g, xc + s * g.h * g.w * g.c, o / g.ow, o % g.ow, field + half * k);
+          }
+          bf16_pack_interleaved(field, 2 * p + 1 < rows ? field + k : nullptr, k, k, a + p * k);
+        }
+        uint32_t* dy_packed = b_all + thread * b_slot;
+        bf16_pack_b(false, rows, g.f, dyc, g.f, dy_packed);
+        bf16_gemm_packed(k, g.f, pairs, a, 1, k, dy_packed, nullptr, 0.0f, dw_partial + ci * dw_size, g.f);
+      }
+      if (db) {
+        float* p = db_partial + ci * g.f;
+        std::fill(p, p + g.f, 0.0f);
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t f = 0; f < g.f; ++f) p[f] += dyc[r * g.f + f];
+      }
+      if (dx) {
+        for (int64_t r = 0; r < rows; ++r) bf16_pack_row(dyc + r * g.f, g.f, a + r * f_pairs);
+        float* col = columns + thread * col_slot;
+        bf16_gemm_packed(rows, k, f_pairs, a, f_pairs, 1, wt_packed, nullptr, 0.0f, col, k);
+        float* dxc = dx + s0 * g.h * g.w * g.c;
+        if (dx_out.fresh) std::fill(dxc, dxc + samples * g.h * g.w * g.c, 0.0f);
+        col2im_add(g, col, samples, dxc);
+      }
+    }
+    // dW: each element summed over the chunks in chunk order, as the float path.
+    if (dw) {
+#pragma omp for schedule(static)
+      for (int64_t i = 0; i < dw_size; ++i) {
+        float total = 0.0f;
+        for (int64_t ci = 0; ci < chunks; ++ci) total += dw_partial[ci * dw_size + i];
+        dw[i] = dw_out.fresh ? total : dw[i] + total;
+      }
+    }
+  }
+  if (db)
+    for (int64_t f = 0; f < g.f; ++f) {
+      float total = 0.0f;
+      for (int64_t ci = 0; ci < chunks; ++ci) total += db_partial[ci * g.f + f];
+      db[f] = db_out.fresh ? total : db[f] + total;
+    }
+}
+
 // y = conv(x, w) + b, then y = elu(y) chunk by chunk while the chunk is in cache when `elu` is set.
 void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, const float* b, bool elu, float alpha,
                     float* y) {
+  if (g.bf16) {
+    forward_chunks_bf16(g, x, w, b, elu, alpha, y);
+    return;
+  }
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
   const bool in_place = reads_in_place(g);
@@ -170,6 +319,10 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
 // the pre-activation, dz = dy * elu'(y), in a per-thread slot, and goes on with dz.
 void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, const float* y_elu, float alpha,
                      const float* dy, GradBuffer dx_out, GradBuffer dw_out, GradBuffer db_out) {
+  if (g.bf16) {
+    backward_chunks_bf16(g, x, w, y_elu, alpha, dy, dx_out, dw_out, db_out);
+    return;
+  }
   float *dx = dx_out.data, *dw = dw_out.data, *db = db_out.data;
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;

@@ -8,6 +8,7 @@
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/kernels/activation.hpp>
+#include <elucid/core/kernels/bf16.hpp>
 #include <elucid/core/kernels/conv.hpp>
 #include <elucid/core/ops/check.hpp>
 
@@ -71,10 +72,11 @@ kernels::Conv2DGeometry window_geometry(const std::string& op, const Tensor& x, 
           pad_before(w, ow, static_cast<int>(kw), args.stride_w, args.dilation_w, args.padding)};
 }
 
-// The convolutions other than conv2d take no groups.
+// The convolutions other than conv2d take no groups, nor bf16 products.
 void require_one_group(const char* op, const Conv2DArgs& args) {
   if (args.groups != 1)
     throw Error(std::string(op) + ": groups " + std::to_string(args.groups) + " is not supported (only 1)");
+  if (args.bf16_products) throw Error(std::string(op) + ": bf16_products is not supported (conv2d and conv2d_elu only)");
 }
 
 // Checks the shapes and arguments of a convolution (errors name `op`) and returns its geometry: c and f are the
@@ -96,7 +98,11 @@ kernels::Conv2DGeometry conv_geometry(const char* op_name, const Tensor& x, cons
   if (kernel.dim(3) % groups != 0)
     throw Error(op + ": kernel " + shape_of(kernel) + ": groups " + std::to_string(groups) + " does not divide its " +
                 std::to_string(kernel.dim(3)) + " filters");
-  return window_geometry(op, x, kernel, kernel.dim(3), bias, args);
+  kernels::Conv2DGeometry g = window_geometry(op, x, kernel, kernel.dim(3), bias, args);
+  if (args.bf16_products && !kernels::cpu_has_avx512_bf16())
+    throw Error(op + ": bf16_products needs a CPU with AVX512_BF16 (vdpbf16ps), and this one has none");
+  g.bf16 = args.bf16_products;
+  return g;
 }
 
 // ---- grouped convolution: one kernel call per group, on copies of the group's channels ----

@@ -2,6 +2,7 @@
 #include <elucid/core/ops.hpp>
 
 #include <elucid/core/error.hpp>
+#include <elucid/core/kernels/bf16.hpp>
 #include <elucid/core/kernels/gemm.hpp>
 #include <elucid/core/ops/check.hpp>
 
@@ -13,8 +14,8 @@ namespace elucid::ops {
 using detail::check_defined;
 using detail::shape_of;
 
-// a (M, K) x b (K, N) -> (M, N)
-Tensor matmul(const Tensor& a, const Tensor& b) {
+// a (M, K) x b (K, N) -> (M, N); with bf16_products through sgemm_bf16 (core/kernels/gemm_bf16.hpp)
+Tensor matmul(const Tensor& a, const Tensor& b, bool bf16_products) {
   check_defined("matmul", a, "first operand");
   check_defined("matmul", b, "second operand");
   if (a.rank() != 2 || b.rank() != 2)
@@ -23,13 +24,16 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (b.dim(0) != k) throw Error("matmul: " + shape_of(a) + " x " + shape_of(b) + ": inner dimensions differ");
   if (m > INT_MAX || k > INT_MAX || n > INT_MAX)
     throw Error("matmul: " + shape_of(a) + " x " + shape_of(b) + ": too large for BLAS (a side above 2^31 - 1)");
+  if (bf16_products && !kernels::cpu_has_avx512_bf16())
+    throw Error("matmul: " + shape_of(a) + " x " + shape_of(b) +
+                ": bf16_products needs a CPU with AVX512_BF16 (vdpbf16ps), and this one has none");
   Tensor y = Tensor::empty({m, n});
-  kernels::matmul_forward(a.data(), b.data(), y.data(), m, k, n);
+  kernels::matmul_forward(a.data(), b.data(), y.data(), m, k, n, bf16_products);
   if (needs_grad(a, b))
-    y.set_backward("matmul", {a, b}, [m, k, n](std::span<const Tensor> in, const float* g) {
+    y.set_backward("matmul", {a, b}, [m, k, n, bf16_products](std::span<const Tensor> in, const float* g) {
       Tensor a = in[0], b = in[1];
       kernels::matmul_backward(a.data(), b.data(), g, a.requires_grad() ? a.grad_buffer() : GradBuffer{},
-                               b.requires_grad() ? b.grad_buffer() : GradBuffer{}, m, k, n);
+                               b.requires_grad() ? b.grad_buffer() : GradBuffer{}, m, k, n, bf16_products);
     });
   return y;
 }

@@ -1,6 +1,8 @@
 // conv2d (core/ops/conv.cpp, core/kernels/conv.cpp) against a direct-loop double convolution: batch 1, odd sizes,
 // strides, same padding with odd and even kernels, dilation, no bias, groups; bit-identical results at 1 and 2 threads;
-// conv2d_elu (the fused convolution + ELU) against elu of the reference, and bit for bit against elu(conv2d).
+// conv2d_elu (the fused convolution + ELU) against elu of the reference, and bit for bit against elu(conv2d);
+// both with bf16 products (Keras' mixed_bfloat16) against double loops over bf16-rounded operands.
+#include "support/bf16_testing.hpp"
 #include "support/grad_check.hpp"
 
 #include <elucid/core/error.hpp>
@@ -11,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 
 using namespace elucid;
 using grad_check::Vec;
@@ -532,4 +535,174 @@ TEST_CASE("conv2d_transpose output sizes follow Keras, and bad arguments are ref
   CHECK_THROWS_WITH(ops::conv2d_transpose(Tensor({1, 5, 5, 1}), Tensor({3, 3, 2, 1}), Tensor(),
                                           conv_args(1, 1, kValid, 2, 2)),
                     "conv2d_transpose: dilation (2, 2) is not supported (only 1)");
+}
+
+// ---- bf16 products (Keras' mixed_bfloat16): conv2d and conv2d_elu with bf16_products against direct loops in
+// double over the bfloat16-rounded x, kernel and output gradient (for conv2d_elu: dz = dy * elu'(y), rounded) ----
+
+namespace {
+struct Bf16ConvCase {
+  Shape x;  // (N, H, W, C)
+  int kh, kw, f;
+  ops::Conv2DArgs args;
+  bool bias;
+};
+
+struct Bf16ConvReference {
+  Vec y, y_mag, dx, dx_mag, dw, dw_mag;
+};
+
+// y = conv(xr, wr) (bias not included), dx = the adjoint with dyr, dw = xr^T dyr; each with the sum of |terms|.
+Bf16ConvReference bf16_conv_reference(const Bf16ConvCase& cc, const Vec& xr, const Vec& wr, const Vec& dyr) {
+  const int64_t n = cc.x[0], h = cc.x[1], w = cc.x[2], cin = cc.x[3], groups = cc.args.groups;
+  const int64_t cg = cin / groups, fg = cc.f / groups;
+  const Axis ah = axis(h, cc.kh, cc.args.stride_h, cc.args.dilation_h, cc.args.padding);
+  const Axis aw = axis(w, cc.kw, cc.args.stride_w, cc.args.dilation_w, cc.args.padding);
+  Bf16ConvReference r;
+  r.y.assign(static_cast<size_t>(n * ah.out * aw.out * cc.f), 0.0);
+  r.y_mag = r.y;
+  r.dx.assign(xr.size(), 0.0);
+  r.dx_mag = r.dx;
+  r.dw.assign(wr.size(), 0.0);
+  r.dw_mag = r.dw;
+  for (int64_t s = 0; s < n; ++s)
+    for (int64_t oh = 0; oh < ah.out; ++oh)
+      for (int64_t ow = 0; ow < aw.out; ++ow)
+        for (int64_t f = 0; f < cc.f; ++f) {
+          const size_t o = static_cast<size_t>(((s * ah.out + oh) * aw.out + ow) * cc.f + f);
+          for (int64_t i = 0; i < cc.kh; ++i)
+            for (int64_t j = 0; j < cc.kw; ++j) {
+              const int64_t ih = oh * cc.args.stride_h - ah.pad + i * cc.args.dilation_h;
+              const int64_t iw = ow * cc.args.stride_w - aw.pad + j * cc.args.dilation_w;
+              if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
+              for (int64_t ch = 0; ch < cg; ++ch) {
+                const size_t xi = static_cast<size_t>(((s * h + ih) * w + iw) * cin + f / fg * cg + ch);
+                const size_t wi = static_cast<size_t>(((i * cc.kw + j) * cg + ch) * cc.f + f);
+                r.y[o] += xr[xi] * wr[wi];
+                r.y_mag[o] += std::fabs(xr[xi] * wr[wi]);
+                r.dx[xi] += dyr[o] * wr[wi];
+                r.dx_mag[xi] += std::fabs(dyr[o] * wr[wi]);
+                r.dw[wi] += xr[xi] * dyr[o];
+                r.dw_mag[wi] += std::fabs(xr[xi] * dyr[o]);
+              }
+            }
+        }
+  return r;
+}
+
+struct Bf16ConvRun {
+  std::vector<float> y, dz, dx, dw, db;
+};
+
+// conv2d (elu: conv2d_elu with alpha) with bf16 products, forward and backward with a fixed dy, at `threads`.
+Bf16ConvRun bf16_run_conv(const Bf16ConvCase& cc, bool elu, float alpha, int threads, Tensor& x, Tensor& w,
+                          Tensor& b) {
+  set_num_threads(threads);
+  x = grad_check::random_tensor(cc.x, 80);
+  w = grad_check::random_tensor({cc.kh, cc.kw, cc.x[3] / cc.args.groups, cc.f}, 81);
+  b = cc.bias ? grad_check::random_tensor({cc.f}, 82) : Tensor();
+  ops::Conv2DArgs args = cc.args;
+  args.bf16_products = true;
+  Tensor y = elu ? ops::conv2d_elu(x, w, b, args, alpha) : ops::conv2d(x, w, b, args);
+  auto dy = std::make_shared<std::vector<float>>(static_cast<size_t>(y.size()));
+  Random rng(83);
+  for (float& v : *dy) v = rng.uniform(-1.0f, 1.0f);
+  bf16_testing::seed_gradient(y, dy).backward();
+  Bf16ConvRun run{bf16_testing::values_of(y), *dy, bf16_testing::values_of(x.grad()),
+                  bf16_testing::values_of(w.grad()), cc.bias ? bf16_testing::values_of(b.grad()) : std::vector<float>()};
+  for (size_t i = 0; i < run.dz.size() && elu; ++i) {  // the kernel's float dz = dy * elu'(y)
+    const float v = run.y[i];
+    run.dz[i] = (*dy)[i] * (v > 0.0f ? 1.0f : v + alpha);
+  }
+  set_num_threads(0);
+  return run;
+}
+
+void bf16_check_conv(const Bf16ConvCase& cc, bool elu, float alpha) {
+  INFO((elu ? "conv2d_elu" : "conv2d") << " bf16 x " << to_string(cc.x) << " kernel " << cc.kh << "x" << cc.kw
+                                        << " -> " << cc.f << ", strides (" << cc.args.stride_h << ", "
+                                        << cc.args.stride_w << "), dilation (" << cc.args.dilation_h << ", "
+                                        << cc.args.dilation_w << "), "
+                                        << (cc.args.padding == ops::Padding::Same ? "same" : "valid") << ", groups "
+                                        << cc.args.groups << ", alpha " << alpha);
+  Tensor x, w, b;
+  const Bf16ConvRun run = bf16_run_conv(cc, elu, alpha, 0, x, w, b);
+  const Bf16ConvReference r =
+      bf16_conv_reference(cc, bf16_testing::rounded(x.data(), x.size()), bf16_testing::rounded(w.data(), w.size()),
+                          bf16_testing::rounded(run.dz.data(), static_cast<int64_t>(run.dz.size())));
+  Vec y_want = r.y, y_mag = r.y_mag;
+  for (size_t o = 0; o < y_want.size(); ++o) {
+    const double bias = cc.bias ? b.data()[o % static_cast<size_t>(cc.f)] : 0.0;
+    y_want[o] += bias;
+    y_mag[o] += std::fabs(bias);
+    if (elu && y_want[o] <= 0) y_want[o] = alpha * std::expm1(y_want[o]);
+  }
+  bf16_testing::check_close(run.y, y_want, y_mag, "y");
+  bf16_testing::check_close(run.dx, r.dx, r.dx_mag, "dx");
+  bf16_testing::check_close(run.dw, r.dw, r.dw_mag, "dw");
+  if (cc.bias) {  // db: the float dz summed, not rounded
+    Vec db(static_cast<size_t>(cc.f), 0.0), db_mag(db.size(), 0.0);
+    for (size_t o = 0; o < run.dz.size(); ++o) {
+      db[o % db.size()] += run.dz[o];
+      db_mag[o % db.size()] += std::fabs(run.dz[o]);
+    }
+    bf16_testing::check_close(run.db, db, db_mag, "db");
+  }
+}
+
+ops::Conv2DArgs bf16_conv_args(int sh, int sw, ops::Padding p, int dh = 1, int dw = 1, int groups = 1) {
+  ops::Conv2DArgs a = conv_args(sh, sw, p, dh, dw, groups);
+  a.bf16_products = true;
+  return a;
+}
+
+// Cases of several batch chunks, an odd number of rows in the last one, odd K = KH * KW * C and F tails.
+const std::vector<Bf16ConvCase>& bf16_conv_cases() {
+  static const std::vector<Bf16ConvCase> cases = {
+      {{9, 9, 9, 5}, 3, 3, 20, conv_args(1, 1, kValid), true},        // 2 chunks (8 + 1 samples of 49 rows), K 45
+      {{3, 8, 9, 3}, 3, 3, 33, conv_args(2, 2, kSame), true},         // stride 2, same, F 33
+      {{2, 7, 8, 4}, 2, 3, 17, conv_args(1, 1, kSame, 2, 2), false},  // dilation 2, same, no bias
+      {{2, 7, 7, 6}, 3, 2, 8, conv_args(1, 2, kValid, 2, 1, 2), true},  // groups 2, dilated rows, stride 2
+      {{1, 5, 5, 1}, 3, 3, 70, conv_args(1, 1, kValid), true},        // K 9, F above one panel of 64
+  };
+  return cases;
+}
+}  // namespace
+
+TEST_CASE("conv2d with bf16 products matches double loops over bf16-rounded x, kernel and dy", "[ops][conv][bf16]") {
+  if (!bf16_testing::runs_here()) return;
+  for (const Bf16ConvCase& cc : bf16_conv_cases()) bf16_check_conv(cc, false, 1.0f);
+}
+
+TEST_CASE("conv2d_elu with bf16 products matches double loops over bf16-rounded x, kernel and dz",
+          "[ops][conv][bf16]") {
+  if (!bf16_testing::runs_here()) return;
+  for (const Bf16ConvCase& cc : bf16_conv_cases()) {
+    bf16_check_conv(cc, true, 1.0f);
+    bf16_check_conv(cc, true, 0.5f);
+  }
+}
+
+TEST_CASE("conv2d and conv2d_elu with bf16 products are bit-identical at 1 and 2 threads",
+          "[ops][conv][bf16][threads]") {
+  if (!bf16_testing::runs_here()) return;
+  for (const Bf16ConvCase& cc : bf16_conv_cases())
+    for (bool elu : {false, true}) {
+      INFO("x " << to_string(cc.x) << " groups " << cc.args.groups << " elu " << elu);
+      Tensor x, w, b;
+      const Bf16ConvRun one = bf16_run_conv(cc, elu, 1.0f, 1, x, w, b), two = bf16_run_conv(cc, elu, 1.0f, 2, x, w, b);
+      CHECK(bf16_testing::same_bits(one.y, two.y));
+      CHECK(bf16_testing::same_bits(one.dx, two.dx));
+      CHECK(bf16_testing::same_bits(one.dw, two.dw));
+      CHECK(bf16_testing::same_bits(one.db, two.db));
+    }
+}
+
+TEST_CASE("bf16 products are refused by depthwise_conv2d and conv2d_transpose", "[ops][conv][bf16]") {
+  const Tensor x = Tensor::ones({1, 5, 5, 2});
+  const ops::Conv2DArgs args = bf16_conv_args(1, 1, kValid);
+  CHECK_THROWS_WITH(ops::depthwise_conv2d(x, Tensor::ones({3, 3, 2, 1}), Tensor(), args),
+                    Catch::Contains("depthwise_conv2d") && Catch::Contains("bf16_products"));
+  CHECK_THROWS_WITH(ops::conv2d_transpose(x, Tensor::ones({3, 3, 4, 2}), Tensor(), args),
+                    Catch::Contains("conv2d_transpose") && Catch::Contains("bf16_products"));
 }

@@ -1,11 +1,16 @@
-// matmul and bias_add (core/ops/linear.cpp) against direct double loops; shape errors.
+// matmul and bias_add (core/ops/linear.cpp) against direct double loops; shape errors; matmul with bf16 products
+// against double loops over the bfloat16-rounded operands and output gradient.
+#include "support/bf16_testing.hpp"
 #include "support/grad_check.hpp"
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops.hpp>
 #include <elucid/core/parallel.hpp>
 
+#include <cmath>
 #include <cstring>
+#include <memory>
+#include <tuple>
 
 using namespace elucid;
 using grad_check::Vec;
@@ -79,4 +84,60 @@ TEST_CASE("matmul forward and backward are bit-identical at 1 and 2 threads", "[
   set_num_threads(0);
   REQUIRE(one.size() == two.size());
   CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
+}
+
+namespace {
+struct Bf16MatmulRun {
+  std::vector<float> a, b, dy, y, da, db;
+};
+
+// matmul (m, k) x (k, n) with bf16 products, forward and backward with a fixed dy, at `threads`.
+Bf16MatmulRun bf16_run_matmul(int64_t m, int64_t k, int64_t n, int threads) {
+  set_num_threads(threads);
+  Tensor a = grad_check::random_tensor({m, k}, 90), b = grad_check::random_tensor({k, n}, 91);
+  Tensor y = ops::matmul(a, b, true);
+  auto dy = std::make_shared<std::vector<float>>(static_cast<size_t>(y.size()));
+  Random rng(92);
+  for (float& v : *dy) v = rng.uniform(-1.0f, 1.0f);
+  bf16_testing::seed_gradient(y, dy).backward();
+  set_num_threads(0);
+  return {bf16_testing::values_of(a), bf16_testing::values_of(b), *dy, bf16_testing::values_of(y),
+          bf16_testing::values_of(a.grad()), bf16_testing::values_of(b.grad())};
+}
+}  // namespace
+
+TEST_CASE("matmul with bf16 products matches double loops over bf16-rounded a, b and dy", "[ops][linear][bf16]") {
+  if (!bf16_testing::runs_here()) return;
+  // 300 rows cross the 128-row blocks (per-block dB sums); odd k; n above a 64-column panel.
+  for (auto [m, k, n] : {std::tuple<int64_t, int64_t, int64_t>{1, 5, 3}, {7, 33, 70}, {300, 41, 10}, {32, 576, 64}}) {
+    INFO("matmul bf16 (" << m << ", " << k << ") x (" << k << ", " << n << ")");
+    const Bf16MatmulRun run = bf16_run_matmul(m, k, n, 0);
+    const Vec a = bf16_testing::rounded(run.a.data(), m * k), b = bf16_testing::rounded(run.b.data(), k * n),
+              dy = bf16_testing::rounded(run.dy.data(), m * n);
+    Vec y(static_cast<size_t>(m * n), 0.0), y_mag = y, da(static_cast<size_t>(m * k), 0.0), da_mag = da,
+        db(static_cast<size_t>(k * n), 0.0), db_mag = db;
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        for (int64_t p = 0; p < k; ++p) {
+          const double ab = a[i * k + p] * b[p * n + j], gb = dy[i * n + j] * b[p * n + j];
+          const double ag = a[i * k + p] * dy[i * n + j];
+          y[i * n + j] += ab;
+          y_mag[i * n + j] += std::fabs(ab);
+          da[i * k + p] += gb;
+          da_mag[i * k + p] += std::fabs(gb);
+          db[p * n + j] += ag;
+          db_mag[p * n + j] += std::fabs(ag);
+        }
+    bf16_testing::check_close(run.y, y, y_mag, "y");
+    bf16_testing::check_close(run.da, da, da_mag, "da");
+    bf16_testing::check_close(run.db, db, db_mag, "db");
+  }
+}
+
+TEST_CASE("matmul with bf16 products is bit-identical at 1 and 2 threads", "[ops][linear][bf16][threads]") {
+  if (!bf16_testing::runs_here()) return;
+  const Bf16MatmulRun one = bf16_run_matmul(600, 65, 40, 1), two = bf16_run_matmul(600, 65, 40, 2);
+  CHECK(bf16_testing::same_bits(one.y, two.y));
+  CHECK(bf16_testing::same_bits(one.da, two.da));
+  CHECK(bf16_testing::same_bits(one.db, two.db));
 }
