@@ -1,6 +1,7 @@
 // elucid-kernel-bench: times forward + backward of the seed model's heavy ops (conv2d, max_pool2d, elu, matmul) at
 // batch 32 through the ops API, as training runs them, and prints the median time and GFLOP/s of each.
-// Usage: elucid-kernel-bench [--threads N] [--repeats R] [--only TEXT]   (N = 0: all cores; TEXT picks cases by name)
+// Usage: elucid-kernel-bench [--threads N] [--repeats R] [--only TEXT] [--bf16]   (N = 0: all cores; TEXT picks
+// cases by name; --bf16: conv2d and matmul with bf16 products, Keras' mixed_bfloat16, on a CPU with AVX512_BF16)
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops.hpp>
 #include <elucid/core/parallel.hpp>
@@ -66,7 +67,7 @@ Timing time_case(const Case& c, int repeats) {
 }
 
 // conv2d flops: forward 2*N*OH*OW*K*F, the same again for dW, and again for dX when the input needs it.
-Case conv_case(int64_t n, int64_t h, int64_t c, int64_t f, bool input_grad) {
+Case conv_case(int64_t n, int64_t h, int64_t c, int64_t f, bool input_grad, bool bf16) {
   Tensor x = random_tensor({n, h, h, c}, 1, input_grad);
   Tensor w = random_tensor({3, 3, c, f}, 2, true);
   Tensor b = random_tensor({f}, 3, true);
@@ -74,7 +75,9 @@ Case conv_case(int64_t n, int64_t h, int64_t c, int64_t f, bool input_grad) {
   const double fwd = 2.0 * n * oh * oh * 9 * c * f;
   char name[96];
   std::snprintf(name, sizeof name, "conv2d %ldx%ldx%ldx%ld -> %ld 3x3", long(n), long(h), long(h), long(c), long(f));
-  return {name, fwd * (input_grad ? 3 : 2), [=] { return ops::conv2d(x, w, b, {}); }, {x, w, b}};
+  ops::Conv2DArgs args;
+  args.bf16_products = bf16;
+  return {name, fwd * (input_grad ? 3 : 2), [=] { return ops::conv2d(x, w, b, args); }, {x, w, b}};
 }
 
 // max_pool2d 2x2: 3 comparisons per output forward, one add per output backward.
@@ -95,12 +98,12 @@ Case elu_case(const Shape& shape) {
 }
 
 // matmul (M, K) x (K, N): 2*M*N*K forward, twice that backward.
-Case matmul_case(int64_t m, int64_t k, int64_t n) {
+Case matmul_case(int64_t m, int64_t k, int64_t n, bool bf16) {
   Tensor a = random_tensor({m, k}, 6, true);
   Tensor b = random_tensor({k, n}, 7, true);
   char name[96];
   std::snprintf(name, sizeof name, "matmul (%ld, %ld) x (%ld, %ld)", long(m), long(k), long(k), long(n));
-  return {name, 6.0 * m * n * k, [=] { return ops::matmul(a, b); }, {a, b}};
+  return {name, 6.0 * m * n * k, [=] { return ops::matmul(a, b, bf16); }, {a, b}};
 }
 
 }  // namespace
@@ -108,27 +111,31 @@ Case matmul_case(int64_t m, int64_t k, int64_t n) {
 int main(int argc, char** argv) {
   try {
     int threads = 0, repeats = 21;
+    bool bf16 = false;
     std::string only;
     for (int i = 1; i < argc; ++i) {
       const std::string arg = argv[i];
       if ((arg == "--threads" || arg == "--repeats") && i + 1 < argc) {
         (arg == "--threads" ? threads : repeats) = std::stoi(argv[++i]);
+      } else if (arg == "--bf16") {
+        bf16 = true;
       } else if (arg == "--only" && i + 1 < argc) {
         only = argv[++i];
       } else {
-        std::fprintf(stderr, "usage: elucid-kernel-bench [--threads N] [--repeats R] [--only TEXT]\n");
+        std::fprintf(stderr, "usage: elucid-kernel-bench [--threads N] [--repeats R] [--only TEXT] [--bf16]\n");
         return 2;
       }
     }
     if (repeats < 1) throw Error("elucid-kernel-bench: --repeats must be >= 1");
     set_num_threads(threads);
-    std::printf("elucid kernel bench: batch 32, forward + backward, median of %d, %d threads\n", repeats,
-                num_threads());
+    std::printf("elucid kernel bench: batch 32, forward + backward, median of %d, %d threads, %s products\n", repeats,
+                num_threads(), bf16 ? "bf16" : "float32");
     const std::vector<Case> cases = {
-        conv_case(32, 28, 1, 32, false), conv_case(32, 13, 32, 64, true), conv_case(32, 5, 64, 64, true),
+        conv_case(32, 28, 1, 32, false, bf16), conv_case(32, 13, 32, 64, true, bf16),
+        conv_case(32, 5, 64, 64, true, bf16),
         pool_case(32, 26, 32),           pool_case(32, 11, 64),           elu_case({32, 26, 26, 32}),
-        elu_case({32, 11, 11, 64}),      elu_case({32, 3, 3, 64}),        matmul_case(32, 576, 64),
-        matmul_case(32, 64, 10)};
+        elu_case({32, 11, 11, 64}),      elu_case({32, 3, 3, 64}),        matmul_case(32, 576, 64, bf16),
+        matmul_case(32, 64, 10, bf16)};
     // The median is the figure to quote; the best run shows what the kernel does when no other process competes
     // for the cores (on a shared machine the two differ a lot).
     double total_median = 0, total_best = 0;
