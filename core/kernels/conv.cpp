@@ -150,11 +150,24 @@ void col2im_add(const Conv2DGeometry& g, const float* col, int64_t samples, floa
 thread_local std::vector<uint32_t> bf16_weight_buffer;  // w (K, F) paired along K, or w^T (F, K) paired along F
 thread_local std::vector<uint32_t> bf16_a_buffer;       // per thread: the chunk's A operand
 thread_local std::vector<uint32_t> bf16_b_buffer;       // per thread: the chunk's dy paired along its rows (dW)
-thread_local std::vector<float> bf16_row_buffer;        // per thread: two receptive fields (KH * KW * C each)
+thread_local std::vector<float> bf16_row_buffer;        // per thread: a receptive field (KH * KW * C floats)
+thread_local std::vector<uint32_t> bf16_field_buffer;   // per thread: two receptive fields paired (dW)
 
 void require_bf16(const char* op) {
   if (!cpu_has_avx512_bf16())
     throw Error(std::string(op) + ": bf16 products need a CPU with AVX512_BF16 (vdpbf16ps), and this one has none");
+}
+
+// dst (pairs(K)) = the receptive field of output (oh, ow) of image xs, paired: read in place when the window is
+// contiguous, else through im2col_row into `row` (K floats).
+void pack_field(const Conv2DGeometry& g, const float* xs, int64_t oh, int64_t ow, float* row, uint32_t* dst) {
+  const int64_t ih0 = oh * g.stride_h - g.pad_top, iw0 = ow * g.stride_w - g.pad_left;
+  if (contiguous_window(g, ih0, iw0)) {
+    bf16_pack_segments(xs + (ih0 * g.w + iw0) * g.c, g.kh, g.kw * g.c, g.dilation_h * g.w * g.c, dst);
+    return;
+  }
+  im2col_row(g, xs, oh, ow, row);
+  bf16_pack_row(row, g.kh * g.kw * g.c, dst);
 }
 
 // The bf16 forward_chunks: y = conv(x, w) + b (then elu): each chunk's receptive fields, one row of A each, packed
@@ -178,10 +191,7 @@ void forward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* w
     for (int64_t s = 0; s < samples; ++s) {
       const float* xs = x + (s0 + s) * g.h * g.w * g.c;
       for (int64_t oh = 0; oh < g.oh; ++oh)
-        for (int64_t ow = 0; ow < g.ow; ++ow) {
-          im2col_row(g, xs, oh, ow, row);
-          bf16_pack_row(row, k, a + ((s * g.oh + oh) * g.ow + ow) * pairs);
-        }
+        for (int64_t ow = 0; ow < g.ow; ++ow) pack_field(g, xs, oh, ow, row, a + ((s * g.oh + oh) * g.ow + ow) * pairs);
     }
     float* yc = y + s0 * rows_per_sample * g.f;
     bf16_gemm_packed(rows, g.f, pairs, a, pairs, 1, w_packed, b, 0.0f, yc, g.f);
@@ -211,10 +221,12 @@ void backward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* 
   if (dx) bf16_pack_b(true, g.f, k, w, g.f, wt_packed);
   // A: for dW the receptive fields (row_pairs, K); for dX dy (rows, f_pairs); the two take turns in one slot.
   const int64_t a_slot = slot_size(std::max(dw ? row_pairs * k : 0, dx ? chunk_rows * f_pairs : 0));
-  const int64_t b_slot = dw ? slot_size(row_pairs * bf16_packed_cols(g.f)) : 0, row_slot = slot_size(2 * k);
+  const int64_t b_slot = dw ? slot_size(row_pairs * bf16_packed_cols(g.f)) : 0, row_slot = slot_size(k);
+  const int64_t field_slot = slot_size(2 * bf16_pairs(k));
   uint32_t* a_all = workspace(bf16_a_buffer, a_slot * threads);
   uint32_t* b_all = dw ? workspace(bf16_b_buffer, b_slot * threads) : nullptr;
   float* row_all = dw ? workspace(bf16_row_buffer, row_slot * threads) : nullptr;
+  uint32_t* field_all = dw ? workspace(bf16_field_buffer, field_slot * threads) : nullptr;
   const int64_t col_slot = slot_size(chunk_rows * k);
   float* columns = dx ? thread_slots(column_buffer, col_slot) : nullptr;
   const int64_t dw_size = k * g.f;
@@ -233,15 +245,21 @@ void backward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* 
       uint32_t* a = a_all + thread * a_slot;
       if (dw) {
         // Pair p of A's row t: taps t of the receptive fields of the chunk's outputs 2p and 2p + 1.
+        // Each field paired along K first, then the two fields' values interleaved (a missing second: zeros).
         const float* xc = x + s0 * g.h * g.w * g.c;
-        float* field = row_all + thread * row_slot;
-        const int64_t pairs = bf16_pairs(rows);
+        float* row = row_all + thread * row_slot;
+        uint32_t* fields = field_all + thread * field_slot;
+        const int64_t pairs = bf16_pairs(rows), field_pairs = bf16_pairs(k);
         for (int64_t p = 0; p < pairs; ++p) {
-          for (int64_t half = 0; half < 2 && 2 * p + half < rows; ++half) {
+          for (int64_t half = 0; half < 2; ++half) {
             const int64_t r = 2 * p + half, s = r / rows_per_sample, o = r % rows_per_sample;
-            im2col_row(g, xc + s * g.h * g.w * g.c, o / g.ow, o % g.ow, field + half * k);
+            uint32_t* field = fields + half * field_pairs;
+            if (r < rows)
+              pack_field(g, xc + s * g.h * g.w * g.c, o / g.ow, o % g.ow, row, field);
+            else
+              std::fill(field, field + field_pairs, 0u);
           }
-          bf16_pack_interleaved(field, 2 * p + 1 < rows ? field + k : nullptr, k, k, a + p * k);
+          bf16_interleave_rows(fields, fields + field_pairs, k, a + p * k);
         }
         uint32_t* dy_packed = b_all + thread * b_slot;
         bf16_pack_b(false, rows, g.f, dyc, g.f, dy_packed);

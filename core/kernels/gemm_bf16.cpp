@@ -35,15 +35,21 @@ void require_bf16(const char* op) {
     throw Error(std::string(op) + ": this CPU has no AVX512_BF16 (vdpbf16ps); bf16 products need it");
 }
 
-// 32 bf16 words: the first 16 of lo's and hi's taken in turn (lo0, hi0, lo1, hi1, ...).
-ELUCID_BF16_TARGET __m512i interleave_index() {
-  alignas(64) std::array<int16_t, 32> index{};
+// vpermw / vpermt2w indices: word i of the result is word index[i] of the source (of two sources: 32 + j is the
+// second's word j). kInterleave: the first 16 words of a vector's two halves in turn (lo0, hi0, lo1, hi1, ...);
+// kInterleaveLow / kInterleaveHigh: words 0..15 / 16..31 of two vectors in turn.
+template <int First, int Second>
+constexpr std::array<int16_t, 32> interleaving() {
+  std::array<int16_t, 32> index{};
   for (int i = 0; i < 16; ++i) {
-    index[static_cast<size_t>(2 * i)] = static_cast<int16_t>(i);
-    index[static_cast<size_t>(2 * i + 1)] = static_cast<int16_t>(16 + i);
+    index[static_cast<size_t>(2 * i)] = static_cast<int16_t>(First + i);
+    index[static_cast<size_t>(2 * i + 1)] = static_cast<int16_t>(Second + i);
   }
-  return _mm512_load_si512(index.data());
+  return index;
 }
+alignas(64) constexpr std::array<int16_t, 32> kInterleave = interleaving<0, 16>();
+alignas(64) constexpr std::array<int16_t, 32> kInterleaveLow = interleaving<0, 32>();
+alignas(64) constexpr std::array<int16_t, 32> kInterleaveHigh = interleaving<16, 48>();
 
 __mmask16 tail_mask(int64_t left) {
   return left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1u);
@@ -133,13 +139,41 @@ ELUCID_BF16_TARGET void bf16_pack_row(const float* x, int64_t k, uint32_t* dst) 
 
 ELUCID_BF16_TARGET void bf16_pack_interleaved(const float* lo, const float* hi, int64_t count, int64_t padded,
                                               uint32_t* dst) {
-  const __m512i index = interleave_index();
+  const __m512i index = _mm512_load_si512(kInterleave.data());
   for (int64_t j = 0; j < padded; j += 16) {
     const __mmask16 mask = tail_mask(std::max<int64_t>(count - j, 0));
     const __m512 l = _mm512_maskz_loadu_ps(mask, lo + j);
     const __m512 h = hi ? _mm512_maskz_loadu_ps(mask, hi + j) : _mm512_setzero_ps();
     const __m512i words = _mm512_permutexvar_epi16(index, (__m512i)_mm512_cvtne2ps_pbh(h, l));
     _mm512_mask_storeu_epi32(dst + j, tail_mask(padded - j), words);
+  }
+}
+
+ELUCID_BF16_TARGET void bf16_pack_segments(const float* x, int64_t segments, int64_t run, int64_t segment_step,
+                                           uint32_t* dst) {
+  // 16 floats at a time to 16 bf16 words, stored at the word where they sit in the row (masked: runs of any length
+  // meet without overlapping); then the zero that pads an odd row.
+  auto* words = reinterpret_cast<uint16_t*>(dst);
+  for (int64_t s = 0; s < segments; ++s) {
+    const float* src = x + s * segment_step;
+    uint16_t* out = words + s * run;
+    for (int64_t j = 0; j < run; j += 16) {
+      const __mmask16 mask = tail_mask(run - j);
+      const __m256i w = (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(mask, src + j));
+      _mm256_mask_storeu_epi16(out + j, mask, w);
+    }
+  }
+  if (segments * run % 2) _mm256_mask_storeu_epi16(words + segments * run, 1, _mm256_setzero_si256());
+}
+
+ELUCID_BF16_TARGET void bf16_interleave_rows(const uint32_t* lo, const uint32_t* hi, int64_t count, uint32_t* dst) {
+  const __m512i low = _mm512_load_si512(kInterleaveLow.data()), high = _mm512_load_si512(kInterleaveHigh.data());
+  for (int64_t j = 0; j < count; j += 32) {  // 32 values: 16 pairs of each row
+    const __mmask16 pairs = tail_mask(bf16_pairs(count - j));
+    const __m512i l = _mm512_maskz_loadu_epi32(pairs, lo + j / 2), h = _mm512_maskz_loadu_epi32(pairs, hi + j / 2);
+    _mm512_mask_storeu_epi32(dst + j, tail_mask(count - j), _mm512_permutex2var_epi16(l, low, h));
+    if (count - j > 16)
+      _mm512_mask_storeu_epi32(dst + j + 16, tail_mask(count - j - 16), _mm512_permutex2var_epi16(l, high, h));
   }
 }
 
@@ -231,6 +265,12 @@ void sgemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, con
 void bf16_pack_row(const float*, int64_t, uint32_t*) { throw Error("bf16_pack_row: this build is not for x86-64"); }
 void bf16_pack_interleaved(const float*, const float*, int64_t, int64_t, uint32_t*) {
   throw Error("bf16_pack_interleaved: this build is not for x86-64");
+}
+void bf16_pack_segments(const float*, int64_t, int64_t, int64_t, uint32_t*) {
+  throw Error("bf16_pack_segments: this build is not for x86-64");
+}
+void bf16_interleave_rows(const uint32_t*, const uint32_t*, int64_t, uint32_t*) {
+  throw Error("bf16_interleave_rows: this build is not for x86-64");
 }
 void bf16_pack_b(bool, int64_t, int64_t, const float*, int64_t, uint32_t*) {
   throw Error("bf16_pack_b: this build is not for x86-64");

@@ -26,6 +26,12 @@ void bf16_pack_row(const float* x, int64_t k, uint32_t* dst);
 // dst (padded) = (bf16(lo[j]), bf16(hi[j])) for j < count, zero pairs from count to padded; hi null: zero high
 // halves (the padding of an odd k).
 void bf16_pack_interleaved(const float* lo, const float* hi, int64_t count, int64_t padded, uint32_t* dst);
+// dst (bf16_pairs(segments * run)) = the `segments` runs of `run` floats at x, x + segment_step, ... (a convolution's
+// receptive field read in place) rounded and paired as one row of segments * run values.
+void bf16_pack_segments(const float* x, int64_t segments, int64_t run, int64_t segment_step, uint32_t* dst);
+// dst (count) = (lo's value j, hi's value j): lo and hi are packed rows of `count` bf16 values (as bf16_pack_row
+// gives them), their pairs taken apart and interleaved with each other.
+void bf16_interleave_rows(const uint32_t* lo, const uint32_t* hi, int64_t count, uint32_t* dst);
 // packed (bf16_pairs(k), bf16_packed_cols(n)) = op(b) (k, n) paired along k: packed[p][j] = (op(b)(2p, j),
 // op(b)(2p + 1, j)).
 void bf16_pack_b(bool trans_b, int64_t k, int64_t n, const float* b, int64_t ldb, uint32_t* packed);
