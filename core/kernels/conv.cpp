@@ -13,6 +13,10 @@
 
 #include <omp.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -151,7 +155,7 @@ thread_local std::vector<uint32_t> bf16_weight_buffer;  // w (K, F) paired along
 thread_local std::vector<uint32_t> bf16_a_buffer;       // per thread: the chunk's A operand
 thread_local std::vector<uint32_t> bf16_b_buffer;       // per thread: the chunk's dy paired along its rows (dW)
 thread_local std::vector<float> bf16_row_buffer;        // per thread: a receptive field (KH * KW * C floats)
-thread_local std::vector<uint32_t> bf16_field_buffer;   // per thread: two receptive fields paired (dW)
+thread_local std::vector<uint32_t> bf16_field_buffer;   // per thread: the chunk's receptive fields paired (dW)
 
 void require_bf16(const char* op) {
   if (!cpu_has_avx512_bf16())
@@ -170,6 +174,48 @@ void pack_field(const Conv2DGeometry& g, const float* xs, int64_t oh, int64_t ow
   bf16_pack_row(row, g.kh * g.kw * g.c, dst);
 }
 
+// True when every receptive field is a contiguous window (the first and the last are, so all between are).
+bool windows_contiguous(const Conv2DGeometry& g) {
+  return contiguous_window(g, -g.pad_top, -g.pad_left) &&
+         contiguous_window(g, (g.oh - 1) * g.stride_h - g.pad_top, (g.ow - 1) * g.stride_w - g.pad_left);
+}
+
+// a (samples * OH * OW, pairs(K)) = the receptive fields of the chunk at xc, each paired along K: with `contiguous`
+// (windows_contiguous) all in one call from their starts in the image, else one by one. starts (samples * OH * OW)
+// and row (K) are scratch.
+void pack_fields(const Conv2DGeometry& g, const float* xc, int64_t samples, bool contiguous, const float** starts,
+                 float* row, uint32_t* a) {
+  const int64_t pairs = bf16_pairs(g.kh * g.kw * g.c);
+  if (contiguous) {
+    receptive_field_starts(g, xc, samples, starts);
+    bf16_pack_fields(starts, samples * g.oh * g.ow, g.kh, g.kw * g.c, g.dilation_h * g.w * g.c, a, pairs);
+    return;
+  }
+  for (int64_t s = 0; s < samples; ++s) {
+    const float* xs = xc + s * g.h * g.w * g.c;
+    for (int64_t oh = 0; oh < g.oh; ++oh)
+      for (int64_t ow = 0; ow < g.ow; ++ow) pack_field(g, xs, oh, ow, row, a + ((s * g.oh + oh) * g.ow + ow) * pairs);
+  }
+}
+
+// sum (F) = the sum of x's rows (rows, F), each column in row order from 0: the bits of the float path's loop.
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) void sum_rows(const float* x, int64_t rows, int64_t f, float* sum) {
+  for (int64_t j = 0; j < f; j += 16) {
+    const __mmask16 mask = f - j >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << (f - j)) - 1u);
+    __m512 total = _mm512_setzero_ps();
+    for (int64_t r = 0; r < rows; ++r) total = _mm512_add_ps(total, _mm512_maskz_loadu_ps(mask, x + r * f + j));
+    _mm512_mask_storeu_ps(sum + j, mask, total);
+  }
+}
+#else
+void sum_rows(const float* x, int64_t rows, int64_t f, float* sum) {
+  std::fill(sum, sum + f, 0.0f);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < f; ++j) sum[j] += x[r * f + j];
+}
+#endif
+
 // The bf16 forward_chunks: y = conv(x, w) + b (then elu): each chunk's receptive fields, one row of A each, packed
 // in pairs (rows, pairs(K)) and multiplied by w packed once (pairs(K), F).
 void forward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* w, const float* b, bool elu,
@@ -181,18 +227,18 @@ void forward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* w
   bf16_pack_b(false, k, g.f, w, g.f, w_packed);
   const int64_t threads = omp_get_max_threads();
   const int64_t a_slot = slot_size(chunk * rows_per_sample * pairs), row_slot = slot_size(k);
+  const int64_t starts_slot = chunk * rows_per_sample;
+  const bool contiguous = windows_contiguous(g);
   uint32_t* a_all = workspace(bf16_a_buffer, a_slot * threads);
   float* row_all = workspace(bf16_row_buffer, row_slot * threads);
+  const float** starts_all = workspace(starts_buffer, starts_slot * threads);
 #pragma omp parallel for schedule(static)
   for (int64_t ci = 0; ci < chunks; ++ci) {
     const int64_t s0 = ci * chunk, samples = std::min(chunk, g.n - s0), rows = samples * rows_per_sample;
-    uint32_t* a = a_all + omp_get_thread_num() * a_slot;
-    float* row = row_all + omp_get_thread_num() * row_slot;
-    for (int64_t s = 0; s < samples; ++s) {
-      const float* xs = x + (s0 + s) * g.h * g.w * g.c;
-      for (int64_t oh = 0; oh < g.oh; ++oh)
-        for (int64_t ow = 0; ow < g.ow; ++ow) pack_field(g, xs, oh, ow, row, a + ((s * g.oh + oh) * g.ow + ow) * pairs);
-    }
+    const int64_t thread = omp_get_thread_num();
+    uint32_t* a = a_all + thread * a_slot;
+    pack_fields(g, x + s0 * g.h * g.w * g.c, samples, contiguous, starts_all + thread * starts_slot,
+                row_all + thread * row_slot, a);
     float* yc = y + s0 * rows_per_sample * g.f;
     bf16_gemm_packed(rows, g.f, pairs, a, pairs, 1, w_packed, b, 0.0f, yc, g.f);
     if (elu) elu_forward_serial(yc, yc, rows * g.f, alpha);
@@ -222,11 +268,13 @@ void backward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* 
   // A: for dW the receptive fields (row_pairs, K); for dX dy (rows, f_pairs); the two take turns in one slot.
   const int64_t a_slot = slot_size(std::max(dw ? row_pairs * k : 0, dx ? chunk_rows * f_pairs : 0));
   const int64_t b_slot = dw ? slot_size(row_pairs * bf16_packed_cols(g.f)) : 0, row_slot = slot_size(k);
-  const int64_t field_slot = slot_size(2 * bf16_pairs(k));
+  const int64_t field_slot = slot_size(chunk_rows * bf16_pairs(k));
+  const bool contiguous = windows_contiguous(g);
   uint32_t* a_all = workspace(bf16_a_buffer, a_slot * threads);
   uint32_t* b_all = dw ? workspace(bf16_b_buffer, b_slot * threads) : nullptr;
   float* row_all = dw ? workspace(bf16_row_buffer, row_slot * threads) : nullptr;
   uint32_t* field_all = dw ? workspace(bf16_field_buffer, field_slot * threads) : nullptr;
+  const float** starts_all = dw ? workspace(starts_buffer, chunk_rows * threads) : nullptr;
   const int64_t col_slot = slot_size(chunk_rows * k);
   float* columns = dx ? thread_slots(column_buffer, col_slot) : nullptr;
   const int64_t dw_size = k * g.f;
@@ -244,33 +292,21 @@ void backward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* 
       }
       uint32_t* a = a_all + thread * a_slot;
       if (dw) {
-        // Pair p of A's row t: taps t of the receptive fields of the chunk's outputs 2p and 2p + 1.
-        // Each field paired along K first, then the two fields' values interleaved (a missing second: zeros).
-        const float* xc = x + s0 * g.h * g.w * g.c;
-        float* row = row_all + thread * row_slot;
+        // Pair p of A's row t: taps t of the receptive fields of the chunk's outputs 2p and 2p + 1. The fields
+        // are paired along K first (rows, pairs(K)), then each two fields' values interleaved (a missing second:
+        // zeros).
         uint32_t* fields = field_all + thread * field_slot;
+        pack_fields(g, x + s0 * g.h * g.w * g.c, samples, contiguous, starts_all + thread * chunk_rows,
+                    row_all + thread * row_slot, fields);
         const int64_t pairs = bf16_pairs(rows), field_pairs = bf16_pairs(k);
-        for (int64_t p = 0; p < pairs; ++p) {
-          for (int64_t half = 0; half < 2; ++half) {
-            const int64_t r = 2 * p + half, s = r / rows_per_sample, o = r % rows_per_sample;
-            uint32_t* field = fields + half * field_pairs;
-            if (r < rows)
-              pack_field(g, xc + s * g.h * g.w * g.c, o / g.ow, o % g.ow, row, field);
-            else
-              std::fill(field, field + field_pairs, 0u);
-          }
-          bf16_interleave_rows(fields, fields + field_pairs, k, a + p * k);
-        }
+        for (int64_t p = 0; p < pairs; ++p)
+          bf16_interleave_rows(fields + 2 * p * field_pairs,
+                               2 * p + 1 < rows ? fields + (2 * p + 1) * field_pairs : nullptr, k, a + p * k);
         uint32_t* dy_packed = b_all + thread * b_slot;
         bf16_pack_b(false, rows, g.f, dyc, g.f, dy_packed);
         bf16_gemm_packed(k, g.f, pairs, a, 1, k, dy_packed, nullptr, 0.0f, dw_partial + ci * dw_size, g.f);
       }
-      if (db) {
-        float* p = db_partial + ci * g.f;
-        std::fill(p, p + g.f, 0.0f);
-        for (int64_t r = 0; r < rows; ++r)
-          for (int64_t f = 0; f < g.f; ++f) p[f] += dyc[r * g.f + f];
-      }
+      if (db) sum_rows(dyc, rows, g.f, db_partial + ci * g.f);
       if (dx) {
         for (int64_t r = 0; r < rows; ++r) bf16_pack_row(dyc + r * g.f, g.f, a + r * f_pairs);
         float* col = columns + thread * col_slot;

@@ -166,11 +166,32 @@ ELUCID_BF16_TARGET void bf16_pack_segments(const float* x, int64_t segments, int
   if (segments * run % 2) _mm256_mask_storeu_epi16(words + segments * run, 1, _mm256_setzero_si256());
 }
 
+ELUCID_BF16_TARGET void bf16_pack_fields(const float* const* starts, int64_t count, int64_t segments, int64_t run,
+                                         int64_t segment_step, uint32_t* dst, int64_t dst_row) {
+  if (run > 16) {
+    for (int64_t i = 0; i < count; ++i) bf16_pack_segments(starts[i], segments, run, segment_step, dst + i * dst_row);
+    return;
+  }
+  // Runs of one vector or less (few channels): one masked load, conversion and store per run, no loop inside.
+  const __mmask16 mask = tail_mask(run);
+  const bool odd = segments * run % 2 != 0;
+  for (int64_t i = 0; i < count; ++i) {
+    const float* src = starts[i];
+    auto* words = reinterpret_cast<uint16_t*>(dst + i * dst_row);
+    for (int64_t s = 0; s < segments; ++s) {
+      const __m256i w = (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(mask, src + s * segment_step));
+      _mm256_mask_storeu_epi16(words + s * run, mask, w);
+    }
+    if (odd) _mm256_mask_storeu_epi16(words + segments * run, 1, _mm256_setzero_si256());
+  }
+}
+
 ELUCID_BF16_TARGET void bf16_interleave_rows(const uint32_t* lo, const uint32_t* hi, int64_t count, uint32_t* dst) {
   const __m512i low = _mm512_load_si512(kInterleaveLow.data()), high = _mm512_load_si512(kInterleaveHigh.data());
   for (int64_t j = 0; j < count; j += 32) {  // 32 values: 16 pairs of each row
     const __mmask16 pairs = tail_mask(bf16_pairs(count - j));
-    const __m512i l = _mm512_maskz_loadu_epi32(pairs, lo + j / 2), h = _mm512_maskz_loadu_epi32(pairs, hi + j / 2);
+    const __m512i l = _mm512_maskz_loadu_epi32(pairs, lo + j / 2);
+    const __m512i h = hi ? _mm512_maskz_loadu_epi32(pairs, hi + j / 2) : _mm512_setzero_si512();
     _mm512_mask_storeu_epi32(dst + j, tail_mask(count - j), _mm512_permutex2var_epi16(l, low, h));
     if (count - j > 16)
       _mm512_mask_storeu_epi32(dst + j + 16, tail_mask(count - j - 16), _mm512_permutex2var_epi16(l, high, h));
@@ -268,6 +289,9 @@ void bf16_pack_interleaved(const float*, const float*, int64_t, int64_t, uint32_
 }
 void bf16_pack_segments(const float*, int64_t, int64_t, int64_t, uint32_t*) {
   throw Error("bf16_pack_segments: this build is not for x86-64");
+}
+void bf16_pack_fields(const float* const*, int64_t, int64_t, int64_t, int64_t, uint32_t*, int64_t) {
+  throw Error("bf16_pack_fields: this build is not for x86-64");
 }
 void bf16_interleave_rows(const uint32_t*, const uint32_t*, int64_t, uint32_t*) {
   throw Error("bf16_interleave_rows: this build is not for x86-64");

@@ -29,8 +29,11 @@ void bf16_pack_interleaved(const float* lo, const float* hi, int64_t count, int6
 // dst (bf16_pairs(segments * run)) = the `segments` runs of `run` floats at x, x + segment_step, ... (a convolution's
 // receptive field read in place) rounded and paired as one row of segments * run values.
 void bf16_pack_segments(const float* x, int64_t segments, int64_t run, int64_t segment_step, uint32_t* dst);
+// bf16_pack_segments for `count` rows, row i read at starts[i] and written at dst + i * dst_row.
+void bf16_pack_fields(const float* const* starts, int64_t count, int64_t segments, int64_t run, int64_t segment_step,
+                      uint32_t* dst, int64_t dst_row);
 // dst (count) = (lo's value j, hi's value j): lo and hi are packed rows of `count` bf16 values (as bf16_pack_row
-// gives them), their pairs taken apart and interleaved with each other.
+// gives them), their pairs taken apart and interleaved with each other; hi null: zeros (an odd depth's padding).
 void bf16_interleave_rows(const uint32_t* lo, const uint32_t* hi, int64_t count, uint32_t* dst);
 // packed (bf16_pairs(k), bf16_packed_cols(n)) = op(b) (k, n) paired along k: packed[p][j] = (op(b)(2p, j),
 // op(b)(2p + 1, j)).
