@@ -41,9 +41,9 @@ void require_bf16(const char* op) {
 template <int First, int Second>
 constexpr std::array<int16_t, 32> interleaving() {
   std::array<int16_t, 32> index{};
-  for (int i = 0; i < 16; ++i) {
-    index[static_cast<size_t>(2 * i)] = static_cast<int16_t>(First + i);
-    index[static_cast<size_t>(2 * i + 1)] = static_cast<int16_t>(Second + i);
+  for (size_t i = 0; i < 16; ++i) {
+    index[2 * i] = static_cast<int16_t>(First + static_cast<int>(i));
+    index[2 * i + 1] = static_cast<int16_t>(Second + static_cast<int>(i));
   }
   return index;
 }
@@ -77,32 +77,32 @@ template <int R, int V>
 ELUCID_BF16_TARGET void tile(const TileArgs& t) {
   __m512 sum[R][V];
 #pragma GCC unroll 8
-  for (int r = 0; r < R; ++r)
+  for (int64_t r = 0; r < R; ++r)
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v)
+    for (int64_t v = 0; v < V; ++v)
       sum[r][v] = t.first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(t.mask[v], t.c + r * t.ldc + 16 * v);
   int64_t a_offset[R];
 #pragma GCC unroll 8
-  for (int r = 0; r < R; ++r) a_offset[r] = t.a_offset[static_cast<size_t>(r)];
+  for (int64_t r = 0; r < R; ++r) a_offset[r] = t.a_offset[static_cast<size_t>(r)];
   const uint32_t* a = t.a;
   const uint32_t* b = t.b;
   const int64_t a_step = t.a_step, b_row = t.b_row;
   for (int64_t p = 0; p < t.pairs; ++p, a += a_step, b += b_row) {
     __m512bh b_pairs[V];
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) b_pairs[v] = (__m512bh)_mm512_loadu_si512(b + 16 * v);
+    for (int64_t v = 0; v < V; ++v) b_pairs[v] = (__m512bh)_mm512_loadu_si512(b + 16 * v);
 #pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
+    for (int64_t r = 0; r < R; ++r) {
       const __m512bh a_pair = (__m512bh)_mm512_set1_epi32(static_cast<int>(a[a_offset[r]]));
 #pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) sum[r][v] = _mm512_dpbf16_ps(sum[r][v], a_pair, b_pairs[v]);
+      for (int64_t v = 0; v < V; ++v) sum[r][v] = _mm512_dpbf16_ps(sum[r][v], a_pair, b_pairs[v]);
     }
   }
   const __m512 beta = _mm512_set1_ps(t.beta);
 #pragma GCC unroll 8
-  for (int r = 0; r < R; ++r)
+  for (int64_t r = 0; r < R; ++r)
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) {
+    for (int64_t v = 0; v < V; ++v) {
       __m512 out = sum[r][v];
       if (t.last) {
         if (t.bias) out = _mm512_add_ps(out, _mm512_maskz_loadu_ps(t.mask[v], t.bias + 16 * v));
