@@ -207,15 +207,26 @@ ELUCID_BF16_TARGET void bf16_pack_b(bool trans_b, int64_t k, int64_t n, const fl
                             packed + p * cols);
     return;
   }
-  // op(b)(q, j) = b[j * ldb + q]: row j of b is column j's pairs in order; each row paired, then spread down the
-  // column. The row's pairs go through a small per-thread buffer.
-  thread_local std::vector<uint32_t> row;
-  if (static_cast<int64_t>(row.size()) < pairs) row.resize(static_cast<size_t>(pairs));
-  for (int64_t j = 0; j < n; ++j) {
-    bf16_pack_row(b + j * ldb, k, row.data());
-    for (int64_t p = 0; p < pairs; ++p) packed[p * cols + j] = row[static_cast<size_t>(p)];
+  // op(b)(q, j) = b[j * ldb + q]: row j of b is column j's pairs in order. 16 rows at a time are paired into a
+  // per-thread block (16, pairs), rows past n zero, and each pair's 16 columns gathered from it in one vector.
+  thread_local std::vector<uint32_t> rows;
+  if (static_cast<int64_t>(rows.size()) < 16 * pairs) rows.resize(static_cast<size_t>(16 * pairs));
+  const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i index = _mm512_mullo_epi32(lanes, _mm512_set1_epi32(static_cast<int>(pairs)));  // row j at j * pairs
+  for (int64_t j0 = 0; j0 < n; j0 += 16) {
+    for (int64_t j = 0; j < 16; ++j) {
+      uint32_t* row = rows.data() + j * pairs;
+      if (j0 + j < n)
+        bf16_pack_row(b + (j0 + j) * ldb, k, row);
+      else
+        std::fill(row, row + pairs, 0u);
+    }
+    for (int64_t p = 0; p < pairs; ++p) {
+      const __m512i column = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), static_cast<__mmask16>(0xffff), index,
+                                                         rows.data() + p, 4);
+      _mm512_storeu_si512(packed + p * cols + j0, column);
+    }
   }
-  for (int64_t p = 0; p < pairs; ++p) std::fill(packed + p * cols + n, packed + (p + 1) * cols, 0u);
 }
 
 void bf16_gemm_packed(int64_t m, int64_t n, int64_t pairs, const uint32_t* a, int64_t a_row, int64_t a_step,
@@ -237,7 +248,8 @@ void bf16_gemm_packed(int64_t m, int64_t n, int64_t pairs, const uint32_t* a, in
     const int64_t cols = std::min(kPanelCols, n - j0), vectors = (cols + 15) / 16;
     for (int64_t v = 0; v < kPanelVectors; ++v) t.mask[v] = tail_mask(std::max<int64_t>(cols - 16 * v, 0));
     if (save)
-      for (int64_t i = 0; i < m; ++i) std::copy(c + i * ldc + j0, c + i * ldc + j0 + cols, saved.data() + i * kPanelCols);
+      for (int64_t i = 0; i < m; ++i)
+        std::copy(c + i * ldc + j0, c + i * ldc + j0 + cols, saved.data() + i * kPanelCols);
     t.bias = bias ? bias + j0 : nullptr;
     for (int64_t blk = 0; blk < blocks; ++blk) {
       const int64_t p0 = blk * kBlockPairs;

@@ -76,7 +76,8 @@ kernels::Conv2DGeometry window_geometry(const std::string& op, const Tensor& x, 
 void require_one_group(const char* op, const Conv2DArgs& args) {
   if (args.groups != 1)
     throw Error(std::string(op) + ": groups " + std::to_string(args.groups) + " is not supported (only 1)");
-  if (args.bf16_products) throw Error(std::string(op) + ": bf16_products is not supported (conv2d and conv2d_elu only)");
+  if (args.bf16_products)
+    throw Error(std::string(op) + ": bf16_products is not supported (conv2d and conv2d_elu only)");
 }
 
 // Checks the shapes and arguments of a convolution (errors name `op`) and returns its geometry: c and f are the

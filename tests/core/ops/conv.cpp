@@ -608,8 +608,8 @@ Bf16ConvRun bf16_run_conv(const Bf16ConvCase& cc, bool elu, float alpha, int thr
   Random rng(83);
   for (float& v : *dy) v = rng.uniform(-1.0f, 1.0f);
   bf16_testing::seed_gradient(y, dy).backward();
-  Bf16ConvRun run{bf16_testing::values_of(y), *dy, bf16_testing::values_of(x.grad()),
-                  bf16_testing::values_of(w.grad()), cc.bias ? bf16_testing::values_of(b.grad()) : std::vector<float>()};
+  Bf16ConvRun run{bf16_testing::values_of(y), *dy, bf16_testing::values_of(x.grad()), bf16_testing::values_of(w.grad()),
+                  cc.bias ? bf16_testing::values_of(b.grad()) : std::vector<float>()};
   for (size_t i = 0; i < run.dz.size() && elu; ++i) {  // the kernel's float dz = dy * elu'(y)
     const float v = run.y[i];
     run.dz[i] = (*dy)[i] * (v > 0.0f ? 1.0f : v + alpha);
