@@ -308,7 +308,11 @@ void backward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* 
       }
       if (db) sum_rows(dyc, rows, g.f, db_partial + ci * g.f);
       if (dx) {
-        for (int64_t r = 0; r < rows; ++r) bf16_pack_row(dyc + r * g.f, g.f, a + r * f_pairs);
+        // dy's rows paired along F; with F even no pair crosses a row, so the chunk is one row of rows * F values.
+        if (g.f % 2 == 0)
+          bf16_pack_row(dyc, rows * g.f, a);
+        else
+          for (int64_t r = 0; r < rows; ++r) bf16_pack_row(dyc + r * g.f, g.f, a + r * f_pairs);
         float* col = columns + thread * col_slot;
         bf16_gemm_packed(rows, k, f_pairs, a, f_pairs, 1, wt_packed, nullptr, 0.0f, col, k);
         float* dxc = dx + s0 * g.h * g.w * g.c;

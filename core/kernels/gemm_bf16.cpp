@@ -285,6 +285,8 @@ void sgemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, con
     for (int64_t p = 0; p < pairs; ++p)
       bf16_pack_interleaved(a + 2 * p * lda, 2 * p + 1 < k ? a + (2 * p + 1) * lda : nullptr, m, m,
                             a_packed.data() + p * m);
+  } else if (lda == k && k % 2 == 0) {  // rows back to back and no pair across two: one row of m * k values
+    bf16_pack_row(a, m * k, a_packed.data());
   } else {
     for (int64_t i = 0; i < m; ++i) bf16_pack_row(a + i * lda, k, a_packed.data() + i * pairs);
   }
