@@ -1,8 +1,9 @@
 // Products with bfloat16 operands and float32 sums for Keras' mixed_bfloat16 policy, on CPUs with AVX512_BF16
 // (vdpbf16ps): the float operands are rounded to bfloat16 (nearest even, vcvtne2ps2bf16) while they are packed, and
 // each element of C is one chain of vdpbf16ps steps over k, a pair of k at a time in order (an odd k padded with a
-// zero), so its bits depend on the shapes alone. The packed API below lets the convolution pack its operands
-// straight from the image and pack a weight matrix once per call.
+// zero), so its bits depend on the shapes alone. Both instructions treat denormals as zero (inputs below 2^-126 count
+// as 0, where round_to_bfloat16 would keep them; their products lie below float's normal range anyway). The packed
+// API below lets the convolution pack its operands straight from the image and pack a weight matrix once per call.
 #pragma once
 #include <cstdint>
 
