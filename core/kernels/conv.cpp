@@ -273,8 +273,8 @@ void backward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* 
   uint32_t* a_all = workspace(bf16_a_buffer, a_slot * threads);
   uint32_t* b_all = dw ? workspace(bf16_b_buffer, b_slot * threads) : nullptr;
   float* row_all = dw ? workspace(bf16_row_buffer, row_slot * threads) : nullptr;
-  uint32_t* field_all = dw ? workspace(bf16_field_buffer, field_slot * threads) : nullptr;
-  const float** starts_all = dw ? workspace(starts_buffer, chunk_rows * threads) : nullptr;
+  uint32_t* field_all = dw && !contiguous ? workspace(bf16_field_buffer, field_slot * threads) : nullptr;
+  const float** starts_all = dw && contiguous ? workspace(starts_buffer, chunk_rows * threads) : nullptr;
   const int64_t col_slot = slot_size(chunk_rows * k);
   float* columns = dx ? thread_slots(column_buffer, col_slot) : nullptr;
   const int64_t dw_size = k * g.f;
@@ -292,16 +292,22 @@ void backward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* 
       }
       uint32_t* a = a_all + thread * a_slot;
       if (dw) {
-        // Pair p of A's row t: taps t of the receptive fields of the chunk's outputs 2p and 2p + 1. The fields
-        // are paired along K first (rows, pairs(K)), then each two fields' values interleaved (a missing second:
-        // zeros).
-        uint32_t* fields = field_all + thread * field_slot;
-        pack_fields(g, x + s0 * g.h * g.w * g.c, samples, contiguous, starts_all + thread * chunk_rows,
-                    row_all + thread * row_slot, fields);
+        // Pair p of A's row t: taps t of the receptive fields of the chunk's outputs 2p and 2p + 1. Contiguous
+        // windows: straight from the image. Else the fields are paired along K first (rows, pairs(K)), then each
+        // two fields' values interleaved (a missing second: zeros).
+        const float* xc = x + s0 * g.h * g.w * g.c;
         const int64_t pairs = bf16_pairs(rows), field_pairs = bf16_pairs(k);
-        for (int64_t p = 0; p < pairs; ++p)
-          bf16_interleave_rows(fields + 2 * p * field_pairs,
-                               2 * p + 1 < rows ? fields + (2 * p + 1) * field_pairs : nullptr, k, a + p * k);
+        if (contiguous) {
+          const float** starts = starts_all + thread * chunk_rows;
+          receptive_field_starts(g, xc, samples, starts);
+          bf16_pack_field_pairs(starts, rows, g.kh, g.kw * g.c, g.dilation_h * g.w * g.c, a);
+        } else {
+          uint32_t* fields = field_all + thread * field_slot;
+          pack_fields(g, xc, samples, false, nullptr, row_all + thread * row_slot, fields);
+          for (int64_t p = 0; p < pairs; ++p)
+            bf16_interleave_rows(fields + 2 * p * field_pairs,
+                                 2 * p + 1 < rows ? fields + (2 * p + 1) * field_pairs : nullptr, k, a + p * k);
+        }
         uint32_t* dy_packed = b_all + thread * b_slot;
         bf16_pack_b(false, rows, g.f, dyc, g.f, dy_packed);
         bf16_gemm_packed(k, g.f, pairs, a, 1, k, dy_packed, nullptr, 0.0f, dw_partial + ci * dw_size, g.f);

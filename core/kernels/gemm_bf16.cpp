@@ -186,6 +186,27 @@ ELUCID_BF16_TARGET void bf16_pack_fields(const float* const* starts, int64_t cou
   }
 }
 
+ELUCID_BF16_TARGET void bf16_pack_field_pairs(const float* const* starts, int64_t count, int64_t segments,
+                                              int64_t run, int64_t segment_step, uint32_t* dst) {
+  // Per pair of rows and segment, 16 values of each row at a time: converted together and interleaved into the 16
+  // pairs of taps s * run + j ... (contiguous in a row of dst).
+  const __m512i index = _mm512_load_si512(kInterleave.data());
+  const int64_t k = segments * run;
+  for (int64_t p = 0; p < bf16_pairs(count); ++p) {
+    const float* lo = starts[2 * p];
+    const float* hi = 2 * p + 1 < count ? starts[2 * p + 1] : nullptr;
+    uint32_t* out = dst + p * k;
+    for (int64_t s = 0; s < segments; ++s)
+      for (int64_t j = 0; j < run; j += 16) {
+        const __mmask16 mask = tail_mask(run - j);
+        const __m512 l = _mm512_maskz_loadu_ps(mask, lo + s * segment_step + j);
+        const __m512 h = hi ? _mm512_maskz_loadu_ps(mask, hi + s * segment_step + j) : _mm512_setzero_ps();
+        const __m512i words = _mm512_permutexvar_epi16(index, (__m512i)_mm512_cvtne2ps_pbh(h, l));
+        _mm512_mask_storeu_epi32(out + s * run + j, mask, words);
+      }
+  }
+}
+
 ELUCID_BF16_TARGET void bf16_interleave_rows(const uint32_t* lo, const uint32_t* hi, int64_t count, uint32_t* dst) {
   const __m512i low = _mm512_load_si512(kInterleaveLow.data()), high = _mm512_load_si512(kInterleaveHigh.data());
   for (int64_t j = 0; j < count; j += 32) {  // 32 values: 16 pairs of each row
@@ -306,6 +327,9 @@ void bf16_pack_segments(const float*, int64_t, int64_t, int64_t, uint32_t*) {
 }
 void bf16_pack_fields(const float* const*, int64_t, int64_t, int64_t, int64_t, uint32_t*, int64_t) {
   throw Error("bf16_pack_fields: this build is not for x86-64");
+}
+void bf16_pack_field_pairs(const float* const*, int64_t, int64_t, int64_t, int64_t, uint32_t*) {
+  throw Error("bf16_pack_field_pairs: this build is not for x86-64");
 }
 void bf16_interleave_rows(const uint32_t*, const uint32_t*, int64_t, uint32_t*) {
   throw Error("bf16_interleave_rows: this build is not for x86-64");

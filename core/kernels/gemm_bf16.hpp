@@ -33,6 +33,11 @@ void bf16_pack_segments(const float* x, int64_t segments, int64_t run, int64_t s
 // bf16_pack_segments for `count` rows, row i read at starts[i] and written at dst + i * dst_row.
 void bf16_pack_fields(const float* const* starts, int64_t count, int64_t segments, int64_t run, int64_t segment_step,
                       uint32_t* dst, int64_t dst_row);
+// dst (bf16_pairs(count), K), K = segments * run, pair-major: dst[p * K + t] = (value t of row 2p, value t of row
+// 2p + 1), rows read as bf16_pack_fields reads them (an odd count's last pair: zero high halves). The A operand of a
+// convolution's weight gradient, built straight from the image.
+void bf16_pack_field_pairs(const float* const* starts, int64_t count, int64_t segments, int64_t run,
+                           int64_t segment_step, uint32_t* dst);
 // dst (count) = (lo's value j, hi's value j): lo and hi are packed rows of `count` bf16 values (as bf16_pack_row
 // gives them), their pairs taken apart and interleaved with each other; hi null: zeros (an odd depth's padding).
 void bf16_interleave_rows(const uint32_t* lo, const uint32_t* hi, int64_t count, uint32_t* dst);
