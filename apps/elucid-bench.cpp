@@ -5,6 +5,8 @@
 // Only the first N images and labels are read (not the whole 60,000: gunzipping them all took longer than a small
 // run's training). Inference runs at batch 256, as the libtorch reference (scripts/bench/libtorch_seed.cpp) does.
 // Usage: elucid-bench [--model seed|resblock] [--batch B] [--samples N] [--threads T] [--fixed-threads]
+//                     [--dtype-policy float32|mixed_bfloat16]
+// --dtype-policy: the model's layers under that Keras dtype policy (layers/dtype_policy.hpp); float32 by default.
 // --fixed-threads: every parallel region on T threads, as if the machine were idle (core/parallel.hpp); without it the
 // team follows the cores other processes leave free.
 #include <elucid/apps/resblock_model.hpp>
@@ -98,14 +100,29 @@ std::shared_ptr<const data::Dataset> fashion_mnist_head(int64_t samples) {
     }
   throw Error("Fashion-MNIST not found");
 }
+
+// The global dtype policy of --dtype-policy; an unknown name is an error naming the flag.
+void set_policy(const std::string& flag, const std::string& name) {
+  try {
+    mixed_precision::set_global_policy(name);
+  } catch (const Error& e) {
+    throw Error(flag + ": " + e.what());
+  }
+}
 }  // namespace
 
 int main(int argc, char** argv) try {
   long batch = 32, samples = 20000, threads = 0;
   std::string model_name = "seed";
   bool fixed_threads = false;
+  const std::string usage_line = "usage: elucid-bench [--model seed|resblock] [--batch B] [--samples N] [--threads T] "
+                                 "[--fixed-threads] [--dtype-policy float32|mixed_bfloat16]";
   for (int i = 1; i < argc; i += 2) {
     const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::cout << usage_line << "\n";
+      return 0;
+    }
     if (flag == "--fixed-threads") {
       fixed_threads = true;
       --i;  // a switch: no value follows
@@ -116,8 +133,8 @@ int main(int argc, char** argv) try {
     else if (flag == "--batch") batch = parse(flag, argv[i + 1]);
     else if (flag == "--samples") samples = parse(flag, argv[i + 1]);
     else if (flag == "--threads") threads = parse(flag, argv[i + 1]);
-    else throw Error(flag + ": unknown argument; usage: elucid-bench [--model seed|resblock] [--batch B] "
-                     "[--samples N] [--threads T] [--fixed-threads]");
+    else if (flag == "--dtype-policy") set_policy(flag, argv[i + 1]);  // before the model is made
+    else throw Error(flag + ": unknown argument; " + usage_line);
   }
   if (batch < 1 || samples < batch) throw Error("--batch must be at least 1 and --samples at least --batch");
   set_num_threads(static_cast<int>(threads));
@@ -155,10 +172,12 @@ int main(int argc, char** argv) try {
   std::printf("{\"train_samples_per_s\": %.1f, \"infer_samples_per_s\": %.1f, \"batch\": %ld, \"threads\": %d, "
               "\"peak_rss_mb\": %.1f, \"train_gflops\": %.2f, \"infer_gflops\": %.2f, \"samples\": %ld, "
               "\"infer_batch\": %d, \"train_cpu_s\": %.2f, \"infer_cpu_s\": %.2f, \"data\": \"%s\", "
-              "\"follows_free_cores\": %s, \"model\": \"%s\"}\n",
+              "\"follows_free_cores\": %s, \"model\": \"%s\", \"dtype_policy\": \"%s\", \"bfloat16\": %s}\n",
               n / train_s, n / infer_s, batch, num_threads(), static_cast<double>(usage.ru_maxrss) / 1024.0,
               n * bench.train_flops / train_s * 1e-9, n * bench.forward_flops / infer_s * 1e-9, samples, kInferBatch,
-              train_cpu_s, infer_cpu_s, source, follows_free_cores() ? "true" : "false", model_name.c_str());
+              train_cpu_s, infer_cpu_s, source, follows_free_cores() ? "true" : "false", model_name.c_str(),
+              mixed_precision::global_policy().name().c_str(),
+              mixed_precision::computes_in_bfloat16(mixed_precision::global_policy()) ? "true" : "false");
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "elucid-bench: " << e.what() << "\n";

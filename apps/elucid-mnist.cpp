@@ -18,6 +18,7 @@ namespace {
 
 const char* const kUsage =
     "usage: elucid-mnist [--data DIR] [--epochs N] [--batch-size N] [--seed N] [--threads N] [--out DIR] [--quick]\n"
+    "                    [--dtype-policy float32|mixed_bfloat16]\n"
     "  Trains the Keras ELU example (Conv2D 32/64/64 + ELU, MaxPooling2D, Dense 64 ELU, Dense 10) and shows what\n"
     "  it learned.\n"
     "  --data DIR      MNIST-format files (train-images-idx3-ubyte[.gz], ...) instead of Fashion-MNIST\n"
@@ -26,10 +27,13 @@ const char* const kUsage =
     "  --seed N        seed for initial weights and shuffling (default 0)\n"
     "  --threads N     threads to use (default: all cores)\n"
     "  --out DIR       where the model and pictures go (default elucid-mnist-out)\n"
-    "  --quick         a first look in seconds: 3,000 training and 1,000 test images, 2 epochs\n";
+    "  --quick         a first look in seconds: 3,000 training and 1,000 test images, 2 epochs\n"
+    "  --dtype-policy P  Keras' dtype policy: float32 (default) or mixed_bfloat16 (bfloat16 products on a CPU with\n"
+    "                  AVX512_BF16, weights in float32)\n";
 
 struct Args {
   std::string data_dir, out_dir = "elucid-mnist-out";
+  mixed_precision::DTypePolicy dtype_policy;
   int epochs = 5, batch_size = 32, threads = 0;
   uint64_t seed = 0;
   bool quick = false, epochs_given = false;
@@ -43,6 +47,14 @@ long long parse_number(const std::string& flag, const char* text, long long low,
     throw Error(flag + ": expected a whole number from " + std::to_string(low) + " to " + std::to_string(high) +
                 ", got \"" + text + "\"");
   return value;
+}
+
+mixed_precision::DTypePolicy policy_named(const std::string& flag, const std::string& name) {
+  try {
+    return mixed_precision::DTypePolicy(name);
+  } catch (const Error& e) {
+    throw Error(flag + ": " + e.what());
+  }
 }
 
 // Returns false after printing the usage when --help is asked for; throws elucid::Error on a bad argument.
@@ -62,6 +74,7 @@ bool parse(int argc, char** argv, Args& a) {
     else if (flag == "--batch-size") a.batch_size = static_cast<int>(parse_number(flag, value, 1, 65536));
     else if (flag == "--seed") a.seed = static_cast<uint64_t>(parse_number(flag, value, 0, (1LL << 62)));
     else if (flag == "--threads") a.threads = static_cast<int>(parse_number(flag, value, 0, 1024));
+    else if (flag == "--dtype-policy") a.dtype_policy = policy_named(flag, value);
     else throw Error(flag + ": unknown argument (see --help)");
   }
   if (a.quick && !a.epochs_given) a.epochs = 2;
@@ -82,6 +95,7 @@ int run(const Args& args) {
   prepare_out_dir(args.out_dir);
   set_num_threads(args.threads);
   set_random_seed(args.seed);
+  mixed_precision::set_global_policy(args.dtype_policy);  // the model's layers take it when they are made
 
   const bool fashion = args.data_dir.empty();
   auto [train, test] = fashion ? datasets::fashion_mnist::load_data() : datasets::mnist::load_data(args.data_dir);
@@ -100,7 +114,8 @@ int run(const Args& args) {
     test_set = data::subset(test, 0, std::min<int64_t>(1000, test->size()));
   }
   std::cout << "Data: " << where << ", " << train_set->size() << " training and " << test_set->size()
-            << " test images; " << num_threads() << " threads\n\n";
+            << " test images; " << num_threads() << " threads"
+            << (args.dtype_policy.is_mixed_bfloat16() ? "; dtype policy mixed_bfloat16" : "") << "\n\n";
 
   Sequential model = examples::seed_model();
   model.summary();

@@ -11,6 +11,8 @@ namespace elucid::ops {
 inline constexpr auto kOpNames = std::to_array<std::string_view>({
     // core/ops/math.cpp
     "add", "sub", "mul", "add_scalar", "mul_scalar", "sum", "mean", "reshape", "flatten",
+    // core/ops/cast.cpp
+    "round_to_bfloat16",
     // core/ops/merge.cpp
     "maximum", "concatenate",
     // core/ops/linear.cpp

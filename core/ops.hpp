@@ -25,6 +25,9 @@ Tensor sum(const Tensor& x);                    // all elements -> shape ()
 Tensor mean(const Tensor& x);                   // all elements -> shape ()
 Tensor reshape(const Tensor& x, Shape shape);   // same element count, one dimension may be -1; shares the data
 Tensor flatten(const Tensor& x);                // (N, d1, d2, ...) -> (N, d1*d2*...), row-major: H, W, C order
+// Each value rounded to the nearest bfloat16 (ties to even; the low 16 bits of the float zero), as a cast to bfloat16
+// and back; the gradient passes through unchanged. What a layer under the mixed_bfloat16 policy does to its inputs.
+Tensor round_to_bfloat16(const Tensor& x);
 
 // ---- for merge layers (core/ops/merge.cpp) ----
 Tensor maximum(const Tensor& a, const Tensor& b);  // same shapes, elementwise; the gradient to a where a >= b

@@ -15,7 +15,7 @@ void check_has_features(const Shape& input_shape, const std::string& label) {
 
 Activation::Activation(activations::Activation activation, ActivationOptions options)
     : activation_(std::move(activation)), options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
 }
 
 Shape Activation::output_shape(const Shape& input_shape) const {
@@ -25,20 +25,24 @@ Shape Activation::output_shape(const Shape& input_shape) const {
 
 Tensor Activation::forward(const Tensor& x, bool /*training*/) { return activation_.apply(x); }
 
+bool Activation::autocast_inputs() const {
+  return !activation_.is_linear() && activation_.kind() != activations::Kind::Relu;
+}
+
 ELU::ELU(ELUOptions options) : options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
 }
 
 Tensor ELU::forward(const Tensor& x, bool /*training*/) { return ops::elu(x, static_cast<float>(options_.alpha)); }
 
 ReLU::ReLU(ActivationOptions options) : options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
 }
 
 Tensor ReLU::forward(const Tensor& x, bool /*training*/) { return ops::relu(x); }
 
 Softmax::Softmax(SoftmaxOptions options) : options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
 }
 
 Shape Softmax::output_shape(const Shape& input_shape) const {

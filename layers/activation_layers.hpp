@@ -10,6 +10,7 @@ namespace elucid::layers {
 struct ActivationOptions {
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 // Applies any named activation: Activation("tanh"), Activation(activations::elu(0.5)).
@@ -19,6 +20,8 @@ class Activation : public Layer {
   std::string class_name() const override { return "Activation"; }
   std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<Activation>(std::move(*this)); }
   std::string default_name_stem() const override { return "activation"; }
+  // "linear" and "relu" give the same values whether their input is rounded to bfloat16 before or after.
+  bool autocast_inputs() const override;
   const activations::Activation& activation() const { return activation_; }
   const ActivationOptions& options() const { return options_; }
 
@@ -35,6 +38,7 @@ struct ELUOptions {
   double alpha = 1.0;
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 // The fused ELU op as a layer: x > 0 ? x : alpha * (exp(x) - 1).
@@ -61,6 +65,7 @@ class ReLU : public Layer {
   std::string class_name() const override { return "ReLU"; }
   std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<ReLU>(std::move(*this)); }
   std::string default_name_stem() const override { return "re_lu"; }
+  bool autocast_inputs() const override { return false; }  // max(x, 0) of a rounded x is the rounded max(x, 0)
   const ActivationOptions& options() const { return options_; }
 
   Shape output_shape(const Shape& input_shape) const override { return input_shape; }
@@ -75,6 +80,7 @@ struct SoftmaxOptions {
   int axis = -1;           // only the last axis is supported
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 class Softmax : public Layer {

@@ -33,6 +33,7 @@ struct TransformOptions {
   double fill_value = 0.0;                 // the value of cells outside the image, for "constant"
   Shape input_shape = {};                  // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 // A factor's range as Keras' transform layers take it: one number f is [-f, f], a pair is sorted. Throws

@@ -7,7 +7,7 @@
 namespace elucid::layers {
 
 BatchNormalization::BatchNormalization(BatchNormalizationOptions options) : options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   if (!(options_.momentum >= 0.0 && options_.momentum <= 1.0))
     throw Error(label() + ": momentum must be in [0, 1], got " + format_number(options_.momentum));
   if (!(options_.epsilon > 0.0))

@@ -20,6 +20,7 @@ struct BatchNormalizationOptions {
   initializers::Initializer moving_variance_initializer = "ones";
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 class BatchNormalization : public Layer {

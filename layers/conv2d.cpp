@@ -10,7 +10,7 @@ namespace elucid::layers {
 
 Conv2D::Conv2D(int filters, Size2D kernel_size, Conv2DOptions options)
     : filters_(filters), kernel_size_(kernel_size), options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   if (filters_ < 1) throw Error(label() + ": filters must be positive, got " + std::to_string(filters_));
   args_ = conv_args(kernel_size_, options_.strides, options_.dilation_rate, options_.padding, label());
   const int groups = options_.groups;
@@ -54,9 +54,11 @@ Tensor Conv2D::forward(const Tensor& x, bool /*training*/) {
   if (x.rank() != 4 || x.dim(3) != channels)
     throw Error(label() + ": input " + to_string(x.shape()) + " does not match kernel " + to_string(kernel_.shape()) +
                 " (expected (N, H, W, " + std::to_string(channels) + "))");
+  ops::Conv2DArgs args = args_;
+  args.bf16_products = computes_in_bfloat16();
   if (options_.activation.kind() == activations::Kind::Elu)  // fused: one pass over each chunk's output
-    return ops::conv2d_elu(x, kernel_, bias_, args_, static_cast<float>(options_.activation.alpha()));
-  return options_.activation.apply(ops::conv2d(x, kernel_, bias_, args_));
+    return ops::conv2d_elu(x, kernel_, bias_, args, static_cast<float>(options_.activation.alpha()));
+  return options_.activation.apply(ops::conv2d(x, kernel_, bias_, args));
 }
 
 }  // namespace elucid::layers

@@ -20,6 +20,7 @@ struct Conv2DOptions {
   initializers::Initializer bias_initializer = "zeros";
   Shape input_shape = {};  // (H, W, C) for the first layer of a model; empty: not given
   std::string name = {};   // empty: the Sequential names it conv2d, conv2d_1, ...
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 class Conv2D : public Layer {
@@ -31,6 +32,7 @@ class Conv2D : public Layer {
   std::string class_name() const override { return "Conv2D"; }
   std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<Conv2D>(std::move(*this)); }
   std::string default_name_stem() const override { return "conv2d"; }
+  bool autocast_inputs() const override { return false; }  // its products round their operands to bfloat16
   int filters() const { return filters_; }
   Size2D kernel_size() const { return kernel_size_; }
   const Conv2DOptions& options() const { return options_; }

@@ -8,7 +8,7 @@ namespace elucid::layers {
 
 Conv2DTranspose::Conv2DTranspose(int filters, Size2D kernel_size, Conv2DTransposeOptions options)
     : filters_(filters), kernel_size_(kernel_size), options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   if (filters_ < 1) throw Error(label() + ": filters must be positive, got " + std::to_string(filters_));
   args_ = conv_args(kernel_size_, options_.strides, options_.dilation_rate, options_.padding, label());
   if (options_.dilation_rate != Size2D(1, 1))

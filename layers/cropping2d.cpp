@@ -8,7 +8,7 @@ namespace elucid::layers {
 
 Cropping2D::Cropping2D(Edges2D cropping, Cropping2DOptions options)
     : cropping_(cropping), options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   check_not_negative(cropping_, "cropping", label());
 }
 

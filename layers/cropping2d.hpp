@@ -9,6 +9,7 @@ namespace elucid::layers {
 struct Cropping2DOptions {
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 // Cropping2D(1), Cropping2D({1, 2}) (1 row from the top and the bottom, 2 columns from the left and the right),
@@ -19,6 +20,7 @@ class Cropping2D : public Layer {
   std::string class_name() const override { return "Cropping2D"; }
   std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<Cropping2D>(std::move(*this)); }
   std::string default_name_stem() const override { return "cropping2d"; }
+  bool autocast_inputs() const override { return false; }  // moves values
   const Edges2D& cropping() const { return cropping_; }
   const Cropping2DOptions& options() const { return options_; }
 

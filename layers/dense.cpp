@@ -7,7 +7,7 @@
 namespace elucid::layers {
 
 Dense::Dense(int units, DenseOptions options) : units_(units), options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   if (units_ < 1) throw Error(label() + ": units must be positive, got " + std::to_string(units_));
 }
 
@@ -55,7 +55,7 @@ Tensor Dense::forward(const Tensor& x, bool /*training*/) {
     throw Error(label() + ": input " + to_string(x.shape()) + " does not match kernel " + to_string(kernel_.shape()));
   // (N, ..., in) is multiplied as (N * ..., in) and given its leading axes back afterwards.
   Tensor rows = x.rank() == 2 ? x : ops::reshape(x, {x.size() / in, in});
-  Tensor y = ops::matmul(rows, kernel_);
+  Tensor y = ops::matmul(rows, kernel_, computes_in_bfloat16());
   if (options_.use_bias) y = ops::bias_add(y, bias_);
   if (x.rank() > 2) {
     Shape out = x.shape();

@@ -14,6 +14,7 @@ struct DenseOptions {
   initializers::Initializer bias_initializer = "zeros";
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};   // empty: the Sequential names it dense, dense_1, ...
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 class Dense : public Layer {
@@ -26,6 +27,7 @@ class Dense : public Layer {
   std::string class_name() const override { return "Dense"; }
   std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<Dense>(std::move(*this)); }
   std::string default_name_stem() const override { return "dense"; }
+  bool autocast_inputs() const override { return false; }  // its product rounds its operands to bfloat16
   int units() const { return units_; }
   const DenseOptions& options() const { return options_; }
 

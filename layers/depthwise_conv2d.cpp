@@ -8,7 +8,7 @@ namespace elucid::layers {
 
 DepthwiseConv2D::DepthwiseConv2D(Size2D kernel_size, DepthwiseConv2DOptions options)
     : kernel_size_(kernel_size), options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   args_ = conv_args(kernel_size_, options_.strides, options_.dilation_rate, options_.padding, label());
   if (options_.depth_multiplier < 1)
     throw Error(label() + ": depth_multiplier must be positive, got " + std::to_string(options_.depth_multiplier));

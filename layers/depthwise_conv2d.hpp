@@ -21,6 +21,7 @@ struct DepthwiseConv2DOptions {
   initializers::Initializer bias_initializer = "zeros";
   Shape input_shape = {};  // (H, W, C) for the first layer of a model; empty: not given
   std::string name = {};   // empty: the Sequential names it depthwise_conv2d, depthwise_conv2d_1, ...
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 class DepthwiseConv2D : public Layer {

@@ -11,7 +11,7 @@ namespace elucid::layers {
 
 Dropout::Dropout(double rate, DropoutOptions options)
     : rate_(rate), options_(std::move(options)), seed_(options_.seed.value_or(0)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   if (!(rate_ >= 0.0 && rate_ < 1.0))  // also catches NaN
     throw Error(label() + ": rate must be in [0, 1), got " + format_number(rate_));
 }

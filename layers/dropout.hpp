@@ -22,6 +22,7 @@ struct DropoutOptions {
   std::optional<uint64_t> seed = {};
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 class Dropout : public Layer {

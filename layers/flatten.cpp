@@ -7,7 +7,7 @@
 namespace elucid::layers {
 
 Flatten::Flatten(FlattenOptions options) : options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
 }
 
 Shape Flatten::output_shape(const Shape& input_shape) const { return {numel(input_shape)}; }

@@ -8,6 +8,7 @@ namespace elucid::layers {
 struct FlattenOptions {
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 class Flatten : public Layer {
@@ -16,6 +17,7 @@ class Flatten : public Layer {
   std::string class_name() const override { return "Flatten"; }
   std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<Flatten>(std::move(*this)); }
   std::string default_name_stem() const override { return "flatten"; }
+  bool autocast_inputs() const override { return false; }  // moves values
   const FlattenOptions& options() const { return options_; }
 
   Shape output_shape(const Shape& input_shape) const override;  // (5, 5, 64) -> (1600,); () -> (1,)

@@ -17,6 +17,7 @@ class InputLayer : public Layer {
   std::string class_name() const override { return "InputLayer"; }
   std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<InputLayer>(std::move(*this)); }
   std::string default_name_stem() const override { return "input_layer"; }
+  bool autocast_inputs() const override { return false; }  // the model's input is float32 (Keras: an Input's dtype)
   const Shape& shape() const { return options_.shape; }
   const InputLayerOptions& options() const { return options_; }
 

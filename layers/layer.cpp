@@ -2,6 +2,7 @@
 #include <elucid/layers/layer.hpp>
 
 #include <elucid/core/error.hpp>
+#include <elucid/core/ops.hpp>
 #include <elucid/layers/keras_tensor.hpp>
 
 #include <algorithm>
@@ -35,6 +36,19 @@ Tensor Layer::forward_of(std::span<const Tensor> inputs, bool training) {
   return forward(inputs[0], training);
 }
 
+Tensor Layer::call(const Tensor& x, bool training) {
+  if (!autocast_inputs() || !computes_in_bfloat16()) return forward(x, training);
+  return forward(ops::round_to_bfloat16(x), training);
+}
+
+Tensor Layer::call_of(std::span<const Tensor> inputs, bool training) {
+  if (!autocast_inputs() || !computes_in_bfloat16()) return forward_of(inputs, training);
+  std::vector<Tensor> rounded;
+  rounded.reserve(inputs.size());
+  for (const Tensor& x : inputs) rounded.push_back(ops::round_to_bfloat16(x));
+  return forward_of(rounded, training);
+}
+
 Shape Layer::build_of(std::span<const Shape> input_shapes, Random& rng) {
   if (input_shapes.size() == 1) return build(input_shapes[0], rng);
   Shape out = output_shape_of(input_shapes);  // validates
@@ -49,7 +63,7 @@ Shape Layer::build_of(std::span<const Shape> input_shapes, Random& rng) {
 // ---- calls on KerasTensors ----
 
 namespace {
-KerasTensor call(std::shared_ptr<Layer> layer, const std::vector<KerasTensor>& inputs) {
+KerasTensor graph_node(std::shared_ptr<Layer> layer, const std::vector<KerasTensor>& inputs) {
   std::vector<Shape> shapes;
   for (const KerasTensor& x : inputs) {
     if (!x) throw Error(layer->label() + ": called on an empty KerasTensor");
@@ -69,12 +83,12 @@ std::shared_ptr<Layer> held(Layer& layer) {
 }
 }  // namespace
 
-KerasTensor Layer::operator()(const KerasTensor& x) && { return call(std::move(*this).moved_to_heap(), {x}); }
-KerasTensor Layer::operator()(const KerasTensor& x) & { return call(held(*this), {x}); }
+KerasTensor Layer::operator()(const KerasTensor& x) && { return graph_node(std::move(*this).moved_to_heap(), {x}); }
+KerasTensor Layer::operator()(const KerasTensor& x) & { return graph_node(held(*this), {x}); }
 KerasTensor Layer::operator()(const std::vector<KerasTensor>& xs) && {
-  return call(std::move(*this).moved_to_heap(), xs);
+  return graph_node(std::move(*this).moved_to_heap(), xs);
 }
-KerasTensor Layer::operator()(const std::vector<KerasTensor>& xs) & { return call(held(*this), xs); }
+KerasTensor Layer::operator()(const std::vector<KerasTensor>& xs) & { return graph_node(held(*this), xs); }
 
 std::shared_ptr<Layer> Layer::moved_to_heap() && {
   throw Error(label() + ": its class has no moved_to_heap(), so a temporary of it cannot be called on a tensor; "
@@ -85,9 +99,16 @@ std::string Layer::label() const {
   return name_.empty() ? class_name() : class_name() + " \"" + name_ + "\"";
 }
 
-void Layer::set_name_and_input_shape(const std::string& name, const Shape& input_shape) {
+void Layer::set_common_options(const std::string& name, const Shape& input_shape, const std::string& dtype) {
   if (!name.empty()) name_ = name;
   if (!input_shape.empty()) declared_input_shape = input_shape;
+  if (!dtype.empty()) {
+    try {
+      dtype_policy_ = mixed_precision::DTypePolicy(dtype);
+    } catch (const Error& e) {
+      throw Error(label() + ": " + e.what());
+    }
+  }
 }
 
 void Layer::require_built() const {

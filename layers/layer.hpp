@@ -6,6 +6,7 @@
 #include <elucid/core/random.hpp>
 #include <elucid/core/shape.hpp>
 #include <elucid/core/tensor.hpp>
+#include <elucid/layers/dtype_policy.hpp>
 
 #include <memory>
 #include <optional>
@@ -43,6 +44,18 @@ class Layer : public std::enable_shared_from_this<Layer> {
 
   // x is (N, ...input_shape); `training` switches Dropout and BatchNormalization behaviour.
   virtual Tensor forward(const Tensor& x, bool training) = 0;
+  // What models run: forward() on the input rounded to bfloat16 first when the layer computes in bfloat16 and its
+  // autocast_inputs() says the rounding changes what it computes (Keras' autocast of a mixed policy's inputs).
+  Tensor call(const Tensor& x, bool training);
+  Tensor call_of(std::span<const Tensor> inputs, bool training);
+
+  // The layer's dtype policy: the global one when it was made (mixed_precision::set_global_policy), or its options'
+  // `.dtype`, or set here (Keras JSON's "dtype", a recipe's "dtype_policy").
+  const mixed_precision::DTypePolicy& dtype_policy() const { return dtype_policy_; }
+  void set_dtype_policy(const mixed_precision::DTypePolicy& policy) { dtype_policy_ = policy; }
+  // True when this layer computes in bfloat16 here (its policy is mixed_bfloat16 and the CPU has AVX512_BF16).
+  bool computes_in_bfloat16() const { return mixed_precision::computes_in_bfloat16(dtype_policy_); }
+
   // False when forward() in training needs the whole batch at once (BatchNormalization takes its statistics): then
   // a batch is not cut into slices run at once on several threads (train/batch_split.hpp).
   virtual bool can_train_in_slices() const { return true; }
@@ -82,13 +95,18 @@ class Layer : public std::enable_shared_from_this<Layer> {
 
  protected:
   virtual void create_weights(const Shape& input_shape, Random& rng) { (void)input_shape, (void)rng; }
-  // For constructors: the options' name and input_shape, each when not empty.
-  void set_name_and_input_shape(const std::string& name, const Shape& input_shape);
+  // For constructors: the options' name, input_shape and dtype, each when not empty (an unknown dtype throws).
+  void set_common_options(const std::string& name, const Shape& input_shape, const std::string& dtype);
+  // False for a layer whose result is the same whether or not call() rounds its inputs to bfloat16 first: one that
+  // only moves, picks or scales values (pooling, reshaping, dropout), or one whose products round their operands
+  // themselves (Conv2D, Dense). call() then spares the pass over the input.
+  virtual bool autocast_inputs() const { return true; }
   // Throws naming the layer when forward() needs weights that build() has not made yet.
   void require_built() const;
 
  private:
   std::string name_;
+  mixed_precision::DTypePolicy dtype_policy_ = mixed_precision::global_policy();
   std::optional<Shape> input_shape_;
   std::vector<Shape> input_shapes_;  // a merge layer's, built by build_of
 };

@@ -8,7 +8,7 @@
 namespace elucid::layers {
 
 LayerNormalization::LayerNormalization(LayerNormalizationOptions options) : options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   if (options_.axis != -1)
     throw Error(label() + ": axis " + std::to_string(options_.axis) + " is not supported (only -1, the last axis)");
   if (!(options_.epsilon > 0)) throw Error(label() + ": epsilon must be > 0, got " + format_number(options_.epsilon));

@@ -17,6 +17,7 @@ struct LayerNormalizationOptions {
   initializers::Initializer gamma_initializer = "ones";
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 class LayerNormalization : public Layer {

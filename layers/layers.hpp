@@ -8,6 +8,7 @@
 #include <elucid/layers/cropping2d.hpp>
 #include <elucid/layers/dense.hpp>
 #include <elucid/layers/depthwise_conv2d.hpp>
+#include <elucid/layers/dtype_policy.hpp>
 #include <elucid/layers/dropout.hpp>
 #include <elucid/layers/edges.hpp>
 #include <elucid/layers/flatten.hpp>

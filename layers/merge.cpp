@@ -10,7 +10,7 @@ namespace elucid::layers {
 
 // ---- Merge: two or more inputs of one shape ----
 
-Merge::Merge(const MergeOptions& options) { set_name_and_input_shape(options.name, {}); }
+Merge::Merge(const MergeOptions& options) { set_common_options(options.name, {}, options.dtype); }
 
 Shape Merge::output_shape(const Shape& input_shape) const {
   throw Error(label() + ": takes a list of inputs (" + class_name() + "()({a, b})), was given one of shape " +
@@ -75,7 +75,7 @@ Tensor Maximum::merge(std::span<const Tensor> inputs) const {
 // ---- Concatenate ----
 
 Concatenate::Concatenate(ConcatenateOptions options) : options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, {});
+  set_common_options(options_.name, {}, options_.dtype);
 }
 
 Shape Concatenate::output_shape(const Shape& input_shape) const {

@@ -14,6 +14,7 @@ namespace elucid::layers {
 // Designated initializers name the fields in the order they are declared here (C++20 requires it).
 struct MergeOptions {
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 // The elementwise merges' shapes and errors; each class gives its op over the list.
@@ -90,6 +91,7 @@ class Maximum : public Merge {
 struct ConcatenateOptions {
   int axis = -1;  // Keras counts the batch axis: -1 the channels, 1 the rows of an image; 0 (the batch) is refused
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 // Inputs equal but along the axis, joined in order along it. Takes one input too (Keras 3 does).

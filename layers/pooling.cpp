@@ -18,7 +18,7 @@ void check_images(const Tensor& x, const std::string& label) {
 
 Pooling2D::Pooling2D(bool max, Size2D pool_size, Pooling2DOptions options)
     : max_(max), pool_size_(pool_size), options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
 }
 
 void Pooling2D::check_options() {
@@ -52,7 +52,7 @@ AveragePooling2D::AveragePooling2D(Size2D pool_size, Pooling2DOptions options)
 }
 
 GlobalPooling2D::GlobalPooling2D(bool max, GlobalPooling2DOptions options) : max_(max), options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
 }
 
 Shape GlobalPooling2D::output_shape(const Shape& input_shape) const {

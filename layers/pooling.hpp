@@ -12,6 +12,7 @@ struct Pooling2DOptions {
   std::string padding = "valid";  // "valid" or "same"
   Shape input_shape = {};         // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 // The shared part of the two windowed poolings; `max` picks the op.
@@ -43,6 +44,7 @@ class MaxPooling2D : public Pooling2D {
   std::string class_name() const override { return "MaxPooling2D"; }
   std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<MaxPooling2D>(std::move(*this)); }
   std::string default_name_stem() const override { return "max_pooling2d"; }
+  bool autocast_inputs() const override { return false; }  // picks values: the same whether rounded before or after
 };
 
 // With same padding each output averages over the input cells its window covers, not the padding.
@@ -58,6 +60,7 @@ struct GlobalPooling2DOptions {
   bool keepdims = false;   // true: (1, 1, C) instead of (C)
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 using GlobalAveragePooling2DOptions = GlobalPooling2DOptions;
 using GlobalMaxPooling2DOptions = GlobalPooling2DOptions;
@@ -95,6 +98,7 @@ class GlobalMaxPooling2D : public GlobalPooling2D {
   std::string class_name() const override { return "GlobalMaxPooling2D"; }
   std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<GlobalMaxPooling2D>(std::move(*this)); }
   std::string default_name_stem() const override { return "global_max_pooling2d"; }
+  bool autocast_inputs() const override { return false; }  // picks values: the same whether rounded before or after
 };
 
 }  // namespace elucid::layers

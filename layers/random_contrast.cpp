@@ -12,7 +12,7 @@ namespace elucid::layers {
 
 RandomContrast::RandomContrast(Factor factor, RandomContrastOptions options)
     : Augmentation(options.seed), factor_(factor), options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   if (!(factor_.lower >= 0 && factor_.lower <= 1 && factor_.upper >= 0 && std::isfinite(factor_.upper)))
     throw Error(label() + ": factor (" + format_number(factor_.lower) + ", " + format_number(factor_.upper) +
                 ") must have lower in [0, 1] and upper >= 0");

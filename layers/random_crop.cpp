@@ -13,7 +13,7 @@ namespace elucid::layers {
 
 RandomCrop::RandomCrop(int64_t height, int64_t width, RandomCropOptions options)
     : Augmentation(options.seed), height_(height), width_(width), options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   if (height_ < 1 || width_ < 1)
     throw Error(label() + ": height and width must be >= 1, got (" + std::to_string(height_) + ", " +
                 std::to_string(width_) + ")");

@@ -19,6 +19,7 @@ struct RandomCropOptions {
   std::optional<uint64_t> seed = {};  // unset: build() draws the layer's seed from the model's generator
   Shape input_shape = {};             // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 class RandomCrop : public Augmentation {

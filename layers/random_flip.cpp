@@ -10,7 +10,7 @@ namespace elucid::layers {
 
 RandomFlip::RandomFlip(std::string mode, RandomFlipOptions options)
     : Augmentation(options.seed), mode_(std::move(mode)), options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   if (mode_ != "horizontal" && mode_ != "vertical" && mode_ != "horizontal_and_vertical")
     throw Error(label() + ": mode \"" + mode_ + "\" is not one of \"horizontal\", \"vertical\", \"horizontal_and_vertical\"");
 }

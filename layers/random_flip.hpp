@@ -14,6 +14,7 @@ struct RandomFlipOptions {
   std::optional<uint64_t> seed = {};  // unset: build() draws the layer's seed from the model's generator
   Shape input_shape = {};             // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 class RandomFlip : public Augmentation {

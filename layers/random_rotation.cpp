@@ -10,7 +10,7 @@ namespace elucid::layers {
 
 RandomRotation::RandomRotation(Factor factor, RandomRotationOptions options)
     : Augmentation(options.seed), factor_(factor), options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   factor_range(factor_, "factor", label());
   check_transform_options(options_);
 }

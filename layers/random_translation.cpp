@@ -9,7 +9,7 @@ namespace elucid::layers {
 RandomTranslation::RandomTranslation(Factor height_factor, Factor width_factor, RandomTranslationOptions options)
     : Augmentation(options.seed), height_factor_(height_factor), width_factor_(width_factor),
       options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   factor_range(height_factor_, "height_factor", label());
   factor_range(width_factor_, "width_factor", label());
   check_transform_options(options_);

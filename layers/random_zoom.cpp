@@ -9,7 +9,7 @@ namespace elucid::layers {
 RandomZoom::RandomZoom(Factor height_factor, std::optional<Factor> width_factor, RandomZoomOptions options)
     : Augmentation(options.seed), height_factor_(height_factor), width_factor_(width_factor),
       options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   factor_range(height_factor_, "height_factor", label(), /*open_below=*/true);
   if (width_factor_) factor_range(*width_factor_, "width_factor", label(), /*open_below=*/true);
   check_transform_options(options_);

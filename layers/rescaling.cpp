@@ -18,7 +18,7 @@ void check_finite(double value, const char* what, const std::string& layer_label
 }  // namespace
 
 Rescaling::Rescaling(double scale, RescalingOptions options) : scale_(scale), options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   check_finite(scale_, "scale", label());
   check_finite(options_.offset, "offset", label());
 }

@@ -9,6 +9,7 @@ struct RescalingOptions {
   double offset = 0.0;
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 class Rescaling : public Layer {

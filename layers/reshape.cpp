@@ -10,7 +10,7 @@ namespace elucid::layers {
 
 Reshape::Reshape(Shape target_shape, ReshapeOptions options)
     : target_shape_(std::move(target_shape)), options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   const auto free = std::ranges::count(target_shape_, -1);
   const bool sizes_ok = std::ranges::all_of(target_shape_, [](int64_t d) { return d >= 1 || d == -1; });
   if (target_shape_.empty() || free > 1 || !sizes_ok)

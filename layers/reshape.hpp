@@ -8,6 +8,7 @@ namespace elucid::layers {
 struct ReshapeOptions {
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 class Reshape : public Layer {
@@ -16,6 +17,7 @@ class Reshape : public Layer {
   std::string class_name() const override { return "Reshape"; }
   std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<Reshape>(std::move(*this)); }
   std::string default_name_stem() const override { return "reshape"; }
+  bool autocast_inputs() const override { return false; }  // moves values
   const Shape& target_shape() const { return target_shape_; }  // as given, -1 included
   const ReshapeOptions& options() const { return options_; }
 

@@ -9,7 +9,7 @@ namespace elucid::layers {
 
 SeparableConv2D::SeparableConv2D(int filters, Size2D kernel_size, SeparableConv2DOptions options)
     : filters_(filters), kernel_size_(kernel_size), options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   if (filters_ < 1) throw Error(label() + ": filters must be positive, got " + std::to_string(filters_));
   args_ = conv_args(kernel_size_, options_.strides, options_.dilation_rate, options_.padding, label());
   if (options_.depth_multiplier < 1)

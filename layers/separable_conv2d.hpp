@@ -22,6 +22,7 @@ struct SeparableConv2DOptions {
   initializers::Initializer bias_initializer = "zeros";
   Shape input_shape = {};  // (H, W, C) for the first layer of a model; empty: not given
   std::string name = {};   // empty: the Sequential names it separable_conv2d, separable_conv2d_1, ...
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 class SeparableConv2D : public Layer {

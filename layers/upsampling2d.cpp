@@ -8,7 +8,7 @@
 namespace elucid::layers {
 
 UpSampling2D::UpSampling2D(Size2D size, UpSampling2DOptions options) : size_(size), options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   check_positive(size_, "size", label());
   if (options_.interpolation != "nearest" && options_.interpolation != "bilinear")
     throw Error(label() + ": interpolation \"" + options_.interpolation +

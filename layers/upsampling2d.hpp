@@ -12,6 +12,7 @@ struct UpSampling2DOptions {
   std::string interpolation = "nearest";  // or "bilinear"; "bicubic", "lanczos3", ... are refused
   Shape input_shape = {};                 // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 // UpSampling2D(2), UpSampling2D({2, 3}), UpSampling2D(2, {.interpolation = "bilinear"}).

@@ -8,7 +8,7 @@ namespace elucid::layers {
 
 ZeroPadding2D::ZeroPadding2D(Edges2D padding, ZeroPadding2DOptions options)
     : padding_(padding), options_(std::move(options)) {
-  set_name_and_input_shape(options_.name, options_.input_shape);
+  set_common_options(options_.name, options_.input_shape, options_.dtype);
   check_not_negative(padding_, "padding", label());
 }
 

@@ -9,6 +9,7 @@ namespace elucid::layers {
 struct ZeroPadding2DOptions {
   Shape input_shape = {};  // one sample's shape, for the first layer of a model; empty: not given
   std::string name = {};
+  std::string dtype = {};  // "float32" or "mixed_bfloat16"; empty: the global policy (layers/dtype_policy.hpp)
 };
 
 // ZeroPadding2D(1), ZeroPadding2D({1, 2}) (1 row above and below, 2 columns left and right),
@@ -19,6 +20,7 @@ class ZeroPadding2D : public Layer {
   std::string class_name() const override { return "ZeroPadding2D"; }
   std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<ZeroPadding2D>(std::move(*this)); }
   std::string default_name_stem() const override { return "zero_padding2d"; }
+  bool autocast_inputs() const override { return false; }  // moves values
   const Edges2D& padding() const { return padding_; }
   const ZeroPadding2DOptions& options() const { return options_; }
 

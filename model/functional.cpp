@@ -201,7 +201,7 @@ std::vector<Tensor> Functional::forward(std::span<const Tensor> inputs, bool tra
     std::vector<Tensor> in;
     in.reserve(node->inputs.size());
     for (const KerasTensor& x : node->inputs) in.push_back(value.at(x.node().get()));
-    value[node.get()] = node->layer->forward_of(in, training);
+    value[node.get()] = node->layer->call_of(in, training);
   }
   std::vector<Tensor> out;
   out.reserve(outputs_.size());

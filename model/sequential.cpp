@@ -114,7 +114,7 @@ Tensor Sequential::operator()(const Tensor& x, bool training) {
   if (x.rank() < 1) throw Error("Sequential \"" + name_ + "\": input " + to_string(x.shape()) + " has no batch axis");
   check_input(Shape(x.shape().begin() + 1, x.shape().end()));
   Tensor h = x;
-  for (const auto& l : layers_) h = l->forward(h, training);
+  for (const auto& l : layers_) h = l->call(h, training);
   return h;
 }
 

@@ -255,13 +255,21 @@ Recipe parse_recipe(const std::string& text, const std::string& path, const std:
   const Json j = json::parse(text, path);
   const Value top(j, path, "");
   top.require_object();
-  top.check_keys({"description", "seed", "threads", "model", "initial_weights", "compile", "fit", "callbacks",
-                  "terminate_on_nan", "data", "output"});
+  top.check_keys({"description", "seed", "threads", "dtype_policy", "model", "initial_weights", "compile", "fit",
+                  "callbacks", "terminate_on_nan", "data", "output"});
   const std::string base = folder_of(path);
   Recipe r;
   r.path = path;
   r.seed = static_cast<uint64_t>(top.get_int("seed", 0, 0, kMaxInt));
   r.threads = static_cast<int>(top.get_int("threads", 0, 0, 1024));
+  if (top.has("dtype_policy")) {
+    const std::string name = top.at("dtype_policy").as_string();
+    try {
+      r.dtype_policy = mixed_precision::DTypePolicy(name);
+    } catch (const Error& e) {
+      top.at("dtype_policy").fail(e.what());
+    }
+  }
 
   const Value model = top.at("model");
   Json model_json;
@@ -315,6 +323,7 @@ Recipe parse_recipe(const std::string& text, const std::string& path, const std:
   fit.erase("verbose");
   Json key = Json::object();
   key["seed"] = r.seed;
+  if (r.dtype_policy) key["dtype_policy"] = r.dtype_policy->name();
   key["model"] = model_json;
   if (!r.initial_weights.empty()) key["initial_weights"] = r.initial_weights;
   key["compile"] = top.has("compile") ? top.at("compile").json() : Json();
@@ -356,6 +365,12 @@ void finish_model(const Recipe& recipe, const std::optional<CompileConfig>& from
   }
 }
 
+// The recipe's "dtype_policy", when it has one, for every layer: it overrides the Keras JSON's dtype of each.
+void apply_dtype_policy(const Recipe& recipe, const std::vector<std::shared_ptr<layers::Layer>>& model_layers) {
+  if (!recipe.dtype_policy) return;
+  for (const auto& layer : model_layers) layer->set_dtype_policy(*recipe.dtype_policy);
+}
+
 bool is_sequential(const Value& top) {
   return !top.is_object() || !top.has("class_name") || !top.at("class_name").is_string() ||
          top.at("class_name").as_string() == "Sequential";
@@ -366,6 +381,7 @@ Sequential build_model(const Recipe& recipe) {
   set_random_seed(recipe.seed);
   const Json j = json::parse(recipe.model_json, recipe.model_source);
   keras::ModelJson m = keras::read_model(Value(j, recipe.model_source, recipe.model_path));
+  apply_dtype_policy(recipe, m.model.layers());
   finish_model(recipe, m.compile, m.model);
   return std::move(m.model);
 }
@@ -376,10 +392,12 @@ std::unique_ptr<train::Trainer> build_recipe_model(const Recipe& recipe) {
   const Value top(j, recipe.model_source, recipe.model_path);
   if (is_sequential(top)) {
     keras::ModelJson m = keras::read_model(top);
+    apply_dtype_policy(recipe, m.model.layers());
     finish_model(recipe, m.compile, m.model);
     return std::make_unique<Sequential>(std::move(m.model));
   }
   keras::FunctionalJson m = keras::read_functional(top);
+  apply_dtype_policy(recipe, m.model->layers());
   finish_model(recipe, m.compile, *m.model);
   return std::make_unique<Functional>(std::move(*m.model));
 }

@@ -8,6 +8,7 @@
 #include <elucid/callbacks/early_stopping.hpp>
 #include <elucid/callbacks/model_checkpoint.hpp>
 #include <elucid/callbacks/reduce_lr_on_plateau.hpp>
+#include <elucid/layers/dtype_policy.hpp>
 #include <elucid/model/sequential.hpp>
 
 #include <cstdint>
@@ -69,6 +70,8 @@ struct Recipe {
   std::string path = {};          // the recipe file
   uint64_t seed = 0;              // elucid::set_random_seed before the model is built
   int threads = 0;                // 0: every core
+  // The recipe's "dtype_policy" ("float32" or "mixed_bfloat16"), given to every layer over the Keras JSON's dtypes.
+  std::optional<mixed_precision::DTypePolicy> dtype_policy = {};
   std::string model_json = {};    // the Keras JSON text
   std::string model_source = {};  // what messages call it: the model file's path, or the recipe's
   std::string model_path = {};    // its JSON path within model_source: "model" when inline, "" for a file

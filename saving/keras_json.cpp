@@ -65,15 +65,23 @@ void check_data_format(const LayerInput& in) {
                                "\" is not supported; elucid works channels_last (N, H, W, C)");
 }
 
-// The keys every Keras layer has: name, trainable, dtype. A frozen layer or a dtype other than float32 is refused.
-void check_common(const LayerInput& in) {
+// The keys every Keras layer has: name, trainable, dtype. A frozen layer is refused; the dtype policy is returned
+// (none when the config has no "dtype": the layer keeps the global policy, as in Keras). An InputLayer's dtype is its
+// tensors' and must be float32.
+std::optional<mixed_precision::DTypePolicy> check_common(const LayerInput& in) {
   if (in.config.has("trainable") && !in.config.at("trainable").as_bool())
     in.fail("trainable", "a frozen layer (trainable: false) is not supported");
-  if (in.config.has("dtype")) {
-    const Value dtype = in.config.at("dtype");
-    // tf.keras 2.x writes "float32" (or a Policy object); Keras 3 a DTypePolicy object {"config": {"name": ...}}.
-    std::string name = dtype.is_string() ? dtype.as_string() : dtype.at("config").at("name").as_string();
-    if (name != "float32") in.fail("dtype", "\"" + name + "\" is not supported; elucid computes in float32");
+  if (!in.config.has("dtype")) return std::nullopt;
+  const Value dtype = in.config.at("dtype");
+  // tf.keras 2.x writes "float32" or a Policy object {"class_name": "Policy", "config": {"name": ...}}; Keras 3 a
+  // DTypePolicy object of the same form.
+  const std::string name = dtype.is_string() ? dtype.as_string() : dtype.at("config").at("name").as_string();
+  if (in.class_name == "InputLayer" && name != "float32")
+    in.fail("dtype", "\"" + name + "\" is not supported for an input; elucid's inputs are float32");
+  try {
+    return mixed_precision::DTypePolicy(name);
+  } catch (const Error& e) {
+    in.fail("dtype", e.what());
   }
 }
 
@@ -824,7 +832,12 @@ Json layer_json(const Layer& layer) {
   c["name"] = layer.name();
   c["trainable"] = true;
   if (layer.declared_input_shape) c["batch_input_shape"] = shape_json(*layer.declared_input_shape);
-  c["dtype"] = "float32";
+  // tf.keras 2.x: the name of the default policy, a Policy object for a mixed one.
+  const mixed_precision::DTypePolicy policy = layer.dtype_policy();
+  if (policy.is_mixed_bfloat16())
+    c["dtype"] = Json{{"class_name", "Policy"}, {"config", Json{{"name", policy.name()}}}};
+  else
+    c["dtype"] = "float32";
   const auto& table = codecs();
   const auto row = std::ranges::find_if(table, [&](const LayerCodec& r) { return r.class_name == class_name; });
   if (row == table.end()) throw Error(layer.label() + ": layer class " + class_name + " cannot be written as Keras JSON");
@@ -866,7 +879,7 @@ ModelJson read_model(const Value& top, int64_t max_bytes) {
     item.require_object();
     LayerInput in{item, item.at("config"), item.at("class_name").as_string(), std::nullopt, max_bytes, &total};
     in.config.require_object();
-    check_common(in);
+    const auto policy = check_common(in);
     if (in.class_name == "InputLayer") {
       if (i != 0) item.fail("an InputLayer must come first");
       shape = read_input_layer(in);
@@ -888,6 +901,7 @@ ModelJson read_model(const Value& top, int64_t max_bytes) {
     try {
       auto layer = read_layer(in);
       layer->declared_input_shape = own;
+      if (policy) layer->set_dtype_policy(*policy);
       if (first && shape && !own) model.add(std::make_shared<InputLayer>(InputLayerOptions{.shape = *shape}));
       model.add(layer);
       if (shape) shape = model.output_shape();
@@ -1026,8 +1040,9 @@ FunctionalJson read_functional(const Value& top, int64_t max_bytes) {
           if (!entry.layer) {
             LayerInput in{entry.item, entry.item.at("config"), entry.item.at("class_name").as_string(),
                           inputs[0].shape(), max_bytes, &total};
-            check_common(in);
+            const auto policy = check_common(in);
             entry.layer = read_layer(in);
+            if (policy) entry.layer->set_dtype_policy(*policy);
           }
           entry.outputs.push_back(inputs.size() == 1 ? (*entry.layer)(inputs[0]) : (*entry.layer)(inputs));
         } catch (const Error& e) {
@@ -1082,7 +1097,9 @@ Json keras3_object(const std::string& module, const Json& class_name, const Json
   return Json{{"module", module}, {"class_name", class_name}, {"config", config}, {"registered_name", nullptr}};
 }
 
-Json dtype_policy_json() { return keras3_object("keras", "DTypePolicy", Json{{"name", "float32"}}); }
+Json dtype_policy_json(const mixed_precision::DTypePolicy& policy = {}) {
+  return keras3_object("keras", "DTypePolicy", Json{{"name", policy.name()}});
+}
 
 Json keras3_layer_json(const Layer& layer) {
   const Json tf2 = layer_json(layer);
@@ -1090,7 +1107,7 @@ Json keras3_layer_json(const Layer& layer) {
   Json c = Json::object();
   for (const auto& [key, value] : tf2.at("config").items()) {
     if (key == "batch_input_shape") continue;  // Keras 3 gives the shape to the InputLayer only
-    if (key == "dtype") c[key] = dtype_policy_json();
+    if (key == "dtype") c[key] = dtype_policy_json(layer.dtype_policy());
     else if (value.is_object() && key.ends_with("_initializer"))
       c[key] = keras3_object("keras.initializers", value.at("class_name"), value.at("config"));
     else c[key] = value;

@@ -152,7 +152,11 @@ void export_tfjs(const train::Trainer& model, const std::string& dir, int64_t sh
   if (shard_bytes <= 0 || shard_bytes % 4 != 0)
     throw Error("export_tfjs: the shard size must be a positive multiple of 4 bytes, got " + std::to_string(shard_bytes));
   // The architecture first: it throws for a model that is not built, before anything is written.
-  const json::Json topology = json::parse(model.to_json(), "the model's Keras JSON");
+  json::Json topology = json::parse(model.to_json(), "the model's Keras JSON");
+  // TensorFlow.js computes in float32 and takes a layer's dtype as a string: a mixed_bfloat16 layer is written as
+  // float32 (loaded back, it computes in float32 until its policy is set again).
+  for (json::Json& layer : topology["config"]["layers"])
+    if (layer["config"].contains("dtype")) layer["config"]["dtype"] = "float32";
 
   // tfjs' model.weights order: every layer's trainable weights, then every layer's non-trainable ones.
   std::vector<NamedTensor> weights = model.trainable_weights();

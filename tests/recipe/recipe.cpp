@@ -388,3 +388,22 @@ TEST_CASE("max_train_samples and max_test_samples of 0 are refused, naming the k
   CHECK(r.data.max_train_samples == 5);
   CHECK(r.data.max_test_samples == 0);  // left out: every sample
 }
+
+TEST_CASE("a recipe's dtype_policy is every layer's, over the Keras JSON's, and part of the run key", "[recipe][dtype_policy]") {
+  test::OneThread one_thread;
+  const Recipe plain = parse_recipe(test::tiny_recipe(), "dir/recipe.json");
+  CHECK_FALSE(plain.dtype_policy);
+  const Sequential plain_model = build_model(plain);
+  for (const auto& layer : plain_model.layers()) CHECK(layer->dtype_policy().name() == "float32");
+  const Recipe mixed = parse_recipe(test::tiny_recipe(3, R"(, "dtype_policy": "mixed_bfloat16")"), "dir/recipe.json");
+  REQUIRE(mixed.dtype_policy);
+  CHECK(mixed.dtype_policy->name() == "mixed_bfloat16");
+  const Sequential mixed_model = build_model(mixed);
+  for (const auto& layer : mixed_model.layers()) CHECK(layer->dtype_policy().name() == "mixed_bfloat16");
+  CHECK(mixed.run_key != plain.run_key);  // a checkpoint of one does not resume the other
+  CHECK_THAT(error_of(test::tiny_recipe(3, R"(, "dtype_policy": "mixed_float16")")),
+             Equals("dir/recipe.json: dtype_policy: dtype policy \"mixed_float16\" is not supported; elucid runs "
+                    "\"float32\" and \"mixed_bfloat16\""));
+  CHECK_THAT(error_of(test::tiny_recipe(3, R"(, "dtype_policy": 16)")),
+             Equals("dir/recipe.json: dtype_policy: expected a string, got an integer"));
+}

@@ -176,11 +176,12 @@ TEST_CASE("Keras 3 JSON: the input shape from build_config, compile_config by na
   CHECK(model.optimizer().name() == "Adam");
   CHECK_FALSE(model.loss().from_logits());
 
-  // A mixed-precision policy is refused, naming the layer.
+  // A dtype policy other than float32 and mixed_bfloat16 is refused, naming the layer.
   json::Json mixed = json::parse(keras3_json(), "k3");
   mixed["config"]["layers"][3]["config"]["dtype"]["config"]["name"] = "mixed_float16";
   CHECK_THAT(error_of(mixed.dump()),
-             Contains("model.json: config.layers[3].config: Conv2D \"conv2d_1\": dtype: \"mixed_float16\" is not supported"));
+             Contains("model.json: config.layers[3].config: Conv2D \"conv2d_1\": dtype: dtype policy \"mixed_float16\" is not "
+                      "supported"));
   // A registered custom layer is an unsupported class, named with its layer.
   json::Json custom = json::parse(keras3_json(), "k3");
   custom["config"]["layers"][2] = json::Json::parse(
@@ -437,7 +438,7 @@ TEST_CASE("unknown keys in layer configs are ignored, set unsupported options ar
              Contains("Conv2DTranspose \"conv2d_1\": groups: groups > 1 (grouped convolution) is not supported"));
   CHECK_THAT(error_of(edited(1, [](json::Json& c) { c["trainable"] = false; })), Contains("trainable"));
   CHECK_THAT(error_of(edited(1, [](json::Json& c) { c["dtype"] = "float16"; })),
-             Contains("dtype: \"float16\" is not supported"));
+             Contains("dtype: dtype policy \"float16\" is not supported"));
   CHECK_THAT(error_of(edited(1, [](json::Json& c) { c["activation"] = "hard_sigmoid"; })),
              Contains("config.layers[1].config.activation: unknown activation \"hard_sigmoid\""));
 }
