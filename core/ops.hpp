@@ -28,6 +28,8 @@ Tensor flatten(const Tensor& x);                // (N, d1, d2, ...) -> (N, d1*d2
 // Each value rounded to the nearest bfloat16 (ties to even; the low 16 bits of the float zero), as a cast to bfloat16
 // and back; the gradient passes through unchanged. What a layer under the mixed_bfloat16 policy does to its inputs.
 Tensor round_to_bfloat16(const Tensor& x);
+// True when this CPU has AVX512_BF16, which the ops' bf16_products need (conv2d, conv2d_elu, matmul).
+bool cpu_has_bf16_products();
 
 // ---- for merge layers (core/ops/merge.cpp) ----
 Tensor maximum(const Tensor& a, const Tensor& b);  // same shapes, elementwise; the gradient to a where a >= b

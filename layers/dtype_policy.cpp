@@ -2,7 +2,7 @@
 #include <elucid/layers/dtype_policy.hpp>
 
 #include <elucid/core/error.hpp>
-#include <elucid/core/kernels/bf16.hpp>
+#include <elucid/core/ops.hpp>
 
 #include <atomic>
 #include <cstdio>
@@ -25,7 +25,7 @@ DTypePolicy global_policy() { return DTypePolicy(global_mixed_bfloat16 ? "mixed_
 
 bool computes_in_bfloat16(const DTypePolicy& policy) {
   if (!policy.is_mixed_bfloat16()) return false;
-  if (kernels::cpu_has_avx512_bf16()) return true;
+  if (ops::cpu_has_bf16_products()) return true;
   static std::atomic<bool> told{false};
   if (!told.exchange(true))
     std::fprintf(stderr, "elucid: mixed_bfloat16: this CPU has no AVX512_BF16 instructions; layers compute in "

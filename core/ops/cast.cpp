@@ -20,4 +20,6 @@ Tensor round_to_bfloat16(const Tensor& x) {
   return y;
 }
 
+bool cpu_has_bf16_products() { return kernels::cpu_has_avx512_bf16(); }
+
 }  // namespace elucid::ops
