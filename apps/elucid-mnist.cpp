@@ -121,7 +121,7 @@ int run(const Args& args) {
   model.summary();
   // Adam's rate falls from 0.001 to 0 along half a cosine over the whole run (Keras' CosineDecay), so the last
   // epochs settle instead of wandering: the constant 0.001 of the bare Keras example ends 10 epochs at 0.8974 test
-  // accuracy, this schedule reaches 0.9070 in 5 (docs/cli.md, the demo).
+  // accuracy, this schedule reaches 0.9066 in 5 (docs/cli.md, the demo).
   const double validation_split = 0.1;
   const auto train_count =
       static_cast<int64_t>(std::floor(static_cast<double>(train_set->size()) * (1.0 - validation_split)));
