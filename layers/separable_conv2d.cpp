@@ -49,7 +49,9 @@ Tensor SeparableConv2D::forward(const Tensor& x, bool /*training*/) {
                 to_string(depthwise_kernel_.shape()) + " (expected (N, H, W, " +
                 std::to_string(depthwise_kernel_.dim(2)) + "))");
   const Tensor depthwise = ops::depthwise_conv2d(x, depthwise_kernel_, Tensor(), args_);
-  return options_.activation.apply(ops::conv2d(depthwise, pointwise_kernel_, bias_, ops::Conv2DArgs{}));
+  ops::Conv2DArgs pointwise;
+  pointwise.bf16_products = computes_in_bfloat16();  // the depthwise product stays float32 (on bfloat16 inputs)
+  return options_.activation.apply(ops::conv2d(depthwise, pointwise_kernel_, bias_, pointwise));
 }
 
 }  // namespace elucid::layers
