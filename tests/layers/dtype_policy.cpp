@@ -210,6 +210,38 @@ TEST_CASE("under mixed_bfloat16 Dense multiplies bfloat16 operands, sums in floa
   CHECK(from_float32 > 1e-4);  // the bfloat16 path did run: float32 products give visibly other numbers
 }
 
+TEST_CASE("under mixed_bfloat16 SeparableConv2D's pointwise product takes bfloat16 operands, its depthwise step "
+          "bfloat16 inputs", "[dtype_policy][bf16]") {
+  if (!bf16_cpu()) return;
+  set_random_seed(4);
+  Sequential model = [] {
+    GlobalPolicy scope("mixed_bfloat16");
+    Sequential m("separable");
+    m.add(SeparableConv2D(5, {3, 3}, {.depth_multiplier = 2, .bias_initializer = "glorot_uniform",
+                                      .input_shape = {6, 6, 3}}));
+    return m;
+  }();
+  Random rng(9);
+  Tensor x({2, 6, 6, 3});
+  for (float& v : x.values()) v = rng.uniform(-2.0f, 2.0f);
+  const std::vector<NamedTensor> w = model.get_weights();
+  const Tensor &pointwise = w[1].tensor, &bias = w[2].tensor;  // (1, 1, 6, 5), (5)
+  // The depthwise step in float32 on the rounded input (its op is checked in tests/core/ops/conv.cpp), then the
+  // pointwise product in double over bfloat16 operands.
+  const Tensor depthwise = ops::depthwise_conv2d(ops::round_to_bfloat16(x), w[0].tensor, Tensor(), {});
+  const Tensor y = model.predict(x);
+  REQUIRE(y.shape() == Shape{2, 4, 4, 5});
+  double worst = 0;
+  for (int64_t p = 0; p < 2 * 4 * 4; ++p)
+    for (int64_t f = 0; f < 5; ++f) {
+      double want = bias.data()[f];
+      for (int64_t c = 0; c < 6; ++c)
+        want += bf16_of(depthwise.data()[p * 6 + c]) * bf16_of(pointwise.data()[c * 5 + f]);
+      worst = std::max(worst, std::fabs(y.data()[p * 5 + f] - want) / (1.0 + std::fabs(want)));
+    }
+  CHECK(worst < 2e-6);
+}
+
 TEST_CASE("mixed_bfloat16 training gives the same bits at 1 and 2 threads, and the model learns",
           "[dtype_policy][bf16][threads]") {
   if (!bf16_cpu()) return;
