@@ -51,6 +51,14 @@ T* workspace(std::vector<T>& buffer, int64_t size) {
 // about a chunk's arithmetic can depend on which thread took it.
 int64_t slot_size(int64_t floats) { return (floats + 15) / 16 * 16; }
 
+// out[i] = (or +=, unless fresh) the sum of element i of the chunks' partial sums, partial (chunks, size), added in
+// chunk order: the one order at any thread count.
+void add_chunk_sums(const float* partial, int64_t chunks, int64_t size, int64_t i, GradBuffer out) {
+  float total = 0.0f;
+  for (int64_t ci = 0; ci < chunks; ++ci) total += partial[ci * size + i];
+  out.data[i] = out.fresh ? total : out.data[i] + total;
+}
+
 // One slot of `slot` floats per thread of the coming parallel region, in a buffer of the calling thread's.
 float* thread_slots(std::vector<float>& buffer, int64_t slot) { return workspace(buffer, slot * omp_get_max_threads()); }
 thread_local std::vector<float> column_buffer;  // im2col slots, shared by the forward and the backward
@@ -329,19 +337,11 @@ void backward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* 
     // dW: each element summed over the chunks in chunk order, as the float path.
     if (dw) {
 #pragma omp for schedule(static)
-      for (int64_t i = 0; i < dw_size; ++i) {
-        float total = 0.0f;
-        for (int64_t ci = 0; ci < chunks; ++ci) total += dw_partial[ci * dw_size + i];
-        dw[i] = dw_out.fresh ? total : dw[i] + total;
-      }
+      for (int64_t i = 0; i < dw_size; ++i) add_chunk_sums(dw_partial, chunks, dw_size, i, dw_out);
     }
   }
   if (db)
-    for (int64_t f = 0; f < g.f; ++f) {
-      float total = 0.0f;
-      for (int64_t ci = 0; ci < chunks; ++ci) total += db_partial[ci * g.f + f];
-      db[f] = db_out.fresh ? total : db[f] + total;
-    }
+    for (int64_t f = 0; f < g.f; ++f) add_chunk_sums(db_partial, chunks, g.f, f, db_out);
 }
 
 // y = conv(x, w) + b, then y = elu(y) chunk by chunk while the chunk is in cache when `elu` is set.
@@ -443,19 +443,11 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
     // dW: each element summed over the chunks in chunk order, elements split over the same team (no new one).
     if (dw) {
 #pragma omp for schedule(static)
-      for (int64_t i = 0; i < dw_size; ++i) {
-        float total = 0.0f;
-        for (int64_t ci = 0; ci < chunks; ++ci) total += dw_partial[ci * dw_size + i];
-        dw[i] = dw_out.fresh ? total : dw[i] + total;
-      }
+      for (int64_t i = 0; i < dw_size; ++i) add_chunk_sums(dw_partial, chunks, dw_size, i, dw_out);
     }
   }
   if (db)
-    for (int64_t f = 0; f < g.f; ++f) {
-      float total = 0.0f;
-      for (int64_t ci = 0; ci < chunks; ++ci) total += db_partial[ci * g.f + f];
-      db[f] = db_out.fresh ? total : db[f] + total;
-    }
+    for (int64_t f = 0; f < g.f; ++f) add_chunk_sums(db_partial, chunks, g.f, f, db_out);
 }
 
 }  // namespace
