@@ -26,7 +26,7 @@ double nearest_bfloat16(double x) {
 }
 }  // namespace
 
-GRAD_TEST("round_to_bfloat16", "values, ties to even, inf and nan; the gradient passes through", "[ops][cast]") {
+GRAD_TEST("round_to_bfloat16", "values, ties to even, inf and nan, and a gradient that passes through", "[ops][cast]") {
   Tensor x = grad_check::random_tensor({6, 50}, 21, -3.0f, 3.0f);
   float* v = x.data();
   v[0] = 1.0f + 1.0f / 256;        // halfway between 1 and 1 + 2^-7: to 1 (even)
