@@ -10,6 +10,7 @@
 
 #include "support/data_files.hpp"
 #include "support/error_of.hpp"
+#include "support/interrupt_at.hpp"
 #include "support/recipe_testing.hpp"
 #include "support/same_bits.hpp"
 
@@ -307,28 +308,13 @@ TEST_CASE("a mixed_bfloat16 model's files keep its policy, and it goes on traini
     CHECK(layer["config"]["dtype"] == "float32");
 }
 
-namespace {
-// Asks for an interrupt at the end of one batch of the first epoch, as a signal arriving then would.
-class InterruptMixedRunAt : public Callback {
- public:
-  explicit InterruptMixedRunAt(int64_t batch) : batch_(batch) {}
-  std::string name() const override { return "InterruptMixedRunAt"; }
-  void on_train_batch_end(int64_t batch, Logs&) override {
-    if (batch == batch_) request_interrupt();
-  }
-
- private:
-  int64_t batch_;
-};
-}  // namespace
-
 TEST_CASE("a mixed_bfloat16 run interrupted mid-epoch resumes to the same bits", "[dtype_policy][bf16][checkpoint]") {
   if (!bf16_cpu()) return;
   test::OneThread one_thread;
   const auto [x, y] = corner_squares(48, 7);
   auto options = [](const std::string& dir, int64_t interrupt_batch) {
     FitOptions o{.batch_size = 8, .epochs = 2, .verbose = 0, .validation_split = 0.25, .seed = 4};
-    o.callbacks = {std::make_shared<InterruptMixedRunAt>(interrupt_batch),
+    o.callbacks = {std::make_shared<test::InterruptAtBatch>(interrupt_batch),
                    std::make_shared<callbacks::BackupAndRestore>(dir, callbacks::BackupAndRestoreOptions{.save_freq = 1})};
     return o;
   };

@@ -11,6 +11,7 @@
 #include "support/distributed_testing.hpp"
 #include "support/recipe_testing.hpp"
 #include "support/error_of.hpp"
+#include "support/interrupt_at.hpp"
 #include "support/same_bits.hpp"
 
 #include <catch2/catch.hpp>
@@ -247,21 +248,6 @@ TEST_CASE("a model of two outputs keeps its losses, weights and metrics in every
   }
 }
 
-namespace {
-// Asks for an interrupt at the end of one batch of the first epoch, as a signal arriving then would.
-class InterruptTwoOutputRunAt : public Callback {
- public:
-  explicit InterruptTwoOutputRunAt(int64_t batch) : batch_(batch) {}
-  std::string name() const override { return "InterruptTwoOutputRunAt"; }
-  void on_train_batch_end(int64_t batch, Logs&) override {
-    if (batch == batch_) request_interrupt();
-  }
-
- private:
-  int64_t batch_;
-};
-}  // namespace
-
 TEST_CASE("a run of a two-output model interrupted mid-epoch resumes to the same bits, its callbacks on an output's "
           "figure", "[functional][several_outputs][checkpoint]") {
   test::OneThread one_thread;
@@ -270,7 +256,7 @@ TEST_CASE("a run of a two-output model interrupted mid-epoch resumes to the same
     FitOptions o{.batch_size = 8, .epochs = 2, .verbose = 0, .validation_split = 0.2, .seed = 4};
     o.callbacks = {std::make_shared<callbacks::EarlyStopping>(
                        callbacks::EarlyStoppingOptions{.monitor = "val_size_loss", .patience = 3}),
-                   std::make_shared<InterruptTwoOutputRunAt>(interrupt_batch),
+                   std::make_shared<test::InterruptAtBatch>(interrupt_batch),
                    std::make_shared<callbacks::BackupAndRestore>(dir, callbacks::BackupAndRestoreOptions{.save_freq = 1})};
     return o;
   };
