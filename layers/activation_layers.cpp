@@ -25,6 +25,11 @@ Shape Activation::output_shape(const Shape& input_shape) const {
 
 Tensor Activation::forward(const Tensor& x, bool /*training*/) { return activation_.apply(x); }
 
+std::optional<Tensor> Activation::call_then_max_pool(const Tensor& x, Layer& pool, bool training) {
+  if (!activation_.is_non_decreasing()) return std::nullopt;
+  return call(pool.call(x, training), training);
+}
+
 bool Activation::autocast_inputs() const {
   return !activation_.is_linear() && activation_.kind() != activations::Kind::Relu;
 }
@@ -35,11 +40,19 @@ ELU::ELU(ELUOptions options) : options_(std::move(options)) {
 
 Tensor ELU::forward(const Tensor& x, bool /*training*/) { return ops::elu(x, static_cast<float>(options_.alpha)); }
 
+std::optional<Tensor> ELU::call_then_max_pool(const Tensor& x, Layer& pool, bool training) {
+  return call(pool.call(x, training), training);
+}
+
 ReLU::ReLU(ActivationOptions options) : options_(std::move(options)) {
   set_common_options(options_.name, options_.input_shape, options_.dtype);
 }
 
 Tensor ReLU::forward(const Tensor& x, bool /*training*/) { return ops::relu(x); }
+
+std::optional<Tensor> ReLU::call_then_max_pool(const Tensor& x, Layer& pool, bool training) {
+  return call(pool.call(x, training), training);
+}
 
 Softmax::Softmax(SoftmaxOptions options) : options_(std::move(options)) {
   set_common_options(options_.name, options_.input_shape, options_.dtype);

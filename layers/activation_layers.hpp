@@ -27,6 +27,8 @@ class Activation : public Layer {
 
   Shape output_shape(const Shape& input_shape) const override;  // softmax needs a rank >= 1 sample
   Tensor forward(const Tensor& x, bool training) override;
+  // A non-decreasing activation before max-pooling runs after it, on the pooled values.
+  std::optional<Tensor> call_then_max_pool(const Tensor& x, Layer& pool, bool training) override;
 
  private:
   activations::Activation activation_;
@@ -53,6 +55,8 @@ class ELU : public Layer {
 
   Shape output_shape(const Shape& input_shape) const override { return input_shape; }
   Tensor forward(const Tensor& x, bool training) override;
+  // Before max-pooling it runs after it, on the pooled values.
+  std::optional<Tensor> call_then_max_pool(const Tensor& x, Layer& pool, bool training) override;
 
  private:
   ELUOptions options_;
@@ -70,6 +74,8 @@ class ReLU : public Layer {
 
   Shape output_shape(const Shape& input_shape) const override { return input_shape; }
   Tensor forward(const Tensor& x, bool training) override;
+  // Before max-pooling it runs after it, on the pooled values.
+  std::optional<Tensor> call_then_max_pool(const Tensor& x, Layer& pool, bool training) override;
 
  private:
   ActivationOptions options_;

@@ -44,6 +44,10 @@ std::string Activation::known_names() {
   return s;
 }
 
+bool Activation::is_non_decreasing() const {
+  return kind_ != Kind::Softmax && kind_ != Kind::Gelu && kind_ != Kind::Swish;  // ELU's alpha is >= 0 (ops::elu)
+}
+
 Tensor Activation::apply(const Tensor& x) const {
   switch (kind_) {
     case Kind::Linear:

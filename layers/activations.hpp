@@ -20,6 +20,9 @@ class Activation {
   const std::string& name() const { return name_; }  // as given: "silu" stays "silu" (the same op as "swish")
   double alpha() const { return alpha_; }            // ELU's alpha; 1.0 for the others
   bool is_linear() const { return kind_ == Kind::Linear; }
+  // True when a <= b gives f(a) <= f(b) elementwise (every kind but softmax, gelu and swish): then
+  // max(f(a), f(b)) = f(max(a, b)), which lets a model max-pool before activating (Layer::call_then_max_pool).
+  bool is_non_decreasing() const;
 
   // x (..., C) -> same shape; softmax is over the last axis. Linear returns x itself.
   Tensor apply(const Tensor& x) const;

@@ -1,5 +1,5 @@
 // Conv2D: argument checks, output shape, weights and the forward pass through ops::conv2d (ops::conv2d_elu, fused,
-// when the activation is ELU).
+// when the activation is ELU; the activation after the pooling when a max-pooling follows).
 #include <elucid/layers/conv2d.hpp>
 
 #include <elucid/core/error.hpp>
@@ -48,7 +48,7 @@ std::vector<NamedTensor> Conv2D::trainable_weights() {
   return w;
 }
 
-Tensor Conv2D::forward(const Tensor& x, bool /*training*/) {
+ops::Conv2DArgs Conv2D::args_for(const Tensor& x) const {
   require_built();
   const int64_t channels = kernel_.dim(2) * options_.groups;
   if (x.rank() != 4 || x.dim(3) != channels)
@@ -56,9 +56,20 @@ Tensor Conv2D::forward(const Tensor& x, bool /*training*/) {
                 " (expected (N, H, W, " + std::to_string(channels) + "))");
   ops::Conv2DArgs args = args_;
   args.bf16_products = computes_in_bfloat16();
+  return args;
+}
+
+Tensor Conv2D::forward(const Tensor& x, bool /*training*/) {
+  const ops::Conv2DArgs args = args_for(x);
   if (options_.activation.kind() == activations::Kind::Elu)  // fused: one pass over each chunk's output
     return ops::conv2d_elu(x, kernel_, bias_, args, static_cast<float>(options_.activation.alpha()));
   return options_.activation.apply(ops::conv2d(x, kernel_, bias_, args));
+}
+
+std::optional<Tensor> Conv2D::call_then_max_pool(const Tensor& x, Layer& pool, bool training) {
+  const activations::Activation& f = options_.activation;
+  if (f.is_linear() || !f.is_non_decreasing()) return std::nullopt;
+  return f.apply(pool.call(ops::conv2d(x, kernel_, bias_, args_for(x)), training));
 }
 
 }  // namespace elucid::layers

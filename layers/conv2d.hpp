@@ -42,12 +42,18 @@ class Conv2D : public Layer {
   Shape output_shape(const Shape& input_shape) const override;
   // x (N, H, W, C) -> activation(conv2d(x, kernel) + bias), the bias fused into the convolution.
   Tensor forward(const Tensor& x, bool training) override;
+  // Followed by max-pooling and with a non-decreasing activation: conv2d, then the pooling, then the activation.
+  std::optional<Tensor> call_then_max_pool(const Tensor& x, Layer& pool, bool training) override;
   std::vector<NamedTensor> trainable_weights() override;  // kernel (KH, KW, C / groups, filters), bias (filters)
 
  protected:
   void create_weights(const Shape& input_shape, Random& rng) override;
 
  private:
+  // The convolution's arguments for input x (bfloat16 products under a mixed policy); throws naming the layer when
+  // x does not match the kernel.
+  ops::Conv2DArgs args_for(const Tensor& x) const;
+
   int filters_;
   Size2D kernel_size_;
   Conv2DOptions options_;

@@ -49,6 +49,11 @@ Tensor Layer::call_of(std::span<const Tensor> inputs, bool training) {
   return forward_of(rounded, training);
 }
 
+std::optional<Tensor> Layer::call_then_max_pool(const Tensor& x, Layer& pool, bool training) {
+  (void)x, (void)pool, (void)training;
+  return std::nullopt;
+}
+
 Shape Layer::build_of(std::span<const Shape> input_shapes, Random& rng) {
   if (input_shapes.size() == 1) return build(input_shapes[0], rng);
   Shape out = output_shape_of(input_shapes);  // validates

@@ -48,6 +48,14 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // autocast_inputs() says the rounding changes what it computes (Keras' autocast of a mixed policy's inputs).
   Tensor call(const Tensor& x, bool training);
   Tensor call_of(std::span<const Tensor> inputs, bool training);
+  // pool.call(call(x)) for a max-pooling layer `pool` of disjoint windows that alone reads this layer's output
+  // (Sequential and Functional ask for every such pair: is_disjoint_max_pooling, layers/pooling.hpp). A layer that
+  // ends in a non-decreasing activation f overrides it to pool first and activate the pooled values:
+  // max(f(a), f(b)) = f(max(a, b)), so the values are the same bits and f runs on a quarter of them (2x2 windows),
+  // forward and backward. A window's gradient goes to its largest input: the element the layers in turn pick too,
+  // unless f rounds two of the window's inputs to one output (they pick the first of those). Empty when the layer
+  // does not pool first: the caller runs the two layers in turn.
+  virtual std::optional<Tensor> call_then_max_pool(const Tensor& x, Layer& pool, bool training);
 
   // The layer's dtype policy: the global one when it was made (mixed_precision::set_global_policy), or its options'
   // `.dtype`, or set here (Keras JSON's "dtype", a recipe's "dtype_policy").

@@ -77,4 +77,10 @@ Tensor GlobalPooling2D::forward(const Tensor& x, bool /*training*/) {
   return options_.keepdims ? y : ops::reshape(y, {n, c});
 }
 
+bool is_disjoint_max_pooling(const Layer& layer) {
+  if (dynamic_cast<const GlobalMaxPooling2D*>(&layer)) return true;
+  const auto* pool = dynamic_cast<const MaxPooling2D*>(&layer);
+  return pool && pool->strides().height >= pool->pool_size().height && pool->strides().width >= pool->pool_size().width;
+}
+
 }  // namespace elucid::layers

@@ -101,4 +101,9 @@ class GlobalMaxPooling2D : public GlobalPooling2D {
   bool autocast_inputs() const override { return false; }  // picks values: the same whether rounded before or after
 };
 
+// True for GlobalMaxPooling2D and a MaxPooling2D whose windows do not overlap (strides at least the pool size, as
+// by default): the layers a model hands to Layer::call_then_max_pool. (Where windows overlap, an input's gradient
+// sums several windows' before the activation's derivative multiplies it, and the order would change its bits.)
+bool is_disjoint_max_pooling(const Layer& layer);
+
 }  // namespace elucid::layers

@@ -4,6 +4,7 @@
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/random.hpp>
+#include <elucid/layers/pooling.hpp>
 
 #include <algorithm>
 #include <map>
@@ -179,6 +180,22 @@ std::vector<NamedTensor> Functional::non_trainable_weights() const { return laye
 
 // ---- forward ----
 
+namespace {
+// For each node whose output only a max-pooling node of disjoint windows reads (and which is no model output): that
+// pooling node, so that forward() can hand the pair to Layer::call_then_max_pool.
+std::map<const Node*, const Node*> max_pooling_after(const std::vector<std::shared_ptr<const Node>>& nodes,
+                                                    const std::vector<KerasTensor>& outputs) {
+  std::map<const Node*, std::vector<const Node*>> readers;
+  for (const auto& node : nodes)
+    for (const KerasTensor& x : node->inputs) readers[x.node().get()].push_back(node.get());
+  for (const KerasTensor& y : outputs) readers[y.node().get()].push_back(nullptr);  // read by the caller
+  std::map<const Node*, const Node*> after;
+  for (const auto& [node, by] : readers)
+    if (by.size() == 1 && by[0] && layers::is_disjoint_max_pooling(*by[0]->layer)) after[node] = by[0];
+  return after;
+}
+}  // namespace
+
 std::vector<Tensor> Functional::forward(std::span<const Tensor> inputs, bool training) {
   const std::string who = "Functional \"" + name_ + "\": ";
   if (inputs.size() != inputs_.size())
@@ -196,11 +213,17 @@ std::vector<Tensor> Functional::forward(std::span<const Tensor> inputs, bool tra
                   to_string(x.shape()));
     value[inputs_[i].node().get()] = x;
   }
+  const std::map<const Node*, const Node*> pooling_after = max_pooling_after(nodes_, outputs_);
   for (const auto& node : nodes_) {
-    if (node->inputs.empty()) continue;
+    if (node->inputs.empty() || value.contains(node.get())) continue;  // an input, or pooled with the node before
     std::vector<Tensor> in;
     in.reserve(node->inputs.size());
     for (const KerasTensor& x : node->inputs) in.push_back(value.at(x.node().get()));
+    if (auto pool = pooling_after.find(node.get()); pool != pooling_after.end() && in.size() == 1)
+      if (std::optional<Tensor> pooled = node->layer->call_then_max_pool(in[0], *pool->second->layer, training)) {
+        value[pool->second] = *pooled;  // the pair in one call: a non-decreasing activation runs after the pooling
+        continue;
+      }
     value[node.get()] = node->layer->call_of(in, training);
   }
   std::vector<Tensor> out;

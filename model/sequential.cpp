@@ -4,8 +4,10 @@
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/random.hpp>
+#include <elucid/layers/pooling.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 namespace elucid {
@@ -114,7 +116,15 @@ Tensor Sequential::operator()(const Tensor& x, bool training) {
   if (x.rank() < 1) throw Error("Sequential \"" + name_ + "\": input " + to_string(x.shape()) + " has no batch axis");
   check_input(Shape(x.shape().begin() + 1, x.shape().end()));
   Tensor h = x;
-  for (const auto& l : layers_) h = l->call(h, training);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    if (i + 1 < layers_.size() && layers::is_disjoint_max_pooling(*layers_[i + 1]))
+      if (std::optional<Tensor> pooled = layers_[i]->call_then_max_pool(h, *layers_[i + 1], training)) {
+        h = *pooled;  // the pair in one call: a non-decreasing activation runs after the pooling
+        ++i;
+        continue;
+      }
+    h = layers_[i]->call(h, training);
+  }
   return h;
 }
 
