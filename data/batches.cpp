@@ -17,6 +17,16 @@ Part part_of(int64_t count, int64_t part, int64_t parts) {
   return {part * base + std::min(part, extra), base + (part < extra ? 1 : 0)};
 }
 
+Tensor samples_of(const Tensor& t, Part part) {
+  Shape shape = t.shape();
+  const int64_t per_sample = t.size() / std::max<int64_t>(shape[0], 1);
+  shape[0] = part.count;
+  Tensor out = Tensor::empty(shape);
+  const float* from = t.data() + part.begin * per_sample;
+  std::copy(from, from + part.count * per_sample, out.data());
+  return out;
+}
+
 Batches::Batches(std::shared_ptr<const Dataset> data, int64_t batch_size, bool shuffle, uint64_t seed)
     : data_(std::move(data)), batch_size_(batch_size), shuffle_(shuffle), seed_(seed) {
   if (!data_) throw Error("Batches: the data set is null");

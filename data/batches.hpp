@@ -26,6 +26,8 @@ struct Part {
   int64_t count = 0;
 };
 Part part_of(int64_t count, int64_t part, int64_t parts);
+// The samples of `part` of t (along its first axis), copied.
+Tensor samples_of(const Tensor& t, Part part);
 
 struct BatchPosition {
   int64_t epoch = 0;  // 0-based

@@ -8,19 +8,6 @@
 
 namespace elucid {
 
-namespace {
-// Samples [part.begin, part.begin + part.count) of t (first axis), copied.
-Tensor samples_of(const Tensor& t, data::Part part) {
-  Shape shape = t.shape();
-  const int64_t per_sample = t.size() / shape[0];
-  shape[0] = part.count;
-  Tensor out = Tensor::empty(shape);
-  const float* from = t.data() + part.begin * per_sample;
-  std::copy(from, from + part.count * per_sample, out.data());
-  return out;
-}
-}  // namespace
-
 int64_t BatchSplit::slices_for(int64_t n, int64_t weights) {
   int64_t slices = 1;
   while (slices < kMaxSlices && n / (2 * slices) >= kMinSliceSamples &&
@@ -41,7 +28,7 @@ void BatchSplit::run(const Tensor& x, const Tensor& y, int64_t slices, std::span
     try {
       const data::Part part = data::part_of(n, s, slices);
       LeafGradients::Scope own_gradients(gradients_[s]);
-      step(s, part, samples_of(x, part), samples_of(y, part));
+      step(s, part, data::samples_of(x, part), data::samples_of(y, part));
     } catch (...) {
       errors[s] = std::current_exception();
     }

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 
 namespace elucid::train {
 
@@ -235,6 +236,38 @@ std::vector<Tensor> unpack(const Tensor& packed, std::span<const Shape> shapes) 
 
 std::vector<Tensor> Trainer::forward_packed(const Tensor& x, bool training) {
   return forward(unpack(x, input_shapes()), training);
+}
+
+std::vector<Tensor> Trainer::infer_packed(const Tensor& x) {
+  const int64_t n = x.dim(0);
+  const int64_t slices = std::max<int64_t>((n + kInferenceSliceSamples - 1) / kInferenceSliceSamples, 1);
+  if (slices == 1) {
+    NoGradGuard no_grad;
+    return forward_packed(x, /*training=*/false);
+  }
+  std::vector<std::vector<Tensor>> outputs(static_cast<size_t>(slices));
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(slices));
+#pragma omp parallel for schedule(dynamic, 1) if (team_threads() > 1)
+  for (int64_t s = 0; s < slices; ++s) {
+    try {
+      NoGradGuard no_grad;  // on this slice's thread
+      outputs[s] = forward_packed(data::samples_of(x, data::part_of(n, s, slices)), /*training=*/false);
+    } catch (...) {
+      errors[s] = std::current_exception();
+    }
+  }
+  for (const auto& error : errors)
+    if (error) std::rethrow_exception(error);
+  std::vector<Tensor> whole;
+  for (size_t k = 0; k < outputs[0].size(); ++k) {
+    Shape shape = outputs[0][k].shape();
+    shape[0] = n;
+    Tensor out = Tensor::empty(shape);
+    float* to = out.data();
+    for (const auto& slice : outputs) to = std::copy_n(slice[k].data(), slice[k].size(), to);
+    whole.push_back(std::move(out));
+  }
+  return whole;
 }
 
 // Tensors by name (inputs or labels, `what` "input" or "output") in the order of `names`, the model's.
@@ -740,7 +773,7 @@ Evaluation Trainer::evaluate_batches(std::shared_ptr<const data::Dataset> data, 
   while (batches.next(batch, rank, ranks)) {
     if (batch.x.dim(0) == 0) continue;
     follow_free_cores();
-    const std::vector<Tensor> outputs = forward_packed(batch.x, /*training=*/false);
+    const std::vector<Tensor> outputs = infer_packed(batch.x);
     const std::vector<Tensor> labels = unpack(batch.y, label_shapes);
     const Tensor loss = total_loss(outputs, labels, figures);
     figures.loss_sum += static_cast<double>(loss.item()) * static_cast<double>(batch.x.dim(0));
@@ -869,7 +902,7 @@ std::vector<Tensor> Trainer::predict_outputs(const data::Dataset& data, const Pr
   data::Batch batch;
   for (int64_t offset = 0; batches.next(batch); offset += batch.x.dim(0)) {
     follow_free_cores();
-    const std::vector<Tensor> outputs = forward_packed(batch.x, /*training=*/false);
+    const std::vector<Tensor> outputs = infer_packed(batch.x);
     for (size_t k = 0; k < outputs.size(); ++k) {
       const int64_t per_sample = outputs[k].size() / std::max<int64_t>(batch.x.dim(0), 1);
       std::copy(outputs[k].data(), outputs[k].data() + outputs[k].size(), results[k].data() + offset * per_sample);

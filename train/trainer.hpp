@@ -279,6 +279,12 @@ class Trainer {
   // The forward of a batch x (N, ...one input) or, for a model of several inputs, x (N, the sum of their sizes) with
   // each sample's inputs one after another (Dataset::input_shapes), which it unpacks. Every output.
   std::vector<Tensor> forward_packed(const Tensor& x, bool training);
+  // forward_packed(x, false) for evaluate and predict, without gradients: the batch cut into slices of about
+  // kInferenceSliceSamples, each slice's whole forward on one thread of the team, so that its activations stay in
+  // that core's cache and no op waits for the others' threads. A sample's outputs do not depend on the slice it is
+  // in: the same bits as one forward over the batch, at any thread count.
+  static constexpr int64_t kInferenceSliceSamples = 16;
+  std::vector<Tensor> infer_packed(const Tensor& x);
   // Named inputs or labels in the model's order of `names` (input_names() or output_names()); `what` names them.
   static std::vector<Tensor> ordered(const NamedInputs& x, const std::vector<std::string>& names, const char* what,
                                      const char* who);
