@@ -15,6 +15,7 @@ using namespace elucid::layers;
 
 namespace {
 using test::same_bits;
+using test::values_of;
 
 // What one forward and backward leaves: the output, the input's gradient, each weight's gradient, and the op that
 // made the output (the last op of the graph says which order ran).
@@ -23,8 +24,6 @@ struct PooledRun {
   std::vector<std::vector<float>> weight_grads;
   std::string last_op;
 };
-
-std::vector<float> copy_of(const Tensor& t) { return {t.values().begin(), t.values().end()}; }
 
 // f(x) for a fixed x of `shape` (values in [-3, 3), both sides of every activation's bend), then the backward of a
 // fixed random weighting of the output; `weights` are zeroed first and read after.
@@ -37,8 +36,8 @@ PooledRun run_pooled(const std::function<Tensor(const Tensor&)>& f, const std::v
   Random rng(92);
   for (double& v : cotangent) v = rng.uniform(-1, 1);
   grad_check::weighted_sum(y, cotangent).backward();
-  PooledRun run{copy_of(y), copy_of(x.grad()), {}, y.op()};
-  for (const NamedTensor& w : weights) run.weight_grads.push_back(copy_of(w.tensor.grad()));
+  PooledRun run{values_of(y), values_of(x.grad()), {}, y.op()};
+  for (const NamedTensor& w : weights) run.weight_grads.push_back(values_of(w.tensor.grad()));
   return run;
 }
 
@@ -142,7 +141,7 @@ TEST_CASE("a Functional model pools first only where the max-pooling alone reads
     INFO(model->name());
     const std::vector<Tensor> outputs = model->forward(std::vector<Tensor>{x}, true);
     CHECK(outputs[0].op() == std::string("max_pool2d"));
-    CHECK(same_bits(copy_of(outputs[0]), copy_of(pool->call(conv->call(x, true), true))));
+    CHECK(same_bits(values_of(outputs[0]), values_of(pool->call(conv->call(x, true), true))));
   }
 }
 

@@ -5,12 +5,13 @@
 #include <elucid/core/kernels/bf16.hpp>
 #include <elucid/core/tensor.hpp>
 
+#include "support/same_bits.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <span>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,11 +60,7 @@ inline void check_close(const std::vector<float>& got, const std::vector<double>
   CHECK(wrong == 0);
 }
 
-// Empty vectors (a gradient not asked for) are equal: memcmp must not see their null data.
-inline bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
-}
-
-inline std::vector<float> values_of(const elucid::Tensor& t) { return {t.values().begin(), t.values().end()}; }
+using elucid::test::same_bits;
+using elucid::test::values_of;
 
 }  // namespace bf16_testing

@@ -4,6 +4,8 @@
 #include <elucid/layers/layer.hpp>
 #include <elucid/optim/optimizer.hpp>
 
+#include "support/same_bits.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -27,7 +29,7 @@ inline void set_grad(NamedTensor& p, const std::vector<float>& grad) {
   for (size_t i = 0; i < grad.size(); ++i) g[i] = grad[i];
 }
 
-inline std::vector<float> values_of(const Tensor& t) { return {t.values().begin(), t.values().end()}; }
+using test::values_of;
 
 // Float results against double references: a relative error of 1e-5 passes, a wrong term does not.
 inline void check_close(const Tensor& t, const std::vector<double>& expected) {

@@ -25,10 +25,12 @@ inline bool same_bits(const std::vector<float>& a, const std::vector<float>& b) 
   return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }
 
+// A tensor's values, copied: to keep after the tensor changes, and to compare with same_bits.
+inline std::vector<float> values_of(const Tensor& t) { return {t.values().begin(), t.values().end()}; }
+
 // y = op(x) for a random x of `shape`, and x's gradient under a random cotangent, at `threads` threads.
 template <class Op>
 std::pair<std::vector<float>, std::vector<float>> run_at(int threads, Shape shape, Op op) {
-  auto copy = [](const Tensor& t) { return std::vector<float>(t.values().begin(), t.values().end()); };
   set_num_threads(threads);
   Tensor x = grad_check::random_tensor(std::move(shape), 70);
   Tensor y = op(x);
@@ -36,7 +38,7 @@ std::pair<std::vector<float>, std::vector<float>> run_at(int threads, Shape shap
   Random rng(71);
   for (double& v : weights) v = rng.uniform(-1, 1);
   grad_check::weighted_sum(y, weights).backward();
-  auto result = std::make_pair(copy(y), copy(x.grad()));
+  auto result = std::make_pair(values_of(y), values_of(x.grad()));
   set_num_threads(0);
   return result;
 }

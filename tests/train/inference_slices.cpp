@@ -18,8 +18,7 @@ using namespace elucid::layers;
 
 namespace {
 using test::same_bits;
-
-std::vector<float> values_of(const Tensor& t) { return {t.values().begin(), t.values().end()}; }
+using test::values_of;
 
 // The model's outputs for x in one forward over all of it, without gradients.
 std::vector<float> one_forward(train::Trainer& model, std::span<const Tensor> x) {

@@ -4,6 +4,7 @@
 // both with bf16 products (Keras' mixed_bfloat16) against double loops over bf16-rounded operands.
 #include "support/bf16_testing.hpp"
 #include "support/grad_check.hpp"
+#include "support/same_bits.hpp"
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops.hpp>
@@ -12,7 +13,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <memory>
 
 using namespace elucid;
@@ -181,7 +181,6 @@ TEST_CASE("grouped conv2d gives each group the bits of conv2d on its slices alon
           "[ops][conv][threads]") {
   // 16 samples of 9x9 make several batch chunks in each group's kernel call. Groups 4: channels 12 -> filters 8.
   constexpr int64_t kGroups = 4, kC = 12, kF = 8, kCg = kC / kGroups, kFg = kF / kGroups;
-  auto copy = [](const Tensor& t) { return std::vector<float>(t.values().begin(), t.values().end()); };
   // Channels [first, first + count) of the last axis of t, as a new tensor (no gradient).
   auto slice = [](const Tensor& t, int64_t first, int64_t count) {
     Shape shape = t.shape();
@@ -206,14 +205,14 @@ TEST_CASE("grouped conv2d gives each group the bits of conv2d on its slices alon
     Tensor b = grad_check::random_tensor({kF}, 92);
     Tensor y = ops::conv2d(x, w, b, args);
     grad_check::weighted_sum(y, weights_for(y)).backward();
-    return std::vector<std::vector<float>>{copy(y), copy(x.grad()), copy(w.grad()), copy(b.grad())};
+    return std::vector<std::vector<float>>{test::values_of(y), test::values_of(x.grad()), test::values_of(w.grad()),
+                                           test::values_of(b.grad())};
   };
   const auto one = run(1), two = run(2);
   set_num_threads(0);
   for (size_t i = 0; i < one.size(); ++i) {
     INFO("result " << i << " of y, dx, dw, db");
-    CHECK((one[i].size() == two[i].size() &&
-           std::memcmp(one[i].data(), two[i].data(), one[i].size() * sizeof(float)) == 0));
+    CHECK(test::same_bits(one[i], two[i]));
   }
   // Group q alone: conv2d of x's channels [q * 3, q * 3 + 3) with the kernel's and bias' columns [q * 2, q * 2 + 2).
   Tensor x = grad_check::random_tensor({16, 9, 9, kC}, 90, -1, 1, false);
@@ -225,7 +224,7 @@ TEST_CASE("grouped conv2d gives each group the bits of conv2d on its slices alon
   for (int64_t q = 0; q < kGroups; ++q) {
     INFO("group " << q);
     const Tensor alone = ops::conv2d(slice(x, q * kCg, kCg), slice(w, q * kFg, kFg), slice(b, q * kFg, kFg), plain);
-    CHECK(copy(slice(y, q * kFg, kFg)) == copy(alone));
+    CHECK(test::values_of(slice(y, q * kFg, kFg)) == test::values_of(alone));
   }
 }
 
@@ -244,18 +243,15 @@ TEST_CASE("conv2d forward and backward are bit-identical at 1 and 2 threads", "[
     Random rng(63);
     for (double& v : weights) v = rng.uniform(-1, 1);
     grad_check::weighted_sum(y, weights).backward();
-    auto copy = [](const Tensor& t) { return std::vector<float>(t.values().begin(), t.values().end()); };
-    return Result{copy(y), copy(x.grad()), copy(w.grad()), copy(b.grad())};
+    return Result{test::values_of(y), test::values_of(x.grad()), test::values_of(w.grad()),
+                  test::values_of(b.grad())};
   };
   const Result one = run(1), two = run(2);
   set_num_threads(0);
-  auto same_bits = [](const std::vector<float>& a, const std::vector<float>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-  };
-  CHECK(same_bits(one.y, two.y));
-  CHECK(same_bits(one.dx, two.dx));
-  CHECK(same_bits(one.dw, two.dw));
-  CHECK(same_bits(one.db, two.db));
+  CHECK(test::same_bits(one.y, two.y));
+  CHECK(test::same_bits(one.dx, two.dx));
+  CHECK(test::same_bits(one.dw, two.dw));
+  CHECK(test::same_bits(one.db, two.db));
 }
 
 // ---- conv2d_elu: the fused convolution + bias + ELU ----
@@ -319,8 +315,7 @@ TEST_CASE("conv2d_elu gives the same bits as elu of conv2d, at 1 and 2 threads, 
       for (bool fused : {false, true}) {
         INFO(threads << " threads, " << (fused ? "fused" : "elu of conv2d"));
         const std::vector<float> got = run(threads, fused);
-        CHECK((got.size() == reference.size() &&
-               std::memcmp(got.data(), reference.data(), got.size() * sizeof(float)) == 0));
+        CHECK(test::same_bits(got, reference));
       }
   }
   set_num_threads(0);
@@ -419,7 +414,7 @@ TEST_CASE("depthwise_conv2d forward and backward are bit-identical at 1 and 2 th
   };
   const std::vector<float> one = run(1), two = run(2);
   set_num_threads(0);
-  CHECK((one.size() == two.size() && std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0));
+  CHECK(test::same_bits(one, two));
 }
 
 TEST_CASE("depthwise_conv2d rejects bad shapes naming input and kernel", "[ops][conv]") {
@@ -520,7 +515,7 @@ TEST_CASE("conv2d_transpose forward and backward are bit-identical at 1 and 2 th
   };
   const std::vector<float> one = run(1), two = run(2);
   set_num_threads(0);
-  CHECK((one.size() == two.size() && std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0));
+  CHECK(test::same_bits(one, two));
 }
 
 TEST_CASE("conv2d_transpose output sizes follow Keras, and bad arguments are refused", "[ops][conv]") {
