@@ -1,5 +1,6 @@
-// The chunked conv2d forward and backward for NHWC images: im2col + sgemm, or on an AVX-512 CPU with valid padding
-// the AVX-512 kernel reading the image in place (forward and weight gradient); col2im for the input gradient.
+// The chunked conv2d forward and backward for NHWC images: im2col + sgemm, or on an AVX-512 CPU the AVX-512 kernel
+// reading the image in place (valid padding) or a zero-padded copy of it (same padding), for the forward and the
+// weight gradient; col2im for the input gradient.
 // With g.bf16 the products are bf16 ones (core/kernels/gemm_bf16.hpp) on operands packed straight from the image,
 // one receptive field at a time, and from dy; the weights are packed once per call. Same chunks as the float path.
 #include <elucid/core/kernels/conv.hpp>
@@ -63,6 +64,7 @@ void add_chunk_sums(const float* partial, int64_t chunks, int64_t size, int64_t 
 float* thread_slots(std::vector<float>& buffer, int64_t slot) { return workspace(buffer, slot * omp_get_max_threads()); }
 thread_local std::vector<float> column_buffer;  // im2col slots, shared by the forward and the backward
 thread_local std::vector<const float*> starts_buffer;  // receptive_field_starts slots, the same
+thread_local std::vector<float> canvas_buffer;  // pad_images slots, the same
 
 // True when the whole receptive field of output (oh, ow) lies inside the image and its columns are contiguous
 // (dilation_w 1): then each kernel row is one run of KW * C floats in x. The common case for valid padding.
@@ -77,6 +79,45 @@ bool reads_in_place(const Conv2DGeometry& g) {
   return contiguous_window(g, -g.pad_top, -g.pad_left) &&
          contiguous_window(g, (g.oh - 1) * g.stride_h - g.pad_top, (g.ow - 1) * g.stride_w - g.pad_left) &&
          sgemm_avx512_rows_suit(g.f, g.kh, g.kw * g.c);
+}
+
+// g over its images placed in a zero canvas at (pad_top, pad_left), the canvas just large enough for the last window:
+// the same outputs from an image without padding, so that a product can read its windows in place.
+Conv2DGeometry padded(const Conv2DGeometry& g) {
+  Conv2DGeometry p = g;
+  p.h = (g.oh - 1) * g.stride_h + (g.kh - 1) * g.dilation_h + 1;
+  p.w = (g.ow - 1) * g.stride_w + (g.kw - 1) * g.dilation_w + 1;
+  p.pad_top = p.pad_left = 0;
+  return p;
+}
+
+// How a chunk's products read the receptive fields: in place from x (valid padding), in place from a zero-padded
+// copy of the chunk's images (same padding: one copy of each image instead of KH * KW in im2col columns), or from
+// im2col columns. The same bits each way: the columns hold the canvas' zeros as well, in the same order.
+enum class Fields { in_place, padded_copy, columns };
+Fields fields_of(const Conv2DGeometry& g) {
+  if (reads_in_place(g)) return Fields::in_place;
+  if (reads_in_place(padded(g))) return Fields::padded_copy;
+  return Fields::columns;
+}
+
+// xp (samples, p.h, p.w, C) = the images at x (samples, H, W, C) placed at (pad_top, pad_left) of canvases of
+// zeros, p = padded(g); image rows and columns no window reaches are left out.
+void pad_images(const Conv2DGeometry& g, const Conv2DGeometry& p, const float* x, int64_t samples, float* xp) {
+  const int64_t first_w = std::max<int64_t>(0, -g.pad_left), last_w = std::min(g.w, p.w - g.pad_left);
+  for (int64_t s = 0; s < samples; ++s)
+    for (int64_t ph = 0; ph < p.h; ++ph) {
+      float* dst = xp + (s * p.h + ph) * p.w * g.c;
+      const int64_t ih = ph - g.pad_top;
+      if (ih < 0 || ih >= g.h || last_w <= first_w) {
+        std::fill(dst, dst + p.w * g.c, 0.0f);
+        continue;
+      }
+      const int64_t before = (first_w + g.pad_left) * g.c, copied = (last_w - first_w) * g.c;
+      std::fill(dst, dst + before, 0.0f);
+      std::memcpy(dst + before, x + ((s * g.h + ih) * g.w + first_w) * g.c, sizeof(float) * static_cast<size_t>(copied));
+      std::fill(dst + before + copied, dst + p.w * g.c, 0.0f);
+    }
 }
 
 // starts (samples * OH * OW): where in x the first kernel row of each output's receptive field begins (as im2col
@@ -353,20 +394,30 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
   }
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
-  const bool in_place = reads_in_place(g);
+  const Fields fields = fields_of(g);
+  const Conv2DGeometry read = fields == Fields::padded_copy ? padded(g) : g;  // the images the product reads
   const int64_t slot = slot_size(chunk * rows_per_sample * k), starts_slot = chunk * rows_per_sample;
-  float* columns = in_place ? nullptr : thread_slots(column_buffer, slot);
-  const float** all_starts = in_place ? workspace(starts_buffer, starts_slot * omp_get_max_threads()) : nullptr;
+  const int64_t canvas_slot = slot_size(chunk * read.h * read.w * g.c);
+  float* columns = fields == Fields::columns ? thread_slots(column_buffer, slot) : nullptr;
+  float* canvases = fields == Fields::padded_copy ? thread_slots(canvas_buffer, canvas_slot) : nullptr;
+  const float** all_starts =
+      fields == Fields::columns ? nullptr : workspace(starts_buffer, starts_slot * omp_get_max_threads());
 #pragma omp parallel for schedule(static)
   for (int64_t ci = 0; ci < chunks; ++ci) {
     const int64_t s0 = ci * chunk, samples = std::min(chunk, g.n - s0), rows = samples * rows_per_sample;
     const float* xc = x + s0 * g.h * g.w * g.c;
     float* yc = y + s0 * rows_per_sample * g.f;
-    if (in_place) {
-      // yc (rows, F) = the receptive fields in x, KH runs of KW * C floats each, (rows, K) * w (K, F) + b
+    if (fields != Fields::columns) {
+      // yc (rows, F) = the receptive fields in x (or its padded copy), KH runs of KW * C floats each,
+      // (rows, K) * w (K, F) + b
+      if (canvases) {
+        float* canvas = canvases + omp_get_thread_num() * canvas_slot;
+        pad_images(g, read, xc, samples, canvas);
+        xc = canvas;
+      }
       const float** starts = all_starts + omp_get_thread_num() * starts_slot;
-      receptive_field_starts(g, xc, samples, starts);
-      sgemm_avx512_rows(rows, g.f, g.kh, g.kw * g.c, starts, g.dilation_h * g.w * g.c, w, g.f, b, yc, g.f);
+      receptive_field_starts(read, xc, samples, starts);
+      sgemm_avx512_rows(rows, g.f, g.kh, g.kw * g.c, starts, g.dilation_h * read.w * g.c, w, g.f, b, yc, g.f);
     } else {
       // yc (rows, F) = col (rows, K) * w (K, F) + yc, yc set to b first
       if (b)
@@ -397,11 +448,15 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
   const int64_t slot = slot_size(chunk * rows_per_sample * k), dz_slot = slot_size(chunk * rows_per_sample * g.f);
   thread_local std::vector<float> dz_buffer;
   float* dzs = y_elu ? thread_slots(dz_buffer, dz_slot) : nullptr;
-  // dW reads x in place, as the forward does, when the chunk's rows are a depth the AVX-512 kernel takes.
-  const bool dw_in_place = dw && reads_in_place(g) && sgemm_avx512_suits(k, g.f, chunk * rows_per_sample);
+  // dW reads x in place (or its padded copy), as the forward does, when the chunk's rows are a depth the AVX-512
+  // kernel takes.
+  const Fields fields = fields_of(g);
+  const bool dw_in_place = dw && fields != Fields::columns && sgemm_avx512_suits(k, g.f, chunk * rows_per_sample);
+  const Conv2DGeometry read = fields == Fields::padded_copy ? padded(g) : g;  // the images dW's product reads
   float* columns = dx || (dw && !dw_in_place) ? thread_slots(column_buffer, slot) : nullptr;
-  const int64_t starts_slot = chunk * rows_per_sample;
+  const int64_t starts_slot = chunk * rows_per_sample, canvas_slot = slot_size(chunk * read.h * read.w * g.c);
   const float** all_starts = dw_in_place ? workspace(starts_buffer, starts_slot * omp_get_max_threads()) : nullptr;
+  float* canvases = dw_in_place && fields == Fields::padded_copy ? thread_slots(canvas_buffer, canvas_slot) : nullptr;
   const int64_t dw_size = k * g.f;
 #pragma omp parallel
   {
@@ -416,10 +471,16 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
       }
       float* col = columns ? columns + omp_get_thread_num() * slot : nullptr;  // im2col for dW, then dcol
       if (dw_in_place) {
-        // dW chunk (K, F) = (the receptive fields in x, (rows, K))^T * dy (rows, F)
+        // dW chunk (K, F) = (the receptive fields in x or its padded copy, (rows, K))^T * dy (rows, F)
+        const float* xc = x + s0 * g.h * g.w * g.c;
+        if (canvases) {
+          float* canvas = canvases + omp_get_thread_num() * canvas_slot;
+          pad_images(g, read, xc, samples, canvas);
+          xc = canvas;
+        }
         const float** starts = all_starts + omp_get_thread_num() * starts_slot;
-        receptive_field_starts(g, x + s0 * g.h * g.w * g.c, samples, starts);
-        sgemm_avx512_rows_transposed(g.kh, g.kw * g.c, g.f, rows, starts, g.dilation_h * g.w * g.c, dyc, g.f,
+        receptive_field_starts(read, xc, samples, starts);
+        sgemm_avx512_rows_transposed(g.kh, g.kw * g.c, g.f, rows, starts, g.dilation_h * read.w * g.c, dyc, g.f,
                                      dw_partial + ci * dw_size, g.f);
       } else if (dw) {
         im2col(g, x + s0 * g.h * g.w * g.c, samples, col);

@@ -254,6 +254,54 @@ TEST_CASE("conv2d forward and backward are bit-identical at 1 and 2 threads", "[
   CHECK(test::same_bits(one.db, two.db));
 }
 
+TEST_CASE("conv2d with same padding gives the bits of valid padding over the zero-padded input", "[ops][conv]") {
+  // The same-padding kernels read a zero-padded copy of each chunk's images (or im2col columns holding the same
+  // zeros): y, dW, db and the input gradient must be those of an explicit zero_pad2d and a valid convolution.
+  struct SameCase {
+    Shape x;
+    int kh, kw, f, stride, dilation;
+  };
+  const SameCase cases[] = {
+      {{3, 9, 9, 8}, 3, 3, 16, 1, 1},    // the residual block's convolution, in small
+      {{2, 7, 6, 4}, 4, 4, 8, 1, 1},     // even kernel: the extra row and column at the bottom and right
+      {{2, 9, 8, 3}, 3, 3, 5, 2, 1},     // stride 2
+      {{2, 8, 8, 2}, 3, 3, 4, 1, 2},     // dilation 2 (im2col columns)
+      {{40, 5, 5, 4}, 3, 3, 4, 1, 1},    // several chunks of samples
+  };
+  for (const SameCase& sc : cases) {
+    INFO("x " << to_string(sc.x) << " kernel " << sc.kh << "x" << sc.kw << " -> " << sc.f << ", stride " << sc.stride
+              << ", dilation " << sc.dilation);
+    const Axis ah = axis(sc.x[1], sc.kh, sc.stride, sc.dilation, kSame);
+    const Axis aw = axis(sc.x[2], sc.kw, sc.stride, sc.dilation, kSame);
+    const int64_t span_h = (sc.kh - 1) * sc.dilation + 1, span_w = (sc.kw - 1) * sc.dilation + 1;
+    const ops::Margins2D margins{ah.pad, (ah.out - 1) * sc.stride + span_h - sc.x[1] - ah.pad, aw.pad,
+                                 (aw.out - 1) * sc.stride + span_w - sc.x[2] - aw.pad};
+    struct Result {
+      std::vector<float> y, dx, dw, db;
+    };
+    auto run = [&](bool explicit_padding) {
+      Tensor x = grad_check::random_tensor(sc.x, 70);
+      Tensor w = grad_check::random_tensor({sc.kh, sc.kw, sc.x[3], sc.f}, 71);
+      Tensor b = grad_check::random_tensor({sc.f}, 72);
+      Tensor y = explicit_padding
+                     ? ops::conv2d(ops::zero_pad2d(x, margins), w, b,
+                                   conv_args(sc.stride, sc.stride, kValid, sc.dilation, sc.dilation))
+                     : ops::conv2d(x, w, b, conv_args(sc.stride, sc.stride, kSame, sc.dilation, sc.dilation));
+      Vec weights(static_cast<size_t>(y.size()));
+      Random rng(73);
+      for (double& v : weights) v = rng.uniform(-1, 1);
+      grad_check::weighted_sum(y, weights).backward();
+      return Result{test::values_of(y), test::values_of(x.grad()), test::values_of(w.grad()),
+                    test::values_of(b.grad())};
+    };
+    const Result same = run(false), padded = run(true);
+    CHECK(test::same_bits(same.y, padded.y));
+    CHECK(test::same_bits(same.dx, padded.dx));
+    CHECK(test::same_bits(same.dw, padded.dw));
+    CHECK(test::same_bits(same.db, padded.db));
+  }
+}
+
 // ---- conv2d_elu: the fused convolution + bias + ELU ----
 
 namespace {
