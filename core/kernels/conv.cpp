@@ -1,6 +1,6 @@
 // The chunked conv2d forward and backward for NHWC images: im2col + sgemm, or on an AVX-512 CPU the AVX-512 kernel
 // reading the image in place (valid padding) or a zero-padded copy of it (same padding), for the forward and the
-// weight gradient; col2im for the input gradient.
+// weight gradient, and for strides 1 the input gradient as a convolution of dy; else col2im for the input gradient.
 // With g.bf16 the products are bf16 ones (core/kernels/gemm_bf16.hpp) on operands packed straight from the image,
 // one receptive field at a time, and from dy; the weights are packed once per call. Same chunks as the float path.
 #include <elucid/core/kernels/conv.hpp>
@@ -64,7 +64,7 @@ void add_chunk_sums(const float* partial, int64_t chunks, int64_t size, int64_t 
 float* thread_slots(std::vector<float>& buffer, int64_t slot) { return workspace(buffer, slot * omp_get_max_threads()); }
 thread_local std::vector<float> column_buffer;  // im2col slots, shared by the forward and the backward
 thread_local std::vector<const float*> starts_buffer;  // receptive_field_starts slots, the same
-thread_local std::vector<float> canvas_buffer;  // pad_images slots, the same
+thread_local std::vector<float> canvas_buffer;  // place_on_canvas slots, the same
 
 // True when the whole receptive field of output (oh, ow) lies inside the image and its columns are contiguous
 // (dilation_w 1): then each kernel row is one run of KW * C floats in x. The common case for valid padding.
@@ -101,22 +101,60 @@ Fields fields_of(const Conv2DGeometry& g) {
   return Fields::columns;
 }
 
-// xp (samples, p.h, p.w, C) = the images at x (samples, H, W, C) placed at (pad_top, pad_left) of canvases of
-// zeros, p = padded(g); image rows and columns no window reaches are left out.
-void pad_images(const Conv2DGeometry& g, const Conv2DGeometry& p, const float* x, int64_t samples, float* xp) {
-  const int64_t first_w = std::max<int64_t>(0, -g.pad_left), last_w = std::min(g.w, p.w - g.pad_left);
+// out (samples, canvas_h, canvas_w, C) = the images at x (samples, H, W, C) placed at (top, left) >= 0 of canvases
+// of zeros; image rows and columns past the canvas are left out.
+void place_on_canvas(const float* x, int64_t samples, int64_t h, int64_t w, int64_t c, int64_t top, int64_t left,
+                     int64_t canvas_h, int64_t canvas_w, float* out) {
+  const int64_t before = std::min(left, canvas_w) * c, copied = std::clamp<int64_t>(canvas_w - left, 0, w) * c;
+  const int64_t row = canvas_w * c;
   for (int64_t s = 0; s < samples; ++s)
-    for (int64_t ph = 0; ph < p.h; ++ph) {
-      float* dst = xp + (s * p.h + ph) * p.w * g.c;
-      const int64_t ih = ph - g.pad_top;
-      if (ih < 0 || ih >= g.h || last_w <= first_w) {
-        std::fill(dst, dst + p.w * g.c, 0.0f);
+    for (int64_t ch = 0; ch < canvas_h; ++ch) {
+      float* dst = out + (s * canvas_h + ch) * row;
+      const int64_t ih = ch - top;
+      if (ih < 0 || ih >= h) {
+        std::fill(dst, dst + row, 0.0f);
         continue;
       }
-      const int64_t before = (first_w + g.pad_left) * g.c, copied = (last_w - first_w) * g.c;
       std::fill(dst, dst + before, 0.0f);
-      std::memcpy(dst + before, x + ((s * g.h + ih) * g.w + first_w) * g.c, sizeof(float) * static_cast<size_t>(copied));
-      std::fill(dst + before + copied, dst + p.w * g.c, 0.0f);
+      std::memcpy(dst + before, x + (s * h + ih) * w * c, sizeof(float) * static_cast<size_t>(copied));
+      std::fill(dst + before + copied, dst + row, 0.0f);
+    }
+}
+
+// The convolution whose output is a stride-1 convolution's input gradient: dy (OH, OW, F) placed at
+// (top, left) = ((KH - 1) * dilation_h - pad_top, (KW - 1) * dilation_w - pad_left) of a zero canvas
+// (H + (KH - 1) * dilation_h, W + (KW - 1) * dilation_w, F), convolved (valid, the same dilation) with the kernel
+// turned by 180 degrees and its channels swapped, (KH, KW, F, C):
+// dx[ih, iw, c] = sum over i, j, f of canvas[ih + i * dilation_h, iw + j * dilation_w, f] * w[KH-1-i, KW-1-j, c, f].
+Conv2DGeometry input_gradient_geometry(const Conv2DGeometry& g) {
+  Conv2DGeometry t = g;
+  t.h = g.h + (g.kh - 1) * g.dilation_h;
+  t.w = g.w + (g.kw - 1) * g.dilation_w;
+  t.c = g.f;
+  t.f = g.c;
+  t.oh = g.h;
+  t.ow = g.w;
+  t.pad_top = t.pad_left = 0;
+  return t;
+}
+
+// True when the input gradient is that convolution (strides 1, and dy fits its canvas) with no more products than
+// dy w^T (as many inputs as outputs: Keras' same padding; with valid padding the canvas' zero border would cost
+// (H * W) / (OH * OW) times the products, more than col2im saves), and the AVX-512 kernel reads its windows in place.
+bool input_gradient_reads_in_place(const Conv2DGeometry& g) {
+  return g.stride_h == 1 && g.stride_w == 1 && g.pad_top <= (g.kh - 1) * g.dilation_h &&
+         g.pad_left <= (g.kw - 1) * g.dilation_w && g.oh <= g.h + g.pad_top && g.ow <= g.w + g.pad_left &&
+         g.h * g.w <= g.oh * g.ow && reads_in_place(input_gradient_geometry(g));
+}
+
+// turned (KH, KW, F, C) = w (KH, KW, C, F) turned by 180 degrees, its channels swapped: the input gradient's kernel.
+void turn_kernel(const Conv2DGeometry& g, const float* w, float* turned) {
+  for (int64_t i = 0; i < g.kh; ++i)
+    for (int64_t j = 0; j < g.kw; ++j) {
+      const float* src = w + ((g.kh - 1 - i) * g.kw + (g.kw - 1 - j)) * g.c * g.f;
+      float* dst = turned + (i * g.kw + j) * g.f * g.c;
+      for (int64_t c = 0; c < g.c; ++c)
+        for (int64_t f = 0; f < g.f; ++f) dst[f * g.c + c] = src[c * g.f + f];
     }
 }
 
@@ -412,12 +450,12 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
       // (rows, K) * w (K, F) + b
       if (canvases) {
         float* canvas = canvases + omp_get_thread_num() * canvas_slot;
-        pad_images(g, read, xc, samples, canvas);
+        place_on_canvas(xc, samples, g.h, g.w, g.c, g.pad_top, g.pad_left, read.h, read.w, canvas);
         xc = canvas;
       }
       const float** starts = all_starts + omp_get_thread_num() * starts_slot;
       receptive_field_starts(read, xc, samples, starts);
-      sgemm_avx512_rows(rows, g.f, g.kh, g.kw * g.c, starts, g.dilation_h * read.w * g.c, w, g.f, b, yc, g.f);
+      sgemm_avx512_rows(rows, g.f, g.kh, g.kw * g.c, starts, g.dilation_h * read.w * g.c, w, g.f, b, 0.0f, yc, g.f);
     } else {
       // yc (rows, F) = col (rows, K) * w (K, F) + yc, yc set to b first
       if (b)
@@ -453,10 +491,22 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
   const Fields fields = fields_of(g);
   const bool dw_in_place = dw && fields != Fields::columns && sgemm_avx512_suits(k, g.f, chunk * rows_per_sample);
   const Conv2DGeometry read = fields == Fields::padded_copy ? padded(g) : g;  // the images dW's product reads
-  float* columns = dx || (dw && !dw_in_place) ? thread_slots(column_buffer, slot) : nullptr;
-  const int64_t starts_slot = chunk * rows_per_sample, canvas_slot = slot_size(chunk * read.h * read.w * g.c);
-  const float** all_starts = dw_in_place ? workspace(starts_buffer, starts_slot * omp_get_max_threads()) : nullptr;
-  float* canvases = dw_in_place && fields == Fields::padded_copy ? thread_slots(canvas_buffer, canvas_slot) : nullptr;
+  const bool dw_canvas = dw_in_place && fields == Fields::padded_copy;
+  // dX as the convolution of dy's canvas with the turned kernel when it can (input_gradient_geometry): each element
+  // one FMA chain, no columns and no col2im; else dcol (rows, K) = dy w^T scattered back by col2im.
+  const bool dx_convolved = dx && input_gradient_reads_in_place(g);
+  const Conv2DGeometry back = input_gradient_geometry(g);  // dx's convolution, when dx_convolved
+  thread_local std::vector<float> turned_buffer;  // the calling thread's
+  float* turned = dx_convolved ? workspace(turned_buffer, k * g.f) : nullptr;
+  if (turned) turn_kernel(g, w, turned);
+  float* columns = (dx && !dx_convolved) || (dw && !dw_in_place) ? thread_slots(column_buffer, slot) : nullptr;
+  // Each chunk's dW and dX take turns in one slot of receptive-field starts and one canvas.
+  const int64_t starts_slot = chunk * std::max(rows_per_sample, dx_convolved ? g.h * g.w : 0);
+  const int64_t canvas_slot = slot_size(chunk * std::max(dw_canvas ? read.h * read.w * g.c : 0,
+                                                         dx_convolved ? back.h * back.w * g.f : 0));
+  const float** all_starts =
+      dw_in_place || dx_convolved ? workspace(starts_buffer, starts_slot * omp_get_max_threads()) : nullptr;
+  float* canvases = dw_canvas || dx_convolved ? thread_slots(canvas_buffer, canvas_slot) : nullptr;
   const int64_t dw_size = k * g.f;
 #pragma omp parallel
   {
@@ -473,9 +523,9 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
       if (dw_in_place) {
         // dW chunk (K, F) = (the receptive fields in x or its padded copy, (rows, K))^T * dy (rows, F)
         const float* xc = x + s0 * g.h * g.w * g.c;
-        if (canvases) {
+        if (dw_canvas) {
           float* canvas = canvases + omp_get_thread_num() * canvas_slot;
-          pad_images(g, read, xc, samples, canvas);
+          place_on_canvas(xc, samples, g.h, g.w, g.c, g.pad_top, g.pad_left, read.h, read.w, canvas);
           xc = canvas;
         }
         const float** starts = all_starts + omp_get_thread_num() * starts_slot;
@@ -493,7 +543,17 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
         for (int64_t r = 0; r < rows; ++r)
           for (int64_t f = 0; f < g.f; ++f) p[f] += dyc[r * g.f + f];
       }
-      if (dx) {
+      if (dx_convolved) {
+        // dx chunk (samples * H * W, C) = the windows of dy's canvas (KH runs of KW * F floats each) * turned
+        // (KH * KW * F, C), added to dx unless it is fresh.
+        float* canvas = canvases + omp_get_thread_num() * canvas_slot;
+        place_on_canvas(dyc, samples, g.oh, g.ow, g.f, (g.kh - 1) * g.dilation_h - g.pad_top,
+                        (g.kw - 1) * g.dilation_w - g.pad_left, back.h, back.w, canvas);
+        const float** starts = all_starts + omp_get_thread_num() * starts_slot;
+        receptive_field_starts(back, canvas, samples, starts);
+        sgemm_avx512_rows(samples * g.h * g.w, g.c, g.kh, g.kw * g.f, starts, g.dilation_h * back.w * g.f, turned, g.c,
+                          nullptr, dx_out.fresh ? 0.0f : 1.0f, dx + s0 * g.h * g.w * g.c, g.c);
+      } else if (dx) {
         // dcol (rows, K) = dy (rows, F) * w^T (F, K), then scattered back onto this chunk's own samples.
         sgemm(false, true, rows, k, g.f, 1.0f, dyc, g.f, w, g.f, 0.0f, col, k);
         float* dxc = dx + s0 * g.h * g.w * g.c;

@@ -185,7 +185,8 @@ bool sgemm_avx512_rows_suit(int64_t n, int64_t segments, int64_t run) {
 }
 
 void sgemm_avx512_rows(int64_t m, int64_t n, int64_t segments, int64_t run, const float* const* rows,
-                       int64_t segment_step, const float* b, int64_t ldb, const float* bias, float* c, int64_t ldc) {
+                       int64_t segment_step, const float* b, int64_t ldb, const float* bias, float beta, float* c,
+                       int64_t ldc) {
   if (!sgemm_avx512_rows_suit(n, segments, run))
     throw Error("sgemm_avx512_rows: " + std::to_string(segments) + " runs of " + std::to_string(run) +
                 " floats times n " + std::to_string(n) + " is not a product it is made for");
@@ -196,6 +197,7 @@ void sgemm_avx512_rows(int64_t m, int64_t n, int64_t segments, int64_t run, cons
   t.segments = segments;
   t.segment_step = segment_step;
   t.alpha = 1.0f;
+  t.beta = beta;
   t.ldc = ldc;
   const auto set_b = [&](int64_t j0, int64_t /*cols*/) {
     t.b = b + j0;
@@ -244,7 +246,7 @@ void sgemm_avx512(bool, bool, int64_t, int64_t, int64_t, float, const float*, in
 }
 
 void sgemm_avx512_rows(int64_t, int64_t, int64_t, int64_t, const float* const*, int64_t, const float*, int64_t,
-                       const float*, float*, int64_t) {
+                       const float*, float, float*, int64_t) {
   throw Error("sgemm_avx512_rows: this build is not for x86-64");
 }
 

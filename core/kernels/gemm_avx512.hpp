@@ -17,14 +17,16 @@ bool sgemm_avx512_suits(int64_t m, int64_t n, int64_t k);
 void sgemm_avx512(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
                   int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
-// A convolution's forward product without im2col: c (m, n) = A * b + bias, where row r of A (m, segments * run) is
-// the `segments` runs of `run` floats at rows[r], rows[r] + segment_step, ... (an output's receptive field, one run
+// A convolution's product without im2col: c (m, n) = A * b + bias + beta * c, where row r of A (m, segments * run)
+// is the `segments` runs of `run` floats at rows[r], rows[r] + segment_step, ... (an output's receptive field, one run
 // per kernel row, read in place from the image), b is (segments * run, n) with row step ldb, and bias (n) is added
-// to every row (none when null); c is only written. Each element is the FMA chain sgemm_avx512 runs on the im2col
-// matrix, in the same order, and then + bias: the bits of sgemm_avx512 with c set to the bias and beta 1.
+// to every row (none when null); c is not read when beta is 0. Each element is the FMA chain sgemm_avx512 runs on the
+// im2col matrix, in the same order, and then + bias: with beta 0, the bits of sgemm_avx512 with c set to the bias and
+// beta 1.
 bool sgemm_avx512_rows_suit(int64_t n, int64_t segments, int64_t run);  // AVX-512F, n and segments * run <= 1024
 void sgemm_avx512_rows(int64_t m, int64_t n, int64_t segments, int64_t run, const float* const* rows,
-                       int64_t segment_step, const float* b, int64_t ldb, const float* bias, float* c, int64_t ldc);
+                       int64_t segment_step, const float* b, int64_t ldb, const float* bias, float beta, float* c,
+                       int64_t ldc);
 
 // The weight gradient's product of a convolution without im2col: c (K, n) = A^T * b, A (depth, K) the matrix
 // sgemm_avx512_rows reads in place (K = segments * run; its row p at rows[p], ...), b (depth, n) with row step ldb;

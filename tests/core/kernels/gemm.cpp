@@ -160,8 +160,17 @@ TEST_CASE("sgemm_avx512_rows and its transpose read a convolution's input in pla
       kernels::sgemm_avx512(false, false, m, n, k, 1.0f, columns.data(), k, b.data(), n + 1, with_bias ? 1.0f : 0.0f,
                             expected.data(), n);
       kernels::sgemm_avx512_rows(m, n, kh, run, starts.data(), dilation_h * w * c, b.data(), n + 1,
-                                 with_bias ? bias.data() : nullptr, got.data(), n);
+                                 with_bias ? bias.data() : nullptr, 0.0f, got.data(), n);
       INFO("n " << n << " bias " << with_bias);
+      CHECK(std::memcmp(expected.data(), got.data(), expected.size() * sizeof(float)) == 0);
+    }
+    {  // beta 1 adds the product to c: the bits of sgemm_avx512 with beta 1
+      const std::vector<float> c0 = random_values(m * n, 11);
+      std::vector<float> expected = c0, got = c0;
+      kernels::sgemm_avx512(false, false, m, n, k, 1.0f, columns.data(), k, b.data(), n + 1, 1.0f, expected.data(), n);
+      kernels::sgemm_avx512_rows(m, n, kh, run, starts.data(), dilation_h * w * c, b.data(), n + 1, nullptr, 1.0f,
+                                 got.data(), n);
+      INFO("n " << n << " beta 1");
       CHECK(std::memcmp(expected.data(), got.data(), expected.size() * sizeof(float)) == 0);
     }
     // The weight gradient's product: (K, n) = columns^T (K, m) * dy (m, n).
@@ -173,6 +182,6 @@ TEST_CASE("sgemm_avx512_rows and its transpose read a convolution's input in pla
     INFO("transposed, n " << n);
     CHECK(std::memcmp(expected.data(), got.data(), expected.size() * sizeof(float)) == 0);
   }
-  CHECK_THROWS_WITH(kernels::sgemm_avx512_rows(m, 64, 3, 400, starts.data(), 0, x.data(), 64, nullptr, nullptr, 64),
+  CHECK_THROWS_WITH(kernels::sgemm_avx512_rows(m, 64, 3, 400, starts.data(), 0, x.data(), 64, nullptr, 0.0f, nullptr, 64),
                     "sgemm_avx512_rows: 3 runs of 400 floats times n 64 is not a product it is made for");
 }

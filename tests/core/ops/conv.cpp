@@ -296,9 +296,73 @@ TEST_CASE("conv2d with same padding gives the bits of valid padding over the zer
     };
     const Result same = run(false), padded = run(true);
     CHECK(test::same_bits(same.y, padded.y));
-    CHECK(test::same_bits(same.dx, padded.dx));
     CHECK(test::same_bits(same.dw, padded.dw));
     CHECK(test::same_bits(same.db, padded.db));
+    // With strides 1 and dilation_w 1 the same-padding input gradient is a convolution of dy (below), the valid one
+    // col2im's sums: other rounding, the same values.
+    REQUIRE(same.dx.size() == padded.dx.size());
+    for (size_t i = 0; i < same.dx.size(); ++i) CHECK(std::fabs(same.dx[i] - padded.dx[i]) <= 1e-5f);
+  }
+}
+
+TEST_CASE("conv2d's input gradient with strides 1 and same padding is one FMA chain per element over dy",
+          "[ops][conv]") {
+  // dx[n, ih, iw, c] = the chain, from 0, of fmaf(dy[n, ih + pad_top - i * dh, iw + pad_left - j * dw, f], w[i, j, c, f])
+  // over i from KH - 1 down to 0, j from KW - 1 down to 0, then f (dy zero outside its image); a second convolution
+  // of the same x adds its own chain to it. Bits, not a tolerance: the kernel's documented order.
+  struct ChainCase {
+    Shape x;
+    int kh, kw, f, dilation_h;
+  };
+  const ChainCase cases[] = {
+      {{2, 6, 5, 3}, 3, 3, 4, 1},    // pad 1 all round
+      {{2, 5, 4, 2}, 2, 2, 3, 1},    // even kernel: no pad at the top, one at the bottom
+      {{1, 7, 6, 2}, 3, 2, 5, 2},    // rows dilated
+      {{40, 5, 5, 3}, 3, 3, 2, 1},   // several chunks of samples
+  };
+  for (const ChainCase& cc : cases) {
+    INFO("x " << to_string(cc.x) << " kernel " << cc.kh << "x" << cc.kw << " -> " << cc.f << ", dilation_h "
+              << cc.dilation_h);
+    const int64_t n = cc.x[0], h = cc.x[1], w = cc.x[2], c = cc.x[3];
+    const int64_t pad_top = axis(h, cc.kh, 1, cc.dilation_h, kSame).pad, pad_left = axis(w, cc.kw, 1, 1, kSame).pad;
+    Tensor x = grad_check::random_tensor(cc.x, 80);
+    const Tensor kernels[] = {grad_check::random_tensor({cc.kh, cc.kw, c, cc.f}, 81),
+                              grad_check::random_tensor({cc.kh, cc.kw, c, cc.f}, 82)};
+    const ops::Conv2DArgs args = conv_args(1, 1, kSame, cc.dilation_h, 1);
+    Vec weights[2];
+    Tensor loss;
+    for (int q = 0; q < 2; ++q) {
+      const Tensor y = ops::conv2d(x, kernels[q], Tensor(), args);
+      weights[q].resize(static_cast<size_t>(y.size()));
+      Random rng(static_cast<uint64_t>(83 + q));
+      for (double& v : weights[q]) v = rng.uniform(-1, 1);
+      const Tensor part = grad_check::weighted_sum(y, weights[q]);
+      loss = q == 0 ? part : ops::add(loss, part);
+    }
+    loss.backward();
+    // chain(q, ...): the FMA chain of convolution q for one element of dx.
+    auto chain = [&](int q, int64_t s, int64_t ih, int64_t iw, int64_t ch) {
+      const float* kw = kernels[q].data();
+      float acc = 0.0f;
+      for (int64_t i = cc.kh - 1; i >= 0; --i)
+        for (int64_t j = cc.kw - 1; j >= 0; --j)
+          for (int64_t f = 0; f < cc.f; ++f) {
+            const int64_t oh = ih + pad_top - i * cc.dilation_h, ow = iw + pad_left - j;
+            const float dy = oh >= 0 && oh < h && ow >= 0 && ow < w
+                                 ? static_cast<float>(weights[q][static_cast<size_t>(((s * h + oh) * w + ow) * cc.f + f)])
+                                 : 0.0f;
+            acc = std::fmaf(dy, kw[((i * cc.kw + j) * c + ch) * cc.f + f], acc);
+          }
+      return acc;
+    };
+    std::vector<float> want(static_cast<size_t>(x.size()));
+    for (int64_t s = 0; s < n; ++s)
+      for (int64_t ih = 0; ih < h; ++ih)
+        for (int64_t iw = 0; iw < w; ++iw)
+          for (int64_t ch = 0; ch < c; ++ch)
+            want[static_cast<size_t>(((s * h + ih) * w + iw) * c + ch)] =
+                chain(0, s, ih, iw, ch) + chain(1, s, ih, iw, ch);
+    CHECK(test::same_bits(test::values_of(x.grad()), want));
   }
 }
 
