@@ -68,16 +68,20 @@ Timing time_case(const Case& c, int repeats) {
 }
 
 // conv2d flops: forward 2*N*OH*OW*K*F, the same again for dW, and again for dX when the input needs it.
-Case conv_case(int64_t n, int64_t h, int64_t c, int64_t f, bool input_grad, bool bf16) {
+Case conv_case(int64_t n, int64_t h, int64_t c, int64_t f, bool input_grad, bool bf16,
+               ops::Padding padding = ops::Padding::Valid) {
   Tensor x = random_tensor({n, h, h, c}, 1, input_grad);
   Tensor w = random_tensor({3, 3, c, f}, 2, true);
   Tensor b = random_tensor({f}, 3, true);
-  const int64_t oh = h - 2;
+  const bool same = padding == ops::Padding::Same;
+  const int64_t oh = same ? h : h - 2;
   const double fwd = 2.0 * n * oh * oh * 9 * c * f;
   char name[96];
-  std::snprintf(name, sizeof name, "conv2d %ldx%ldx%ldx%ld -> %ld 3x3", long(n), long(h), long(h), long(c), long(f));
+  std::snprintf(name, sizeof name, "conv2d %ldx%ldx%ldx%ld -> %ld 3x3%s", long(n), long(h), long(h), long(c), long(f),
+                same ? " same" : "");
   ops::Conv2DArgs args;
   args.bf16_products = bf16;
+  args.padding = padding;
   return {name, fwd * (input_grad ? 3 : 2), [=] { return ops::conv2d(x, w, b, args); }, {x, w, b}};
 }
 
@@ -146,7 +150,9 @@ int main(int argc, char** argv) {
         matmul_case(32, 64, 10, bf16),
         // Not a seed-model op: a product large enough for the tiles to run at full speed, in cache, so its GFLOP/s
         // are what the product kernels reach on this CPU (the arithmetic limit the model's ops are measured against).
-        peak_case(matmul_case(192, 256, 256, bf16))};
+        peak_case(matmul_case(192, 256, 256, bf16)),
+        // Not a seed-model op either: the residual block's convolution (docs/performance.md).
+        peak_case(conv_case(32, 28, 32, 32, true, bf16, ops::Padding::Same))};
     // The median is the figure to quote; the best run shows what the kernel does when no other process competes
     // for the cores (on a shared machine the two differ a lot).
     double total_median = 0, total_best = 0;

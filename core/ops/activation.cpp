@@ -73,7 +73,7 @@ Tensor elu(const Tensor& x, float alpha) {
 
 // ---- the other pointwise activations ----
 
-// Its own backward, dx += (x > 0 ? dy : 0), a select as TensorFlow's ReluGrad: pointwise's dy * (x > 0 ? 1 : 0) compiles
+// Its own backward, dx += (x > 0 ? dy : 0) (assigned to a fresh gradient), a select as TensorFlow's ReluGrad: pointwise's dy * (x > 0 ? 1 : 0) compiles
 // to a branch per element (the product may trap, so it is not turned into a select), mispredicted half the time, and
 // was the slowest elementwise loop of a residual block's step.
 Tensor relu(const Tensor& x) {
@@ -88,12 +88,21 @@ Tensor relu(const Tensor& x) {
     y.set_backward("relu", {x}, [](std::span<const Tensor> in, const float* g) {
       Tensor x = in[0];
       const float* px = x.data();
-      float* gx = x.grad_data();
+      const GradBuffer gx = x.grad_buffer();  // a fresh one is assigned, not zero-filled and added to
       const int64_t n = x.size();
+      float* out = gx.data;
+      if (gx.fresh) {
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
-      for (int64_t i = 0; i < n; ++i) {
-        const float dy = g[i];  // read on both sides of the select, so that it vectorises
-        gx[i] += px[i] > 0.0f ? dy : 0.0f;
+        for (int64_t i = 0; i < n; ++i) {
+          const float dy = g[i];  // read on both sides of the select, so that it vectorises
+          out[i] = px[i] > 0.0f ? dy : 0.0f;
+        }
+      } else {
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+        for (int64_t i = 0; i < n; ++i) {
+          const float dy = g[i];
+          out[i] += px[i] > 0.0f ? dy : 0.0f;
+        }
       }
     });
   return y;

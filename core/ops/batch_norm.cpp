@@ -1,8 +1,14 @@
 // batch_norm over every axis but the last: batch statistics (and a moving-average update) in training, the moving
 // statistics in inference. gamma and beta may be undefined (Keras' scale=False / center=False).
+// The passes over the tensor are compiled per instruction set (core/kernels/simd.hpp); no contraction into FMA, so
+// that every version gives the same bits.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 #include <elucid/core/ops.hpp>
 
 #include <elucid/core/error.hpp>
+#include <elucid/core/kernels/simd.hpp>
 #include <elucid/core/ops/check.hpp>
 
 #include <algorithm>
@@ -36,6 +42,71 @@ void for_channel_blocks(int64_t m, int64_t c, Body body) {
 #pragma omp parallel for schedule(static) if (m * c >= kParallelMin && blocks > 1)
   for (int64_t b = 0; b < blocks; ++b) body(b * kChannelBlock, std::min(c, (b + 1) * kChannelBlock));
 }
+
+// For each block of kRowBlock rows, body(r0, r1) on rows [r0, r1), the blocks spread over the threads.
+constexpr int64_t kRowBlock = 256;
+template <class Body>
+void for_row_blocks(int64_t m, int64_t c, Body body) {
+  const int64_t blocks = (m + kRowBlock - 1) / kRowBlock;
+#pragma omp parallel for schedule(static) if (m * c >= kParallelMin && blocks > 1)
+  for (int64_t b = 0; b < blocks; ++b) body(b * kRowBlock, std::min(m, (b + 1) * kRowBlock));
+}
+
+// The passes, on the channels [j0, j0 + w) of x (m, c) (statistics) or on its rows [r0, r1) (elementwise). Each
+// channel's sums run over the rows in order, one lane per channel.
+
+// mean[k] = the mean of channel j0 + k, var_sum[k] = the sum of its squared deviations from it.
+ELUCID_SIMD_CLONES void channel_moments(const float* x, int64_t m, int64_t c, int64_t j0, int64_t w, double* mean,
+                                        double* var_sum) {
+  for (int64_t k = 0; k < w; ++k) mean[k] = var_sum[k] = 0.0;
+  for (int64_t r = 0; r < m; ++r)
+    for (int64_t k = 0; k < w; ++k) mean[k] += x[r * c + j0 + k];
+  for (int64_t k = 0; k < w; ++k) mean[k] /= static_cast<double>(m);
+  for (int64_t r = 0; r < m; ++r)
+    for (int64_t k = 0; k < w; ++k) {
+      const double d = x[r * c + j0 + k] - mean[k];
+      var_sum[k] += d * d;
+    }
+}
+
+// y = scale * (x - mean) * inv_std + offset on rows [r0, r1).
+ELUCID_SIMD_CLONES void normalize_rows(const float* x, int64_t r0, int64_t r1, int64_t c, const float* mean,
+                                       const float* inv_std, const float* scale, const float* offset, float* y) {
+  for (int64_t r = r0; r < r1; ++r)
+    for (int64_t j = 0; j < c; ++j) {
+      const float xhat = (x[r * c + j] - mean[j]) * inv_std[j];
+      y[r * c + j] = scale[j] * xhat + offset[j];
+    }
+}
+
+// sum_dy[k] and sum_dy_xhat[k]: the sums of dy and dy * xhat over channel j0 + k.
+ELUCID_SIMD_CLONES void gradient_sums(const float* x, const float* dy, int64_t m, int64_t c, int64_t j0, int64_t w,
+                                      const float* mean, const float* inv_std, double* sum_dy, double* sum_dy_xhat) {
+  for (int64_t k = 0; k < w; ++k) sum_dy[k] = sum_dy_xhat[k] = 0.0;
+  for (int64_t r = 0; r < m; ++r)
+    for (int64_t k = 0; k < w; ++k) {
+      const int64_t i = r * c + j0 + k;
+      const double xhat = (x[i] - mean[j0 + k]) * inv_std[j0 + k];
+      sum_dy[k] += dy[i];
+      sum_dy_xhat[k] += dy[i] * xhat;
+    }
+}
+
+// dx = scale * (dy - mean_dy - xhat * mean_dy_xhat) on rows [r0, r1), assigned when fresh, else added.
+ELUCID_SIMD_CLONES void input_gradient_rows(const float* x, const float* dy, int64_t r0, int64_t r1, int64_t c,
+                                            const float* mean, const float* inv_std, const double* scale,
+                                            const double* mean_dy, const double* mean_dy_xhat, bool fresh, float* dx) {
+  const auto gradient = [&](int64_t i, int64_t j) {
+    const double xhat = (x[i] - mean[j]) * inv_std[j];
+    return static_cast<float>(scale[j] * (dy[i] - mean_dy[j] - xhat * mean_dy_xhat[j]));
+  };
+  for (int64_t r = r0; r < r1; ++r) {
+    if (fresh)
+      for (int64_t j = 0; j < c; ++j) dx[r * c + j] = gradient(r * c + j, j);
+    else
+      for (int64_t j = 0; j < c; ++j) dx[r * c + j] += gradient(r * c + j, j);
+  }
+}
 }  // namespace
 
 // x (..., C) viewed as (M, C); y = gamma * (x - mean) * inv_std + beta with inv_std = 1 / sqrt(var + epsilon).
@@ -59,20 +130,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
   const float* px = x.data();
   if (training) {
     std::vector<double> s(static_cast<size_t>(c), 0.0), ss(static_cast<size_t>(c), 0.0);
-    for_channel_blocks(m, c, [&](int64_t j0, int64_t j1) {
-      double sum[kChannelBlock] = {}, sum_sq[kChannelBlock] = {};  // this block's, on this thread's stack
-      const int64_t w = j1 - j0;
-      for (int64_t r = 0; r < m; ++r)
-        for (int64_t k = 0; k < w; ++k) sum[k] += px[r * c + j0 + k];
-      for (int64_t k = 0; k < w; ++k) sum[k] /= static_cast<double>(m);
-      for (int64_t r = 0; r < m; ++r)
-        for (int64_t k = 0; k < w; ++k) {
-          const double d = px[r * c + j0 + k] - sum[k];
-          sum_sq[k] += d * d;
-        }
-      std::copy(sum, sum + w, s.begin() + j0);
-      std::copy(sum_sq, sum_sq + w, ss.begin() + j0);
-    });
+    for_channel_blocks(m, c, [&](int64_t j0, int64_t j1) { channel_moments(px, m, c, j0, j1 - j0, &s[j0], &ss[j0]); });
     float* mm = moving_mean.data();
     float* mv = moving_variance.data();
     for (int64_t j = 0; j < c; ++j) {
@@ -96,12 +154,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
   if (gamma.defined()) std::copy(gamma.data(), gamma.data() + c, scale.begin());
   if (beta.defined()) std::copy(beta.data(), beta.data() + c, offset.begin());
   const float *pm = mean->data(), *ps = inv_std->data(), *pg = scale.data(), *pb = offset.data();
-#pragma omp parallel for schedule(static) if (m * c >= kParallelMin)
-  for (int64_t r = 0; r < m; ++r)
-    for (int64_t j = 0; j < c; ++j) {
-      const float xhat = (px[r * c + j] - pm[j]) * ps[j];
-      py[r * c + j] = pg[j] * xhat + pb[j];
-    }
+  for_row_blocks(m, c, [&](int64_t r0, int64_t r1) { normalize_rows(px, r0, r1, c, pm, ps, pg, pb, py); });
 
   if (needs_grad(x, gamma, beta)) {
     // Inputs: x, then gamma and beta as given (an undefined one stands in and never requires grad).
@@ -113,17 +166,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
       // Per channel: sum(dy) and sum(dy * xhat), needed by every gradient.
       std::vector<double> sum_dy(static_cast<size_t>(c), 0.0), sum_dy_xhat(static_cast<size_t>(c), 0.0);
       for_channel_blocks(m, c, [&](int64_t j0, int64_t j1) {
-        double dy[kChannelBlock] = {}, dy_xhat[kChannelBlock] = {};  // this block's, on this thread's stack
-        const int64_t w = j1 - j0;
-        for (int64_t r = 0; r < m; ++r)
-          for (int64_t k = 0; k < w; ++k) {
-            const int64_t i = r * c + j0 + k;
-            const double xhat = (px[i] - pm[j0 + k]) * ps[j0 + k];
-            dy[k] += g[i];
-            dy_xhat[k] += g[i] * xhat;
-          }
-        std::copy(dy, dy + w, sum_dy.begin() + j0);
-        std::copy(dy_xhat, dy_xhat + w, sum_dy_xhat.begin() + j0);
+        gradient_sums(px, g, m, c, j0, j1 - j0, pm, ps, &sum_dy[j0], &sum_dy_xhat[j0]);
       });
       if (gamma.requires_grad()) {
         float* gg = gamma.grad_data();
@@ -145,15 +188,12 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
         mean_dy[j] = sum_dy[j] / static_cast<double>(m);
         mean_dy_xhat[j] = sum_dy_xhat[j] / static_cast<double>(m);
       }
-      float* gx = x.grad_data();
+      const GradBuffer gx = x.grad_buffer();
       const double *pscale = scale.data(), *pmdy = mean_dy.data(), *pmdyx = mean_dy_xhat.data();
       // dx = gamma * inv_std * (dy - mean(dy) - xhat * mean(dy * xhat)), the batch statistics differentiated
-#pragma omp parallel for schedule(static) if (m * c >= kParallelMin)
-      for (int64_t r = 0; r < m; ++r)
-        for (int64_t j = 0; j < c; ++j) {
-          const double xhat = (px[r * c + j] - pm[j]) * ps[j];
-          gx[r * c + j] += static_cast<float>(pscale[j] * (g[r * c + j] - pmdy[j] - xhat * pmdyx[j]));
-        }
+      for_row_blocks(m, c, [&](int64_t r0, int64_t r1) {
+        input_gradient_rows(px, g, r0, r1, c, pm, ps, pscale, pmdy, pmdyx, gx.fresh, gx.data);
+      });
     });
   }
   return y;

@@ -32,10 +32,16 @@ Tensor add(const Tensor& a, const Tensor& b) {
     y.set_backward("add", {a, b}, [](std::span<const Tensor> in, const float* g) {
       for (Tensor t : in)
         if (t.requires_grad()) {
-          float* gt = t.grad_data();
+          const GradBuffer gt = t.grad_buffer();  // a fresh one is a copy of g, not zero-filled and added to
+          float* out = gt.data;
           const int64_t n = t.size();
+          if (gt.fresh) {
 #pragma omp parallel for if (n >= kParallelMin)
-          for (int64_t i = 0; i < n; ++i) gt[i] += g[i];
+            for (int64_t i = 0; i < n; ++i) out[i] = g[i];
+          } else {
+#pragma omp parallel for if (n >= kParallelMin)
+            for (int64_t i = 0; i < n; ++i) out[i] += g[i];
+          }
         }
     });
   return y;
