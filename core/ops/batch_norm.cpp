@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,20 +54,60 @@ void for_row_blocks(int64_t m, int64_t c, Body body) {
 }
 
 // The passes, on the channels [j0, j0 + w) of x (m, c) (statistics) or on its rows [r0, r1) (elementwise). Each
-// channel's sums run over the rows in order, one lane per channel.
+// channel's sums run over the rows in order, one lane per channel: a full block of 16 channels keeps its sums in two
+// vectors of 8 doubles (GCC's vector extensions, as wide as the clone's registers allow), a narrower one in an array;
+// the same operations on each lane either way.
+using Floats8 = float __attribute__((vector_size(32)));
+using Doubles8 = double __attribute__((vector_size(64)));
+
+// Vectors pass by reference only: a vector argument's ABI would depend on the clone.
+inline void load8(const float* p, Floats8& v) { std::memcpy(&v, p, sizeof v); }
+inline void load_widened(const float* p, Doubles8& v) {
+  Floats8 f;
+  load8(p, f);
+  v = __builtin_convertvector(f, Doubles8);
+}
+inline void store8(const Doubles8& v, double* p) { std::memcpy(p, &v, sizeof v); }
 
 // mean[k] = the mean of channel j0 + k, var_sum[k] = the sum of its squared deviations from it.
 ELUCID_SIMD_CLONES void channel_moments(const float* x, int64_t m, int64_t c, int64_t j0, int64_t w, double* mean,
                                         double* var_sum) {
-  for (int64_t k = 0; k < w; ++k) mean[k] = var_sum[k] = 0.0;
+  const double count = static_cast<double>(m);
+  if (w == kChannelBlock) {
+    Doubles8 sum_lo = {}, sum_hi = {}, sq_lo = {}, sq_hi = {}, lo, hi;
+    for (int64_t r = 0; r < m; ++r) {
+      load_widened(x + r * c + j0, lo);
+      load_widened(x + r * c + j0 + 8, hi);
+      sum_lo += lo;
+      sum_hi += hi;
+    }
+    sum_lo /= count;
+    sum_hi /= count;
+    for (int64_t r = 0; r < m; ++r) {
+      load_widened(x + r * c + j0, lo);
+      load_widened(x + r * c + j0 + 8, hi);
+      lo -= sum_lo;
+      hi -= sum_hi;
+      sq_lo += lo * lo;
+      sq_hi += hi * hi;
+    }
+    store8(sum_lo, mean);
+    store8(sum_hi, mean + 8);
+    store8(sq_lo, var_sum);
+    store8(sq_hi, var_sum + 8);
+    return;
+  }
+  double sum[kChannelBlock] = {}, sum_sq[kChannelBlock] = {};
   for (int64_t r = 0; r < m; ++r)
-    for (int64_t k = 0; k < w; ++k) mean[k] += x[r * c + j0 + k];
-  for (int64_t k = 0; k < w; ++k) mean[k] /= static_cast<double>(m);
+    for (int64_t k = 0; k < w; ++k) sum[k] += x[r * c + j0 + k];
+  for (int64_t k = 0; k < w; ++k) sum[k] /= count;
   for (int64_t r = 0; r < m; ++r)
     for (int64_t k = 0; k < w; ++k) {
-      const double d = x[r * c + j0 + k] - mean[k];
-      var_sum[k] += d * d;
+      const double d = x[r * c + j0 + k] - sum[k];
+      sum_sq[k] += d * d;
     }
+  std::copy(sum, sum + w, mean);
+  std::copy(sum_sq, sum_sq + w, var_sum);
 }
 
 // y = scale * (x - mean) * inv_std + offset on rows [r0, r1).
@@ -79,17 +120,44 @@ ELUCID_SIMD_CLONES void normalize_rows(const float* x, int64_t r0, int64_t r1, i
     }
 }
 
-// sum_dy[k] and sum_dy_xhat[k]: the sums of dy and dy * xhat over channel j0 + k.
+// sum_dy[k] and sum_dy_xhat[k]: the sums of dy and dy * xhat over channel j0 + k, xhat = (x - mean) * inv_std in
+// float.
 ELUCID_SIMD_CLONES void gradient_sums(const float* x, const float* dy, int64_t m, int64_t c, int64_t j0, int64_t w,
                                       const float* mean, const float* inv_std, double* sum_dy, double* sum_dy_xhat) {
-  for (int64_t k = 0; k < w; ++k) sum_dy[k] = sum_dy_xhat[k] = 0.0;
+  if (w == kChannelBlock) {
+    Floats8 mean_lo, mean_hi, inv_lo, inv_hi, x_lo, x_hi;
+    load8(mean + j0, mean_lo);
+    load8(mean + j0 + 8, mean_hi);
+    load8(inv_std + j0, inv_lo);
+    load8(inv_std + j0 + 8, inv_hi);
+    Doubles8 dy_lo = {}, dy_hi = {}, dyx_lo = {}, dyx_hi = {}, g_lo, g_hi;
+    for (int64_t r = 0; r < m; ++r) {
+      const int64_t i = r * c + j0;
+      load_widened(dy + i, g_lo);
+      load_widened(dy + i + 8, g_hi);
+      load8(x + i, x_lo);
+      load8(x + i + 8, x_hi);
+      dy_lo += g_lo;
+      dy_hi += g_hi;
+      dyx_lo += g_lo * __builtin_convertvector((x_lo - mean_lo) * inv_lo, Doubles8);
+      dyx_hi += g_hi * __builtin_convertvector((x_hi - mean_hi) * inv_hi, Doubles8);
+    }
+    store8(dy_lo, sum_dy);
+    store8(dy_hi, sum_dy + 8);
+    store8(dyx_lo, sum_dy_xhat);
+    store8(dyx_hi, sum_dy_xhat + 8);
+    return;
+  }
+  double dys[kChannelBlock] = {}, dy_xhats[kChannelBlock] = {};
   for (int64_t r = 0; r < m; ++r)
     for (int64_t k = 0; k < w; ++k) {
       const int64_t i = r * c + j0 + k;
       const double xhat = (x[i] - mean[j0 + k]) * inv_std[j0 + k];
-      sum_dy[k] += dy[i];
-      sum_dy_xhat[k] += dy[i] * xhat;
+      dys[k] += dy[i];
+      dy_xhats[k] += dy[i] * xhat;
     }
+  std::copy(dys, dys + w, sum_dy);
+  std::copy(dy_xhats, dy_xhats + w, sum_dy_xhat);
 }
 
 // dx = scale * (dy - mean_dy - xhat * mean_dy_xhat) on rows [r0, r1), assigned when fresh, else added.

@@ -5,7 +5,9 @@
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops.hpp>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 using namespace elucid;
 using grad_check::Vec;
@@ -36,9 +38,10 @@ grad_check::RefFn batch_norm_ref(size_t c, Vec moving_mean, Vec moving_var, bool
 }
 }  // namespace
 
-GRAD_TEST("batch_norm", "training and inference, (5, 3) and (2, 3, 2, 4)", "[ops][batch_norm]") {
+GRAD_TEST("batch_norm", "training and inference, (5, 3), (2, 3, 2, 4) and (6, 20)", "[ops][batch_norm]") {
   for (bool training : {true, false}) {
-    for (const Shape& s : {Shape{5, 3}, Shape{2, 3, 2, 4}}) {
+    // (6, 20): one block of 16 channels summed in vectors, one of 4 in the narrower loop
+    for (const Shape& s : {Shape{5, 3}, Shape{2, 3, 2, 4}, Shape{6, 20}}) {
       INFO((training ? "training" : "inference") << " on " << to_string(s));
       const int64_t c = s.back();
       Tensor moving_mean = grad_check::random_tensor({c}, 110, -0.5f, 0.5f, false);
@@ -53,6 +56,45 @@ GRAD_TEST("batch_norm", "training and inference, (5, 3) and (2, 3, 2, 4)", "[ops
           },
           batch_norm_ref(static_cast<size_t>(c), mm, mv, training), {{1e-5, 1e-4}, {1e-4, 1e-3}, 1e-6, 99});
     }
+  }
+}
+
+TEST_CASE("batch_norm gives each channel the bits of that channel alone", "[ops][batch_norm]") {
+  // 40 channels (blocks of 16, 16 and 8) over 700 rows, against each channel normalised on its own (the narrow
+  // loop): outputs, the input gradient, gamma's and beta's, and the moving statistics.
+  constexpr int64_t kRows = 700, kChannels = 40;
+  const Tensor x = grad_check::random_tensor({kRows, kChannels}, 120, -2, 2);
+  const Tensor gamma = grad_check::random_tensor({kChannels}, 121, 0.5f, 1.5f);
+  const Tensor beta = grad_check::random_tensor({kChannels}, 122);
+  const Tensor dy = grad_check::random_tensor({kRows, kChannels}, 123, -1, 1, false);
+  Tensor mean = Tensor::zeros({kChannels}), var = Tensor::ones({kChannels});
+  const Tensor y = ops::batch_norm(x, gamma, beta, mean, var, 0.9f, kEpsilon, true);
+  ops::sum(ops::mul(y, dy)).backward();
+  for (int64_t j = 0; j < kChannels; ++j) {
+    INFO("channel " << j);
+    std::vector<float> xj(kRows), dyj(kRows);
+    for (int64_t r = 0; r < kRows; ++r) {
+      xj[static_cast<size_t>(r)] = x.data()[r * kChannels + j];
+      dyj[static_cast<size_t>(r)] = dy.data()[r * kChannels + j];
+    }
+    Tensor x1({kRows, 1}, xj), g1({1}, std::vector<float>{gamma.data()[j]}), b1({1}, std::vector<float>{beta.data()[j]});
+    x1.set_requires_grad(true);
+    g1.set_requires_grad(true);
+    b1.set_requires_grad(true);
+    Tensor mean1 = Tensor::zeros({1}), var1 = Tensor::ones({1});
+    const Tensor y1 = ops::batch_norm(x1, g1, b1, mean1, var1, 0.9f, kEpsilon, true);
+    ops::sum(ops::mul(y1, Tensor({kRows, 1}, dyj))).backward();
+    bool same = true;
+    for (int64_t r = 0; r < kRows; ++r) {
+      same = same && std::bit_cast<uint32_t>(y.data()[r * kChannels + j]) == std::bit_cast<uint32_t>(y1.data()[r]);
+      same = same && std::bit_cast<uint32_t>(x.grad().data()[r * kChannels + j]) ==
+                         std::bit_cast<uint32_t>(x1.grad().data()[r]);
+    }
+    CHECK(same);
+    CHECK(std::bit_cast<uint32_t>(gamma.grad().data()[j]) == std::bit_cast<uint32_t>(g1.grad().item()));
+    CHECK(std::bit_cast<uint32_t>(beta.grad().data()[j]) == std::bit_cast<uint32_t>(b1.grad().item()));
+    CHECK(std::bit_cast<uint32_t>(mean.data()[j]) == std::bit_cast<uint32_t>(mean1.item()));
+    CHECK(std::bit_cast<uint32_t>(var.data()[j]) == std::bit_cast<uint32_t>(var1.item()));
   }
 }
 
