@@ -1,5 +1,6 @@
 // elucid-kernel-bench: times forward + backward of the seed model's heavy ops (conv2d, max_pool2d, elu, matmul) at
-// batch 32 through the ops API, as training runs them, and prints the median time and GFLOP/s of each.
+// batch 32 through the ops API, as training runs them, and prints the median time and GFLOP/s of each; then two cases
+// outside the seed model: a product at the kernels' peak, and the residual block's same-padding convolution.
 // Usage: elucid-kernel-bench [--threads N] [--repeats R] [--only TEXT] [--bf16]   (N = 0: all cores; TEXT picks
 // cases by name; --bf16: conv2d and matmul with bf16 products, Keras' mixed_bfloat16, on a CPU with AVX512_BF16)
 #include <elucid/core/error.hpp>
@@ -111,9 +112,9 @@ Case matmul_case(int64_t m, int64_t k, int64_t n, bool bf16) {
   return {name, 6.0 * m * n * k, [=] { return ops::matmul(a, b, bf16); }, {a, b}};
 }
 
-// A case outside the seed model, left out of the sum.
-Case peak_case(Case c) {
-  c.name = "peak: " + c.name;
+// A case outside the seed model, left out of the sum, its name prefixed by why it is there ("peak", "resblock").
+Case other_case(const char* why, Case c) {
+  c.name = std::string(why) + ": " + c.name;
   c.seed_op = false;
   return c;
 }
@@ -150,13 +151,13 @@ int main(int argc, char** argv) {
         matmul_case(32, 64, 10, bf16),
         // Not a seed-model op: a product large enough for the tiles to run at full speed, in cache, so its GFLOP/s
         // are what the product kernels reach on this CPU (the arithmetic limit the model's ops are measured against).
-        peak_case(matmul_case(192, 256, 256, bf16)),
+        other_case("peak", matmul_case(192, 256, 256, bf16)),
         // Not a seed-model op either: the residual block's convolution (docs/performance.md).
-        peak_case(conv_case(32, 28, 32, 32, true, bf16, ops::Padding::Same))};
+        other_case("resblock", conv_case(32, 28, 32, 32, true, bf16, ops::Padding::Same))};
     // The median is the figure to quote; the best run shows what the kernel does when no other process competes
     // for the cores (on a shared machine the two differ a lot).
     double total_median = 0, total_best = 0;
-    std::printf("%-36s %10s %10s %10s %10s\n", "op", "median ms", "GFLOP/s", "best ms", "GFLOP/s");
+    std::printf("%-46s %10s %10s %10s %10s\n", "op", "median ms", "GFLOP/s", "best ms", "GFLOP/s");
     for (const Case& c : cases) {
       if (c.name.find(only) == std::string::npos) continue;
       const Timing t = time_case(c, repeats);
@@ -164,10 +165,10 @@ int main(int argc, char** argv) {
         total_median += t.median_ms;
         total_best += t.best_ms;
       }
-      std::printf("%-36s %10.3f %10.1f %10.3f %10.1f\n", c.name.c_str(), t.median_ms, c.flops / (t.median_ms * 1e6),
+      std::printf("%-46s %10.3f %10.1f %10.3f %10.1f\n", c.name.c_str(), t.median_ms, c.flops / (t.median_ms * 1e6),
                   t.best_ms, c.flops / (t.best_ms * 1e6));
     }
-    std::printf("%-36s %10.3f %10s %10.3f\n", "sum of the seed model's ops", total_median, "", total_best);
+    std::printf("%-46s %10.3f %10s %10.3f\n", "sum of the seed model's ops", total_median, "", total_best);
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "elucid-kernel-bench: %s\n", e.what());
