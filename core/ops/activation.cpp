@@ -91,18 +91,12 @@ Tensor relu(const Tensor& x) {
       const GradBuffer gx = x.grad_buffer();  // a fresh one is assigned, not zero-filled and added to
       const int64_t n = x.size();
       float* out = gx.data;
-      if (gx.fresh) {
+      const bool fresh = gx.fresh;
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
-        for (int64_t i = 0; i < n; ++i) {
-          const float dy = g[i];  // read on both sides of the select, so that it vectorises
-          out[i] = px[i] > 0.0f ? dy : 0.0f;
-        }
-      } else {
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-        for (int64_t i = 0; i < n; ++i) {
-          const float dy = g[i];
-          out[i] += px[i] > 0.0f ? dy : 0.0f;
-        }
+      for (int64_t i = 0; i < n; ++i) {
+        const float dy = g[i];  // read on both sides of the select, so that it vectorises
+        const float v = px[i] > 0.0f ? dy : 0.0f;
+        out[i] = fresh ? v : out[i] + v;  // the loop is split on `fresh`: a fresh buffer is not read
       }
     });
   return y;

@@ -34,14 +34,10 @@ Tensor add(const Tensor& a, const Tensor& b) {
         if (t.requires_grad()) {
           const GradBuffer gt = t.grad_buffer();  // a fresh one is a copy of g, not zero-filled and added to
           float* out = gt.data;
+          const bool fresh = gt.fresh;
           const int64_t n = t.size();
-          if (gt.fresh) {
 #pragma omp parallel for if (n >= kParallelMin)
-            for (int64_t i = 0; i < n; ++i) out[i] = g[i];
-          } else {
-#pragma omp parallel for if (n >= kParallelMin)
-            for (int64_t i = 0; i < n; ++i) out[i] += g[i];
-          }
+          for (int64_t i = 0; i < n; ++i) out[i] = fresh ? g[i] : out[i] + g[i];  // split on `fresh`: not read
         }
     });
   return y;
