@@ -101,40 +101,46 @@ Fields fields_of(const Conv2DGeometry& g) {
   return Fields::columns;
 }
 
-// out (samples, canvas_h, canvas_w, C) = the images at x (samples, H, W, C) placed at (top, left) >= 0 of canvases
-// of zeros; image rows and columns past the canvas are left out.
-void place_on_canvas(const float* x, int64_t samples, int64_t h, int64_t w, int64_t c, int64_t top, int64_t left,
-                     int64_t canvas_h, int64_t canvas_w, float* out) {
-  const int64_t before = std::min(left, canvas_w) * c, copied = std::clamp<int64_t>(canvas_w - left, 0, w) * c;
-  const int64_t row = canvas_w * c;
+// Floats of one image's canvas: padded(g) (H', W', C).
+int64_t canvas_floats(const Conv2DGeometry& g) {
+  const Conv2DGeometry canvas = padded(g);
+  return canvas.h * canvas.w * canvas.c;
+}
+
+// out (samples, padded(g).h, padded(g).w, C) = the images at x (samples, H, W, C) placed at (pad_top, pad_left) >= 0
+// of canvases of zeros; image rows and columns past the canvas are left out.
+void place_on_canvas(const Conv2DGeometry& g, const float* x, int64_t samples, float* out) {
+  const Conv2DGeometry canvas = padded(g);
+  const int64_t before = std::min(g.pad_left, canvas.w) * g.c;
+  const int64_t copied = std::clamp<int64_t>(canvas.w - g.pad_left, 0, g.w) * g.c, row = canvas.w * g.c;
   for (int64_t s = 0; s < samples; ++s)
-    for (int64_t ch = 0; ch < canvas_h; ++ch) {
-      float* dst = out + (s * canvas_h + ch) * row;
-      const int64_t ih = ch - top;
-      if (ih < 0 || ih >= h) {
+    for (int64_t ch = 0; ch < canvas.h; ++ch) {
+      float* dst = out + (s * canvas.h + ch) * row;
+      const int64_t ih = ch - g.pad_top;
+      if (ih < 0 || ih >= g.h) {
         std::fill(dst, dst + row, 0.0f);
         continue;
       }
       std::fill(dst, dst + before, 0.0f);
-      std::memcpy(dst + before, x + (s * h + ih) * w * c, sizeof(float) * static_cast<size_t>(copied));
+      std::memcpy(dst + before, x + (s * g.h + ih) * g.w * g.c, sizeof(float) * static_cast<size_t>(copied));
       std::fill(dst + before + copied, dst + row, 0.0f);
     }
 }
 
-// The convolution whose output is a stride-1 convolution's input gradient: dy (OH, OW, F) placed at
-// (top, left) = ((KH - 1) * dilation_h - pad_top, (KW - 1) * dilation_w - pad_left) of a zero canvas
-// (H + (KH - 1) * dilation_h, W + (KW - 1) * dilation_w, F), convolved (valid, the same dilation) with the kernel
-// turned by 180 degrees and its channels swapped, (KH, KW, F, C):
-// dx[ih, iw, c] = sum over i, j, f of canvas[ih + i * dilation_h, iw + j * dilation_w, f] * w[KH-1-i, KW-1-j, c, f].
+// The convolution whose output is a stride-1 convolution's input gradient: dy (OH, OW, F) padded by
+// ((KH - 1) * dilation_h - pad_top, (KW - 1) * dilation_w - pad_left) and convolved (the same dilation) with the
+// kernel turned by 180 degrees and its channels swapped, (KH, KW, F, C), giving (H, W, C):
+// dx[ih, iw, c] = sum over i, j, f of dy_padded[ih + i * dilation_h, iw + j * dilation_w, f] * w[KH-1-i, KW-1-j, c, f].
 Conv2DGeometry input_gradient_geometry(const Conv2DGeometry& g) {
   Conv2DGeometry t = g;
-  t.h = g.h + (g.kh - 1) * g.dilation_h;
-  t.w = g.w + (g.kw - 1) * g.dilation_w;
+  t.h = g.oh;
+  t.w = g.ow;
   t.c = g.f;
   t.f = g.c;
   t.oh = g.h;
   t.ow = g.w;
-  t.pad_top = t.pad_left = 0;
+  t.pad_top = (g.kh - 1) * g.dilation_h - g.pad_top;
+  t.pad_left = (g.kw - 1) * g.dilation_w - g.pad_left;
   return t;
 }
 
@@ -144,7 +150,7 @@ Conv2DGeometry input_gradient_geometry(const Conv2DGeometry& g) {
 bool input_gradient_reads_in_place(const Conv2DGeometry& g) {
   return g.stride_h == 1 && g.stride_w == 1 && g.pad_top <= (g.kh - 1) * g.dilation_h &&
          g.pad_left <= (g.kw - 1) * g.dilation_w && g.oh <= g.h + g.pad_top && g.ow <= g.w + g.pad_left &&
-         g.h * g.w <= g.oh * g.ow && reads_in_place(input_gradient_geometry(g));
+         g.h * g.w <= g.oh * g.ow && reads_in_place(padded(input_gradient_geometry(g)));
 }
 
 // turned (KH, KW, F, C) = w (KH, KW, C, F) turned by 180 degrees, its channels swapped: the input gradient's kernel.
@@ -167,6 +173,19 @@ void receptive_field_starts(const Conv2DGeometry& g, const float* x, int64_t sam
         const int64_t ih0 = oh * g.stride_h - g.pad_top, iw0 = ow * g.stride_w - g.pad_left;
         *starts++ = x + ((s * g.h + ih0) * g.w + iw0) * g.c;
       }
+}
+
+// starts (samples * OH * OW) = the receptive fields of a chunk's images x (samples, H, W, C), read in place, or in
+// their copy on `canvas` (padded(g)) when it is set. Returns the distance in floats from one kernel row to the next.
+int64_t chunk_field_starts(const Conv2DGeometry& g, const float* x, int64_t samples, float* canvas,
+                           const float** starts) {
+  const Conv2DGeometry read = canvas ? padded(g) : g;
+  if (canvas) {
+    place_on_canvas(g, x, samples, canvas);
+    x = canvas;
+  }
+  receptive_field_starts(read, x, samples, starts);
+  return g.dilation_h * read.w * g.c;
 }
 
 // row (KH * KW * C) = the receptive field of output (oh, ow) of image xs (H, W, C), in kernel order (zeros outside).
@@ -433,9 +452,8 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
   const Fields fields = fields_of(g);
-  const Conv2DGeometry read = fields == Fields::padded_copy ? padded(g) : g;  // the images the product reads
   const int64_t slot = slot_size(chunk * rows_per_sample * k), starts_slot = chunk * rows_per_sample;
-  const int64_t canvas_slot = slot_size(chunk * read.h * read.w * g.c);
+  const int64_t canvas_slot = slot_size(chunk * canvas_floats(g));
   float* columns = fields == Fields::columns ? thread_slots(column_buffer, slot) : nullptr;
   float* canvases = fields == Fields::padded_copy ? thread_slots(canvas_buffer, canvas_slot) : nullptr;
   const float** all_starts =
@@ -448,14 +466,10 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
     if (fields != Fields::columns) {
       // yc (rows, F) = the receptive fields in x (or its padded copy), KH runs of KW * C floats each,
       // (rows, K) * w (K, F) + b
-      if (canvases) {
-        float* canvas = canvases + omp_get_thread_num() * canvas_slot;
-        place_on_canvas(xc, samples, g.h, g.w, g.c, g.pad_top, g.pad_left, read.h, read.w, canvas);
-        xc = canvas;
-      }
+      float* canvas = canvases ? canvases + omp_get_thread_num() * canvas_slot : nullptr;
       const float** starts = all_starts + omp_get_thread_num() * starts_slot;
-      receptive_field_starts(read, xc, samples, starts);
-      sgemm_avx512_rows(rows, g.f, g.kh, g.kw * g.c, starts, g.dilation_h * read.w * g.c, w, g.f, b, 0.0f, yc, g.f);
+      const int64_t row_step = chunk_field_starts(g, xc, samples, canvas, starts);
+      sgemm_avx512_rows(rows, g.f, g.kh, g.kw * g.c, starts, row_step, w, g.f, b, 0.0f, yc, g.f);
     } else {
       // yc (rows, F) = col (rows, K) * w (K, F) + yc, yc set to b first
       if (b)
@@ -490,7 +504,6 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
   // kernel takes.
   const Fields fields = fields_of(g);
   const bool dw_in_place = dw && fields != Fields::columns && sgemm_avx512_suits(k, g.f, chunk * rows_per_sample);
-  const Conv2DGeometry read = fields == Fields::padded_copy ? padded(g) : g;  // the images dW's product reads
   const bool dw_canvas = dw_in_place && fields == Fields::padded_copy;
   // dX as the convolution of dy's canvas with the turned kernel when it can (input_gradient_geometry): each element
   // one FMA chain, no columns and no col2im; else dcol (rows, K) = dy w^T scattered back by col2im.
@@ -502,8 +515,8 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
   float* columns = (dx && !dx_convolved) || (dw && !dw_in_place) ? thread_slots(column_buffer, slot) : nullptr;
   // Each chunk's dW and dX take turns in one slot of receptive-field starts and one canvas.
   const int64_t starts_slot = chunk * std::max(rows_per_sample, dx_convolved ? g.h * g.w : 0);
-  const int64_t canvas_slot = slot_size(chunk * std::max(dw_canvas ? read.h * read.w * g.c : 0,
-                                                         dx_convolved ? back.h * back.w * g.f : 0));
+  const int64_t canvas_slot =
+      slot_size(chunk * std::max(dw_canvas ? canvas_floats(g) : 0, dx_convolved ? canvas_floats(back) : 0));
   const float** all_starts =
       dw_in_place || dx_convolved ? workspace(starts_buffer, starts_slot * omp_get_max_threads()) : nullptr;
   float* canvases = dw_canvas || dx_convolved ? thread_slots(canvas_buffer, canvas_slot) : nullptr;
@@ -522,15 +535,10 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
       float* col = columns ? columns + omp_get_thread_num() * slot : nullptr;  // im2col for dW, then dcol
       if (dw_in_place) {
         // dW chunk (K, F) = (the receptive fields in x or its padded copy, (rows, K))^T * dy (rows, F)
-        const float* xc = x + s0 * g.h * g.w * g.c;
-        if (dw_canvas) {
-          float* canvas = canvases + omp_get_thread_num() * canvas_slot;
-          place_on_canvas(xc, samples, g.h, g.w, g.c, g.pad_top, g.pad_left, read.h, read.w, canvas);
-          xc = canvas;
-        }
+        float* canvas = dw_canvas ? canvases + omp_get_thread_num() * canvas_slot : nullptr;
         const float** starts = all_starts + omp_get_thread_num() * starts_slot;
-        receptive_field_starts(read, xc, samples, starts);
-        sgemm_avx512_rows_transposed(g.kh, g.kw * g.c, g.f, rows, starts, g.dilation_h * read.w * g.c, dyc, g.f,
+        const int64_t row_step = chunk_field_starts(g, x + s0 * g.h * g.w * g.c, samples, canvas, starts);
+        sgemm_avx512_rows_transposed(g.kh, g.kw * g.c, g.f, rows, starts, row_step, dyc, g.f,
                                      dw_partial + ci * dw_size, g.f);
       } else if (dw) {
         im2col(g, x + s0 * g.h * g.w * g.c, samples, col);
@@ -547,12 +555,10 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
         // dx chunk (samples * H * W, C) = the windows of dy's canvas (KH runs of KW * F floats each) * turned
         // (KH * KW * F, C), added to dx unless it is fresh.
         float* canvas = canvases + omp_get_thread_num() * canvas_slot;
-        place_on_canvas(dyc, samples, g.oh, g.ow, g.f, (g.kh - 1) * g.dilation_h - g.pad_top,
-                        (g.kw - 1) * g.dilation_w - g.pad_left, back.h, back.w, canvas);
         const float** starts = all_starts + omp_get_thread_num() * starts_slot;
-        receptive_field_starts(back, canvas, samples, starts);
-        sgemm_avx512_rows(samples * g.h * g.w, g.c, g.kh, g.kw * g.f, starts, g.dilation_h * back.w * g.f, turned, g.c,
-                          nullptr, dx_out.fresh ? 0.0f : 1.0f, dx + s0 * g.h * g.w * g.c, g.c);
+        const int64_t row_step = chunk_field_starts(back, dyc, samples, canvas, starts);
+        sgemm_avx512_rows(samples * g.h * g.w, g.c, g.kh, g.kw * g.f, starts, row_step, turned, g.c, nullptr,
+                          dx_out.fresh ? 0.0f : 1.0f, dx + s0 * g.h * g.w * g.c, g.c);
       } else if (dx) {
         // dcol (rows, K) = dy (rows, F) * w^T (F, K), then scattered back onto this chunk's own samples.
         sgemm(false, true, rows, k, g.f, 1.0f, dyc, g.f, w, g.f, 0.0f, col, k);
