@@ -73,9 +73,9 @@ Tensor elu(const Tensor& x, float alpha) {
 
 // ---- the other pointwise activations ----
 
-// Its own backward, dx += (x > 0 ? dy : 0) (assigned to a fresh gradient), a select as TensorFlow's ReluGrad: pointwise's dy * (x > 0 ? 1 : 0) compiles
-// to a branch per element (the product may trap, so it is not turned into a select), mispredicted half the time, and
-// was the slowest elementwise loop of a residual block's step.
+// Its own backward, dx += (x > 0 ? dy : 0) (assigned to a fresh gradient), a select as TensorFlow's ReluGrad:
+// pointwise's dy * (x > 0 ? 1 : 0) compiles to a branch per element (the product may trap, so it is not turned into a
+// select), mispredicted half the time, and was the slowest elementwise loop of a residual block's step.
 Tensor relu(const Tensor& x) {
   check_defined("relu", x, "input");
   Tensor y = Tensor::empty(x.shape());

@@ -17,8 +17,9 @@ constexpr int64_t kParallelMin = 1 << 15;  // below this many elements a thread 
 }
 
 // ---- add, sub, mul: same shapes ----
-// The backward loops read the size once and split like the forward: the residual blocks' Add sends an image-sized
-// gradient through here every step (Tensor::size per element cost more than the addition).
+// The backward loops read the size once and split over the team like the forward (Add's in blocks of 16384 floats,
+// each copied or added by add_into): the residual blocks' Add sends an image-sized gradient through here every step
+// (Tensor::size per element cost more than the addition).
 
 Tensor add(const Tensor& a, const Tensor& b) {
   check_same_shape("add", a, b);
@@ -33,11 +34,12 @@ Tensor add(const Tensor& a, const Tensor& b) {
       for (Tensor t : in)
         if (t.requires_grad()) {
           const GradBuffer gt = t.grad_buffer();  // a fresh one is a copy of g, not zero-filled and added to
-          float* out = gt.data;
-          const bool fresh = gt.fresh;
-          const int64_t n = t.size();
-#pragma omp parallel for if (n >= kParallelMin)
-          for (int64_t i = 0; i < n; ++i) out[i] = fresh ? g[i] : out[i] + g[i];  // split on `fresh`: not read
+          const int64_t n = t.size(), block = 16384, blocks = (n + block - 1) / block;
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+          for (int64_t b = 0; b < blocks; ++b) {
+            const int64_t i0 = b * block;
+            add_into({gt.data + i0, gt.fresh}, g + i0, std::min(block, n - i0));
+          }
         }
     });
   return y;
