@@ -36,22 +36,15 @@ void check_channel_vector(const Tensor& x, const Tensor& t, const char* what, bo
                 " must have shape (" + std::to_string(x.dim(-1)) + ",)");
 }
 
-// For each channel block, body(j0, j1) on channels [j0, j1), the blocks spread over the threads.
+// For each block of `block` items out of `count` (channels or rows), body(i0, i1) on items [i0, i1), the blocks spread
+// over the threads when `parallel` (the tensor is large enough for a team to pay).
 template <class Body>
-void for_channel_blocks(int64_t m, int64_t c, Body body) {
-  const int64_t blocks = (c + kChannelBlock - 1) / kChannelBlock;
-#pragma omp parallel for schedule(static) if (m * c >= kParallelMin && blocks > 1)
-  for (int64_t b = 0; b < blocks; ++b) body(b * kChannelBlock, std::min(c, (b + 1) * kChannelBlock));
+void for_blocks(int64_t count, int64_t block, bool parallel, Body body) {
+  const int64_t blocks = (count + block - 1) / block;
+#pragma omp parallel for schedule(static) if (parallel && blocks > 1)
+  for (int64_t b = 0; b < blocks; ++b) body(b * block, std::min(count, (b + 1) * block));
 }
-
-// For each block of kRowBlock rows, body(r0, r1) on rows [r0, r1), the blocks spread over the threads.
-constexpr int64_t kRowBlock = 256;
-template <class Body>
-void for_row_blocks(int64_t m, int64_t c, Body body) {
-  const int64_t blocks = (m + kRowBlock - 1) / kRowBlock;
-#pragma omp parallel for schedule(static) if (m * c >= kParallelMin && blocks > 1)
-  for (int64_t b = 0; b < blocks; ++b) body(b * kRowBlock, std::min(m, (b + 1) * kRowBlock));
-}
+constexpr int64_t kRowBlock = 256;  // rows per block of the elementwise passes
 
 // The passes, on the channels [j0, j0 + w) of x (m, c) (statistics) or on its rows [r0, r1) (elementwise). Each
 // channel's sums run over the rows in order, one lane per channel: a full block of 16 channels keeps its sums in two
@@ -196,9 +189,11 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
   auto mean = std::make_shared<std::vector<float>>(static_cast<size_t>(c));
   auto inv_std = std::make_shared<std::vector<float>>(static_cast<size_t>(c));
   const float* px = x.data();
+  const bool parallel = m * c >= kParallelMin;
   if (training) {
     std::vector<double> s(static_cast<size_t>(c), 0.0), ss(static_cast<size_t>(c), 0.0);
-    for_channel_blocks(m, c, [&](int64_t j0, int64_t j1) { channel_moments(px, m, c, j0, j1 - j0, &s[j0], &ss[j0]); });
+    for_blocks(c, kChannelBlock, parallel,
+               [&](int64_t j0, int64_t j1) { channel_moments(px, m, c, j0, j1 - j0, &s[j0], &ss[j0]); });
     float* mm = moving_mean.data();
     float* mv = moving_variance.data();
     for (int64_t j = 0; j < c; ++j) {
@@ -222,18 +217,18 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
   if (gamma.defined()) std::copy(gamma.data(), gamma.data() + c, scale.begin());
   if (beta.defined()) std::copy(beta.data(), beta.data() + c, offset.begin());
   const float *pm = mean->data(), *ps = inv_std->data(), *pg = scale.data(), *pb = offset.data();
-  for_row_blocks(m, c, [&](int64_t r0, int64_t r1) { normalize_rows(px, r0, r1, c, pm, ps, pg, pb, py); });
+  for_blocks(m, kRowBlock, parallel,
+             [&](int64_t r0, int64_t r1) { normalize_rows(px, r0, r1, c, pm, ps, pg, pb, py); });
 
   if (needs_grad(x, gamma, beta)) {
     // Inputs: x, then gamma and beta as given (an undefined one stands in and never requires grad).
-    y.set_backward("batch_norm", {x, gamma, beta}, [m, c, training, mean, inv_std](std::span<const Tensor> in,
-                                                                                   const float* g) {
+    auto backward = [m, c, training, parallel, mean, inv_std](std::span<const Tensor> in, const float* g) {
       Tensor x = in[0], gamma = in[1], beta = in[2];
       const float* px = x.data();
       const float *pm = mean->data(), *ps = inv_std->data();
       // Per channel: sum(dy) and sum(dy * xhat), needed by every gradient.
       std::vector<double> sum_dy(static_cast<size_t>(c), 0.0), sum_dy_xhat(static_cast<size_t>(c), 0.0);
-      for_channel_blocks(m, c, [&](int64_t j0, int64_t j1) {
+      for_blocks(c, kChannelBlock, parallel, [&](int64_t j0, int64_t j1) {
         gradient_sums(px, g, m, c, j0, j1 - j0, pm, ps, &sum_dy[j0], &sum_dy_xhat[j0]);
       });
       if (gamma.requires_grad()) {
@@ -259,10 +254,11 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
       const GradBuffer gx = x.grad_buffer();
       const double *pscale = scale.data(), *pmdy = mean_dy.data(), *pmdyx = mean_dy_xhat.data();
       // dx = gamma * inv_std * (dy - mean(dy) - xhat * mean(dy * xhat)), the batch statistics differentiated
-      for_row_blocks(m, c, [&](int64_t r0, int64_t r1) {
+      for_blocks(m, kRowBlock, parallel, [&](int64_t r0, int64_t r1) {
         input_gradient_rows(px, g, r0, r1, c, pm, ps, pscale, pmdy, pmdyx, gx.fresh, gx.data);
       });
-    });
+    };
+    y.set_backward("batch_norm", {x, gamma, beta}, backward);
   }
   return y;
 }
