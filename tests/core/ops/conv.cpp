@@ -91,6 +91,25 @@ ops::Conv2DArgs conv_args(int sh, int sw, ops::Padding p, int dh = 1, int dw = 1
 }
 constexpr auto kValid = ops::Padding::Valid;
 constexpr auto kSame = ops::Padding::Same;
+
+// y = conv(x, w, b) and the gradients dx, dW, db after the backward of a weighted sum of y (weights uniform in
+// [-1, 1] from `seed`): the four results the bit-for-bit tests compare.
+struct ConvResults {
+  std::vector<float> y, dx, dw, db;
+};
+ConvResults results_after_backward(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& y, uint64_t seed) {
+  Vec weights(static_cast<size_t>(y.size()));
+  Random rng(seed);
+  for (double& v : weights) v = rng.uniform(-1, 1);
+  grad_check::weighted_sum(y, weights).backward();
+  return {test::values_of(y), test::values_of(x.grad()), test::values_of(w.grad()), test::values_of(b.grad())};
+}
+void check_same_bits(const ConvResults& a, const ConvResults& b) {
+  CHECK(test::same_bits(a.y, b.y));
+  CHECK(test::same_bits(a.dx, b.dx));
+  CHECK(test::same_bits(a.dw, b.dw));
+  CHECK(test::same_bits(a.db, b.db));
+}
 }  // namespace
 
 GRAD_TEST("conv2d", "batch 1, valid, 3x3 on one channel", "[ops][conv]") {
@@ -191,29 +210,17 @@ TEST_CASE("grouped conv2d gives each group the bits of conv2d on its slices alon
       std::copy(t.data() + r * last + first, t.data() + r * last + first + count, out.data() + r * count);
     return out;
   };
-  auto weights_for = [](const Tensor& y) {
-    Vec weights(static_cast<size_t>(y.size()));
-    Random rng(93);
-    for (double& v : weights) v = rng.uniform(-1, 1);
-    return weights;
-  };
   const ops::Conv2DArgs args = conv_args(2, 1, kSame, 1, 2, kGroups);
   auto run = [&](int threads) {
     set_num_threads(threads);
     Tensor x = grad_check::random_tensor({16, 9, 9, kC}, 90);
     Tensor w = grad_check::random_tensor({3, 3, kCg, kF}, 91);
     Tensor b = grad_check::random_tensor({kF}, 92);
-    Tensor y = ops::conv2d(x, w, b, args);
-    grad_check::weighted_sum(y, weights_for(y)).backward();
-    return std::vector<std::vector<float>>{test::values_of(y), test::values_of(x.grad()), test::values_of(w.grad()),
-                                           test::values_of(b.grad())};
+    return results_after_backward(x, w, b, ops::conv2d(x, w, b, args), 93);
   };
-  const auto one = run(1), two = run(2);
+  const ConvResults one = run(1), two = run(2);
   set_num_threads(0);
-  for (size_t i = 0; i < one.size(); ++i) {
-    INFO("result " << i << " of y, dx, dw, db");
-    CHECK(test::same_bits(one[i], two[i]));
-  }
+  check_same_bits(one, two);
   // Group q alone: conv2d of x's channels [q * 3, q * 3 + 3) with the kernel's and bias' columns [q * 2, q * 2 + 2).
   Tensor x = grad_check::random_tensor({16, 9, 9, kC}, 90, -1, 1, false);
   Tensor w = grad_check::random_tensor({3, 3, kCg, kF}, 91, -1, 1, false);
@@ -230,28 +237,16 @@ TEST_CASE("grouped conv2d gives each group the bits of conv2d on its slices alon
 
 TEST_CASE("conv2d forward and backward are bit-identical at 1 and 2 threads", "[ops][conv][threads]") {
   // 16 samples of 9x9 make several batch chunks, so the per-chunk sums of dW and db are exercised.
-  struct Result {
-    std::vector<float> y, dx, dw, db;
-  };
   auto run = [](int threads) {
     set_num_threads(threads);
     Tensor x = grad_check::random_tensor({16, 9, 9, 8}, 60);
     Tensor w = grad_check::random_tensor({3, 3, 8, 16}, 61);
     Tensor b = grad_check::random_tensor({16}, 62);
-    Tensor y = ops::conv2d(x, w, b, conv_args(1, 1, kSame));
-    Vec weights(static_cast<size_t>(y.size()));
-    Random rng(63);
-    for (double& v : weights) v = rng.uniform(-1, 1);
-    grad_check::weighted_sum(y, weights).backward();
-    return Result{test::values_of(y), test::values_of(x.grad()), test::values_of(w.grad()),
-                  test::values_of(b.grad())};
+    return results_after_backward(x, w, b, ops::conv2d(x, w, b, conv_args(1, 1, kSame)), 63);
   };
-  const Result one = run(1), two = run(2);
+  const ConvResults one = run(1), two = run(2);
   set_num_threads(0);
-  CHECK(test::same_bits(one.y, two.y));
-  CHECK(test::same_bits(one.dx, two.dx));
-  CHECK(test::same_bits(one.dw, two.dw));
-  CHECK(test::same_bits(one.db, two.db));
+  check_same_bits(one, two);
 }
 
 TEST_CASE("conv2d with same padding gives the bits of valid padding over the zero-padded input", "[ops][conv]") {
@@ -276,9 +271,6 @@ TEST_CASE("conv2d with same padding gives the bits of valid padding over the zer
     const int64_t span_h = (sc.kh - 1) * sc.dilation + 1, span_w = (sc.kw - 1) * sc.dilation + 1;
     const ops::Margins2D margins{ah.pad, (ah.out - 1) * sc.stride + span_h - sc.x[1] - ah.pad, aw.pad,
                                  (aw.out - 1) * sc.stride + span_w - sc.x[2] - aw.pad};
-    struct Result {
-      std::vector<float> y, dx, dw, db;
-    };
     auto run = [&](bool explicit_padding) {
       Tensor x = grad_check::random_tensor(sc.x, 70);
       Tensor w = grad_check::random_tensor({sc.kh, sc.kw, sc.x[3], sc.f}, 71);
@@ -287,14 +279,9 @@ TEST_CASE("conv2d with same padding gives the bits of valid padding over the zer
                      ? ops::conv2d(ops::zero_pad2d(x, margins), w, b,
                                    conv_args(sc.stride, sc.stride, kValid, sc.dilation, sc.dilation))
                      : ops::conv2d(x, w, b, conv_args(sc.stride, sc.stride, kSame, sc.dilation, sc.dilation));
-      Vec weights(static_cast<size_t>(y.size()));
-      Random rng(73);
-      for (double& v : weights) v = rng.uniform(-1, 1);
-      grad_check::weighted_sum(y, weights).backward();
-      return Result{test::values_of(y), test::values_of(x.grad()), test::values_of(w.grad()),
-                    test::values_of(b.grad())};
+      return results_after_backward(x, w, b, y, 73);
     };
-    const Result same = run(false), padded = run(true);
+    const ConvResults same = run(false), padded = run(true);
     CHECK(test::same_bits(same.y, padded.y));
     CHECK(test::same_bits(same.dw, padded.dw));
     CHECK(test::same_bits(same.db, padded.db));
