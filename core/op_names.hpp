@@ -10,7 +10,7 @@ namespace elucid::ops {
 // test fails when either is missing (it plays the part of ggml's static_assert on GGML_OP_COUNT).
 inline constexpr auto kOpNames = std::to_array<std::string_view>({
     // core/ops/math.cpp
-    "add", "sub", "mul", "add_scalar", "mul_scalar", "sum", "mean", "reshape", "flatten",
+    "add", "add_relu", "sub", "mul", "add_scalar", "mul_scalar", "sum", "mean", "reshape", "flatten",
     // core/ops/cast.cpp
     "round_to_bfloat16",
     // core/ops/merge.cpp
@@ -27,7 +27,7 @@ inline constexpr auto kOpNames = std::to_array<std::string_view>({
     "flip2d", "adjust_contrast", "crop2d_each", "resize_bilinear",
     "affine_transform2d",
     // core/ops/dropout.cpp, core/ops/batch_norm.cpp, core/ops/layer_norm.cpp
-    "dropout", "batch_norm", "layer_norm",
+    "dropout", "batch_norm", "batch_norm_relu", "layer_norm",
     // core/ops/loss.cpp
     "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy", "mean_squared_error",
     "mean_absolute_error"});

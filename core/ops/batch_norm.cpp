@@ -8,6 +8,7 @@
 #include <elucid/core/ops.hpp>
 
 #include <elucid/core/error.hpp>
+#include <elucid/core/ops/fused.hpp>
 #include <elucid/core/kernels/simd.hpp>
 #include <elucid/core/ops/check.hpp>
 
@@ -103,37 +104,62 @@ ELUCID_SIMD_CLONES void channel_moments(const float* x, int64_t m, int64_t c, in
   std::copy(sum_sq, sum_sq + w, var_sum);
 }
 
-// y = scale * (x - mean) * inv_std + offset on rows [r0, r1).
+// y = scale * (x - mean) * inv_std + offset on rows [r0, r1), then max(y, 0) when `relu` (batch_norm_relu: the
+// backward takes the ReLU's mask from the same float expression of x, scale * xhat + offset > 0).
 ELUCID_SIMD_CLONES void normalize_rows(const float* x, int64_t r0, int64_t r1, int64_t c, const float* mean,
-                                       const float* inv_std, const float* scale, const float* offset, float* y) {
+                                       const float* inv_std, const float* scale, const float* offset, bool relu,
+                                       float* y) {
   for (int64_t r = r0; r < r1; ++r)
     for (int64_t j = 0; j < c; ++j) {
       const float xhat = (x[r * c + j] - mean[j]) * inv_std[j];
-      y[r * c + j] = scale[j] * xhat + offset[j];
+      const float v = scale[j] * xhat + offset[j];
+      y[r * c + j] = relu ? (v > 0.0f ? v : 0.0f) : v;
     }
 }
 
+// The ReLU fused after a BatchNormalization (batch_norm_relu): its gamma and beta as the forward used them, from
+// which the backward retakes the ReLU's mask, y > 0, without reading y. Null pointers: no ReLU.
+struct FusedRelu {
+  const float* scale = nullptr;
+  const float* offset = nullptr;
+};
+
 // sum_dy[k] and sum_dy_xhat[k]: the sums of dy and dy * xhat over channel j0 + k, xhat = (x - mean) * inv_std in
-// float.
+// float; with a fused ReLU, dy where its output is positive and 0 elsewhere (what ReLU's backward would pass on).
 ELUCID_SIMD_CLONES void gradient_sums(const float* x, const float* dy, int64_t m, int64_t c, int64_t j0, int64_t w,
-                                      const float* mean, const float* inv_std, double* sum_dy, double* sum_dy_xhat) {
+                                      const float* mean, const float* inv_std, FusedRelu relu, double* sum_dy,
+                                      double* sum_dy_xhat) {
   if (w == kChannelBlock) {
-    Floats8 mean_lo, mean_hi, inv_lo, inv_hi, x_lo, x_hi;
+    Floats8 mean_lo, mean_hi, inv_lo, inv_hi, x_lo, x_hi, scale_lo = {}, scale_hi = {}, offset_lo = {}, offset_hi = {};
     load8(mean + j0, mean_lo);
     load8(mean + j0 + 8, mean_hi);
     load8(inv_std + j0, inv_lo);
     load8(inv_std + j0 + 8, inv_hi);
-    Doubles8 dy_lo = {}, dy_hi = {}, dyx_lo = {}, dyx_hi = {}, g_lo, g_hi;
+    if (relu.scale) {
+      load8(relu.scale + j0, scale_lo);
+      load8(relu.scale + j0 + 8, scale_hi);
+      load8(relu.offset + j0, offset_lo);
+      load8(relu.offset + j0 + 8, offset_hi);
+    }
+    const Floats8 zero = {};
+    Doubles8 dy_lo = {}, dy_hi = {}, dyx_lo = {}, dyx_hi = {};
+    Floats8 g_lo, g_hi;
     for (int64_t r = 0; r < m; ++r) {
       const int64_t i = r * c + j0;
-      load_widened(dy + i, g_lo);
-      load_widened(dy + i + 8, g_hi);
+      load8(dy + i, g_lo);
+      load8(dy + i + 8, g_hi);
       load8(x + i, x_lo);
       load8(x + i + 8, x_hi);
-      dy_lo += g_lo;
-      dy_hi += g_hi;
-      dyx_lo += g_lo * __builtin_convertvector((x_lo - mean_lo) * inv_lo, Doubles8);
-      dyx_hi += g_hi * __builtin_convertvector((x_hi - mean_hi) * inv_hi, Doubles8);
+      const Floats8 xhat_lo = (x_lo - mean_lo) * inv_lo, xhat_hi = (x_hi - mean_hi) * inv_hi;
+      if (relu.scale) {
+        g_lo = scale_lo * xhat_lo + offset_lo > zero ? g_lo : zero;
+        g_hi = scale_hi * xhat_hi + offset_hi > zero ? g_hi : zero;
+      }
+      const Doubles8 wide_lo = __builtin_convertvector(g_lo, Doubles8), wide_hi = __builtin_convertvector(g_hi, Doubles8);
+      dy_lo += wide_lo;
+      dy_hi += wide_hi;
+      dyx_lo += wide_lo * __builtin_convertvector(xhat_lo, Doubles8);
+      dyx_hi += wide_hi * __builtin_convertvector(xhat_hi, Doubles8);
     }
     store8(dy_lo, sum_dy);
     store8(dy_hi, sum_dy + 8);
@@ -144,22 +170,26 @@ ELUCID_SIMD_CLONES void gradient_sums(const float* x, const float* dy, int64_t m
   double dys[kChannelBlock] = {}, dy_xhats[kChannelBlock] = {};
   for (int64_t r = 0; r < m; ++r)
     for (int64_t k = 0; k < w; ++k) {
-      const int64_t i = r * c + j0 + k;
-      const double xhat = (x[i] - mean[j0 + k]) * inv_std[j0 + k];
-      dys[k] += dy[i];
-      dy_xhats[k] += dy[i] * xhat;
+      const int64_t i = r * c + j0 + k, j = j0 + k;
+      const float xhat = (x[i] - mean[j]) * inv_std[j];
+      const float g = relu.scale && !(relu.scale[j] * xhat + relu.offset[j] > 0.0f) ? 0.0f : dy[i];
+      dys[k] += g;
+      dy_xhats[k] += static_cast<double>(g) * xhat;
     }
   std::copy(dys, dys + w, sum_dy);
   std::copy(dy_xhats, dy_xhats + w, sum_dy_xhat);
 }
 
-// dx = scale * (dy - mean_dy - xhat * mean_dy_xhat) on rows [r0, r1), assigned when fresh, else added.
+// dx = scale * (dy - mean_dy - xhat * mean_dy_xhat) on rows [r0, r1), assigned when fresh, else added; dy masked
+// by a fused ReLU as in gradient_sums.
 ELUCID_SIMD_CLONES void input_gradient_rows(const float* x, const float* dy, int64_t r0, int64_t r1, int64_t c,
-                                            const float* mean, const float* inv_std, const double* scale,
-                                            const double* mean_dy, const double* mean_dy_xhat, bool fresh, float* dx) {
+                                            const float* mean, const float* inv_std, FusedRelu relu,
+                                            const double* scale, const double* mean_dy, const double* mean_dy_xhat,
+                                            bool fresh, float* dx) {
   const auto gradient = [&](int64_t i, int64_t j) {
-    const double xhat = (x[i] - mean[j]) * inv_std[j];
-    return static_cast<float>(scale[j] * (dy[i] - mean_dy[j] - xhat * mean_dy_xhat[j]));
+    const float xhat = (x[i] - mean[j]) * inv_std[j];
+    const float g = relu.scale && !(relu.scale[j] * xhat + relu.offset[j] > 0.0f) ? 0.0f : dy[i];
+    return static_cast<float>(scale[j] * (g - mean_dy[j] - static_cast<double>(xhat) * mean_dy_xhat[j]));
   };
   for (int64_t r = r0; r < r1; ++r) {
     if (fresh)
@@ -170,9 +200,11 @@ ELUCID_SIMD_CLONES void input_gradient_rows(const float* x, const float* dy, int
 }
 }  // namespace
 
-// x (..., C) viewed as (M, C); y = gamma * (x - mean) * inv_std + beta with inv_std = 1 / sqrt(var + epsilon).
-Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& moving_mean,
-                  Tensor& moving_variance, float momentum, float epsilon, bool training) {
+namespace {
+// x (..., C) viewed as (M, C); y = gamma * (x - mean) * inv_std + beta with inv_std = 1 / sqrt(var + epsilon), then
+// max(y, 0) when `relu` (batch_norm_relu).
+Tensor normalize(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& moving_mean,
+                 Tensor& moving_variance, float momentum, float epsilon, bool training, bool relu) {
   detail::check_defined("batch_norm", x, "input");
   if (x.rank() < 1) throw Error("batch_norm: input () has no channel axis");
   check_channel_vector(x, gamma, "gamma", true);
@@ -212,24 +244,29 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
 
   Tensor y = Tensor::empty(x.shape());  // every element written below
   float* py = y.data();
-  // gamma and beta per channel, ones and zeros when off; plain pointers, so that the loop below vectorises.
-  std::vector<float> scale(static_cast<size_t>(c), 1.0f), offset(static_cast<size_t>(c), 0.0f);
-  if (gamma.defined()) std::copy(gamma.data(), gamma.data() + c, scale.begin());
-  if (beta.defined()) std::copy(beta.data(), beta.data() + c, offset.begin());
-  const float *pm = mean->data(), *ps = inv_std->data(), *pg = scale.data(), *pb = offset.data();
+  // gamma and beta per channel, ones and zeros when off; plain pointers, so that the loop below vectorises. Kept
+  // for the backward when a ReLU is fused: its mask is retaken from them.
+  auto scale = std::make_shared<std::vector<float>>(static_cast<size_t>(c), 1.0f);
+  auto offset = std::make_shared<std::vector<float>>(static_cast<size_t>(c), 0.0f);
+  if (gamma.defined()) std::copy(gamma.data(), gamma.data() + c, scale->begin());
+  if (beta.defined()) std::copy(beta.data(), beta.data() + c, offset->begin());
+  const float *pm = mean->data(), *ps = inv_std->data(), *pg = scale->data(), *pb = offset->data();
   for_blocks(m, kRowBlock, parallel,
-             [&](int64_t r0, int64_t r1) { normalize_rows(px, r0, r1, c, pm, ps, pg, pb, py); });
+             [&](int64_t r0, int64_t r1) { normalize_rows(px, r0, r1, c, pm, ps, pg, pb, relu, py); });
 
   if (needs_grad(x, gamma, beta)) {
+    if (!relu) scale.reset(), offset.reset();
     // Inputs: x, then gamma and beta as given (an undefined one stands in and never requires grad).
-    auto backward = [m, c, training, parallel, mean, inv_std](std::span<const Tensor> in, const float* g) {
+    auto backward = [m, c, training, parallel, mean, inv_std, scale, offset](std::span<const Tensor> in,
+                                                                           const float* g) {
       Tensor x = in[0], gamma = in[1], beta = in[2];
       const float* px = x.data();
       const float *pm = mean->data(), *ps = inv_std->data();
+      const FusedRelu relu = scale ? FusedRelu{scale->data(), offset->data()} : FusedRelu{};
       // Per channel: sum(dy) and sum(dy * xhat), needed by every gradient.
       std::vector<double> sum_dy(static_cast<size_t>(c), 0.0), sum_dy_xhat(static_cast<size_t>(c), 0.0);
       for_blocks(c, kChannelBlock, parallel, [&](int64_t j0, int64_t j1) {
-        gradient_sums(px, g, m, c, j0, j1 - j0, pm, ps, &sum_dy[j0], &sum_dy_xhat[j0]);
+        gradient_sums(px, g, m, c, j0, j1 - j0, pm, ps, relu, &sum_dy[j0], &sum_dy_xhat[j0]);
       });
       if (gamma.requires_grad()) {
         float* gg = gamma.grad_data();
@@ -255,12 +292,23 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tens
       const double *pscale = scale.data(), *pmdy = mean_dy.data(), *pmdyx = mean_dy_xhat.data();
       // dx = gamma * inv_std * (dy - mean(dy) - xhat * mean(dy * xhat)), the batch statistics differentiated
       for_blocks(m, kRowBlock, parallel, [&](int64_t r0, int64_t r1) {
-        input_gradient_rows(px, g, r0, r1, c, pm, ps, pscale, pmdy, pmdyx, gx.fresh, gx.data);
+        input_gradient_rows(px, g, r0, r1, c, pm, ps, relu, pscale, pmdy, pmdyx, gx.fresh, gx.data);
       });
     };
-    y.set_backward("batch_norm", {x, gamma, beta}, backward);
+    y.set_backward(relu ? "batch_norm_relu" : "batch_norm", {x, gamma, beta}, backward);
   }
   return y;
+}
+}  // namespace
+
+Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& moving_mean,
+                  Tensor& moving_variance, float momentum, float epsilon, bool training) {
+  return normalize(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, training, false);
+}
+
+Tensor batch_norm_relu(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& moving_mean,
+                       Tensor& moving_variance, float momentum, float epsilon, bool training) {
+  return normalize(x, gamma, beta, moving_mean, moving_variance, momentum, epsilon, training, true);
 }
 
 }  // namespace elucid::ops

@@ -3,6 +3,7 @@
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops/check.hpp>
+#include <elucid/core/ops/fused.hpp>
 
 #include <algorithm>
 
@@ -39,6 +40,37 @@ Tensor add(const Tensor& a, const Tensor& b) {
           for (int64_t b = 0; b < blocks; ++b) {
             const int64_t i0 = b * block;
             add_into({gt.data + i0, gt.fresh}, g + i0, std::min(block, n - i0));
+          }
+        }
+    });
+  return y;
+}
+
+Tensor add_relu(const Tensor& a, const Tensor& b) {
+  check_same_shape("add_relu", a, b);
+  Tensor y = Tensor::empty(a.shape());  // every element written below
+  const float *pa = a.data(), *pb = b.data();
+  float* py = y.data();
+  const int64_t n = y.size();
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (int64_t i = 0; i < n; ++i) {
+    const float sum = pa[i] + pb[i];
+    py[i] = sum > 0.0f ? sum : 0.0f;
+  }
+  if (needs_grad(a, b))
+    y.set_backward("add_relu", {a, b}, [](std::span<const Tensor> in, const float* g) {
+      const float *pa = in[0].data(), *pb = in[1].data();
+      for (Tensor t : in)
+        if (t.requires_grad()) {
+          const GradBuffer gt = t.grad_buffer();  // a fresh one is assigned, not zero-filled and added to
+          float* out = gt.data;
+          const bool fresh = gt.fresh;
+          const int64_t n = t.size();
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+          for (int64_t i = 0; i < n; ++i) {
+            const float dy = g[i];  // read on both sides of the select, so that it vectorises (as relu's)
+            const float v = pa[i] + pb[i] > 0.0f ? dy : 0.0f;
+            out[i] = fresh ? v : out[i] + v;  // the loop is split on `fresh`: a fresh buffer is not read
           }
         }
     });

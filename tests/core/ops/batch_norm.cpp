@@ -1,9 +1,11 @@
 // batch_norm (core/ops/batch_norm.cpp) against a double reference: gradients for x, gamma and beta in training
 // (batch statistics) and inference (moving statistics), the moving-average update, and shape errors.
 #include "support/grad_check.hpp"
+#include "support/same_bits.hpp"
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops.hpp>
+#include <elucid/core/ops/fused.hpp>
 
 #include <bit>
 #include <cmath>
@@ -55,6 +57,59 @@ GRAD_TEST("batch_norm", "training and inference, (5, 3), (2, 3, 2, 4) and (6, 20
             return ops::batch_norm(in[0], in[1], in[2], moving_mean, moving_var, 0.99f, kEpsilon, training);
           },
           batch_norm_ref(static_cast<size_t>(c), mm, mv, training), {{1e-5, 1e-4}, {1e-4, 1e-3}, 1e-6, 99});
+    }
+  }
+}
+
+GRAD_TEST("batch_norm_relu", "training and inference, (5, 3), (2, 3, 2, 4) and (6, 20)", "[ops][batch_norm]") {
+  for (bool training : {true, false})
+    for (const Shape& s : {Shape{5, 3}, Shape{2, 3, 2, 4}, Shape{6, 20}}) {
+      INFO((training ? "training" : "inference") << " on " << to_string(s));
+      const int64_t c = s.back();
+      Tensor moving_mean = grad_check::random_tensor({c}, 115, -0.5f, 0.5f, false);
+      Tensor moving_var = grad_check::random_tensor({c}, 116, 0.5f, 2.0f, false);
+      const grad_check::RefFn bn = batch_norm_ref(static_cast<size_t>(c), grad_check::to_double(moving_mean),
+                                                  grad_check::to_double(moving_var), training);
+      grad_check::check_gradients(
+          "batch_norm_relu",
+          {grad_check::random_tensor(s, 117, -2, 2), grad_check::random_tensor({c}, 118, 0.5f, 1.5f),
+           grad_check::random_tensor({c}, 119)},
+          [&](const std::vector<Tensor>& in) {
+            return ops::batch_norm_relu(in[0], in[1], in[2], moving_mean, moving_var, 0.99f, kEpsilon, training);
+          },
+          [bn](const std::vector<Vec>& in) {
+            Vec y = bn(in);
+            for (double& v : y) v = v > 0 ? v : 0.0;
+            return y;
+          },
+          {{1e-5, 1e-4}, {1e-4, 1e-3}, 1e-6, 99});
+    }
+}
+
+TEST_CASE("batch_norm_relu gives the bits of relu(batch_norm) forward and backward", "[ops][batch_norm]") {
+  // 40 channels (blocks of 16, 16 and 8) over 700 rows, training and inference; x is read twice, so its gradient is
+  // first assigned (fresh) and then added to.
+  for (bool training : {true, false}) {
+    INFO((training ? "training" : "inference"));
+    auto run = [training](bool fused) {
+      constexpr int64_t kRows = 700, kChannels = 40;
+      Tensor x = grad_check::random_tensor({kRows, kChannels}, 124, -2, 2);
+      Tensor gamma = grad_check::random_tensor({kChannels}, 125, 0.5f, 1.5f);
+      Tensor beta = grad_check::random_tensor({kChannels}, 126);
+      const Tensor dy = grad_check::random_tensor({kRows, kChannels}, 127, -1, 1, false);
+      Tensor mean = grad_check::random_tensor({kChannels}, 128, -0.5f, 0.5f, false);
+      Tensor var = grad_check::random_tensor({kChannels}, 129, 0.5f, 2.0f, false);
+      const Tensor y = fused ? ops::batch_norm_relu(x, gamma, beta, mean, var, 0.9f, kEpsilon, training)
+                             : ops::relu(ops::batch_norm(x, gamma, beta, mean, var, 0.9f, kEpsilon, training));
+      ops::add(ops::sum(ops::mul(y, dy)), ops::sum(ops::mul(x, dy))).backward();
+      return std::vector<std::vector<float>>{test::values_of(y),         test::values_of(x.grad()),
+                                             test::values_of(gamma.grad()), test::values_of(beta.grad()),
+                                             test::values_of(mean),      test::values_of(var)};
+    };
+    const auto fused = run(true), apart = run(false);
+    for (size_t i = 0; i < fused.size(); ++i) {
+      INFO("result " << i << " of y, dx, dgamma, dbeta, moving mean and variance");
+      CHECK(test::same_bits(fused[i], apart[i]));
     }
   }
 }

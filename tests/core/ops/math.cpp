@@ -1,8 +1,10 @@
 // Elementwise arithmetic, reductions and reshapes (core/ops/math.cpp): values, gradients, shape errors.
 #include "support/grad_check.hpp"
+#include "support/same_bits.hpp"
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops.hpp>
+#include <elucid/core/ops/fused.hpp>
 
 using namespace elucid;
 using grad_check::Vec;
@@ -25,6 +27,41 @@ GRAD_TEST("add", "(2, 3, 5) and batch 1", "[ops][math]") {
                                 [](const std::vector<Tensor>& in) { return ops::add(in[0], in[1]); },
                                 binary_ref([](double a, double b) { return a + b; }));
   }
+}
+
+GRAD_TEST("add_relu", "(2, 3, 5), one input without grad, and one input twice", "[ops][math]") {
+  const auto ref = binary_ref([](double a, double b) { return a + b > 0 ? a + b : 0.0; });
+  const auto add_relu = [](const std::vector<Tensor>& in) { return ops::add_relu(in[0], in[1]); };
+  grad_check::check_gradients("add_relu", {grad_check::random_tensor({2, 3, 5}, 11), grad_check::random_tensor({2, 3, 5}, 12)},
+                              add_relu, ref);
+  grad_check::check_gradients(
+      "add_relu", {grad_check::random_tensor({4, 3}, 13), grad_check::random_tensor({4, 3}, 14, -1, 1, false)}, add_relu,
+      ref);
+  grad_check::check_gradients(
+      "add_relu", {grad_check::random_tensor({3, 4}, 15)},
+      [](const std::vector<Tensor>& in) { return ops::add_relu(in[0], in[0]); },
+      [](const std::vector<Vec>& in) {
+        Vec out(in[0].size());
+        for (size_t i = 0; i < out.size(); ++i) out[i] = in[0][i] > 0 ? 2 * in[0][i] : 0.0;
+        return out;
+      });
+}
+
+TEST_CASE("add_relu gives the bits of relu(add) forward and backward", "[ops][math]") {
+  // b is read twice, so its gradient is first assigned (fresh) and then added to.
+  auto run = [](bool fused) {
+    Tensor a = grad_check::random_tensor({3, 70, 33}, 16), b = grad_check::random_tensor({3, 70, 33}, 17);
+    const Tensor dy = grad_check::random_tensor({3, 70, 33}, 18, -1, 1, false);
+    const Tensor y = fused ? ops::add_relu(a, b) : ops::relu(ops::add(a, b));
+    ops::add(ops::sum(ops::mul(y, dy)), ops::sum(ops::mul(b, dy))).backward();
+    return std::vector<std::vector<float>>{test::values_of(y), test::values_of(a.grad()), test::values_of(b.grad())};
+  };
+  const auto fused = run(true), apart = run(false);
+  for (size_t i = 0; i < fused.size(); ++i) {
+    INFO("result " << i << " of y, da, db");
+    CHECK(test::same_bits(fused[i], apart[i]));
+  }
+  CHECK_THROWS_WITH(ops::add_relu(Tensor({2, 3}), Tensor({3, 2})), "add_relu: (2, 3) and (3, 2): shapes differ");
 }
 
 GRAD_TEST("sub", "(4, 3)", "[ops][math]") {
