@@ -54,6 +54,12 @@ std::optional<Tensor> ReLU::call_then_max_pool(const Tensor& x, Layer& pool, boo
   return call(pool.call(x, training), training);
 }
 
+bool is_relu(const Layer& layer) {
+  if (dynamic_cast<const ReLU*>(&layer)) return true;
+  const auto* activation = dynamic_cast<const Activation*>(&layer);
+  return activation && activation->activation().kind() == activations::Kind::Relu;
+}
+
 Softmax::Softmax(SoftmaxOptions options) : options_(std::move(options)) {
   set_common_options(options_.name, options_.input_shape, options_.dtype);
 }

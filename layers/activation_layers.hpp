@@ -14,6 +14,10 @@ struct ActivationOptions {
 };
 
 // Applies any named activation: Activation("tanh"), Activation(activations::elu(0.5)).
+// True for a ReLU layer and an Activation("relu"): max(x, 0), the activation a layer before it may fuse
+// (Layer::call_then_relu).
+bool is_relu(const Layer& layer);
+
 class Activation : public Layer {
  public:
   explicit Activation(activations::Activation activation, ActivationOptions options = {});

@@ -3,6 +3,7 @@
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops.hpp>
+#include <elucid/core/ops/fused.hpp>
 
 namespace elucid::layers {
 
@@ -48,13 +49,21 @@ std::vector<NamedTensor> BatchNormalization::non_trainable_weights() {
   return {{name() + "/moving_mean", moving_mean_}, {name() + "/moving_variance", moving_variance_}};
 }
 
-Tensor BatchNormalization::forward(const Tensor& x, bool training) {
+Tensor BatchNormalization::forward(const Tensor& x, bool training) { return normalize(x, training, false); }
+
+std::optional<Tensor> BatchNormalization::call_then_relu(std::span<const Tensor> inputs, bool training) {
+  if (inputs.size() != 1) return std::nullopt;
+  return normalize(autocast(inputs[0]), training, true);
+}
+
+Tensor BatchNormalization::normalize(const Tensor& x, bool training, bool relu) {
   require_built();
   if (x.rank() < 2 || x.dim(-1) != gamma_.dim(0))
     throw Error(label() + ": input " + to_string(x.shape()) + " does not have " + std::to_string(gamma_.dim(0)) +
                 " channels on its last axis");
-  return ops::batch_norm(x, gamma_, beta_, moving_mean_, moving_variance_, static_cast<float>(options_.momentum),
-                         static_cast<float>(options_.epsilon), training);
+  const auto momentum = static_cast<float>(options_.momentum), epsilon = static_cast<float>(options_.epsilon);
+  return relu ? ops::batch_norm_relu(x, gamma_, beta_, moving_mean_, moving_variance_, momentum, epsilon, training)
+              : ops::batch_norm(x, gamma_, beta_, moving_mean_, moving_variance_, momentum, epsilon, training);
 }
 
 }  // namespace elucid::layers

@@ -36,6 +36,8 @@ class BatchNormalization : public Layer {
   Shape output_shape(const Shape& input_shape) const override;  // the same shape; axis must be the last
   // y = gamma * (x - mean) / sqrt(var + epsilon) + beta, per channel.
   Tensor forward(const Tensor& x, bool training) override;
+  // relu(forward(x)) in one op (ops::batch_norm_relu).
+  std::optional<Tensor> call_then_relu(std::span<const Tensor> inputs, bool training) override;
   // gamma, beta (each (C), when scale / center); then moving_mean, moving_variance (C), updated by forward().
   std::vector<NamedTensor> trainable_weights() override;
   std::vector<NamedTensor> non_trainable_weights() override;
@@ -44,6 +46,8 @@ class BatchNormalization : public Layer {
   void create_weights(const Shape& input_shape, Random& rng) override;
 
  private:
+  Tensor normalize(const Tensor& x, bool training, bool relu);  // forward(), then max(y, 0) when `relu`
+
   BatchNormalizationOptions options_;
   Tensor gamma_, beta_, moving_mean_, moving_variance_;  // gamma_ / beta_ stay constant ones / zeros when off
 };

@@ -36,21 +36,27 @@ Tensor Layer::forward_of(std::span<const Tensor> inputs, bool training) {
   return forward(inputs[0], training);
 }
 
-Tensor Layer::call(const Tensor& x, bool training) {
-  if (!autocast_inputs() || !computes_in_bfloat16()) return forward(x, training);
-  return forward(ops::round_to_bfloat16(x), training);
+Tensor Layer::autocast(const Tensor& x) const {
+  return autocast_inputs() && computes_in_bfloat16() ? ops::round_to_bfloat16(x) : x;
 }
+
+Tensor Layer::call(const Tensor& x, bool training) { return forward(autocast(x), training); }
 
 Tensor Layer::call_of(std::span<const Tensor> inputs, bool training) {
   if (!autocast_inputs() || !computes_in_bfloat16()) return forward_of(inputs, training);
   std::vector<Tensor> rounded;
   rounded.reserve(inputs.size());
-  for (const Tensor& x : inputs) rounded.push_back(ops::round_to_bfloat16(x));
+  for (const Tensor& x : inputs) rounded.push_back(autocast(x));
   return forward_of(rounded, training);
 }
 
 std::optional<Tensor> Layer::call_then_max_pool(const Tensor& x, Layer& pool, bool training) {
   (void)x, (void)pool, (void)training;
+  return std::nullopt;
+}
+
+std::optional<Tensor> Layer::call_then_relu(std::span<const Tensor> inputs, bool training) {
+  (void)inputs, (void)training;
   return std::nullopt;
 }
 

@@ -56,6 +56,12 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // unless f rounds two of the window's inputs to one output (they pick the first of those). Empty when the layer
   // does not pool first: the caller runs the two layers in turn.
   virtual std::optional<Tensor> call_then_max_pool(const Tensor& x, Layer& pool, bool training);
+  // relu(call_of(inputs)) for a ReLU layer that alone reads this layer's output (Sequential and Functional ask for
+  // every such pair: is_relu, layers/activation_layers.hpp). BatchNormalization and Add override it with their fused
+  // ops (core/ops/fused.hpp), which take the ReLU in their last pass forward and its mask in their backward: the same
+  // bits as the two layers in turn, one pass over the activations fewer each way. Empty when the layer has no such
+  // form: the caller runs the two layers in turn.
+  virtual std::optional<Tensor> call_then_relu(std::span<const Tensor> inputs, bool training);
 
   // The layer's dtype policy: the global one when it was made (mixed_precision::set_global_policy), or its options'
   // `.dtype`, or set here (Keras JSON's "dtype", a recipe's "dtype_policy").
@@ -109,6 +115,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // only moves, picks or scales values (pooling, reshaping, dropout), or one whose products round their operands
   // themselves (Conv2D, Dense). call() then spares the pass over the input.
   virtual bool autocast_inputs() const { return true; }
+  // x as call() hands it to forward(): rounded to bfloat16 when the layer computes in bfloat16 and autocasts.
+  Tensor autocast(const Tensor& x) const;
   // Throws naming the layer when forward() needs weights that build() has not made yet.
   void require_built() const;
 

@@ -3,6 +3,7 @@
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops.hpp>
+#include <elucid/core/ops/fused.hpp>
 
 #include <algorithm>
 
@@ -35,6 +36,11 @@ Shape Merge::output_shape_of(std::span<const Shape> input_shapes) const {
 }
 
 Tensor Merge::forward_of(std::span<const Tensor> inputs, bool /*training*/) {
+  check_inputs(inputs);
+  return merge(inputs);
+}
+
+void Merge::check_inputs(std::span<const Tensor> inputs) const {
   std::vector<Shape> shapes;
   for (const Tensor& x : inputs) {
     if (x.rank() < 1) throw Error(label() + ": expects batches (N, ...), got a scalar");
@@ -43,7 +49,12 @@ Tensor Merge::forward_of(std::span<const Tensor> inputs, bool /*training*/) {
   output_shape_of(shapes);
   if (std::any_of(inputs.begin(), inputs.end(), [&](const Tensor& x) { return x.dim(0) != inputs[0].dim(0); }))
     throw Error(label() + ": batches of different sizes");
-  return merge(inputs);
+}
+
+std::optional<Tensor> Add::call_then_relu(std::span<const Tensor> inputs, bool /*training*/) {
+  if (inputs.size() != 2) return std::nullopt;
+  check_inputs(inputs);
+  return ops::add_relu(autocast(inputs[0]), autocast(inputs[1]));
 }
 
 Tensor Add::merge(std::span<const Tensor> inputs) const {

@@ -28,6 +28,7 @@ class Merge : public Layer {
  protected:
   explicit Merge(const MergeOptions& options);
   virtual Tensor merge(std::span<const Tensor> inputs) const = 0;  // two or more, checked
+  void check_inputs(std::span<const Tensor> inputs) const;         // what forward_of checks before merge()
   virtual size_t exact_input_count() const { return 0; }          // 0: two or more
 };
 
@@ -37,6 +38,8 @@ class Add : public Merge {
   std::string class_name() const override { return "Add"; }
   std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<Add>(std::move(*this)); }
   std::string default_name_stem() const override { return "add"; }
+  // relu(a + b) of two inputs in one op (ops::add_relu).
+  std::optional<Tensor> call_then_relu(std::span<const Tensor> inputs, bool training) override;
 
  protected:
   Tensor merge(std::span<const Tensor> inputs) const override;

@@ -4,6 +4,7 @@
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/random.hpp>
+#include <elucid/layers/activation_layers.hpp>
 #include <elucid/layers/pooling.hpp>
 
 #include <algorithm>
@@ -181,18 +182,19 @@ std::vector<NamedTensor> Functional::non_trainable_weights() const { return laye
 // ---- forward ----
 
 namespace {
-// For each node whose output only a max-pooling node of disjoint windows reads (and which is no model output): that
-// pooling node, so that forward() can hand the pair to Layer::call_then_max_pool.
-std::map<const Node*, const Node*> max_pooling_after(const std::vector<std::shared_ptr<const Node>>& nodes,
-                                                    const std::vector<KerasTensor>& outputs) {
+// For each node whose output one other node alone reads (and which is no model output): that node, so that
+// forward() can hand the pair to Layer::call_then_max_pool (a max-pooling of disjoint windows) or
+// Layer::call_then_relu (a ReLU).
+std::map<const Node*, const Node*> sole_readers(const std::vector<std::shared_ptr<const Node>>& nodes,
+                                               const std::vector<KerasTensor>& outputs) {
   std::map<const Node*, std::vector<const Node*>> readers;
   for (const auto& node : nodes)
     for (const KerasTensor& x : node->inputs) readers[x.node().get()].push_back(node.get());
   for (const KerasTensor& y : outputs) readers[y.node().get()].push_back(nullptr);  // read by the caller
-  std::map<const Node*, const Node*> after;
+  std::map<const Node*, const Node*> sole;
   for (const auto& [node, by] : readers)
-    if (by.size() == 1 && by[0] && layers::is_disjoint_max_pooling(*by[0]->layer)) after[node] = by[0];
-  return after;
+    if (by.size() == 1 && by[0]) sole[node] = by[0];
+  return sole;
 }
 }  // namespace
 
@@ -213,17 +215,24 @@ std::vector<Tensor> Functional::forward(std::span<const Tensor> inputs, bool tra
                   to_string(x.shape()));
     value[inputs_[i].node().get()] = x;
   }
-  const std::map<const Node*, const Node*> pooling_after = max_pooling_after(nodes_, outputs_);
+  const std::map<const Node*, const Node*> reader_of = sole_readers(nodes_, outputs_);
   for (const auto& node : nodes_) {
-    if (node->inputs.empty() || value.contains(node.get())) continue;  // an input, or pooled with the node before
+    if (node->inputs.empty() || value.contains(node.get())) continue;  // an input, or run with the node before
     std::vector<Tensor> in;
     in.reserve(node->inputs.size());
     for (const KerasTensor& x : node->inputs) in.push_back(value.at(x.node().get()));
-    if (auto pool = pooling_after.find(node.get()); pool != pooling_after.end() && in.size() == 1)
-      if (std::optional<Tensor> pooled = node->layer->call_then_max_pool(in[0], *pool->second->layer, training)) {
-        value[pool->second] = *pooled;  // the pair in one call: a non-decreasing activation runs after the pooling
+    if (auto next = reader_of.find(node.get()); next != reader_of.end()) {
+      Layer& reader = *next->second->layer;
+      std::optional<Tensor> pair;  // the two nodes in one call
+      if (layers::is_disjoint_max_pooling(reader) && in.size() == 1)
+        pair = node->layer->call_then_max_pool(in[0], reader, training);  // a non-decreasing activation after it
+      else if (layers::is_relu(reader))
+        pair = node->layer->call_then_relu(in, training);
+      if (pair) {
+        value[next->second] = *pair;
         continue;
       }
+    }
     value[node.get()] = node->layer->call_of(in, training);
   }
   std::vector<Tensor> out;

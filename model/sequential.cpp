@@ -4,6 +4,7 @@
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/random.hpp>
+#include <elucid/layers/activation_layers.hpp>
 #include <elucid/layers/pooling.hpp>
 
 #include <algorithm>
@@ -117,12 +118,19 @@ Tensor Sequential::operator()(const Tensor& x, bool training) {
   check_input(Shape(x.shape().begin() + 1, x.shape().end()));
   Tensor h = x;
   for (size_t i = 0; i < layers_.size(); ++i) {
-    if (i + 1 < layers_.size() && layers::is_disjoint_max_pooling(*layers_[i + 1]))
-      if (std::optional<Tensor> pooled = layers_[i]->call_then_max_pool(h, *layers_[i + 1], training)) {
-        h = *pooled;  // the pair in one call: a non-decreasing activation runs after the pooling
+    if (i + 1 < layers_.size()) {
+      layers::Layer& next = *layers_[i + 1];
+      std::optional<Tensor> pair;  // the two layers in one call
+      if (layers::is_disjoint_max_pooling(next))
+        pair = layers_[i]->call_then_max_pool(h, next, training);  // a non-decreasing activation runs after it
+      else if (layers::is_relu(next))
+        pair = layers_[i]->call_then_relu(std::span<const Tensor>(&h, 1), training);
+      if (pair) {
+        h = *pair;
         ++i;
         continue;
       }
+    }
     h = layers_[i]->call(h, training);
   }
   return h;

@@ -4,6 +4,7 @@
 #include <elucid/elucid.hpp>
 
 #include "support/grad_check.hpp"
+#include "support/one_step.hpp"
 #include "support/same_bits.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,32 +15,10 @@ using namespace elucid;
 using namespace elucid::layers;
 
 namespace {
+using test::OneStep;
+using test::one_step;
 using test::same_bits;
 using test::values_of;
-
-// What one forward and backward leaves: the output, the input's gradient, each weight's gradient, and the op that
-// made the output (the last op of the graph says which order ran).
-struct PooledRun {
-  std::vector<float> y, dx;
-  std::vector<std::vector<float>> weight_grads;
-  std::string last_op;
-};
-
-// f(x) for a fixed x of `shape` (values in [-3, 3), both sides of every activation's bend), then the backward of a
-// fixed random weighting of the output; `weights` are zeroed first and read after.
-PooledRun run_pooled(const std::function<Tensor(const Tensor&)>& f, const std::vector<NamedTensor>& weights,
-                     const Shape& shape) {
-  for (NamedTensor w : weights) w.tensor.zero_grad();  // a handle: the copy drops the weight's own gradient
-  Tensor x = grad_check::random_tensor(shape, 91, -3.0f, 3.0f);
-  Tensor y = f(x);
-  grad_check::Vec cotangent(static_cast<size_t>(y.size()));
-  Random rng(92);
-  for (double& v : cotangent) v = rng.uniform(-1, 1);
-  grad_check::weighted_sum(y, cotangent).backward();
-  PooledRun run{values_of(y), values_of(x.grad()), {}, y.op()};
-  for (const NamedTensor& w : weights) run.weight_grads.push_back(values_of(w.tensor.grad()));
-  return run;
-}
 
 // The pair in a Sequential model against the two layers called in turn: the same bits everywhere.
 // Returns the op that made the model's output.
@@ -49,9 +28,9 @@ std::string check_pair(const std::shared_ptr<Layer>& layer, const std::shared_pt
   model.add(pool);
   model.build(Shape(shape.begin() + 1, shape.end()));
   const std::vector<NamedTensor> weights = model.trainable_weights();
-  const PooledRun together = run_pooled([&](const Tensor& x) { return model(x, true); }, weights, shape);
-  const PooledRun in_turn =
-      run_pooled([&](const Tensor& x) { return pool->call(layer->call(x, true), true); }, weights, shape);
+  const OneStep together = one_step([&](const Tensor& x) { return model(x, true); }, weights, shape);
+  const OneStep in_turn =
+      one_step([&](const Tensor& x) { return pool->call(layer->call(x, true), true); }, weights, shape);
   CHECK(same_bits(together.y, in_turn.y));
   CHECK(same_bits(together.dx, in_turn.dx));
   REQUIRE(together.weight_grads.size() == in_turn.weight_grads.size());
@@ -123,8 +102,8 @@ TEST_CASE("a Functional model pools first only where the max-pooling alone reads
   Functional alone(in, (*flat)((*pool)((*conv)(in))), "alone");
   const std::vector<NamedTensor> weights = alone.trainable_weights();
   auto by_hand = [&](const Tensor& x) { return flat->call(pool->call(conv->call(x, true), true), true); };
-  const PooledRun model_run = run_pooled([&](const Tensor& x) { return alone(x, true); }, weights, images);
-  const PooledRun hand_run = run_pooled(by_hand, weights, images);
+  const OneStep model_run = one_step([&](const Tensor& x) { return alone(x, true); }, weights, images);
+  const OneStep hand_run = one_step(by_hand, weights, images);
   CHECK(same_bits(model_run.y, hand_run.y));
   CHECK(same_bits(model_run.dx, hand_run.dx));
   CHECK(same_bits(model_run.weight_grads.at(0), hand_run.weight_grads.at(0)));
@@ -162,8 +141,8 @@ TEST_CASE("the seed model's pooled convolutions train to the same bits as the la
     for (const auto& layer : layers) h = layer->call(h, true);
     return h;
   };
-  const PooledRun together = run_pooled([&](const Tensor& x) { return model(x, true); }, weights, {4, 14, 14, 1});
-  const PooledRun separate = run_pooled(in_turn, weights, {4, 14, 14, 1});
+  const OneStep together = one_step([&](const Tensor& x) { return model(x, true); }, weights, {4, 14, 14, 1});
+  const OneStep separate = one_step(in_turn, weights, {4, 14, 14, 1});
   CHECK(same_bits(together.y, separate.y));
   CHECK(same_bits(together.dx, separate.dx));
   REQUIRE(together.weight_grads.size() == 6);
