@@ -13,6 +13,7 @@
 #include <elucid/core/ops/check.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -63,45 +64,50 @@ inline void load_widened(const float* p, Doubles8& v) {
 }
 inline void store8(const Doubles8& v, double* p) { std::memcpy(p, &v, sizeof v); }
 
-// mean[k] = the mean of channel j0 + k, var_sum[k] = the sum of its squared deviations from it.
+// mean[k] = the mean of channel j0 + k, var_sum[k] = the sum of its squared deviations from it, in one pass over x:
+// the sums of d = x - x[0] and of d * d in double, d taken from the channel's first value so that
+// var_sum = sum(d * d) - sum(d)^2 / m does not cancel (it loses about (mean - x[0])^2 / var of double's 16 digits).
 ELUCID_SIMD_CLONES void channel_moments(const float* x, int64_t m, int64_t c, int64_t j0, int64_t w, double* mean,
                                         double* var_sum) {
   const double count = static_cast<double>(m);
   if (w == kChannelBlock) {
-    Doubles8 sum_lo = {}, sum_hi = {}, sq_lo = {}, sq_hi = {}, lo, hi;
+    Doubles8 first_lo, first_hi, sum_lo = {}, sum_hi = {}, sq_lo = {}, sq_hi = {}, lo, hi;
+    load_widened(x + j0, first_lo);
+    load_widened(x + j0 + 8, first_hi);
     for (int64_t r = 0; r < m; ++r) {
       load_widened(x + r * c + j0, lo);
       load_widened(x + r * c + j0 + 8, hi);
+      lo -= first_lo;
+      hi -= first_hi;
       sum_lo += lo;
       sum_hi += hi;
-    }
-    sum_lo /= count;
-    sum_hi /= count;
-    for (int64_t r = 0; r < m; ++r) {
-      load_widened(x + r * c + j0, lo);
-      load_widened(x + r * c + j0 + 8, hi);
-      lo -= sum_lo;
-      hi -= sum_hi;
       sq_lo += lo * lo;
       sq_hi += hi * hi;
     }
-    store8(sum_lo, mean);
-    store8(sum_hi, mean + 8);
+    const Doubles8 zero = {};
+    const Doubles8 mean_lo = first_lo + sum_lo / count, mean_hi = first_hi + sum_hi / count;
+    sq_lo -= sum_lo * sum_lo / count;
+    sq_hi -= sum_hi * sum_hi / count;
+    sq_lo = sq_lo < zero ? zero : sq_lo;  // rounding can leave a constant channel's a hair below zero
+    sq_hi = sq_hi < zero ? zero : sq_hi;
+    store8(mean_lo, mean);
+    store8(mean_hi, mean + 8);
     store8(sq_lo, var_sum);
     store8(sq_hi, var_sum + 8);
     return;
   }
-  double sum[kChannelBlock] = {}, sum_sq[kChannelBlock] = {};
-  for (int64_t r = 0; r < m; ++r)
-    for (int64_t k = 0; k < w; ++k) sum[k] += x[r * c + j0 + k];
-  for (int64_t k = 0; k < w; ++k) sum[k] /= count;
-  for (int64_t r = 0; r < m; ++r)
-    for (int64_t k = 0; k < w; ++k) {
-      const double d = x[r * c + j0 + k] - sum[k];
-      sum_sq[k] += d * d;
+  for (int64_t k = 0; k < w; ++k) {
+    const double first = x[j0 + k];
+    double sum = 0.0, sum_sq = 0.0;
+    for (int64_t r = 0; r < m; ++r) {
+      const double d = x[r * c + j0 + k] - first;
+      sum += d;
+      sum_sq += d * d;
     }
-  std::copy(sum, sum + w, mean);
-  std::copy(sum_sq, sum_sq + w, var_sum);
+    mean[k] = first + sum / count;
+    sum_sq -= sum * sum / count;
+    var_sum[k] = sum_sq < 0.0 ? 0.0 : sum_sq;
+  }
 }
 
 // y = scale * (x - mean) * inv_std + offset on rows [r0, r1), then max(y, 0) when `relu` (batch_norm_relu: the
@@ -172,7 +178,8 @@ ELUCID_SIMD_CLONES void gradient_sums(const float* x, const float* dy, int64_t m
     for (int64_t k = 0; k < w; ++k) {
       const int64_t i = r * c + j0 + k, j = j0 + k;
       const float xhat = (x[i] - mean[j]) * inv_std[j];
-      const float g = relu.scale && !(relu.scale[j] * xhat + relu.offset[j] > 0.0f) ? 0.0f : dy[i];
+      const float d = dy[i];
+      const float g = relu.scale && !(relu.scale[j] * xhat + relu.offset[j] > 0.0f) ? 0.0f : d;
       dys[k] += g;
       dy_xhats[k] += static_cast<double>(g) * xhat;
     }
@@ -186,16 +193,33 @@ ELUCID_SIMD_CLONES void input_gradient_rows(const float* x, const float* dy, int
                                             const float* mean, const float* inv_std, FusedRelu relu,
                                             const double* scale, const double* mean_dy, const double* mean_dy_xhat,
                                             bool fresh, float* dx) {
-  const auto gradient = [&](int64_t i, int64_t j) {
-    const float xhat = (x[i] - mean[j]) * inv_std[j];
-    const float g = relu.scale && !(relu.scale[j] * xhat + relu.offset[j] > 0.0f) ? 0.0f : dy[i];
-    return static_cast<float>(scale[j] * (g - mean_dy[j] - static_cast<double>(xhat) * mean_dy_xhat[j]));
+  const auto xhat = [&](int64_t i, int64_t j) { return (x[i] - mean[j]) * inv_std[j]; };
+  // dy masked by the fused ReLU: dy's bits and-ed with the compare's, +0 where ReLU's output is 0 (a select of dy
+  // compiles to a branch around its load here, and the loop would not vectorise).
+  const auto masked = [&](int64_t i, int64_t j, float xh) {
+    const uint32_t keep = relu.scale[j] * xh + relu.offset[j] > 0.0f ? ~0u : 0u;
+    return std::bit_cast<float>(std::bit_cast<uint32_t>(dy[i]) & keep);
+  };
+  const auto gradient = [&](int64_t j, float g, float xh) {
+    return static_cast<float>(scale[j] * (g - mean_dy[j] - static_cast<double>(xh) * mean_dy_xhat[j]));
   };
   for (int64_t r = r0; r < r1; ++r) {
-    if (fresh)
-      for (int64_t j = 0; j < c; ++j) dx[r * c + j] = gradient(r * c + j, j);
+    float* out = dx + r * c;
+    const int64_t i = r * c;
+    if (relu.scale && fresh)
+      for (int64_t j = 0; j < c; ++j) {
+        const float xh = xhat(i + j, j);
+        out[j] = gradient(j, masked(i + j, j, xh), xh);
+      }
+    else if (relu.scale)
+      for (int64_t j = 0; j < c; ++j) {
+        const float xh = xhat(i + j, j);
+        out[j] += gradient(j, masked(i + j, j, xh), xh);
+      }
+    else if (fresh)
+      for (int64_t j = 0; j < c; ++j) out[j] = gradient(j, dy[i + j], xhat(i + j, j));
     else
-      for (int64_t j = 0; j < c; ++j) dx[r * c + j] += gradient(r * c + j, j);
+      for (int64_t j = 0; j < c; ++j) out[j] += gradient(j, dy[i + j], xhat(i + j, j));
   }
 }
 }  // namespace

@@ -164,6 +164,28 @@ TEST_CASE("batch_norm updates the moving statistics with the biased batch varian
   CHECK(mean.item() == Approx(0.3));  // inference leaves them alone
 }
 
+TEST_CASE("batch_norm's statistics keep their digits for a channel far from zero", "[ops][batch_norm]") {
+  // Each channel 10000 plus a few of float's steps there (2^-10): variance about 1e-6 beside a squared mean of 1e8.
+  // One pass of sum(x) and sum(x^2) would cancel 14 of double's 16 digits; the sums taken from the channel's first
+  // value keep them (a vector block of 16 channels and a narrow block of 4).
+  constexpr int64_t kRows = 999, kChannels = 20;
+  std::vector<float> values(static_cast<size_t>(kRows * kChannels));
+  for (int64_t r = 0; r < kRows; ++r)
+    for (int64_t j = 0; j < kChannels; ++j)
+      values[static_cast<size_t>(r * kChannels + j)] = 10000.0f + static_cast<float>((r * (j + 1)) % 23) / 1024.0f;
+  Tensor mean = Tensor::zeros({kChannels}), var = Tensor::zeros({kChannels});
+  ops::batch_norm(Tensor({kRows, kChannels}, values), Tensor(), Tensor(), mean, var, 0.0f, 1e-3f, true);
+  for (int64_t j = 0; j < kChannels; ++j) {
+    double want_mean = 0.0, want_var = 0.0;
+    for (int64_t r = 0; r < kRows; ++r) want_mean += values[static_cast<size_t>(r * kChannels + j)] / double{kRows};
+    for (int64_t r = 0; r < kRows; ++r)
+      want_var += std::pow(values[static_cast<size_t>(r * kChannels + j)] - want_mean, 2) / double{kRows};
+    INFO("channel " << j << ": variance " << var.data()[j] << ", want " << want_var);
+    CHECK(mean.data()[j] == static_cast<float>(want_mean));
+    CHECK(std::fabs(var.data()[j] - want_var) <= 1e-6 * want_var);
+  }
+}
+
 TEST_CASE("batch_norm names the input and the parameter that does not fit", "[ops][batch_norm]") {
   Tensor mean = Tensor::zeros({3}), var = Tensor::ones({3});
   CHECK_THROWS_WITH(ops::batch_norm(Tensor({4, 3}), Tensor({2}), Tensor(), mean, var, 0.99f, 1e-3f, true),
