@@ -77,11 +77,13 @@ __attribute__((target("avx512f"))) void tile(const TileArgs& t) {
   const int64_t run = t.run, a_depth = t.a_depth, b_step = t.b_row;
   if constexpr (Gather) {
     const float* b = t.b;
+#pragma GCC unroll 4
     for (int64_t p = 0; p < run; ++p, b += b_step) multiply_add<R, V>(sum, a_offset, t.mask, t.a_rows[p], b);
   } else {
     for (int64_t segment = 0; segment < t.segments; ++segment) {
       const float* a = t.a + segment * t.segment_step;
       const float* b = t.b + segment * run * b_step;
+#pragma GCC unroll 4
       for (int64_t p = 0; p < run; ++p, a += a_depth, b += b_step) multiply_add<R, V>(sum, a_offset, t.mask, a, b);
     }
   }
