@@ -6,6 +6,7 @@
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops.hpp>
 #include <elucid/core/ops/fused.hpp>
+#include <elucid/core/parallel.hpp>
 
 #include <bit>
 #include <cmath>
@@ -111,6 +112,27 @@ TEST_CASE("batch_norm_relu gives the bits of relu(batch_norm) forward and backwa
       INFO("result " << i << " of y, dx, dgamma, dbeta, moving mean and variance");
       CHECK(test::same_bits(fused[i], apart[i]));
     }
+  }
+}
+
+TEST_CASE("batch_norm_relu and add_relu give the same bits at 1 and 2 threads", "[ops][batch_norm][threads]") {
+  // 1100 x 40 = 44,000 elements: enough for the passes to split over the threads (blocks of channels and of rows).
+  auto run = [](int threads) {
+    set_num_threads(threads);
+    Tensor x = grad_check::random_tensor({1100, 40}, 130, -2, 2), skip = grad_check::random_tensor({1100, 40}, 131);
+    Tensor gamma = grad_check::random_tensor({40}, 132, 0.5f, 1.5f), beta = grad_check::random_tensor({40}, 133);
+    Tensor mean = Tensor::zeros({40}), var = Tensor::ones({40});
+    const Tensor y = ops::add_relu(ops::batch_norm_relu(x, gamma, beta, mean, var, 0.9f, kEpsilon, true), skip);
+    ops::sum(ops::mul(y, grad_check::random_tensor({1100, 40}, 134, -1, 1, false))).backward();
+    return std::vector<std::vector<float>>{test::values_of(y),          test::values_of(x.grad()),
+                                           test::values_of(skip.grad()), test::values_of(gamma.grad()),
+                                           test::values_of(beta.grad()), test::values_of(var)};
+  };
+  const auto one = run(1), two = run(2);
+  set_num_threads(0);
+  for (size_t i = 0; i < one.size(); ++i) {
+    INFO("result " << i << " of y, dx, dskip, dgamma, dbeta, moving variance");
+    CHECK(test::same_bits(one[i], two[i]));
   }
 }
 
