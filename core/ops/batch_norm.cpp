@@ -8,9 +8,9 @@
 #include <elucid/core/ops.hpp>
 
 #include <elucid/core/error.hpp>
-#include <elucid/core/ops/fused.hpp>
 #include <elucid/core/kernels/simd.hpp>
 #include <elucid/core/ops/check.hpp>
+#include <elucid/core/ops/fused.hpp>
 
 #include <algorithm>
 #include <bit>
@@ -222,9 +222,7 @@ ELUCID_SIMD_CLONES void input_gradient_rows(const float* x, const float* dy, int
       for (int64_t j = 0; j < c; ++j) out[j] += gradient(j, dy[i + j], xhat(i + j, j));
   }
 }
-}  // namespace
 
-namespace {
 // x (..., C) viewed as (M, C); y = gamma * (x - mean) * inv_std + beta with inv_std = 1 / sqrt(var + epsilon), then
 // max(y, 0) when `relu` (batch_norm_relu).
 Tensor normalize(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& moving_mean,
