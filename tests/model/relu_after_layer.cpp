@@ -15,15 +15,9 @@ using namespace elucid::layers;
 namespace {
 using test::one_step;
 using test::OneStep;
+using test::check_same_bits;
 using test::same_bits;
 using test::values_of;
-
-void check_same_bits(const OneStep& a, const OneStep& b) {
-  CHECK(same_bits(a.y, b.y));
-  CHECK(same_bits(a.dx, b.dx));
-  REQUIRE(a.weight_grads.size() == b.weight_grads.size());
-  for (size_t i = 0; i < a.weight_grads.size(); ++i) CHECK(same_bits(a.weight_grads[i], b.weight_grads[i]));
-}
 }  // namespace
 
 TEST_CASE("a Sequential model runs BatchNormalization and the ReLU after it as one op, with the same bits",

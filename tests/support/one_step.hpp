@@ -6,6 +6,8 @@
 
 #include <elucid/elucid.hpp>
 
+#include <catch2/catch.hpp>
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -34,6 +36,14 @@ inline OneStep one_step(const std::function<Tensor(const Tensor&)>& f, const std
   OneStep run{values_of(y), values_of(x.grad()), {}, y.op()};
   for (const NamedTensor& w : weights) run.weight_grads.push_back(values_of(w.tensor.grad()));
   return run;
+}
+
+// The two steps gave the same bits: output, input gradient and every weight's gradient.
+inline void check_same_bits(const OneStep& a, const OneStep& b) {
+  CHECK(same_bits(a.y, b.y));
+  CHECK(same_bits(a.dx, b.dx));
+  REQUIRE(a.weight_grads.size() == b.weight_grads.size());
+  for (size_t i = 0; i < a.weight_grads.size(); ++i) CHECK(same_bits(a.weight_grads[i], b.weight_grads[i]));
 }
 
 }  // namespace elucid::test
