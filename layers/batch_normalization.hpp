@@ -29,7 +29,7 @@ class BatchNormalization : public Layer {
   explicit BatchNormalization(BatchNormalizationOptions options = {});
   std::string class_name() const override { return "BatchNormalization"; }
   std::shared_ptr<Layer> moved_to_heap() && override { return std::make_shared<BatchNormalization>(std::move(*this)); }
-  bool can_train_in_slices() const override { return false; }
+  bool needs_whole_batch() const override { return true; }
   std::string default_name_stem() const override { return "batch_normalization"; }
   const BatchNormalizationOptions& options() const { return options_; }
 

@@ -70,9 +70,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // True when this layer computes in bfloat16 here (its policy is mixed_bfloat16 and the CPU has AVX512_BF16).
   bool computes_in_bfloat16() const { return mixed_precision::computes_in_bfloat16(dtype_policy_); }
 
-  // False when forward() in training needs the whole batch at once (BatchNormalization takes its statistics): then
-  // a batch is not cut into slices run at once on several threads (train/batch_split.hpp).
-  virtual bool can_train_in_slices() const { return true; }
+  // True when forward() in training needs the whole batch (BatchNormalization takes its statistics): then the
+  // slices of a training step run at once and meet at this layer (train/batch_split.hpp, core/slice_group.hpp).
+  virtual bool needs_whole_batch() const { return false; }
 
   // ---- several inputs: merge layers (layers/merge.hpp) override these; any other layer takes a list of one ----
   // Throws naming the layer and the shapes when they do not go together.

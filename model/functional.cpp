@@ -253,8 +253,8 @@ std::vector<Shape> Functional::build_for(std::span<const Shape> sample_shapes) {
   return input_shapes();
 }
 
-bool Functional::can_train_in_slices() const {
-  return std::all_of(layers_.begin(), layers_.end(), [](const auto& layer) { return layer->can_train_in_slices(); });
+bool Functional::needs_whole_batch() const {
+  return std::any_of(layers_.begin(), layers_.end(), [](const auto& layer) { return layer->needs_whole_batch(); });
 }
 
 }  // namespace elucid

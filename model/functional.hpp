@@ -68,7 +68,7 @@ class Functional : public train::Trainer {
   std::vector<Tensor> forward(std::span<const Tensor> inputs, bool training) override;
   std::vector<Shape> build_for(std::span<const Shape> sample_shapes) override;
   std::vector<Shape> output_shapes() const override;
-  bool can_train_in_slices() const override;  // when every layer can
+  bool needs_whole_batch() const override;  // when a layer does
   std::string to_json() const override;        // tf.keras 2.x's Functional layout (saving/keras_json.hpp)
   std::string file_bytes(const SaveOptions& options) const override;  // elucid's model file (saving/model_file.hpp)
   // save_model (saving/model_file.hpp): .keras, .h5, .weights.h5, .onnx or elucid's model file by the path's ending.

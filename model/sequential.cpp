@@ -164,8 +164,8 @@ std::vector<std::string> Sequential::output_names() const {
   return {layers_.back()->name()};
 }
 
-bool Sequential::can_train_in_slices() const {
-  return std::all_of(layers_.begin(), layers_.end(), [](const auto& layer) { return layer->can_train_in_slices(); });
+bool Sequential::needs_whole_batch() const {
+  return std::any_of(layers_.begin(), layers_.end(), [](const auto& layer) { return layer->needs_whole_batch(); });
 }
 
 }  // namespace elucid

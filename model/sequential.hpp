@@ -73,7 +73,7 @@ class Sequential : public train::Trainer {
   std::vector<Shape> input_shapes() const override { return {input_shape()}; }
   // Its output's name, as Keras names it: the last layer's (none while it has no layers).
   std::vector<std::string> output_names() const override;
-  bool can_train_in_slices() const override;  // when every layer can
+  bool needs_whole_batch() const override;  // when a layer does
 
  private:
   void check_input(const Shape& sample_shape);

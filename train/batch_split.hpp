@@ -4,8 +4,12 @@
 // order. The slices depend on the batch size alone, never on the thread count, so a seed gives the same bits at
 // any thread count. Threading each op instead leaves a core idle at every op's fork and join and in the ops too
 // small to split (the dense layers, the loss); one split per step keeps both busy (docs/performance.md).
+// A model whose training forward needs the whole batch (BatchNormalization's statistics) trains in slices that meet
+// there (core/slice_group.hpp): then every slice has a thread of its own, and at most the team's count of them
+// compute at a time.
 #pragma once
 #include <elucid/core/leaf_gradients.hpp>
+#include <elucid/core/slice_group.hpp>
 #include <elucid/core/tensor.hpp>
 #include <elucid/data/batches.hpp>
 
@@ -31,8 +35,14 @@ class BatchSplit {
   // slices), the samples of x and y (first axis) that x_s and y_s hold. Slice s's gradients of `weights` are kept
   // apart, then added into the weights' gradients in slice order. An error thrown by a slice is rethrown here (the
   // first in slice order) once every slice has ended; the weights' gradients are then left as they were.
+  // `meet`: the slices run at once, one thread each, in a SliceGroup active on their threads.
   using Step = std::function<void(int64_t slice, data::Part part, const Tensor& x, const Tensor& y)>;
-  void run(const Tensor& x, const Tensor& y, int64_t slices, std::span<const Tensor> weights, const Step& step);
+  void run(const Tensor& x, const Tensor& y, int64_t slices, bool meet, std::span<const Tensor> weights,
+           const Step& step);
+
+  // Whether slices that meet can run here: the OpenMP runtime gives a region as many threads as it is asked for
+  // (no OMP_THREAD_LIMIT below `slices`, no OMP_DYNAMIC). When not, such a model trains unsliced.
+  static bool can_meet(int64_t slices);
 
  private:
   std::vector<LeafGradients> gradients_;  // one per slice, their buffers kept from step to step

@@ -445,9 +445,11 @@ StepFigures Trainer::forward_backward(const Tensor& x, const Tensor& y, int64_t 
   StepFigures figures = no_figures();
   const int64_t n = x.dim(0);
   if (n == 0) return figures;
-  const bool sliceable = y.rank() >= 1 && y.dim(0) == n &&  // else the loss names the mismatch, unsliced
-                         can_train_in_slices();
-  const int64_t slices = sliceable ? BatchSplit::slices_for(n, count_params()) : 1;
+  const bool sliceable = y.rank() >= 1 && y.dim(0) == n;  // else the loss names the mismatch, unsliced
+  // A model with BatchNormalization: the slices meet at it for the batch's statistics (core/slice_group.hpp).
+  const bool meet = needs_whole_batch();
+  int64_t slices = sliceable ? BatchSplit::slices_for(n, count_params()) : 1;
+  if (meet && !BatchSplit::can_meet(slices)) slices = 1;
   const std::vector<Shape> label_shapes = this->label_shapes();
   std::vector<std::vector<Tensor>> outputs(slices), labels(slices);
   std::vector<StepFigures> slice_figures(slices, no_figures());
@@ -467,7 +469,7 @@ StepFigures Trainer::forward_backward(const Tensor& x, const Tensor& y, int64_t 
     std::vector<Tensor> leaves;
     for (const auto& w : weights())
       if (w.tensor.requires_grad()) leaves.push_back(w.tensor);
-    batch_split_.run(x, y, slices, leaves, [&](int64_t s, data::Part part, const Tensor& xs, const Tensor& ys) {
+    batch_split_.run(x, y, slices, meet, leaves, [&](int64_t s, data::Part part, const Tensor& xs, const Tensor& ys) {
       step(s, part.begin, xs, ys);
     });
   }

@@ -12,7 +12,7 @@
 //   weights(), trainable_weights(), non_trainable_weights()
 //                              all of them (get_weights, set_weights, count_params, the ranks' start), what the
 //                              optimizer steps, what the ranks average after each epoch (moving statistics)
-//   can_train_in_slices()      false when a training forward pass needs the whole batch (BatchNormalization)
+//   needs_whole_batch()        true when a training forward pass needs the whole batch (BatchNormalization)
 //   to_json()                  the architecture: the ranks of a data-parallel run compare it before they start
 //   file_bytes(options)        what save(path) writes and a checkpoint holds, so that callbacks save any model
 // Nothing about random draws: a layer that draws random numbers in training keys its draws by the RunPosition the loop
@@ -150,7 +150,7 @@ class Trainer {
   virtual std::vector<NamedTensor> weights() const = 0;  // in the model file's order; the tensors are shared
   virtual std::vector<NamedTensor> trainable_weights() const = 0;
   virtual std::vector<NamedTensor> non_trainable_weights() const = 0;
-  virtual bool can_train_in_slices() const = 0;
+  virtual bool needs_whole_batch() const = 0;
   virtual std::string to_json() const = 0;                             // Keras' model.to_json()
   virtual std::string file_bytes(const SaveOptions& options) const = 0;  // the model file (saving/model_file.hpp)
 

@@ -11,12 +11,14 @@
 #include <elucid/core/kernels/simd.hpp>
 #include <elucid/core/ops/check.hpp>
 #include <elucid/core/ops/fused.hpp>
+#include <elucid/core/slice_group.hpp>
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <vector>
 #include <string>
 #include <vector>
 
@@ -223,6 +225,51 @@ ELUCID_SIMD_CLONES void input_gradient_rows(const float* x, const float* dy, int
   }
 }
 
+// In a sliced training step (core/slice_group.hpp): the batch's mean and var_sum per channel from every slice's
+// rows, mean and var_sum, combined in slice order (Chan's update: the means' differences weighted by the rows
+// on either side). Every slice computes the same doubles from the same values. Returns the batch's rows.
+int64_t batch_moments(SliceGroup& group, int64_t rows, std::vector<double>& mean, std::vector<double>& var_sum) {
+  const size_t c = mean.size(), width = 2 * c + 1;
+  std::vector<double> mine(width);
+  mine[0] = static_cast<double>(rows);
+  std::copy(mean.begin(), mean.end(), mine.begin() + 1);
+  std::copy(var_sum.begin(), var_sum.end(), mine.begin() + 1 + static_cast<std::ptrdiff_t>(c));
+  const std::vector<double> all = group.gather(mine);
+  double total = 0.0;
+  for (int64_t s = 0; s < group.slices(); ++s) {
+    const double* slice = all.data() + static_cast<size_t>(s) * width;
+    const double n = slice[0], sum = total + n;
+    for (size_t j = 0; j < c; ++j) {
+      const double slice_mean = slice[1 + j], slice_var_sum = slice[1 + c + j];
+      if (s == 0) {
+        mean[j] = slice_mean;
+        var_sum[j] = slice_var_sum;
+        continue;
+      }
+      const double delta = slice_mean - mean[j];
+      mean[j] += delta * (n / sum);
+      var_sum[j] += slice_var_sum + delta * delta * (total * n / sum);
+    }
+    total = sum;
+  }
+  return static_cast<int64_t>(total);
+}
+
+// The batch's sums of dy and dy * xhat per channel from every slice's, added in slice order (the backward's meeting).
+void batch_gradient_sums(SliceGroup& group, std::vector<double>& sum_dy, std::vector<double>& sum_dy_xhat) {
+  const size_t c = sum_dy.size();
+  std::vector<double> mine(sum_dy);
+  mine.insert(mine.end(), sum_dy_xhat.begin(), sum_dy_xhat.end());
+  const std::vector<double> all = group.gather(mine);
+  std::fill(sum_dy.begin(), sum_dy.end(), 0.0);
+  std::fill(sum_dy_xhat.begin(), sum_dy_xhat.end(), 0.0);
+  for (int64_t s = 0; s < group.slices(); ++s)
+    for (size_t j = 0; j < c; ++j) {
+      sum_dy[j] += all[static_cast<size_t>(s) * 2 * c + j];
+      sum_dy_xhat[j] += all[static_cast<size_t>(s) * 2 * c + c + j];
+    }
+}
+
 // x (..., C) viewed as (M, C); y = gamma * (x - mean) * inv_std + beta with inv_std = 1 / sqrt(var + epsilon), then
 // max(y, 0) when `relu` (batch_norm_relu).
 Tensor normalize(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& moving_mean,
@@ -239,7 +286,10 @@ Tensor normalize(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tenso
   const int64_t c = x.dim(-1), m = c == 0 ? 0 : x.size() / c;
   if (training && m == 0) throw Error("batch_norm: input " + shape_of(x) + " has no samples to take statistics from");
 
-  // Per-channel mean and inv_std, kept for the backward. Statistics are summed in double, rows in order.
+  // Per-channel mean and inv_std, kept for the backward. Statistics are summed in double, rows in order. In a
+  // sliced training step they are the whole batch's, gathered from the slices (batch_rows of them).
+  SliceGroup* const group = training ? SliceGroup::active() : nullptr;
+  int64_t batch_rows = m;
   auto mean = std::make_shared<std::vector<float>>(static_cast<size_t>(c));
   auto inv_std = std::make_shared<std::vector<float>>(static_cast<size_t>(c));
   const float* px = x.data();
@@ -248,12 +298,16 @@ Tensor normalize(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tenso
     std::vector<double> s(static_cast<size_t>(c), 0.0), ss(static_cast<size_t>(c), 0.0);
     for_blocks(c, kChannelBlock, parallel,
                [&](int64_t j0, int64_t j1) { channel_moments(px, m, c, j0, j1 - j0, &s[j0], &ss[j0]); });
+    if (group) batch_rows = batch_moments(*group, m, s, ss);
+    // The moving statistics move once a step: in a sliced step, slice 0 moves them (every slice has the same).
+    const bool move = !group || SliceGroup::active_slice() == 0;
     float* mm = moving_mean.data();
     float* mv = moving_variance.data();
     for (int64_t j = 0; j < c; ++j) {
-      const double var = ss[j] / static_cast<double>(m);  // biased, as Keras' ops.moments
+      const double var = ss[j] / static_cast<double>(batch_rows);  // biased, as Keras' ops.moments
       (*mean)[j] = static_cast<float>(s[j]);
       (*inv_std)[j] = static_cast<float>(1.0 / std::sqrt(var + epsilon));
+      if (!move) continue;
       mm[j] = mm[j] * momentum + static_cast<float>(s[j]) * (1.0f - momentum);
       mv[j] = mv[j] * momentum + static_cast<float>(var) * (1.0f - momentum);
     }
@@ -279,8 +333,9 @@ Tensor normalize(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tenso
   if (needs_grad(x, gamma, beta)) {
     if (!relu) scale.reset(), offset.reset();
     // Inputs: x, then gamma and beta as given (an undefined one stands in and never requires grad).
-    auto backward = [m, c, training, parallel, mean, inv_std, scale, offset](std::span<const Tensor> in,
-                                                                           const float* g) {
+    const bool met = group != nullptr;
+    auto backward = [m, c, training, parallel, met, batch_rows, mean, inv_std, scale, offset](
+                        std::span<const Tensor> in, const float* g) {
       Tensor x = in[0], gamma = in[1], beta = in[2];
       const float* px = x.data();
       const float *pm = mean->data(), *ps = inv_std->data();
@@ -299,6 +354,12 @@ Tensor normalize(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tenso
         for (int64_t j = 0; j < c; ++j) gb[j] += static_cast<float>(sum_dy[j]);
       }
       if (!x.requires_grad()) return;
+      // gamma and beta took this slice's sums (the step adds the slices' gradients); dx needs the batch's.
+      if (met) {
+        SliceGroup* const group = SliceGroup::active();
+        if (!group) throw Error("batch_norm: the backward of a sliced training step ran outside its slice's thread");
+        batch_gradient_sums(*group, sum_dy, sum_dy_xhat);
+      }
       // Per channel: scale = gamma * inv_std, and the means of dy and dy * xhat (zero at inference, where the
       // statistics are constants).
       const float* pg = gamma.defined() ? gamma.data() : nullptr;
@@ -307,8 +368,8 @@ Tensor normalize(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tenso
       for (int64_t j = 0; j < c; ++j) {
         scale[j] = (pg ? pg[j] : 1.0) * ps[j];
         if (!training) continue;
-        mean_dy[j] = sum_dy[j] / static_cast<double>(m);
-        mean_dy_xhat[j] = sum_dy_xhat[j] / static_cast<double>(m);
+        mean_dy[j] = sum_dy[j] / static_cast<double>(batch_rows);
+        mean_dy_xhat[j] = sum_dy_xhat[j] / static_cast<double>(batch_rows);
       }
       const GradBuffer gx = x.grad_buffer();
       const double *pscale = scale.data(), *pmdy = mean_dy.data(), *pmdyx = mean_dy_xhat.data();

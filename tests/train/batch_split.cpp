@@ -132,12 +132,105 @@ TEST_CASE("an error inside a slice reaches the caller and leaves the weights' gr
     if (slice == 2) throw Error("slice 2 went wrong");
     if (slice == 3) throw std::runtime_error("slice 3 went wrong too");
   };
-  CHECK_THROWS_WITH(split.run(x, y, 4, leaves, failing), "slice 2 went wrong");
+  CHECK_THROWS_WITH(split.run(x, y, 4, false, leaves, failing), "slice 2 went wrong");
   CHECK(sizes == std::vector<int64_t>{16, 16, 16, 16});
   CHECK_FALSE(w.has_grad());
   // The same BatchSplit then runs a good step: 4 slices of 16 samples, each adding sum(x_s) = 32 per element.
-  split.run(x, y, 4, leaves, [&](int64_t, data::Part, const Tensor& xs, const Tensor&) {
+  split.run(x, y, 4, false, leaves, [&](int64_t, data::Part, const Tensor& xs, const Tensor&) {
     ops::sum(ops::mul(w, ops::mul_scalar(Tensor::ones(Shape{2}), ops::sum(xs).item()))).backward();
   });
   CHECK(w.grad().values()[0] == 128);
+}
+
+TEST_CASE("a split step through BatchNormalization takes the whole batch's statistics and gradient, at 1 and 2 "
+          "threads alike",
+          "[batch_split][fit][threads]") {
+  // 50 samples: 2 slices of 25 that meet at each BatchNormalization (core/slice_group.hpp): one after a convolution
+  // (with its ReLU fused), one on a Dense layer's (batch, 16).
+  const auto data = datasets::synthetic_squares(50, 4);
+  const Tensor &x = data.first, &y = data.second;
+  const auto make_model = [] {
+    Sequential model;
+    model.add(Conv2D(4, {3, 3}, {.input_shape = {28, 28, 1}}));
+    model.add(BatchNormalization());
+    model.add(ReLU());
+    model.add(MaxPooling2D({2, 2}));
+    model.add(Flatten());
+    model.add(Dense(16));
+    model.add(BatchNormalization({.momentum = 0.9}));
+    model.add(Dense(10));
+    return model;
+  };
+  auto step = [&](int threads) {
+    set_num_threads(threads);
+    set_random_seed(5);
+    Sequential model = make_model();
+    model.compile(optimizers::SGD({.learning_rate = 1.0f}),
+                  losses::SparseCategoricalCrossentropy({.from_logits = true}));
+    std::pair<std::vector<NamedTensor>, std::vector<NamedTensor>> run{model.get_weights(), {}};
+    model.train_on_batch(x, y);
+    run.second = model.get_weights();
+    return run;
+  };
+  const auto one = step(1), two = step(2);
+  set_num_threads(0);
+  CHECK(test::same_bits(one.first, two.first));
+  CHECK(test::same_bits(one.second, two.second));
+
+  // The reference: the whole batch in one forward and backward, no split.
+  set_random_seed(5);
+  Sequential reference = make_model();
+  const losses::Loss loss = losses::SparseCategoricalCrossentropy({.from_logits = true});
+  loss(reference(x, /*training=*/true), y).backward();
+  set_random_seed(0);
+  const auto weights = reference.weights();
+  REQUIRE(weights.size() == one.second.size());
+  double largest = 0, largest_gradient = 0, largest_moving = 0;
+  int moving = 0;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    const Tensor& w = weights[i].tensor;
+    const float *before = one.first[i].tensor.data(), *after = one.second[i].tensor.data();
+    if (!w.requires_grad()) {  // a moving statistic: moved once, by the batch's mean or variance
+      ++moving;
+      for (int64_t j = 0; j < w.size(); ++j)
+        largest_moving = std::max(largest_moving, std::abs(double(after[j]) - double(w.data()[j])));
+      continue;
+    }
+    const Tensor g = w.grad();
+    for (int64_t j = 0; j < g.size(); ++j) {
+      const double step_taken = double(before[j]) - double(after[j]);
+      largest = std::max(largest, std::abs(step_taken - double(g.data()[j])));
+      largest_gradient = std::max(largest_gradient, std::abs(double(g.data()[j])));
+    }
+  }
+  INFO("largest gradient difference " << largest << ", largest gradient " << largest_gradient
+                                      << ", largest moving statistic difference " << largest_moving);
+  CHECK(moving == 4);
+  CHECK(largest_gradient > 1e-3);
+  CHECK(largest < 1e-6);  // each slice's own statistics would give gradients apart by far more
+  CHECK(largest_moving < 1e-6);
+}
+
+TEST_CASE("an error inside a slice that meets others reaches the caller, not the others' release",
+          "[batch_split][threads]") {
+  const Tensor x(Shape{64, 2}, 1.0f), y(Shape{64}, 0.0f);
+  BatchSplit split;
+  Tensor w(Shape{2}, std::vector<float>{1, 2});
+  w.set_requires_grad();
+  const std::vector<Tensor> leaves{w};
+  const int threads = GENERATE(1, 2);
+  set_num_threads(threads);
+  // Slice 2 fails before the meeting the other three wait at.
+  auto failing = [&](int64_t slice, data::Part, const Tensor&, const Tensor&) {
+    if (slice == 2) throw Error("slice 2 went wrong");
+    SliceGroup::active()->gather(std::vector<double>{1.0});
+  };
+  CHECK_THROWS_WITH(split.run(x, y, 4, true, leaves, failing), "slice 2 went wrong");
+  CHECK_FALSE(w.has_grad());
+  std::vector<std::vector<double>> met(4);
+  split.run(x, y, 4, true, leaves, [&](int64_t slice, data::Part, const Tensor&, const Tensor&) {
+    met[static_cast<size_t>(slice)] = SliceGroup::active()->gather(std::vector<double>{double(slice)});
+  });
+  set_num_threads(0);
+  for (const auto& m : met) CHECK(m == std::vector<double>{0, 1, 2, 3});
 }
