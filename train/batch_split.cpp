@@ -20,7 +20,9 @@ int64_t BatchSplit::slices_for(int64_t n, int64_t weights) {
   return slices;
 }
 
-bool BatchSplit::can_meet(int64_t slices) { return !omp_get_dynamic() && omp_get_thread_limit() >= slices; }
+bool BatchSplit::can_meet(int64_t slices) {
+  return !omp_in_parallel() && !omp_get_dynamic() && omp_get_thread_limit() >= slices;
+}
 
 void BatchSplit::run(const Tensor& x, const Tensor& y, int64_t slices, bool meet, std::span<const Tensor> weights,
                      const Step& step) {

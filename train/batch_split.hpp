@@ -41,7 +41,8 @@ class BatchSplit {
            const Step& step);
 
   // Whether slices that meet can run here: the OpenMP runtime gives a region as many threads as it is asked for
-  // (no OMP_THREAD_LIMIT below `slices`, no OMP_DYNAMIC). When not, such a model trains unsliced.
+  // (not called inside a parallel region, no OMP_THREAD_LIMIT below `slices`, no OMP_DYNAMIC). When not, such a
+  // model trains unsliced.
   static bool can_meet(int64_t slices);
 
  private:
