@@ -19,7 +19,7 @@ std::string abandoned_message(int64_t slice) {
 
 SliceGroup::SliceGroup(int64_t slices, int64_t running)
     : slices_(slices),
-      permits_(static_cast<std::ptrdiff_t>(std::clamp<int64_t>(running, 1, slices))),
+      free_permits_(std::clamp<int64_t>(running, 1, std::max<int64_t>(slices, 1))),
       values_(static_cast<size_t>(slices)),
       released_(static_cast<size_t>(slices), 0) {
   if (slices < 1) throw Error("SliceGroup: " + std::to_string(slices) + " slices; it needs at least 1");
@@ -53,15 +53,24 @@ std::vector<double> SliceGroup::gather(std::span<const double> mine) {
   }
   // Wait without the permit, so that a slice still to come can run; take one again before computing on.
   const int64_t round = round_;
-  permits_.release();
+  give_permit();
   arrived_all_.wait(lock, [&] { return round_ != round || abandoned_; });
   const bool completed = round_ != round;
   std::vector<double> result = completed ? gathered_ : std::vector<double>();
   if (!completed) released_[static_cast<size_t>(slice)] = 1;
-  lock.unlock();
-  permits_.acquire();
+  take_permit(lock);
   if (!completed) throw Error(abandoned_message(slice));
   return result;
+}
+
+void SliceGroup::take_permit(std::unique_lock<std::mutex>& lock) {
+  permit_free_.wait(lock, [&] { return free_permits_ > 0; });
+  --free_permits_;
+}
+
+void SliceGroup::give_permit() {
+  ++free_permits_;
+  permit_free_.notify_one();
 }
 
 void SliceGroup::abandon() {
@@ -76,13 +85,17 @@ bool SliceGroup::abandoned_before(int64_t slice) const {
 }
 
 SliceGroup::Scope::Scope(SliceGroup& group, int64_t slice) {
-  group.permits_.acquire();
+  std::unique_lock lock(group.mutex_);
+  group.take_permit(lock);
   active_group = &group;
   active_slice_index = slice;
 }
 
 SliceGroup::Scope::~Scope() {
-  active_group->permits_.release();
+  {
+    const std::lock_guard lock(active_group->mutex_);
+    active_group->give_permit();
+  }
   active_group = nullptr;
   active_slice_index = -1;
 }

@@ -11,7 +11,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <semaphore>
 #include <span>
 #include <vector>
 
@@ -46,10 +45,13 @@ class SliceGroup {
   };
 
  private:
+  void take_permit(std::unique_lock<std::mutex>& lock);
+  void give_permit();  // with mutex_ held
+
   const int64_t slices_;
-  std::counting_semaphore<> permits_;
   mutable std::mutex mutex_;
-  std::condition_variable arrived_all_;
+  std::condition_variable arrived_all_, permit_free_;
+  int64_t free_permits_;
   int64_t arrived_ = 0;      // slices in the current gather
   int64_t round_ = 0;        // gathers completed
   std::vector<std::vector<double>> values_;  // the current gather's, by slice

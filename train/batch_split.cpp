@@ -12,9 +12,9 @@
 
 namespace elucid {
 
-int64_t BatchSplit::slices_for(int64_t n, int64_t weights) {
+int64_t BatchSplit::slices_for(int64_t n, int64_t weights, bool meet) {
   int64_t slices = 1;
-  while (slices < kMaxSlices && n / (2 * slices) >= kMinSliceSamples &&
+  while (slices < (meet ? kMaxMeetingSlices : kMaxSlices) && n / (2 * slices) >= kMinSliceSamples &&
          2 * slices * weights * static_cast<int64_t>(sizeof(float)) <= kMaxGradientBytes)
     slices *= 2;
   return slices;

@@ -448,7 +448,7 @@ StepFigures Trainer::forward_backward(const Tensor& x, const Tensor& y, int64_t 
   const bool sliceable = y.rank() >= 1 && y.dim(0) == n;  // else the loss names the mismatch, unsliced
   // A model with BatchNormalization: the slices meet at it for the batch's statistics (core/slice_group.hpp).
   const bool meet = needs_whole_batch();
-  int64_t slices = sliceable ? BatchSplit::slices_for(n, count_params()) : 1;
+  int64_t slices = sliceable ? BatchSplit::slices_for(n, count_params(), meet) : 1;
   if (meet && !BatchSplit::can_meet(slices)) slices = 1;
   const std::vector<Shape> label_shapes = this->label_shapes();
   std::vector<std::vector<Tensor>> outputs(slices), labels(slices);

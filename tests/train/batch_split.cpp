@@ -16,7 +16,7 @@
 using namespace elucid;
 using namespace elucid::layers;
 
-TEST_CASE("a batch is cut into 1, 2, 4 or 8 slices of at least 16 samples, within 256 MB of gradients",
+TEST_CASE("a batch is cut into 1, 2, 4 or 8 slices of at least 16 samples, within 256 MB of gradients, 2 when they meet",
           "[batch_split]") {
   const int64_t seed_model = 93322;
   CHECK(BatchSplit::slices_for(1, seed_model) == 1);
@@ -30,6 +30,11 @@ TEST_CASE("a batch is cut into 1, 2, 4 or 8 slices of at least 16 samples, withi
   CHECK(BatchSplit::slices_for(128, int64_t{8} << 20) == 8);
   CHECK(BatchSplit::slices_for(128, int64_t{16} << 20) == 4);
   CHECK(BatchSplit::slices_for(128, 40'000'000) == 1);
+  // Slices that meet (a model with BatchNormalization): at most 2.
+  CHECK(BatchSplit::slices_for(31, seed_model, true) == 1);
+  CHECK(BatchSplit::slices_for(32, seed_model, true) == 2);
+  CHECK(BatchSplit::slices_for(128, seed_model, true) == 2);
+  CHECK(BatchSplit::slices_for(128, 40'000'000, true) == 1);
 }
 
 namespace {
