@@ -53,6 +53,9 @@ void BatchSplit::run(const Tensor& x, const Tensor& y, int64_t slices, bool meet
         try {
           const SliceGroup::Scope in_group(group, s);
           run_slice(s);
+          // A last meeting: a slice that is done sleeps until all are, instead of spinning at the region's end
+          // (OpenMP's barrier) on a core another slice may still need.
+          group.gather({});
         } catch (...) {
           errors[s] = std::current_exception();
           group.abandon();
