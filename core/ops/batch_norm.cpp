@@ -18,7 +18,6 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
-#include <vector>
 #include <string>
 #include <vector>
 
@@ -235,20 +234,18 @@ int64_t batch_moments(SliceGroup& group, int64_t rows, std::vector<double>& mean
   std::copy(mean.begin(), mean.end(), mine.begin() + 1);
   std::copy(var_sum.begin(), var_sum.end(), mine.begin() + 1 + static_cast<std::ptrdiff_t>(c));
   const std::vector<double> all = group.gather(mine);
-  double total = 0.0;
-  for (int64_t s = 0; s < group.slices(); ++s) {
+  // Slice 0's as they are, then each further slice's folded in.
+  std::copy(all.begin() + 1, all.begin() + 1 + static_cast<std::ptrdiff_t>(c), mean.begin());
+  std::copy(all.begin() + 1 + static_cast<std::ptrdiff_t>(c), all.begin() + static_cast<std::ptrdiff_t>(width),
+            var_sum.begin());
+  double total = all[0];
+  for (int64_t s = 1; s < group.slices(); ++s) {
     const double* slice = all.data() + static_cast<size_t>(s) * width;
     const double n = slice[0], sum = total + n;
     for (size_t j = 0; j < c; ++j) {
-      const double slice_mean = slice[1 + j], slice_var_sum = slice[1 + c + j];
-      if (s == 0) {
-        mean[j] = slice_mean;
-        var_sum[j] = slice_var_sum;
-        continue;
-      }
-      const double delta = slice_mean - mean[j];
+      const double delta = slice[1 + j] - mean[j];
       mean[j] += delta * (n / sum);
-      var_sum[j] += slice_var_sum + delta * delta * (total * n / sum);
+      var_sum[j] += slice[1 + c + j] + delta * delta * (total * n / sum);
     }
     total = sum;
   }
