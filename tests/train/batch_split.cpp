@@ -64,6 +64,23 @@ Sequential model_for_split(Draws draws) {
   }
   return model;
 }
+
+// The weights before and after one SGD step at rate 1 (which moves each weight by minus its gradient) through
+// train_on_batch on `threads` threads, the model made by `make` after set_random_seed(5).
+struct Run {
+  std::vector<NamedTensor> before, after;
+};
+template <class MakeModel>
+Run one_sgd_step(const MakeModel& make, int threads, const Tensor& x, const Tensor& y) {
+  set_num_threads(threads);
+  set_random_seed(5);
+  Sequential model = make();
+  model.compile(optimizers::SGD({.learning_rate = 1.0f}), losses::SparseCategoricalCrossentropy({.from_logits = true}));
+  Run run{model.get_weights(), {}};
+  model.train_on_batch(x, y);
+  run.after = model.get_weights();
+  return run;
+}
 }  // namespace
 
 TEST_CASE("a split step's weight gradient is the whole batch's, at 1 and 2 threads alike",
@@ -74,21 +91,8 @@ TEST_CASE("a split step's weight gradient is the whole batch's, at 1 and 2 threa
   // 50 samples: 2 slices of 25. One SGD step at rate 1 moves each weight by minus its gradient.
   const auto data = datasets::synthetic_squares(50, 4);  // not a structured binding: clang 14 cannot capture one
   const Tensor &x = data.first, &y = data.second;
-  struct Run {
-    std::vector<NamedTensor> before, after;
-  };
-  auto step = [&](int threads) {
-    set_num_threads(threads);
-    set_random_seed(5);
-    Sequential model = model_for_split(draws);
-    model.compile(optimizers::SGD({.learning_rate = 1.0f}),
-                  losses::SparseCategoricalCrossentropy({.from_logits = true}));
-    Run run{model.get_weights(), {}};
-    model.train_on_batch(x, y);
-    run.after = model.get_weights();
-    return run;
-  };
-  const Run one = step(1), two = step(2);
+  const auto make_model = [draws] { return model_for_split(draws); };
+  const Run one = one_sgd_step(make_model, 1, x, y), two = one_sgd_step(make_model, 2, x, y);
   set_num_threads(0);
 
   // The reference: the whole batch's mean loss, one backward, no split, the masks drawn in one go (called by hand,
@@ -166,21 +170,10 @@ TEST_CASE("a split step through BatchNormalization takes the whole batch's stati
     model.add(Dense(10));
     return model;
   };
-  auto step = [&](int threads) {
-    set_num_threads(threads);
-    set_random_seed(5);
-    Sequential model = make_model();
-    model.compile(optimizers::SGD({.learning_rate = 1.0f}),
-                  losses::SparseCategoricalCrossentropy({.from_logits = true}));
-    std::pair<std::vector<NamedTensor>, std::vector<NamedTensor>> run{model.get_weights(), {}};
-    model.train_on_batch(x, y);
-    run.second = model.get_weights();
-    return run;
-  };
-  const auto one = step(1), two = step(2);
+  const Run one = one_sgd_step(make_model, 1, x, y), two = one_sgd_step(make_model, 2, x, y);
   set_num_threads(0);
-  CHECK(test::same_bits(one.first, two.first));
-  CHECK(test::same_bits(one.second, two.second));
+  CHECK(test::same_bits(one.before, two.before));
+  CHECK(test::same_bits(one.after, two.after));
 
   // The reference: the whole batch in one forward and backward, no split.
   set_random_seed(5);
@@ -189,12 +182,12 @@ TEST_CASE("a split step through BatchNormalization takes the whole batch's stati
   loss(reference(x, /*training=*/true), y).backward();
   set_random_seed(0);
   const auto weights = reference.weights();
-  REQUIRE(weights.size() == one.second.size());
+  REQUIRE(weights.size() == one.after.size());
   double largest = 0, largest_gradient = 0, largest_moving = 0;
   int moving = 0;
   for (size_t i = 0; i < weights.size(); ++i) {
     const Tensor& w = weights[i].tensor;
-    const float *before = one.first[i].tensor.data(), *after = one.second[i].tensor.data();
+    const float *before = one.before[i].tensor.data(), *after = one.after[i].tensor.data();
     if (!w.requires_grad()) {  // a moving statistic: moved once, by the batch's mean or variance
       ++moving;
       for (int64_t j = 0; j < w.size(); ++j)
