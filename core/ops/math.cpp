@@ -6,6 +6,7 @@
 #include <elucid/core/ops/fused.hpp>
 
 #include <algorithm>
+#include <type_traits>
 
 namespace elucid::ops {
 
@@ -59,20 +60,39 @@ Tensor add_relu(const Tensor& a, const Tensor& b) {
   }
   if (needs_grad(a, b))
     y.set_backward("add_relu", {a, b}, [](std::span<const Tensor> in, const float* g) {
-      const float *pa = in[0].data(), *pb = in[1].data();
-      for (Tensor t : in)
-        if (t.requires_grad()) {
-          const GradBuffer gt = t.grad_buffer();  // a fresh one is assigned, not zero-filled and added to
-          float* out = gt.data;
-          const bool fresh = gt.fresh;
-          const int64_t n = t.size();
+      // One pass for both inputs: the mask retaken once per element from a + b, the masked dy assigned to a fresh
+      // gradient (not zero-filled and added to) or added to one that holds other contributions. add_relu(x, x)
+      // gives x's buffer twice: the first write assigns (or adds) and the second, reading it back, adds.
+      Tensor a = in[0], b = in[1];
+      const float *pa = a.data(), *pb = b.data();
+      const GradBuffer ga = a.requires_grad() ? a.grad_buffer() : GradBuffer{};
+      const GradBuffer gb = b.requires_grad() ? b.grad_buffer() : GradBuffer{};
+      const int64_t n = a.size();
+      const auto pass = [&](const auto into_a, const auto into_b) {  // each a function of (out, i, v) or null
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
-          for (int64_t i = 0; i < n; ++i) {
-            const float dy = g[i];  // read on both sides of the select, so that it vectorises (as relu's)
-            const float v = pa[i] + pb[i] > 0.0f ? dy : 0.0f;
-            out[i] = fresh ? v : out[i] + v;  // the loop is split on `fresh`: a fresh buffer is not read
-          }
+        for (int64_t i = 0; i < n; ++i) {
+          const float dy = g[i];  // read on both sides of the select, so that it vectorises (as relu's)
+          const float v = pa[i] + pb[i] > 0.0f ? dy : 0.0f;
+          if constexpr (!std::is_null_pointer_v<decltype(into_a)>) into_a(ga.data, i, v);
+          if constexpr (!std::is_null_pointer_v<decltype(into_b)>) into_b(gb.data, i, v);
         }
+      };
+      const auto assign = [](float* out, int64_t i, float v) { out[i] = v; };
+      const auto add = [](float* out, int64_t i, float v) { out[i] += v; };
+      // The four ways two buffers can be (assigned or added to), and one input alone: each its own loop, so that
+      // none tests a flag per element.
+      if (ga.data && gb.data) {
+        if (ga.fresh && gb.fresh) pass(assign, assign);
+        else if (ga.fresh) pass(assign, add);
+        else if (gb.fresh) pass(add, assign);
+        else pass(add, add);
+      } else if (ga.data) {
+        if (ga.fresh) pass(assign, nullptr);
+        else pass(add, nullptr);
+      } else if (gb.data) {
+        if (gb.fresh) pass(nullptr, assign);
+        else pass(nullptr, add);
+      }
     });
   return y;
 }
