@@ -43,6 +43,21 @@ std::string unique_name(const std::string& stem, const std::set<std::string>& ta
   for (int i = 1;; ++i)
     if (!taken.count(stem + "_" + std::to_string(i))) return stem + "_" + std::to_string(i);
 }
+
+// For each node whose output one other node alone reads (and which is no model output): that node, so that
+// forward() can hand the pair to Layer::call_then_max_pool (a max-pooling of disjoint windows) or
+// Layer::call_then_relu (a ReLU).
+std::map<const Node*, const Node*> sole_readers(const std::vector<std::shared_ptr<const Node>>& nodes,
+                                               const std::vector<KerasTensor>& outputs) {
+  std::map<const Node*, std::vector<const Node*>> readers;
+  for (const auto& node : nodes)
+    for (const KerasTensor& x : node->inputs) readers[x.node().get()].push_back(node.get());
+  for (const KerasTensor& y : outputs) readers[y.node().get()].push_back(nullptr);  // read by the caller
+  std::map<const Node*, const Node*> sole;
+  for (const auto& [node, by] : readers)
+    if (by.size() == 1 && by[0]) sole[node] = by[0];
+  return sole;
+}
 }  // namespace
 
 Functional::Functional(const KerasTensor& input, const KerasTensor& output, std::string name)
@@ -128,6 +143,7 @@ Functional::Functional(std::vector<KerasTensor> inputs, std::vector<KerasTensor>
     Random rng = Random::derive(random_seed(), stream[node->layer.get()]);
     node->layer->build_of(shapes, rng);
   }
+  sole_reader_ = sole_readers(nodes_, outputs_);
 }
 
 std::shared_ptr<Layer> Functional::get_layer(const std::string& name) const {
@@ -181,23 +197,6 @@ std::vector<NamedTensor> Functional::non_trainable_weights() const { return laye
 
 // ---- forward ----
 
-namespace {
-// For each node whose output one other node alone reads (and which is no model output): that node, so that
-// forward() can hand the pair to Layer::call_then_max_pool (a max-pooling of disjoint windows) or
-// Layer::call_then_relu (a ReLU).
-std::map<const Node*, const Node*> sole_readers(const std::vector<std::shared_ptr<const Node>>& nodes,
-                                               const std::vector<KerasTensor>& outputs) {
-  std::map<const Node*, std::vector<const Node*>> readers;
-  for (const auto& node : nodes)
-    for (const KerasTensor& x : node->inputs) readers[x.node().get()].push_back(node.get());
-  for (const KerasTensor& y : outputs) readers[y.node().get()].push_back(nullptr);  // read by the caller
-  std::map<const Node*, const Node*> sole;
-  for (const auto& [node, by] : readers)
-    if (by.size() == 1 && by[0]) sole[node] = by[0];
-  return sole;
-}
-}  // namespace
-
 std::vector<Tensor> Functional::forward(std::span<const Tensor> inputs, bool training) {
   const std::string who = "Functional \"" + name_ + "\": ";
   if (inputs.size() != inputs_.size())
@@ -215,13 +214,12 @@ std::vector<Tensor> Functional::forward(std::span<const Tensor> inputs, bool tra
                   to_string(x.shape()));
     value[inputs_[i].node().get()] = x;
   }
-  const std::map<const Node*, const Node*> reader_of = sole_readers(nodes_, outputs_);
   for (const auto& node : nodes_) {
     if (node->inputs.empty() || value.contains(node.get())) continue;  // an input, or run with the node before
     std::vector<Tensor> in;
     in.reserve(node->inputs.size());
     for (const KerasTensor& x : node->inputs) in.push_back(value.at(x.node().get()));
-    if (auto next = reader_of.find(node.get()); next != reader_of.end()) {
+    if (auto next = sole_reader_.find(node.get()); next != sole_reader_.end()) {
       Layer& reader = *next->second->layer;
       std::optional<Tensor> pair;  // the two nodes in one call
       if (layers::is_disjoint_max_pooling(reader) && in.size() == 1)

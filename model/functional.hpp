@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -79,6 +80,8 @@ class Functional : public train::Trainer {
   std::vector<layers::KerasTensor> inputs_, outputs_;
   std::vector<std::shared_ptr<const layers::Node>> nodes_;
   std::vector<std::shared_ptr<layers::Layer>> layers_;
+  // A node whose output one other node alone reads -> that node (forward() runs such pairs as one call).
+  std::map<const layers::Node*, const layers::Node*> sole_reader_;
 };
 
 // keras.Model(inputs, outputs) is the Functional model.
