@@ -11,6 +11,7 @@
 #include <elucid/core/kernels/gemm.hpp>
 #include <elucid/core/kernels/gemm_avx512.hpp>
 #include <elucid/core/kernels/gemm_bf16.hpp>
+#include <elucid/core/kernels/winograd.hpp>
 
 #include <omp.h>
 
@@ -65,6 +66,8 @@ float* thread_slots(std::vector<float>& buffer, int64_t slot) { return workspace
 thread_local std::vector<float> column_buffer;  // im2col slots, shared by the forward and the backward
 thread_local std::vector<const float*> starts_buffer;  // receptive_field_starts slots, the same
 thread_local std::vector<float> canvas_buffer;  // place_on_canvas slots, the same
+thread_local std::vector<float> winograd_kernel_buffer;  // the transformed kernel of the call (winograd.hpp)
+thread_local std::vector<float> winograd_buffer;         // winograd_forward's scratch slots
 
 // True when the whole receptive field of output (oh, ow) lies inside the image and its columns are contiguous
 // (dilation_w 1): then each kernel row is one run of KW * C floats in x. The common case for valid padding.
@@ -451,19 +454,28 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
   }
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
-  const Fields fields = fields_of(g);
+  // 3x3, stride 1, same padding, whole vectors of channels: Winograd's F(2x2, 3x3) from w transformed once.
+  const bool winograd = winograd_suits(g);
+  float* u = winograd ? workspace(winograd_kernel_buffer, winograd_kernel_floats(g)) : nullptr;
+  if (u) winograd_transform_kernel(g, w, u);
+  const int64_t winograd_slot = winograd ? slot_size(winograd_scratch_floats(g)) : 0;
+  float* winograd_scratch = winograd ? thread_slots(winograd_buffer, winograd_slot) : nullptr;
+  const Fields fields = winograd ? Fields::in_place : fields_of(g);  // no canvas, no columns with Winograd
   const int64_t slot = slot_size(chunk * rows_per_sample * k), starts_slot = chunk * rows_per_sample;
   const int64_t canvas_slot = slot_size(chunk * canvas_floats(g));
   float* columns = fields == Fields::columns ? thread_slots(column_buffer, slot) : nullptr;
   float* canvases = fields == Fields::padded_copy ? thread_slots(canvas_buffer, canvas_slot) : nullptr;
-  const float** all_starts =
-      fields == Fields::columns ? nullptr : workspace(starts_buffer, starts_slot * omp_get_max_threads());
+  const float** all_starts = fields == Fields::columns || winograd
+                                 ? nullptr
+                                 : workspace(starts_buffer, starts_slot * omp_get_max_threads());
 #pragma omp parallel for schedule(static)
   for (int64_t ci = 0; ci < chunks; ++ci) {
     const int64_t s0 = ci * chunk, samples = std::min(chunk, g.n - s0), rows = samples * rows_per_sample;
     const float* xc = x + s0 * g.h * g.w * g.c;
     float* yc = y + s0 * rows_per_sample * g.f;
-    if (fields != Fields::columns) {
+    if (winograd) {
+      winograd_forward(g, xc, samples, u, b, false, yc, winograd_scratch + omp_get_thread_num() * winograd_slot);
+    } else if (fields != Fields::columns) {
       // yc (rows, F) = the receptive fields in x (or its padded copy), KH runs of KW * C floats each,
       // (rows, K) * w (K, F) + b
       float* canvas = canvases ? canvases + omp_get_thread_num() * canvas_slot : nullptr;
@@ -512,14 +524,21 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
   thread_local std::vector<float> turned_buffer;  // the calling thread's
   float* turned = dx_convolved ? workspace(turned_buffer, k * g.f) : nullptr;
   if (turned) turn_kernel(g, w, turned);
+  // That convolution by Winograd's F(2x2, 3x3) when it suits (the forward's same padding gives same padding).
+  const bool dx_winograd = dx_convolved && winograd_suits(back);
+  float* u = dx_winograd ? workspace(winograd_kernel_buffer, winograd_kernel_floats(back)) : nullptr;
+  if (u) winograd_transform_kernel(back, turned, u);
+  const int64_t winograd_slot = dx_winograd ? slot_size(winograd_scratch_floats(back)) : 0;
+  float* winograd_scratch = dx_winograd ? thread_slots(winograd_buffer, winograd_slot) : nullptr;
+  const bool dx_in_place = dx_convolved && !dx_winograd;
   float* columns = (dx && !dx_convolved) || (dw && !dw_in_place) ? thread_slots(column_buffer, slot) : nullptr;
   // Each chunk's dW and dX take turns in one slot of receptive-field starts and one canvas.
-  const int64_t starts_slot = chunk * std::max(rows_per_sample, dx_convolved ? g.h * g.w : 0);
+  const int64_t starts_slot = chunk * std::max(rows_per_sample, dx_in_place ? g.h * g.w : 0);
   const int64_t canvas_slot =
-      slot_size(chunk * std::max(dw_canvas ? canvas_floats(g) : 0, dx_convolved ? canvas_floats(back) : 0));
+      slot_size(chunk * std::max(dw_canvas ? canvas_floats(g) : 0, dx_in_place ? canvas_floats(back) : 0));
   const float** all_starts =
-      dw_in_place || dx_convolved ? workspace(starts_buffer, starts_slot * omp_get_max_threads()) : nullptr;
-  float* canvases = dw_canvas || dx_convolved ? thread_slots(canvas_buffer, canvas_slot) : nullptr;
+      dw_in_place || dx_in_place ? workspace(starts_buffer, starts_slot * omp_get_max_threads()) : nullptr;
+  float* canvases = dw_canvas || dx_in_place ? thread_slots(canvas_buffer, canvas_slot) : nullptr;
   const int64_t dw_size = k * g.f;
 #pragma omp parallel
   {
@@ -551,7 +570,10 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
         for (int64_t r = 0; r < rows; ++r)
           for (int64_t f = 0; f < g.f; ++f) p[f] += dyc[r * g.f + f];
       }
-      if (dx_convolved) {
+      if (dx_winograd) {
+        winograd_forward(back, dyc, samples, u, nullptr, !dx_out.fresh, dx + s0 * g.h * g.w * g.c,
+                         winograd_scratch + omp_get_thread_num() * winograd_slot);
+      } else if (dx_convolved) {
         // dx chunk (samples * H * W, C) = the windows of dy's canvas (KH runs of KW * F floats each) * turned
         // (KH * KW * F, C), added to dx unless it is fresh.
         float* canvas = canvases + omp_get_thread_num() * canvas_slot;

@@ -1,12 +1,15 @@
 // conv2d (core/ops/conv.cpp, core/kernels/conv.cpp) against a direct-loop double convolution: batch 1, odd sizes,
 // strides, same padding with odd and even kernels, dilation, no bias, groups; bit-identical results at 1 and 2 threads;
 // conv2d_elu (the fused convolution + ELU) against elu of the reference, and bit for bit against elu(conv2d);
-// both with bf16 products (Keras' mixed_bfloat16) against double loops over bf16-rounded operands.
+// both with bf16 products (Keras' mixed_bfloat16) against double loops over bf16-rounded operands; the 3x3 same
+// convolutions of whole vectors of channels that run as Winograd's F(2x2, 3x3) (core/kernels/winograd.hpp).
 #include "support/bf16_testing.hpp"
 #include "support/grad_check.hpp"
 #include "support/same_bits.hpp"
 
 #include <elucid/core/error.hpp>
+#include <elucid/core/kernels/gemm_avx512.hpp>
+#include <elucid/core/kernels/winograd.hpp>
 #include <elucid/core/ops.hpp>
 #include <elucid/core/ops/fused.hpp>
 #include <elucid/core/parallel.hpp>
@@ -144,6 +147,54 @@ GRAD_TEST("conv2d", "groups 2, 3 and C: stride, same padding, dilation, no bias"
   check_conv({{1, 6, 6, 4}, 3, 3, 2, conv_args(2, 2, kSame, 2, 2, 2), true}, {1, 3, 3, 2});  // stride and dilation
 }
 
+// 3x3, strides 1, same padding, C and F multiples of 16: on an AVX-512 CPU the forward and the input gradient run
+// as Winograd's F(2x2, 3x3) (core/kernels/winograd.hpp). Odd sizes leave the last tiles half outside the image; F of
+// 48 takes a product tile of 32 columns and one of 16.
+kernels::Conv2DGeometry same_3x3(const Shape& x, int64_t f) {
+  return {.n = x[0], .h = x[1], .w = x[2], .c = x[3], .kh = 3, .kw = 3, .f = f, .oh = x[1], .ow = x[2],
+          .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_top = 1, .pad_left = 1};
+}
+
+GRAD_TEST("conv2d", "3x3 same padding by Winograd's F(2x2, 3x3): odd sizes, bias, F 16, 32 and 48", "[ops][conv]") {
+  const ConvCase cases[] = {
+      {{1, 3, 5, 16}, 3, 3, 16, conv_args(1, 1, kSame), true},
+      {{2, 2, 2, 16}, 3, 3, 32, conv_args(1, 1, kSame), false},
+      {{1, 1, 2, 16}, 3, 3, 48, conv_args(1, 1, kSame), true},
+      {{1, 2, 3, 32}, 3, 3, 16, conv_args(1, 1, kSame), false},
+  };
+  for (const ConvCase& cc : cases) {
+    // The input gradient's convolution (F -> C channels) suits as well.
+    CHECK(kernels::winograd_suits(same_3x3(cc.x, cc.f)) == kernels::sgemm_avx512_suits(1, 16, 16));
+    check_conv(cc, {cc.x[0], cc.x[1], cc.x[2], cc.f});
+  }
+}
+
+TEST_CASE("Winograd's outputs do not depend on the chunk or block their tiles fall in", "[ops][conv]") {
+  // 5 images of 9x9 (25 tiles each): chunks of 4 images and 1, blocks of tiles across images. Each image alone must
+  // give the same bits, forward and input gradient.
+  Tensor x = grad_check::random_tensor({5, 9, 9, 16}, 94);
+  const Tensor w = grad_check::random_tensor({3, 3, 16, 32}, 95, -1, 1, false);
+  const Tensor b = grad_check::random_tensor({32}, 96, -1, 1, false);
+  const ConvResults all = results_after_backward(x, w, b, ops::conv2d(x, w, b, conv_args(1, 1, kSame)), 97);
+  const int64_t per_image = 9 * 9 * 16, out_per_image = 9 * 9 * 32;
+  Vec weights(static_cast<size_t>(5 * out_per_image));
+  Random rng(97);  // the weights results_after_backward drew
+  for (double& v : weights) v = rng.uniform(-1, 1);
+  for (int64_t s = 0; s < 5; ++s) {
+    INFO("image " << s);
+    Tensor one({1, 9, 9, 16});
+    std::copy(x.data() + s * per_image, x.data() + (s + 1) * per_image, one.data());
+    one.set_requires_grad(true);
+    const Tensor y = ops::conv2d(one, w, b, conv_args(1, 1, kSame));
+    const std::vector<float> y_all(all.y.begin() + s * out_per_image, all.y.begin() + (s + 1) * out_per_image);
+    CHECK(test::same_bits(test::values_of(y), y_all));
+    grad_check::weighted_sum(y, Vec(weights.begin() + s * out_per_image, weights.begin() + (s + 1) * out_per_image))
+        .backward();
+    const std::vector<float> dx_all(all.dx.begin() + s * per_image, all.dx.begin() + (s + 1) * per_image);
+    CHECK(test::same_bits(test::values_of(one.grad()), dx_all));
+  }
+}
+
 TEST_CASE("conv2d places the extra same-padding row at the bottom, as TensorFlow", "[ops][conv]") {
   // A 2x2 all-ones kernel over a 3x3 image with values 1..9, same padding: pad_total 1, all of it at the bottom
   // and right, so output (0, 0) sums x[0..1, 0..1] = 1 + 2 + 4 + 5 and output (2, 2) is x[2, 2] alone.
@@ -245,8 +296,18 @@ TEST_CASE("conv2d forward and backward are bit-identical at 1 and 2 threads", "[
     return results_after_backward(x, w, b, ops::conv2d(x, w, b, conv_args(1, 1, kSame)), 63);
   };
   const ConvResults one = run(1), two = run(2);
-  set_num_threads(0);
   check_same_bits(one, two);
+  // 16 channels in and 32 out: Winograd's F(2x2, 3x3) on an AVX-512 CPU.
+  auto winograd = [](int threads) {
+    set_num_threads(threads);
+    Tensor x = grad_check::random_tensor({16, 9, 9, 16}, 64);
+    Tensor w = grad_check::random_tensor({3, 3, 16, 32}, 65);
+    Tensor b = grad_check::random_tensor({32}, 66);
+    return results_after_backward(x, w, b, ops::conv2d(x, w, b, conv_args(1, 1, kSame)), 67);
+  };
+  const ConvResults winograd_one = winograd(1), winograd_two = winograd(2);
+  set_num_threads(0);
+  check_same_bits(winograd_one, winograd_two);
 }
 
 TEST_CASE("conv2d with same padding gives the bits of valid padding over the zero-padded input", "[ops][conv]") {

@@ -1,0 +1,219 @@
+// Winograd F(2x2, 3x3), in blocks of tiles that keep their transformed inputs V (16, T, C) and products M (16, T, F)
+// in the core's L2 cache: transform the block's input windows, run the 16 products, transform the products back into
+// the block's outputs. The transforms are AVX-512 adds over 16 channels at a time; the products are tiles of up to 12
+// rows by 32 columns (24 zmm accumulators), each element one FMA chain over C in order.
+#include <elucid/core/kernels/winograd.hpp>
+
+#include <elucid/core/error.hpp>
+#include <elucid/core/kernels/gemm_avx512.hpp>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace elucid::kernels {
+
+namespace {
+
+// Tiles per block: V and M together about 256 KB, a whole number of product tiles.
+constexpr int64_t kTileRows = 12;
+int64_t block_tiles(const Conv2DGeometry& g) {
+  const int64_t tiles = 4096 / (g.c + g.f);
+  return std::max<int64_t>(kTileRows, tiles / kTileRows * kTileRows);
+}
+
+// 2x2 output tiles per image: (tiles_h, tiles_w), the last row and column of tiles half outside when OH or OW is odd.
+int64_t tiles_h(const Conv2DGeometry& g) { return (g.oh + 1) / 2; }
+int64_t tiles_w(const Conv2DGeometry& g) { return (g.ow + 1) / 2; }
+
+}  // namespace
+
+bool winograd_suits(const Conv2DGeometry& g) {
+  // sgemm_avx512_suits: an AVX-512F CPU (the direct kernels this stands in for need it too).
+  return !g.bf16 && g.kh == 3 && g.kw == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
+         g.dilation_w == 1 && g.pad_top == 1 && g.pad_left == 1 && g.oh == g.h && g.ow == g.w && g.h > 0 &&
+         g.w > 0 && g.c > 0 && g.f > 0 && g.c % 16 == 0 && g.f % 16 == 0 && sgemm_avx512_suits(1, g.f, g.c);
+}
+
+int64_t winograd_kernel_floats(const Conv2DGeometry& g) { return 16 * g.c * g.f; }
+
+int64_t winograd_scratch_floats(const Conv2DGeometry& g) { return 16 * block_tiles(g) * (g.c + g.f); }
+
+void winograd_transform_kernel(const Conv2DGeometry& g, const float* w, float* u) {
+  // G (4, 3) = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]; u = G w G^T per (c, f), the elements e = c * F + f of
+  // each (C, F) matrix in blocks of 64 (innermost, so that the loops vectorise), G w of a block on the stack.
+  constexpr float G[4][3] = {{1.0f, 0.0f, 0.0f}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0.0f, 0.0f, 1.0f}};
+  constexpr int64_t kBlock = 64;
+  const int64_t cf = g.c * g.f;
+  float gw[4][3][kBlock];
+  for (int64_t e0 = 0; e0 < cf; e0 += kBlock) {
+    const int64_t width = std::min(kBlock, cf - e0);
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 3; ++j)
+        for (int64_t e = 0; e < width; ++e)
+          gw[i][j][e] = G[i][0] * w[(0 * 3 + j) * cf + e0 + e] + G[i][1] * w[(1 * 3 + j) * cf + e0 + e] +
+                        G[i][2] * w[(2 * 3 + j) * cf + e0 + e];
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 4; ++j)
+        for (int64_t e = 0; e < width; ++e)
+          u[(i * 4 + j) * cf + e0 + e] = gw[i][0][e] * G[j][0] + gw[i][1][e] * G[j][1] + gw[i][2][e] * G[j][2];
+  }
+}
+
+#if defined(__x86_64__)
+
+namespace {
+
+// v (16 positions, row step ldv) = B^T d B for the 4x4 window d of an image (H, W, C) whose rows start at `at`
+// (null: a row or column outside the image, zeros), channels [c0, c0 + 16) of each:
+// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+__attribute__((target("avx512f"))) void transform_window(const float* const (&at)[4][4], int64_t c0, float* v,
+                                                         int64_t ldv) {
+  __m512 e[4][4];  // d B, row by row
+  for (int i = 0; i < 4; ++i) {
+    __m512 d[4];
+    for (int j = 0; j < 4; ++j) d[j] = at[i][j] ? _mm512_loadu_ps(at[i][j] + c0) : _mm512_setzero_ps();
+    e[i][0] = _mm512_sub_ps(d[0], d[2]);
+    e[i][1] = _mm512_add_ps(d[1], d[2]);
+    e[i][2] = _mm512_sub_ps(d[2], d[1]);
+    e[i][3] = _mm512_sub_ps(d[1], d[3]);
+  }
+  for (int j = 0; j < 4; ++j) {
+    _mm512_storeu_ps(v + (0 * 4 + j) * ldv, _mm512_sub_ps(e[0][j], e[2][j]));
+    _mm512_storeu_ps(v + (1 * 4 + j) * ldv, _mm512_add_ps(e[1][j], e[2][j]));
+    _mm512_storeu_ps(v + (2 * 4 + j) * ldv, _mm512_sub_ps(e[2][j], e[1][j]));
+    _mm512_storeu_ps(v + (3 * 4 + j) * ldv, _mm512_sub_ps(e[1][j], e[3][j]));
+  }
+}
+
+// A tile's outputs, channels [f0, f0 + 16): A^T m A (+ bias), m the 16 positions' products (row step ldm),
+// A^T = [1 1 1 0; 0 1 -1 -1]; written (added to when kAdd) at out[i][j] where not null (outside the output).
+template <bool kAdd>
+__attribute__((target("avx512f"))) void transform_products(const float* m, int64_t ldm, const float* bias, int64_t f0,
+                                                           float* const (&out)[2][2]) {
+  __m512 s[2][4];  // A^T m
+  for (int j = 0; j < 4; ++j) {
+    const __m512 m0 = _mm512_loadu_ps(m + (0 * 4 + j) * ldm), m1 = _mm512_loadu_ps(m + (1 * 4 + j) * ldm);
+    const __m512 m2 = _mm512_loadu_ps(m + (2 * 4 + j) * ldm), m3 = _mm512_loadu_ps(m + (3 * 4 + j) * ldm);
+    s[0][j] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
+    s[1][j] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
+  }
+  const __m512 b = bias ? _mm512_loadu_ps(bias + f0) : _mm512_setzero_ps();
+  for (int i = 0; i < 2; ++i) {
+    const __m512 y[2] = {_mm512_add_ps(_mm512_add_ps(s[i][0], s[i][1]), s[i][2]),
+                         _mm512_sub_ps(_mm512_sub_ps(s[i][1], s[i][2]), s[i][3])};
+    for (int j = 0; j < 2; ++j) {
+      if (!out[i][j]) continue;
+      float* at = out[i][j] + f0;
+      __m512 value = bias ? _mm512_add_ps(y[j], b) : y[j];
+      if constexpr (kAdd) value = _mm512_add_ps(_mm512_loadu_ps(at), value);
+      _mm512_storeu_ps(at, value);
+    }
+  }
+}
+
+// c (R, 16 * V) = a (R, depth; row step lda) * b (depth, 16 * V; row step ldb): R x V accumulators, each element
+// one FMA chain over depth from 0.
+template <int R, int V>
+__attribute__((target("avx512f"))) void product_tile(const float* a, int64_t lda, const float* b, int64_t ldb,
+                                                     float* c, int64_t ldc, int64_t depth) {
+  __m512 acc[R][V];
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < depth; ++k) {
+    __m512 bk[V];
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) bk[v] = _mm512_loadu_ps(b + k * ldb + 16 * v);
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r) {
+      const __m512 ar = _mm512_set1_ps(a[r * lda + k]);
+#pragma GCC unroll 2
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(ar, bk[v], acc[r][v]);
+    }
+  }
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) _mm512_storeu_ps(c + r * ldc + 16 * v, acc[r][v]);
+}
+
+using ProductTile = void (*)(const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t);
+template <int V, size_t... R>
+constexpr std::array<ProductTile, kTileRows> product_tiles(std::index_sequence<R...>) {
+  return {&product_tile<static_cast<int>(R) + 1, V>...};
+}
+// kProductTiles[V - 1][R - 1]: the tile of R rows and V vectors.
+constexpr std::array<std::array<ProductTile, kTileRows>, 2> kProductTiles = {
+    product_tiles<1>(std::make_index_sequence<kTileRows>()), product_tiles<2>(std::make_index_sequence<kTileRows>())};
+
+// c (rows, n) = a (rows, depth) * b (depth, n), n a multiple of 16: tiles of up to 12 rows by 32 columns.
+void product(const float* a, int64_t rows, int64_t depth, const float* b, int64_t n, float* c) {
+  for (int64_t j = 0; j < n; j += 32) {
+    const int64_t vectors = std::min<int64_t>(2, (n - j) / 16);
+    for (int64_t i = 0; i < rows; i += kTileRows) {
+      const int64_t r = std::min(kTileRows, rows - i);
+      kProductTiles[vectors - 1][r - 1](a + i * depth, depth, b + j, n, c + i * n + j, n, depth);
+    }
+  }
+}
+
+}  // namespace
+
+void winograd_forward(const Conv2DGeometry& g, const float* x, int64_t samples, const float* u, const float* b,
+                      bool add, float* y, float* scratch) {
+  if (!winograd_suits(g)) throw Error("winograd_forward: called for a convolution it does not suit");
+  const int64_t per_image = tiles_h(g) * tiles_w(g), tiles = samples * per_image, block = block_tiles(g);
+  float* v = scratch;                   // (16, block, C)
+  float* m = scratch + 16 * block * g.c;  // (16, block, F)
+  for (int64_t t0 = 0; t0 < tiles; t0 += block) {
+    const int64_t count = std::min(block, tiles - t0);
+    // Tile t: image t / per_image, tile row ty and column tx; its window starts at (2 ty - 1, 2 tx - 1), its
+    // outputs at (2 ty, 2 tx).
+    for (int64_t tl = 0; tl < count; ++tl) {
+      const int64_t t = t0 + tl, n = t / per_image, ty = t % per_image / tiles_w(g), tx = t % per_image % tiles_w(g);
+      const float* image = x + n * g.h * g.w * g.c;
+      const float* at[4][4];
+      for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 4; ++j) {
+          const int64_t iy = 2 * ty - 1 + i, ix = 2 * tx - 1 + j;
+          at[i][j] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? image + (iy * g.w + ix) * g.c : nullptr;
+        }
+      for (int64_t c0 = 0; c0 < g.c; c0 += 16) transform_window(at, c0, v + tl * g.c + c0, block * g.c);
+    }
+    for (int p = 0; p < 16; ++p)
+      product(v + p * block * g.c, count, g.c, u + p * g.c * g.f, g.f, m + p * block * g.f);
+    for (int64_t tl = 0; tl < count; ++tl) {
+      const int64_t t = t0 + tl, n = t / per_image, ty = t % per_image / tiles_w(g), tx = t % per_image % tiles_w(g);
+      float* image = y + n * g.oh * g.ow * g.f;
+      float* out[2][2];
+      for (int i = 0; i < 2; ++i)
+        for (int j = 0; j < 2; ++j) {
+          const int64_t oy = 2 * ty + i, ox = 2 * tx + j;
+          out[i][j] = oy < g.oh && ox < g.ow ? image + (oy * g.ow + ox) * g.f : nullptr;
+        }
+      for (int64_t f0 = 0; f0 < g.f; f0 += 16) {
+        if (add)
+          transform_products<true>(m + tl * g.f + f0, block * g.f, b, f0, out);
+        else
+          transform_products<false>(m + tl * g.f + f0, block * g.f, b, f0, out);
+      }
+    }
+  }
+}
+
+#else
+
+void winograd_forward(const Conv2DGeometry&, const float*, int64_t, const float*, const float*, bool, float*, float*) {
+  throw Error("winograd_forward: this build is not for x86-64");
+}
+
+#endif
+
+}  // namespace elucid::kernels
