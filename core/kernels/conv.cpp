@@ -515,7 +515,9 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
   // dW reads x in place (or its padded copy), as the forward does, when the chunk's rows are a depth the AVX-512
   // kernel takes.
   const Fields fields = fields_of(g);
-  const bool dw_in_place = dw && fields != Fields::columns && sgemm_avx512_suits(k, g.f, chunk * rows_per_sample);
+  const bool dw_winograd = dw && winograd_suits(g);  // dW by Winograd's F(2x2, 3x3) (kernels/winograd.hpp)
+  const bool dw_in_place =
+      dw && !dw_winograd && fields != Fields::columns && sgemm_avx512_suits(k, g.f, chunk * rows_per_sample);
   const bool dw_canvas = dw_in_place && fields == Fields::padded_copy;
   // dX as the convolution of dy's canvas with the turned kernel when it can (input_gradient_geometry): each element
   // one FMA chain, no columns and no col2im; else dcol (rows, K) = dy w^T scattered back by col2im.
@@ -528,10 +530,13 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
   const bool dx_winograd = dx_convolved && winograd_suits(back);
   float* u = dx_winograd ? workspace(winograd_kernel_buffer, winograd_kernel_floats(back)) : nullptr;
   if (u) winograd_transform_kernel(back, turned, u);
-  const int64_t winograd_slot = dx_winograd ? slot_size(winograd_scratch_floats(back)) : 0;
-  float* winograd_scratch = dx_winograd ? thread_slots(winograd_buffer, winograd_slot) : nullptr;
+  // A chunk's dW and dX take turns in one slot of Winograd's scratch.
+  const int64_t winograd_slot = slot_size(std::max(dw_winograd ? winograd_weight_gradient_scratch_floats(g) : 0,
+                                                   dx_winograd ? winograd_scratch_floats(back) : 0));
+  float* winograd_scratch = dw_winograd || dx_winograd ? thread_slots(winograd_buffer, winograd_slot) : nullptr;
   const bool dx_in_place = dx_convolved && !dx_winograd;
-  float* columns = (dx && !dx_convolved) || (dw && !dw_in_place) ? thread_slots(column_buffer, slot) : nullptr;
+  float* columns =
+      (dx && !dx_convolved) || (dw && !dw_in_place && !dw_winograd) ? thread_slots(column_buffer, slot) : nullptr;
   // Each chunk's dW and dX take turns in one slot of receptive-field starts and one canvas.
   const int64_t starts_slot = chunk * std::max(rows_per_sample, dx_in_place ? g.h * g.w : 0);
   const int64_t canvas_slot =
@@ -552,7 +557,10 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
         dyc = dz;
       }
       float* col = columns ? columns + omp_get_thread_num() * slot : nullptr;  // im2col for dW, then dcol
-      if (dw_in_place) {
+      if (dw_winograd) {
+        winograd_weight_gradient(g, x + s0 * g.h * g.w * g.c, samples, dyc, dw_partial + ci * dw_size,
+                                 winograd_scratch + omp_get_thread_num() * winograd_slot);
+      } else if (dw_in_place) {
         // dW chunk (K, F) = (the receptive fields in x or its padded copy, (rows, K))^T * dy (rows, F)
         float* canvas = dw_canvas ? canvases + omp_get_thread_num() * canvas_slot : nullptr;
         const float** starts = all_starts + omp_get_thread_num() * starts_slot;

@@ -43,6 +43,10 @@ int64_t winograd_kernel_floats(const Conv2DGeometry& g) { return 16 * g.c * g.f;
 
 int64_t winograd_scratch_floats(const Conv2DGeometry& g) { return 16 * block_tiles(g) * (g.c + g.f); }
 
+int64_t winograd_weight_gradient_scratch_floats(const Conv2DGeometry& g) {
+  return 16 * block_tiles(g) * (g.c + g.f) + 16 * g.c * g.f;
+}
+
 void winograd_transform_kernel(const Conv2DGeometry& g, const float* w, float* u) {
   // G (4, 3) = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]; u = G w G^T per (c, f), the elements e = c * F + f of
   // each (C, F) matrix in blocks of 64 (innermost, so that the loops vectorise), G w of a block on the stack.
@@ -116,16 +120,16 @@ __attribute__((target("avx512f"))) void transform_products(const float* m, int64
   }
 }
 
-// c (R, 16 * V) = a (R, depth; row step lda) * b (depth, 16 * V; row step ldb): R x V accumulators, each element
-// one FMA chain over depth from 0.
-template <int R, int V>
-__attribute__((target("avx512f"))) void product_tile(const float* a, int64_t lda, const float* b, int64_t ldb,
-                                                     float* c, int64_t ldc, int64_t depth) {
+// c (R, 16 * V) = a (R, depth) * b (depth, 16 * V; row step ldb), a(r, k) at a[r * a_row + k * a_step]: R x V
+// accumulators, each element one FMA chain over depth, from 0 or, when kAccumulate, from c's value.
+template <int R, int V, bool kAccumulate>
+__attribute__((target("avx512f"))) void product_tile(const float* a, int64_t a_row, int64_t a_step, const float* b,
+                                                     int64_t ldb, float* c, int64_t ldc, int64_t depth) {
   __m512 acc[R][V];
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 2
-    for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
+    for (int v = 0; v < V; ++v) acc[r][v] = kAccumulate ? _mm512_loadu_ps(c + r * ldc + 16 * v) : _mm512_setzero_ps();
 #pragma GCC unroll 4
   for (int64_t k = 0; k < depth; ++k) {
     __m512 bk[V];
@@ -133,7 +137,7 @@ __attribute__((target("avx512f"))) void product_tile(const float* a, int64_t lda
     for (int v = 0; v < V; ++v) bk[v] = _mm512_loadu_ps(b + k * ldb + 16 * v);
 #pragma GCC unroll 12
     for (int r = 0; r < R; ++r) {
-      const __m512 ar = _mm512_set1_ps(a[r * lda + k]);
+      const __m512 ar = _mm512_set1_ps(a[r * a_row + k * a_step]);
 #pragma GCC unroll 2
       for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(ar, bk[v], acc[r][v]);
     }
@@ -144,23 +148,80 @@ __attribute__((target("avx512f"))) void product_tile(const float* a, int64_t lda
     for (int v = 0; v < V; ++v) _mm512_storeu_ps(c + r * ldc + 16 * v, acc[r][v]);
 }
 
-using ProductTile = void (*)(const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t);
-template <int V, size_t... R>
+using ProductTile = void (*)(const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t, int64_t);
+template <int V, bool kAccumulate, size_t... R>
 constexpr std::array<ProductTile, kTileRows> product_tiles(std::index_sequence<R...>) {
-  return {&product_tile<static_cast<int>(R) + 1, V>...};
+  return {&product_tile<static_cast<int>(R) + 1, V, kAccumulate>...};
 }
-// kProductTiles[V - 1][R - 1]: the tile of R rows and V vectors.
-constexpr std::array<std::array<ProductTile, kTileRows>, 2> kProductTiles = {
-    product_tiles<1>(std::make_index_sequence<kTileRows>()), product_tiles<2>(std::make_index_sequence<kTileRows>())};
+// kProductTiles[kAccumulate][V - 1][R - 1]: the tile of R rows and V vectors.
+constexpr auto kRows = std::make_index_sequence<kTileRows>();
+constexpr std::array<std::array<std::array<ProductTile, kTileRows>, 2>, 2> kProductTiles = {{
+    {product_tiles<1, false>(kRows), product_tiles<2, false>(kRows)},
+    {product_tiles<1, true>(kRows), product_tiles<2, true>(kRows)},
+}};
 
-// c (rows, n) = a (rows, depth) * b (depth, n), n a multiple of 16: tiles of up to 12 rows by 32 columns.
-void product(const float* a, int64_t rows, int64_t depth, const float* b, int64_t n, float* c) {
+// c (rows, n) = (or += when `accumulate`) a (rows, depth) * b (depth, n), n a multiple of 16, a(r, k) at
+// a[r * a_row + k * a_step]: tiles of up to 12 rows by 32 columns.
+void product(const float* a, int64_t a_row, int64_t a_step, int64_t rows, int64_t depth, const float* b, int64_t n,
+             bool accumulate, float* c) {
   for (int64_t j = 0; j < n; j += 32) {
     const int64_t vectors = std::min<int64_t>(2, (n - j) / 16);
     for (int64_t i = 0; i < rows; i += kTileRows) {
       const int64_t r = std::min(kTileRows, rows - i);
-      kProductTiles[vectors - 1][r - 1](a + i * depth, depth, b + j, n, c + i * n + j, n, depth);
+      kProductTiles[accumulate][vectors - 1][r - 1](a + i * a_row, a_row, a_step, b + j, n, c + i * n + j, n, depth);
     }
+  }
+}
+
+// The windows of tiles [t0, t0 + count) of images x, transformed: v (16, block, C).
+void transform_windows(const Conv2DGeometry& g, const float* x, int64_t t0, int64_t count, int64_t block, float* v) {
+  const int64_t per_image = tiles_h(g) * tiles_w(g);
+  for (int64_t tl = 0; tl < count; ++tl) {
+    // Tile t: image t / per_image, tile row ty and column tx; its window starts at (2 ty - 1, 2 tx - 1).
+    const int64_t t = t0 + tl, n = t / per_image, ty = t % per_image / tiles_w(g), tx = t % per_image % tiles_w(g);
+    const float* image = x + n * g.h * g.w * g.c;
+    const float* at[4][4];
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 4; ++j) {
+        const int64_t iy = 2 * ty - 1 + i, ix = 2 * tx - 1 + j;
+        at[i][j] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? image + (iy * g.w + ix) * g.c : nullptr;
+      }
+    for (int64_t c0 = 0; c0 < g.c; c0 += 16) transform_window(at, c0, v + tl * g.c + c0, block * g.c);
+  }
+}
+
+// out[i][j] = where tile t's output (2 ty + i, 2 tx + j) sits in y (samples, OH, OW, F), null outside the output.
+template <typename T>
+void tile_outputs(const Conv2DGeometry& g, T* y, int64_t t, T* (&out)[2][2]) {
+  const int64_t per_image = tiles_h(g) * tiles_w(g);
+  const int64_t n = t / per_image, ty = t % per_image / tiles_w(g), tx = t % per_image % tiles_w(g);
+  T* image = y + n * g.oh * g.ow * g.f;
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j) {
+      const int64_t oy = 2 * ty + i, ox = 2 * tx + j;
+      out[i][j] = oy < g.oh && ox < g.ow ? image + (oy * g.ow + ox) * g.f : nullptr;
+    }
+}
+
+// d (16 positions, row step ldd) = A dy A^T for a tile's 2x2 outputs dy (null: outside the output, zeros), channels
+// [f0, f0 + 16): the adjoint of transform_products, A = [1 0; 1 1; 1 -1; 0 -1].
+__attribute__((target("avx512f"))) void transform_output_gradient(const float* const (&dy)[2][2], int64_t f0, float* d,
+                                                                  int64_t ldd) {
+  __m512 g[2][2];
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j) g[i][j] = dy[i][j] ? _mm512_loadu_ps(dy[i][j] + f0) : _mm512_setzero_ps();
+  __m512 s[4][2];  // A dy
+  for (int j = 0; j < 2; ++j) {
+    s[0][j] = g[0][j];
+    s[1][j] = _mm512_add_ps(g[0][j], g[1][j]);
+    s[2][j] = _mm512_sub_ps(g[0][j], g[1][j]);
+    s[3][j] = _mm512_sub_ps(_mm512_setzero_ps(), g[1][j]);
+  }
+  for (int i = 0; i < 4; ++i) {
+    _mm512_storeu_ps(d + (i * 4 + 0) * ldd, s[i][0]);
+    _mm512_storeu_ps(d + (i * 4 + 1) * ldd, _mm512_add_ps(s[i][0], s[i][1]));
+    _mm512_storeu_ps(d + (i * 4 + 2) * ldd, _mm512_sub_ps(s[i][0], s[i][1]));
+    _mm512_storeu_ps(d + (i * 4 + 3) * ldd, _mm512_sub_ps(_mm512_setzero_ps(), s[i][1]));
   }
 }
 
@@ -174,30 +235,12 @@ void winograd_forward(const Conv2DGeometry& g, const float* x, int64_t samples, 
   float* m = scratch + 16 * block * g.c;  // (16, block, F)
   for (int64_t t0 = 0; t0 < tiles; t0 += block) {
     const int64_t count = std::min(block, tiles - t0);
-    // Tile t: image t / per_image, tile row ty and column tx; its window starts at (2 ty - 1, 2 tx - 1), its
-    // outputs at (2 ty, 2 tx).
-    for (int64_t tl = 0; tl < count; ++tl) {
-      const int64_t t = t0 + tl, n = t / per_image, ty = t % per_image / tiles_w(g), tx = t % per_image % tiles_w(g);
-      const float* image = x + n * g.h * g.w * g.c;
-      const float* at[4][4];
-      for (int i = 0; i < 4; ++i)
-        for (int j = 0; j < 4; ++j) {
-          const int64_t iy = 2 * ty - 1 + i, ix = 2 * tx - 1 + j;
-          at[i][j] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? image + (iy * g.w + ix) * g.c : nullptr;
-        }
-      for (int64_t c0 = 0; c0 < g.c; c0 += 16) transform_window(at, c0, v + tl * g.c + c0, block * g.c);
-    }
+    transform_windows(g, x, t0, count, block, v);
     for (int p = 0; p < 16; ++p)
-      product(v + p * block * g.c, count, g.c, u + p * g.c * g.f, g.f, m + p * block * g.f);
+      product(v + p * block * g.c, g.c, 1, count, g.c, u + p * g.c * g.f, g.f, false, m + p * block * g.f);
     for (int64_t tl = 0; tl < count; ++tl) {
-      const int64_t t = t0 + tl, n = t / per_image, ty = t % per_image / tiles_w(g), tx = t % per_image % tiles_w(g);
-      float* image = y + n * g.oh * g.ow * g.f;
       float* out[2][2];
-      for (int i = 0; i < 2; ++i)
-        for (int j = 0; j < 2; ++j) {
-          const int64_t oy = 2 * ty + i, ox = 2 * tx + j;
-          out[i][j] = oy < g.oh && ox < g.ow ? image + (oy * g.ow + ox) * g.f : nullptr;
-        }
+      tile_outputs(g, y, t0 + tl, out);
       for (int64_t f0 = 0; f0 < g.f; f0 += 16) {
         if (add)
           transform_products<true>(m + tl * g.f + f0, block * g.f, b, f0, out);
@@ -208,10 +251,53 @@ void winograd_forward(const Conv2DGeometry& g, const float* x, int64_t samples, 
   }
 }
 
+void winograd_weight_gradient(const Conv2DGeometry& g, const float* x, int64_t samples, const float* dy, float* dw,
+                              float* scratch) {
+  if (!winograd_suits(g)) throw Error("winograd_weight_gradient: called for a convolution it does not suit");
+  const int64_t tiles = samples * tiles_h(g) * tiles_w(g), block = block_tiles(g), cf = g.c * g.f;
+  float* v = scratch;                                // (16, block, C)
+  float* d = scratch + 16 * block * g.c;             // (16, block, F)
+  float* du = scratch + 16 * block * (g.c + g.f);    // (16, C, F)
+  for (int64_t t0 = 0; t0 < tiles; t0 += block) {
+    const int64_t count = std::min(block, tiles - t0);
+    transform_windows(g, x, t0, count, block, v);
+    for (int64_t tl = 0; tl < count; ++tl) {
+      const float* at[2][2];
+      tile_outputs(g, dy, t0 + tl, at);
+      for (int64_t f0 = 0; f0 < g.f; f0 += 16) transform_output_gradient(at, f0, d + tl * g.f + f0, block * g.f);
+    }
+    // du[p] (C, F) += v[p]^T (C, count) * d[p] (count, F): one FMA chain per element over the chunk's tiles in order.
+    for (int p = 0; p < 16; ++p)
+      product(v + p * block * g.c, 1, g.c, g.c, count, d + p * block * g.f, g.f, t0 > 0, du + p * cf);
+  }
+  // dw (3, 3, C, F) = G^T du G per (c, f), G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1]: the elements
+  // e = c * F + f in blocks of 64 (innermost, so that the loops vectorise), G^T du of a block on the stack.
+  constexpr float G[4][3] = {{1.0f, 0.0f, 0.0f}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0.0f, 0.0f, 1.0f}};
+  constexpr int64_t kBlock = 64;
+  float gdu[3][4][kBlock];
+  for (int64_t e0 = 0; e0 < cf; e0 += kBlock) {
+    const int64_t width = std::min(kBlock, cf - e0);
+    for (int a = 0; a < 3; ++a)
+      for (int j = 0; j < 4; ++j)
+        for (int64_t e = 0; e < width; ++e)
+          gdu[a][j][e] = G[0][a] * du[(0 * 4 + j) * cf + e0 + e] + G[1][a] * du[(1 * 4 + j) * cf + e0 + e] +
+                         G[2][a] * du[(2 * 4 + j) * cf + e0 + e] + G[3][a] * du[(3 * 4 + j) * cf + e0 + e];
+    for (int a = 0; a < 3; ++a)
+      for (int b = 0; b < 3; ++b)
+        for (int64_t e = 0; e < width; ++e)
+          dw[(a * 3 + b) * cf + e0 + e] = gdu[a][0][e] * G[0][b] + gdu[a][1][e] * G[1][b] + gdu[a][2][e] * G[2][b] +
+                                          gdu[a][3][e] * G[3][b];
+  }
+}
+
 #else
 
 void winograd_forward(const Conv2DGeometry&, const float*, int64_t, const float*, const float*, bool, float*, float*) {
   throw Error("winograd_forward: this build is not for x86-64");
+}
+
+void winograd_weight_gradient(const Conv2DGeometry&, const float*, int64_t, const float*, float*, float*) {
+  throw Error("winograd_weight_gradient: this build is not for x86-64");
 }
 
 #endif

@@ -1,4 +1,5 @@
-// Winograd's F(2x2, 3x3) for the 3x3 convolutions of stride 1 and Keras' "same" padding, NHWC: each 2x2 block of
+// Winograd's F(2x2, 3x3) for the 3x3 convolutions of stride 1 and Keras' "same" padding, NHWC, forward and weight
+// gradient (the input gradient is a forward of dy with the kernel turned: kernels/conv.cpp): each 2x2 block of
 // outputs (a tile) comes from the 4x4 input window around it in 16 products of depth C instead of 36 (2.25 times
 // fewer multiplications). Per tile and channel block: V = B^T d B (the input window transformed), M[p] = V[p] U[p]
 // for the 16 positions p (U = G w G^T, the kernel transformed once per call), y = A^T M A. On a CPU that retires one
@@ -29,5 +30,13 @@ int64_t winograd_scratch_floats(const Conv2DGeometry& g);
 // winograd_scratch_floats(g) floats, 64-byte aligned. Only to be called when winograd_suits(g).
 void winograd_forward(const Conv2DGeometry& g, const float* x, int64_t samples, const float* u, const float* b,
                       bool add, float* y, float* scratch);
+
+// Floats of scratch one thread needs for winograd_weight_gradient.
+int64_t winograd_weight_gradient_scratch_floats(const Conv2DGeometry& g);
+// dw (3, 3, C, F) = dL/dw of conv(x, w) over `samples` images x, from dy (samples, OH, OW, F): the adjoint of the
+// forward's transforms, G^T (sum over the tiles of V (.) A dy A^T) G, the sum one FMA chain per element over the
+// tiles in order. Assigned. Only to be called when winograd_suits(g).
+void winograd_weight_gradient(const Conv2DGeometry& g, const float* x, int64_t samples, const float* dy, float* dw,
+                              float* scratch);
 
 }  // namespace elucid::kernels
