@@ -33,7 +33,7 @@ int64_t tiles_w(const Conv2DGeometry& g) { return (g.ow + 1) / 2; }
 }  // namespace
 
 bool winograd_suits(const Conv2DGeometry& g) {
-  // sgemm_avx512_suits: an AVX-512F CPU (the direct kernels this stands in for need it too).
+  // sgemm_avx512_suits: an AVX-512F CPU (the direct kernels this stands in for need it too), C and F <= 1024.
   return !g.bf16 && g.kh == 3 && g.kw == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
          g.dilation_w == 1 && g.pad_top == 1 && g.pad_left == 1 && g.oh == g.h && g.ow == g.w && g.h > 0 &&
          g.w > 0 && g.c > 0 && g.f > 0 && g.c % 16 == 0 && g.f % 16 == 0 && sgemm_avx512_suits(1, g.f, g.c);
@@ -72,15 +72,18 @@ void winograd_transform_kernel(const Conv2DGeometry& g, const float* w, float* u
 
 namespace {
 
-// v (16 positions, row step ldv) = B^T d B for the 4x4 window d of an image (H, W, C) whose rows start at `at`
-// (null: a row or column outside the image, zeros), channels [c0, c0 + 16) of each:
-// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+// Zeros for the cells of a window outside the image: as many as a pixel has channels at most (sgemm_avx512_suits).
+constexpr int64_t kMaxChannels = 1024;
+alignas(64) constexpr float kZeros[kMaxChannels] = {};
+
+// v (16 positions, row step ldv) = B^T d B for the 4x4 window d of an image (H, W, C) whose pixels start at `at`
+// (kZeros outside the image), channels [c0, c0 + 16) of each: B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
 __attribute__((target("avx512f"))) void transform_window(const float* const (&at)[4][4], int64_t c0, float* v,
                                                          int64_t ldv) {
   __m512 e[4][4];  // d B, row by row
   for (int i = 0; i < 4; ++i) {
     __m512 d[4];
-    for (int j = 0; j < 4; ++j) d[j] = at[i][j] ? _mm512_loadu_ps(at[i][j] + c0) : _mm512_setzero_ps();
+    for (int j = 0; j < 4; ++j) d[j] = _mm512_loadu_ps(at[i][j] + c0);
     e[i][0] = _mm512_sub_ps(d[0], d[2]);
     e[i][1] = _mm512_add_ps(d[1], d[2]);
     e[i][2] = _mm512_sub_ps(d[2], d[1]);
@@ -184,7 +187,7 @@ void transform_windows(const Conv2DGeometry& g, const float* x, int64_t t0, int6
     for (int i = 0; i < 4; ++i)
       for (int j = 0; j < 4; ++j) {
         const int64_t iy = 2 * ty - 1 + i, ix = 2 * tx - 1 + j;
-        at[i][j] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? image + (iy * g.w + ix) * g.c : nullptr;
+        at[i][j] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? image + (iy * g.w + ix) * g.c : kZeros;
       }
     for (int64_t c0 = 0; c0 < g.c; c0 += 16) transform_window(at, c0, v + tl * g.c + c0, block * g.c);
   }
@@ -203,13 +206,13 @@ void tile_outputs(const Conv2DGeometry& g, T* y, int64_t t, T* (&out)[2][2]) {
     }
 }
 
-// d (16 positions, row step ldd) = A dy A^T for a tile's 2x2 outputs dy (null: outside the output, zeros), channels
+// d (16 positions, row step ldd) = A dy A^T for a tile's 2x2 outputs dy (kZeros outside the output), channels
 // [f0, f0 + 16): the adjoint of transform_products, A = [1 0; 1 1; 1 -1; 0 -1].
 __attribute__((target("avx512f"))) void transform_output_gradient(const float* const (&dy)[2][2], int64_t f0, float* d,
                                                                   int64_t ldd) {
   __m512 g[2][2];
   for (int i = 0; i < 2; ++i)
-    for (int j = 0; j < 2; ++j) g[i][j] = dy[i][j] ? _mm512_loadu_ps(dy[i][j] + f0) : _mm512_setzero_ps();
+    for (int j = 0; j < 2; ++j) g[i][j] = _mm512_loadu_ps(dy[i][j] + f0);
   __m512 s[4][2];  // A dy
   for (int j = 0; j < 2; ++j) {
     s[0][j] = g[0][j];
@@ -264,6 +267,8 @@ void winograd_weight_gradient(const Conv2DGeometry& g, const float* x, int64_t s
     for (int64_t tl = 0; tl < count; ++tl) {
       const float* at[2][2];
       tile_outputs(g, dy, t0 + tl, at);
+      for (auto& row : at)
+        for (const float*& cell : row) cell = cell ? cell : kZeros;  // outside the output: zeros
       for (int64_t f0 = 0; f0 < g.f; f0 += 16) transform_output_gradient(at, f0, d + tl * g.f + f0, block * g.f);
     }
     // du[p] (C, F) += v[p]^T (C, count) * d[p] (count, F): one FMA chain per element over the chunk's tiles in order.
