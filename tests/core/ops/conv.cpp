@@ -287,26 +287,19 @@ TEST_CASE("grouped conv2d gives each group the bits of conv2d on its slices alon
 }
 
 TEST_CASE("conv2d forward and backward are bit-identical at 1 and 2 threads", "[ops][conv][threads]") {
-  // 16 samples of 9x9 make several batch chunks, so the per-chunk sums of dW and db are exercised.
-  auto run = [](int threads) {
+  // 16 samples of 9x9 make several batch chunks, so the per-chunk sums of dW and db are exercised. C channels in and
+  // F out: 8 -> 16 the direct kernels, 16 -> 32 Winograd's F(2x2, 3x3) on an AVX-512 CPU.
+  auto run = [](int threads, int64_t c, int64_t f, uint64_t seed) {
     set_num_threads(threads);
-    Tensor x = grad_check::random_tensor({16, 9, 9, 8}, 60);
-    Tensor w = grad_check::random_tensor({3, 3, 8, 16}, 61);
-    Tensor b = grad_check::random_tensor({16}, 62);
-    return results_after_backward(x, w, b, ops::conv2d(x, w, b, conv_args(1, 1, kSame)), 63);
+    Tensor x = grad_check::random_tensor({16, 9, 9, c}, seed);
+    Tensor w = grad_check::random_tensor({3, 3, c, f}, seed + 1);
+    Tensor b = grad_check::random_tensor({f}, seed + 2);
+    return results_after_backward(x, w, b, ops::conv2d(x, w, b, conv_args(1, 1, kSame)), seed + 3);
   };
-  const ConvResults one = run(1), two = run(2);
-  check_same_bits(one, two);
-  // 16 channels in and 32 out: Winograd's F(2x2, 3x3) on an AVX-512 CPU.
-  auto winograd = [](int threads) {
-    set_num_threads(threads);
-    Tensor x = grad_check::random_tensor({16, 9, 9, 16}, 64);
-    Tensor w = grad_check::random_tensor({3, 3, 16, 32}, 65);
-    Tensor b = grad_check::random_tensor({32}, 66);
-    return results_after_backward(x, w, b, ops::conv2d(x, w, b, conv_args(1, 1, kSame)), 67);
-  };
-  const ConvResults winograd_one = winograd(1), winograd_two = winograd(2);
+  const ConvResults one = run(1, 8, 16, 60), two = run(2, 8, 16, 60);
+  const ConvResults winograd_one = run(1, 16, 32, 64), winograd_two = run(2, 16, 32, 64);
   set_num_threads(0);
+  check_same_bits(one, two);
   check_same_bits(winograd_one, winograd_two);
 }
 
