@@ -1,7 +1,8 @@
 // Winograd F(2x2, 3x3), in blocks of tiles that keep their transformed inputs V (16, T, C) and products M (16, T, F)
 // in the core's L2 cache: transform the block's input windows, run the 16 products, transform the products back into
-// the block's outputs. The transforms are AVX-512 adds over 16 channels at a time; the products are tiles of up to 12
-// rows by 32 columns (24 zmm accumulators), each element one FMA chain over C in order.
+// the block's outputs (the weight gradient: transform the windows and dy, and add the products over the tiles). The
+// transforms are AVX-512 adds over 16 channels at a time; the products are tiles of up to 12 rows by 32 columns (24
+// zmm accumulators), each element one FMA chain in order over C (over the tiles for the weight gradient).
 #include <elucid/core/kernels/winograd.hpp>
 
 #include <elucid/core/error.hpp>
@@ -26,6 +27,9 @@ int64_t block_tiles(const Conv2DGeometry& g) {
   return std::max<int64_t>(kTileRows, tiles / kTileRows * kTileRows);
 }
 
+// The kernel's transform, G (4, 3) = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]: u = G w G^T, and dw = G^T du G.
+constexpr float kG[4][3] = {{1.0f, 0.0f, 0.0f}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0.0f, 0.0f, 1.0f}};
+
 // 2x2 output tiles per image: (tiles_h, tiles_w), the last row and column of tiles half outside when OH or OW is odd.
 int64_t tiles_h(const Conv2DGeometry& g) { return (g.oh + 1) / 2; }
 int64_t tiles_w(const Conv2DGeometry& g) { return (g.ow + 1) / 2; }
@@ -48,9 +52,9 @@ int64_t winograd_weight_gradient_scratch_floats(const Conv2DGeometry& g) {
 }
 
 void winograd_transform_kernel(const Conv2DGeometry& g, const float* w, float* u) {
-  // G (4, 3) = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]; u = G w G^T per (c, f), the elements e = c * F + f of
-  // each (C, F) matrix in blocks of 64 (innermost, so that the loops vectorise), G w of a block on the stack.
-  constexpr float G[4][3] = {{1.0f, 0.0f, 0.0f}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0.0f, 0.0f, 1.0f}};
+  // u = G w G^T per (c, f), the elements e = c * F + f of each (C, F) matrix in blocks of 64 (innermost, so that
+  // the loops vectorise), G w of a block on the stack.
+  constexpr auto& G = kG;
   constexpr int64_t kBlock = 64;
   const int64_t cf = g.c * g.f;
   float gw[4][3][kBlock];
@@ -275,9 +279,9 @@ void winograd_weight_gradient(const Conv2DGeometry& g, const float* x, int64_t s
     for (int p = 0; p < 16; ++p)
       product(v + p * block * g.c, 1, g.c, g.c, count, d + p * block * g.f, g.f, t0 > 0, du + p * cf);
   }
-  // dw (3, 3, C, F) = G^T du G per (c, f), G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1]: the elements
-  // e = c * F + f in blocks of 64 (innermost, so that the loops vectorise), G^T du of a block on the stack.
-  constexpr float G[4][3] = {{1.0f, 0.0f, 0.0f}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0.0f, 0.0f, 1.0f}};
+  // dw (3, 3, C, F) = G^T du G per (c, f): the elements e = c * F + f in blocks of 64 (innermost, so that the
+  // loops vectorise), G^T du of a block on the stack.
+  constexpr auto& G = kG;
   constexpr int64_t kBlock = 64;
   float gdu[3][4][kBlock];
   for (int64_t e0 = 0; e0 < cf; e0 += kBlock) {
