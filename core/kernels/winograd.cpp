@@ -27,8 +27,36 @@ int64_t block_tiles(const Conv2DGeometry& g) {
   return std::max<int64_t>(kTileRows, tiles / kTileRows * kTileRows);
 }
 
-// The kernel's transform, G (4, 3) = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]: u = G w G^T, and dw = G^T du G.
+// The kernel's transform, G (4, 3) = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]: u = G w G^T, and its adjoint
+// dw = G^T du G.
 constexpr float kG[4][3] = {{1.0f, 0.0f, 0.0f}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0.0f, 0.0f, 1.0f}};
+constexpr float kGt[3][4] = {{1.0f, 0.5f, 0.5f, 0.0f}, {0.0f, 0.5f, -0.5f, 0.0f}, {0.0f, 0.5f, 0.5f, 1.0f}};
+
+// out (O, O, C, F) = L in L^T for every (c, f), in (I, I, C, F), L (O, I): the elements e = c * F + f of each (C, F)
+// matrix in blocks of 64 (innermost, so that the loops vectorise), L in of a block on the stack. Each sum in order
+// of its index: t = L in, then out = t L^T.
+template <int O, int I>
+void transform_pairs(const float (&L)[O][I], const float* in, int64_t cf, float* out) {
+  constexpr int64_t kBlock = 64;
+  float t[O][I][kBlock];
+  for (int64_t e0 = 0; e0 < cf; e0 += kBlock) {
+    const int64_t width = std::min(kBlock, cf - e0);
+    for (int i = 0; i < O; ++i)
+      for (int b = 0; b < I; ++b)
+        for (int64_t e = 0; e < width; ++e) {
+          float sum = L[i][0] * in[(0 * I + b) * cf + e0 + e];
+          for (int a = 1; a < I; ++a) sum += L[i][a] * in[(a * I + b) * cf + e0 + e];
+          t[i][b][e] = sum;
+        }
+    for (int i = 0; i < O; ++i)
+      for (int j = 0; j < O; ++j)
+        for (int64_t e = 0; e < width; ++e) {
+          float sum = t[i][0][e] * L[j][0];
+          for (int b = 1; b < I; ++b) sum += t[i][b][e] * L[j][b];
+          out[(i * O + j) * cf + e0 + e] = sum;
+        }
+  }
+}
 
 // 2x2 output tiles per image: (tiles_h, tiles_w), the last row and column of tiles half outside when OH or OW is odd.
 int64_t tiles_h(const Conv2DGeometry& g) { return (g.oh + 1) / 2; }
@@ -52,24 +80,7 @@ int64_t winograd_weight_gradient_scratch_floats(const Conv2DGeometry& g) {
 }
 
 void winograd_transform_kernel(const Conv2DGeometry& g, const float* w, float* u) {
-  // u = G w G^T per (c, f), the elements e = c * F + f of each (C, F) matrix in blocks of 64 (innermost, so that
-  // the loops vectorise), G w of a block on the stack.
-  constexpr auto& G = kG;
-  constexpr int64_t kBlock = 64;
-  const int64_t cf = g.c * g.f;
-  float gw[4][3][kBlock];
-  for (int64_t e0 = 0; e0 < cf; e0 += kBlock) {
-    const int64_t width = std::min(kBlock, cf - e0);
-    for (int i = 0; i < 4; ++i)
-      for (int j = 0; j < 3; ++j)
-        for (int64_t e = 0; e < width; ++e)
-          gw[i][j][e] = G[i][0] * w[(0 * 3 + j) * cf + e0 + e] + G[i][1] * w[(1 * 3 + j) * cf + e0 + e] +
-                        G[i][2] * w[(2 * 3 + j) * cf + e0 + e];
-    for (int i = 0; i < 4; ++i)
-      for (int j = 0; j < 4; ++j)
-        for (int64_t e = 0; e < width; ++e)
-          u[(i * 4 + j) * cf + e0 + e] = gw[i][0][e] * G[j][0] + gw[i][1][e] * G[j][1] + gw[i][2][e] * G[j][2];
-  }
+  transform_pairs(kG, w, g.c * g.f, u);  // u = G w G^T per (c, f)
 }
 
 #if defined(__x86_64__)
@@ -279,24 +290,7 @@ void winograd_weight_gradient(const Conv2DGeometry& g, const float* x, int64_t s
     for (int p = 0; p < 16; ++p)
       product(v + p * block * g.c, 1, g.c, g.c, count, d + p * block * g.f, g.f, t0 > 0, du + p * cf);
   }
-  // dw (3, 3, C, F) = G^T du G per (c, f): the elements e = c * F + f in blocks of 64 (innermost, so that the
-  // loops vectorise), G^T du of a block on the stack.
-  constexpr auto& G = kG;
-  constexpr int64_t kBlock = 64;
-  float gdu[3][4][kBlock];
-  for (int64_t e0 = 0; e0 < cf; e0 += kBlock) {
-    const int64_t width = std::min(kBlock, cf - e0);
-    for (int a = 0; a < 3; ++a)
-      for (int j = 0; j < 4; ++j)
-        for (int64_t e = 0; e < width; ++e)
-          gdu[a][j][e] = G[0][a] * du[(0 * 4 + j) * cf + e0 + e] + G[1][a] * du[(1 * 4 + j) * cf + e0 + e] +
-                         G[2][a] * du[(2 * 4 + j) * cf + e0 + e] + G[3][a] * du[(3 * 4 + j) * cf + e0 + e];
-    for (int a = 0; a < 3; ++a)
-      for (int b = 0; b < 3; ++b)
-        for (int64_t e = 0; e < width; ++e)
-          dw[(a * 3 + b) * cf + e0 + e] = gdu[a][0][e] * G[0][b] + gdu[a][1][e] * G[1][b] + gdu[a][2][e] * G[2][b] +
-                                          gdu[a][3][e] * G[3][b];
-  }
+  transform_pairs(kGt, du, cf, dw);  // dw (3, 3, C, F) = G^T du G per (c, f)
 }
 
 #else
