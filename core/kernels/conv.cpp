@@ -33,8 +33,10 @@ namespace {
 // training step's batch split (train/batch_split.hpp), so that a rank of data-parallel training, which runs its part
 // of the batch outside any such region, sums dW in the chunks one process sums that slice in, and the two give the
 // same bits (tests/model/several_outputs.cpp, tests/distributed/).
+// Winograd's chunks are larger: the weight gradient's sums over a chunk's tiles are its products' depth, and each
+// chunk ends with a block of tiles that may fill its product tiles only in part.
 int64_t chunk_samples(const Conv2DGeometry& g) {
-  constexpr int64_t kTargetRows = 256;
+  const int64_t kTargetRows = winograd_suits(g) ? 1024 : 256;
   const int64_t rows = std::max<int64_t>(1, g.oh * g.ow);
   int64_t chunk = 1;
   while (chunk * rows < kTargetRows) chunk *= 2;

@@ -20,17 +20,31 @@ namespace elucid::kernels {
 
 namespace {
 
-// Tiles per block: V and M together about 256 KB, a whole number of product tiles.
+// Each tile is kOut x kOut outputs from the kWindow x kWindow input window around it: kPositions products.
+constexpr int kOut = 4;
+constexpr int kWindow = kOut + 2;
+constexpr int kPositions = kWindow * kWindow;
+
+// Tiles per block: V (36, T, C) and M (36, T, F) together about 384 KB (Zen 4's L2 holds 1 MB), a whole number of
+// product tiles.
 constexpr int64_t kTileRows = 12;
+constexpr int64_t kBlockFloats = 96 * 1024;
 int64_t block_tiles(const Conv2DGeometry& g) {
-  const int64_t tiles = 4096 / (g.c + g.f);
+  const int64_t tiles = kBlockFloats / (kPositions * (g.c + g.f));
   return std::max<int64_t>(kTileRows, tiles / kTileRows * kTileRows);
 }
 
-// The kernel's transform, G (4, 3) = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]: u = G w G^T, and its adjoint
+// The kernel's transform for the points 0, 1, -1, 2, -2 and infinity, G (6, 3): u = G w G^T, and its adjoint
 // dw = G^T du G.
-constexpr float kG[4][3] = {{1.0f, 0.0f, 0.0f}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0.0f, 0.0f, 1.0f}};
-constexpr float kGt[3][4] = {{1.0f, 0.5f, 0.5f, 0.0f}, {0.0f, 0.5f, -0.5f, 0.0f}, {0.0f, 0.5f, 0.5f, 1.0f}};
+constexpr float kG[6][3] = {{1.0f / 4, 0.0f, 0.0f},
+                            {-1.0f / 6, -1.0f / 6, -1.0f / 6},
+                            {-1.0f / 6, 1.0f / 6, -1.0f / 6},
+                            {1.0f / 24, 1.0f / 12, 1.0f / 6},
+                            {1.0f / 24, -1.0f / 12, 1.0f / 6},
+                            {0.0f, 0.0f, 1.0f}};
+constexpr float kGt[3][6] = {{kG[0][0], kG[1][0], kG[2][0], kG[3][0], kG[4][0], kG[5][0]},
+                             {kG[0][1], kG[1][1], kG[2][1], kG[3][1], kG[4][1], kG[5][1]},
+                             {kG[0][2], kG[1][2], kG[2][2], kG[3][2], kG[4][2], kG[5][2]}};
 
 // out (O, O, C, F) = L in L^T for every (c, f), in (I, I, C, F), L (O, I): the elements e = c * F + f of each (C, F)
 // matrix in blocks of 64 (innermost, so that the loops vectorise), L in of a block on the stack. Each sum in order
@@ -58,9 +72,10 @@ void transform_pairs(const float (&L)[O][I], const float* in, int64_t cf, float*
   }
 }
 
-// 2x2 output tiles per image: (tiles_h, tiles_w), the last row and column of tiles half outside when OH or OW is odd.
-int64_t tiles_h(const Conv2DGeometry& g) { return (g.oh + 1) / 2; }
-int64_t tiles_w(const Conv2DGeometry& g) { return (g.ow + 1) / 2; }
+// Tiles per image: (tiles_h, tiles_w), the last row and column of tiles partly outside when OH or OW is not a
+// multiple of 4.
+int64_t tiles_h(const Conv2DGeometry& g) { return (g.oh + kOut - 1) / kOut; }
+int64_t tiles_w(const Conv2DGeometry& g) { return (g.ow + kOut - 1) / kOut; }
 
 }  // namespace
 
@@ -71,12 +86,12 @@ bool winograd_suits(const Conv2DGeometry& g) {
          g.w > 0 && g.c > 0 && g.f > 0 && g.c % 16 == 0 && g.f % 16 == 0 && sgemm_avx512_suits(1, g.f, g.c);
 }
 
-int64_t winograd_kernel_floats(const Conv2DGeometry& g) { return 16 * g.c * g.f; }
+int64_t winograd_kernel_floats(const Conv2DGeometry& g) { return kPositions * g.c * g.f; }
 
-int64_t winograd_scratch_floats(const Conv2DGeometry& g) { return 16 * block_tiles(g) * (g.c + g.f); }
+int64_t winograd_scratch_floats(const Conv2DGeometry& g) { return kPositions * block_tiles(g) * (g.c + g.f); }
 
 int64_t winograd_weight_gradient_scratch_floats(const Conv2DGeometry& g) {
-  return 16 * block_tiles(g) * (g.c + g.f) + 16 * g.c * g.f;
+  return kPositions * block_tiles(g) * (g.c + g.f) + kPositions * g.c * g.f;
 }
 
 void winograd_transform_kernel(const Conv2DGeometry& g, const float* w, float* u) {
@@ -91,50 +106,110 @@ namespace {
 constexpr int64_t kMaxChannels = 1024;
 alignas(64) constexpr float kZeros[kMaxChannels] = {};
 
-// v (16 positions, row step ldv) = B^T d B for the 4x4 window d of an image (H, W, C) whose pixels start at `at`
-// (kZeros outside the image), channels [c0, c0 + 16) of each: B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
-__attribute__((target("avx512f"))) void transform_window(const float* const (&at)[4][4], int64_t c0, float* v,
-                                                         int64_t ldv) {
-  __m512 e[4][4];  // d B, row by row
-  for (int i = 0; i < 4; ++i) {
-    __m512 d[4];
-    for (int j = 0; j < 4; ++j) d[j] = _mm512_loadu_ps(at[i][j] + c0);
-    e[i][0] = _mm512_sub_ps(d[0], d[2]);
-    e[i][1] = _mm512_add_ps(d[1], d[2]);
-    e[i][2] = _mm512_sub_ps(d[2], d[1]);
-    e[i][3] = _mm512_sub_ps(d[1], d[3]);
+// The three 1-D transforms, each on 16 channels at once; a 2-D transform is the 1-D one over the rows, then over the
+// columns of the result.
+
+// t = B^T d for 6 values d, B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0;
+// 0 4 0 -5 0 1] (the input window's transform).
+__attribute__((target("avx512f"), always_inline)) inline void window_transform(const __m512 (&d)[6],
+                                                                              __m512 (&t)[6]) {
+  const __m512 two = _mm512_set1_ps(2.0f), four = _mm512_set1_ps(4.0f), five = _mm512_set1_ps(5.0f);
+  t[0] = _mm512_fmadd_ps(four, d[0], _mm512_fnmadd_ps(five, d[2], d[4]));  // 4 d0 - 5 d2 + d4
+  t[1] = _mm512_fnmadd_ps(four, _mm512_add_ps(d[1], d[2]), _mm512_add_ps(d[3], d[4]));
+  t[2] = _mm512_fmadd_ps(four, _mm512_sub_ps(d[1], d[2]), _mm512_sub_ps(d[4], d[3]));
+  const __m512 d42 = _mm512_sub_ps(d[4], d[2]), d31 = _mm512_sub_ps(d[3], d[1]);
+  t[3] = _mm512_fmadd_ps(two, d31, d42);   // -2 d1 - d2 + 2 d3 + d4
+  t[4] = _mm512_fnmadd_ps(two, d31, d42);  // 2 d1 - d2 - 2 d3 + d4
+  t[5] = _mm512_fmadd_ps(four, d[1], _mm512_fnmadd_ps(five, d[3], d[5]));  // 4 d1 - 5 d3 + d5
+}
+
+// o = A^T m for 6 values m, A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1] (the products' transform
+// into outputs).
+__attribute__((target("avx512f"), always_inline)) inline void product_transform(const __m512 (&m)[6],
+                                                                               __m512 (&o)[4]) {
+  const __m512 two = _mm512_set1_ps(2.0f), four = _mm512_set1_ps(4.0f), eight = _mm512_set1_ps(8.0f);
+  const __m512 s12 = _mm512_add_ps(m[1], m[2]), d12 = _mm512_sub_ps(m[1], m[2]);
+  const __m512 s34 = _mm512_add_ps(m[3], m[4]), d34 = _mm512_sub_ps(m[3], m[4]);
+  o[0] = _mm512_add_ps(_mm512_add_ps(m[0], s12), s34);
+  o[1] = _mm512_fmadd_ps(two, d34, d12);
+  o[2] = _mm512_fmadd_ps(four, s34, s12);
+  o[3] = _mm512_add_ps(_mm512_fmadd_ps(eight, d34, d12), m[5]);
+}
+
+// r = A g for 4 values g (the adjoint of product_transform: an output gradient's transform for the weight
+// gradient): r = (g0, g0 + g1 + g2 + g3, g0 - g1 + g2 - g3, g0 + 2 g1 + 4 g2 + 8 g3, g0 - 2 g1 + 4 g2 - 8 g3, g3).
+__attribute__((target("avx512f"), always_inline)) inline void gradient_transform(const __m512 (&g)[4],
+                                                                                __m512 (&r)[6]) {
+  const __m512 two = _mm512_set1_ps(2.0f), four = _mm512_set1_ps(4.0f);
+  const __m512 s02 = _mm512_add_ps(g[0], g[2]), s13 = _mm512_add_ps(g[1], g[3]);
+  const __m512 p = _mm512_fmadd_ps(four, g[2], g[0]), q = _mm512_fmadd_ps(four, g[3], g[1]);  // g0 + 4 g2, g1 + 4 g3
+  r[0] = g[0];
+  r[1] = _mm512_add_ps(s02, s13);
+  r[2] = _mm512_sub_ps(s02, s13);
+  r[3] = _mm512_fmadd_ps(two, q, p);
+  r[4] = _mm512_fnmadd_ps(two, q, p);
+  r[5] = g[3];
+}
+
+// v (36 positions, row step ldv) = B^T d B for the 6x6 window d of an image (H, W, C) whose pixels start at `at`
+// (kZeros outside the image), channels [c0, c0 + 16) of each.
+__attribute__((target("avx512f"))) void transform_window(const float* const (&at)[kWindow][kWindow], int64_t c0,
+                                                         float* v, int64_t ldv) {
+  __m512 e[kWindow][kWindow];  // d B, row by row
+  for (int i = 0; i < kWindow; ++i) {
+    __m512 d[kWindow];
+    for (int j = 0; j < kWindow; ++j) d[j] = _mm512_loadu_ps(at[i][j] + c0);
+    window_transform(d, e[i]);
   }
-  for (int j = 0; j < 4; ++j) {
-    _mm512_storeu_ps(v + (0 * 4 + j) * ldv, _mm512_sub_ps(e[0][j], e[2][j]));
-    _mm512_storeu_ps(v + (1 * 4 + j) * ldv, _mm512_add_ps(e[1][j], e[2][j]));
-    _mm512_storeu_ps(v + (2 * 4 + j) * ldv, _mm512_sub_ps(e[2][j], e[1][j]));
-    _mm512_storeu_ps(v + (3 * 4 + j) * ldv, _mm512_sub_ps(e[1][j], e[3][j]));
+  for (int j = 0; j < kWindow; ++j) {
+    const __m512 column[kWindow] = {e[0][j], e[1][j], e[2][j], e[3][j], e[4][j], e[5][j]};
+    __m512 t[kWindow];
+    window_transform(column, t);
+    for (int i = 0; i < kWindow; ++i) _mm512_storeu_ps(v + (i * kWindow + j) * ldv, t[i]);
   }
 }
 
-// A tile's outputs, channels [f0, f0 + 16): A^T m A (+ bias), m the 16 positions' products (row step ldm),
-// A^T = [1 1 1 0; 0 1 -1 -1]; written (added to when kAdd) at out[i][j] where not null (outside the output).
+// A tile's outputs, channels [f0, f0 + 16): A^T m A (+ bias), m the 36 positions' products (row step ldm); written
+// (added to when kAdd) at out[i][j] where not null (outside the output).
 template <bool kAdd>
 __attribute__((target("avx512f"))) void transform_products(const float* m, int64_t ldm, const float* bias, int64_t f0,
-                                                           float* const (&out)[2][2]) {
-  __m512 s[2][4];  // A^T m
-  for (int j = 0; j < 4; ++j) {
-    const __m512 m0 = _mm512_loadu_ps(m + (0 * 4 + j) * ldm), m1 = _mm512_loadu_ps(m + (1 * 4 + j) * ldm);
-    const __m512 m2 = _mm512_loadu_ps(m + (2 * 4 + j) * ldm), m3 = _mm512_loadu_ps(m + (3 * 4 + j) * ldm);
-    s[0][j] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
-    s[1][j] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
+                                                           float* const (&out)[kOut][kOut]) {
+  __m512 s[kOut][kWindow];  // A^T m, column by column
+  for (int j = 0; j < kWindow; ++j) {
+    __m512 column[kWindow], o[kOut];
+    for (int i = 0; i < kWindow; ++i) column[i] = _mm512_loadu_ps(m + (i * kWindow + j) * ldm);
+    product_transform(column, o);
+    for (int i = 0; i < kOut; ++i) s[i][j] = o[i];
   }
   const __m512 b = bias ? _mm512_loadu_ps(bias + f0) : _mm512_setzero_ps();
-  for (int i = 0; i < 2; ++i) {
-    const __m512 y[2] = {_mm512_add_ps(_mm512_add_ps(s[i][0], s[i][1]), s[i][2]),
-                         _mm512_sub_ps(_mm512_sub_ps(s[i][1], s[i][2]), s[i][3])};
-    for (int j = 0; j < 2; ++j) {
+  for (int i = 0; i < kOut; ++i) {
+    __m512 y[kOut];
+    product_transform(s[i], y);
+    for (int j = 0; j < kOut; ++j) {
       if (!out[i][j]) continue;
       float* at = out[i][j] + f0;
       __m512 value = bias ? _mm512_add_ps(y[j], b) : y[j];
       if constexpr (kAdd) value = _mm512_add_ps(_mm512_loadu_ps(at), value);
       _mm512_storeu_ps(at, value);
     }
+  }
+}
+
+// d (36 positions, row step ldd) = A dy A^T for a tile's 4x4 outputs dy (kZeros outside the output), channels
+// [f0, f0 + 16): the adjoint of transform_products.
+__attribute__((target("avx512f"))) void transform_output_gradient(const float* const (&dy)[kOut][kOut], int64_t f0,
+                                                                  float* d, int64_t ldd) {
+  __m512 h[kOut][kWindow];  // dy A^T, row by row
+  for (int i = 0; i < kOut; ++i) {
+    __m512 g[kOut];
+    for (int j = 0; j < kOut; ++j) g[j] = _mm512_loadu_ps(dy[i][j] + f0);
+    gradient_transform(g, h[i]);
+  }
+  for (int j = 0; j < kWindow; ++j) {
+    const __m512 column[kOut] = {h[0][j], h[1][j], h[2][j], h[3][j]};
+    __m512 r[kWindow];
+    gradient_transform(column, r);
+    for (int i = 0; i < kWindow; ++i) _mm512_storeu_ps(d + (i * kWindow + j) * ldd, r[i]);
   }
 }
 
@@ -191,56 +266,41 @@ void product(const float* a, int64_t a_row, int64_t a_step, int64_t rows, int64_
   }
 }
 
-// The windows of tiles [t0, t0 + count) of images x, transformed: v (16, block, C).
+// Tile t of images (samples, tiles_h, tiles_w): its image and the row and column of its first output.
+struct TilePlace {
+  int64_t image, row, column;
+};
+TilePlace place_of(const Conv2DGeometry& g, int64_t t) {
+  const int64_t per_image = tiles_h(g) * tiles_w(g), in_image = t % per_image;
+  return {t / per_image, kOut * (in_image / tiles_w(g)), kOut * (in_image % tiles_w(g))};
+}
+
+// The windows of tiles [t0, t0 + count) of images x, transformed: v (36, block, C).
 void transform_windows(const Conv2DGeometry& g, const float* x, int64_t t0, int64_t count, int64_t block, float* v) {
-  const int64_t per_image = tiles_h(g) * tiles_w(g);
   for (int64_t tl = 0; tl < count; ++tl) {
-    // Tile t: image t / per_image, tile row ty and column tx; its window starts at (2 ty - 1, 2 tx - 1).
-    const int64_t t = t0 + tl, n = t / per_image, ty = t % per_image / tiles_w(g), tx = t % per_image % tiles_w(g);
-    const float* image = x + n * g.h * g.w * g.c;
-    const float* at[4][4];
-    for (int i = 0; i < 4; ++i)
-      for (int j = 0; j < 4; ++j) {
-        const int64_t iy = 2 * ty - 1 + i, ix = 2 * tx - 1 + j;
+    // The window of a tile whose first output is (row, column) starts at (row - 1, column - 1).
+    const TilePlace tile = place_of(g, t0 + tl);
+    const float* image = x + tile.image * g.h * g.w * g.c;
+    const float* at[kWindow][kWindow];
+    for (int i = 0; i < kWindow; ++i)
+      for (int j = 0; j < kWindow; ++j) {
+        const int64_t iy = tile.row - 1 + i, ix = tile.column - 1 + j;
         at[i][j] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? image + (iy * g.w + ix) * g.c : kZeros;
       }
     for (int64_t c0 = 0; c0 < g.c; c0 += 16) transform_window(at, c0, v + tl * g.c + c0, block * g.c);
   }
 }
 
-// out[i][j] = where tile t's output (2 ty + i, 2 tx + j) sits in y (samples, OH, OW, F), null outside the output.
+// out[i][j] = where tile t's output (row + i, column + j) sits in y (samples, OH, OW, F), null outside the output.
 template <typename T>
-void tile_outputs(const Conv2DGeometry& g, T* y, int64_t t, T* (&out)[2][2]) {
-  const int64_t per_image = tiles_h(g) * tiles_w(g);
-  const int64_t n = t / per_image, ty = t % per_image / tiles_w(g), tx = t % per_image % tiles_w(g);
-  T* image = y + n * g.oh * g.ow * g.f;
-  for (int i = 0; i < 2; ++i)
-    for (int j = 0; j < 2; ++j) {
-      const int64_t oy = 2 * ty + i, ox = 2 * tx + j;
+void tile_outputs(const Conv2DGeometry& g, T* y, int64_t t, T* (&out)[kOut][kOut]) {
+  const TilePlace tile = place_of(g, t);
+  T* image = y + tile.image * g.oh * g.ow * g.f;
+  for (int i = 0; i < kOut; ++i)
+    for (int j = 0; j < kOut; ++j) {
+      const int64_t oy = tile.row + i, ox = tile.column + j;
       out[i][j] = oy < g.oh && ox < g.ow ? image + (oy * g.ow + ox) * g.f : nullptr;
     }
-}
-
-// d (16 positions, row step ldd) = A dy A^T for a tile's 2x2 outputs dy (kZeros outside the output), channels
-// [f0, f0 + 16): the adjoint of transform_products, A = [1 0; 1 1; 1 -1; 0 -1].
-__attribute__((target("avx512f"))) void transform_output_gradient(const float* const (&dy)[2][2], int64_t f0, float* d,
-                                                                  int64_t ldd) {
-  __m512 g[2][2];
-  for (int i = 0; i < 2; ++i)
-    for (int j = 0; j < 2; ++j) g[i][j] = _mm512_loadu_ps(dy[i][j] + f0);
-  __m512 s[4][2];  // A dy
-  for (int j = 0; j < 2; ++j) {
-    s[0][j] = g[0][j];
-    s[1][j] = _mm512_add_ps(g[0][j], g[1][j]);
-    s[2][j] = _mm512_sub_ps(g[0][j], g[1][j]);
-    s[3][j] = _mm512_sub_ps(_mm512_setzero_ps(), g[1][j]);
-  }
-  for (int i = 0; i < 4; ++i) {
-    _mm512_storeu_ps(d + (i * 4 + 0) * ldd, s[i][0]);
-    _mm512_storeu_ps(d + (i * 4 + 1) * ldd, _mm512_add_ps(s[i][0], s[i][1]));
-    _mm512_storeu_ps(d + (i * 4 + 2) * ldd, _mm512_sub_ps(s[i][0], s[i][1]));
-    _mm512_storeu_ps(d + (i * 4 + 3) * ldd, _mm512_sub_ps(_mm512_setzero_ps(), s[i][1]));
-  }
 }
 
 }  // namespace
@@ -248,16 +308,16 @@ __attribute__((target("avx512f"))) void transform_output_gradient(const float* c
 void winograd_forward(const Conv2DGeometry& g, const float* x, int64_t samples, const float* u, const float* b,
                       bool add, float* y, float* scratch) {
   if (!winograd_suits(g)) throw Error("winograd_forward: called for a convolution it does not suit");
-  const int64_t per_image = tiles_h(g) * tiles_w(g), tiles = samples * per_image, block = block_tiles(g);
-  float* v = scratch;                   // (16, block, C)
-  float* m = scratch + 16 * block * g.c;  // (16, block, F)
+  const int64_t tiles = samples * tiles_h(g) * tiles_w(g), block = block_tiles(g);
+  float* v = scratch;                             // (36, block, C)
+  float* m = scratch + kPositions * block * g.c;  // (36, block, F)
   for (int64_t t0 = 0; t0 < tiles; t0 += block) {
     const int64_t count = std::min(block, tiles - t0);
     transform_windows(g, x, t0, count, block, v);
-    for (int p = 0; p < 16; ++p)
+    for (int p = 0; p < kPositions; ++p)
       product(v + p * block * g.c, g.c, 1, count, g.c, u + p * g.c * g.f, g.f, false, m + p * block * g.f);
     for (int64_t tl = 0; tl < count; ++tl) {
-      float* out[2][2];
+      float* out[kOut][kOut];
       tile_outputs(g, y, t0 + tl, out);
       for (int64_t f0 = 0; f0 < g.f; f0 += 16) {
         if (add)
@@ -273,21 +333,21 @@ void winograd_weight_gradient(const Conv2DGeometry& g, const float* x, int64_t s
                               float* scratch) {
   if (!winograd_suits(g)) throw Error("winograd_weight_gradient: called for a convolution it does not suit");
   const int64_t tiles = samples * tiles_h(g) * tiles_w(g), block = block_tiles(g), cf = g.c * g.f;
-  float* v = scratch;                                // (16, block, C)
-  float* d = scratch + 16 * block * g.c;             // (16, block, F)
-  float* du = scratch + 16 * block * (g.c + g.f);    // (16, C, F)
+  float* v = scratch;                                     // (36, block, C)
+  float* d = scratch + kPositions * block * g.c;          // (36, block, F)
+  float* du = scratch + kPositions * block * (g.c + g.f);  // (36, C, F)
   for (int64_t t0 = 0; t0 < tiles; t0 += block) {
     const int64_t count = std::min(block, tiles - t0);
     transform_windows(g, x, t0, count, block, v);
     for (int64_t tl = 0; tl < count; ++tl) {
-      const float* at[2][2];
+      const float* at[kOut][kOut];
       tile_outputs(g, dy, t0 + tl, at);
       for (auto& row : at)
         for (const float*& cell : row) cell = cell ? cell : kZeros;  // outside the output: zeros
       for (int64_t f0 = 0; f0 < g.f; f0 += 16) transform_output_gradient(at, f0, d + tl * g.f + f0, block * g.f);
     }
     // du[p] (C, F) += v[p]^T (C, count) * d[p] (count, F): one FMA chain per element over the chunk's tiles in order.
-    for (int p = 0; p < 16; ++p)
+    for (int p = 0; p < kPositions; ++p)
       product(v + p * block * g.c, 1, g.c, g.c, count, d + p * block * g.f, g.f, t0 > 0, du + p * cf);
   }
   transform_pairs(kGt, du, cf, dw);  // dw (3, 3, C, F) = G^T du G per (c, f)
