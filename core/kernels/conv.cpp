@@ -456,7 +456,7 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
   }
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
-  // 3x3, stride 1, same padding, whole vectors of channels: Winograd's F(2x2, 3x3) from w transformed once.
+  // 3x3, stride 1, same padding, whole vectors of channels: Winograd's F(4x4, 3x3) from w transformed once.
   const bool winograd = winograd_suits(g);
   float* u = winograd ? workspace(winograd_kernel_buffer, winograd_kernel_floats(g)) : nullptr;
   if (u) winograd_transform_kernel(g, w, u);
@@ -517,7 +517,7 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
   // dW reads x in place (or its padded copy), as the forward does, when the chunk's rows are a depth the AVX-512
   // kernel takes.
   const Fields fields = fields_of(g);
-  const bool dw_winograd = dw && winograd_suits(g);  // dW by Winograd's F(2x2, 3x3) (kernels/winograd.hpp)
+  const bool dw_winograd = dw && winograd_suits(g);  // dW by Winograd's F(4x4, 3x3) (kernels/winograd.hpp)
   const bool dw_in_place =
       dw && !dw_winograd && fields != Fields::columns && sgemm_avx512_suits(k, g.f, chunk * rows_per_sample);
   const bool dw_canvas = dw_in_place && fields == Fields::padded_copy;
@@ -528,7 +528,7 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
   thread_local std::vector<float> turned_buffer;  // the calling thread's
   float* turned = dx_convolved ? workspace(turned_buffer, k * g.f) : nullptr;
   if (turned) turn_kernel(g, w, turned);
-  // That convolution by Winograd's F(2x2, 3x3) when it suits (the forward's same padding gives same padding).
+  // That convolution by Winograd's F(4x4, 3x3) when it suits (the forward's same padding gives same padding).
   const bool dx_winograd = dx_convolved && winograd_suits(back);
   float* u = dx_winograd ? workspace(winograd_kernel_buffer, winograd_kernel_floats(back)) : nullptr;
   if (u) winograd_transform_kernel(back, turned, u);

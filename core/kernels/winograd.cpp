@@ -1,8 +1,9 @@
-// Winograd F(2x2, 3x3), in blocks of tiles that keep their transformed inputs V (16, T, C) and products M (16, T, F)
-// in the core's L2 cache: transform the block's input windows, run the 16 products, transform the products back into
+// Winograd F(4x4, 3x3), in blocks of tiles that keep their transformed inputs V (36, T, C) and products M (36, T, F)
+// in the core's L2 cache: transform the block's input windows, run the 36 products, transform the products back into
 // the block's outputs (the weight gradient: transform the windows and dy, and add the products over the tiles). The
-// transforms are AVX-512 adds over 16 channels at a time; the products are tiles of up to 12 rows by 32 columns (24
-// zmm accumulators), each element one FMA chain in order over C (over the tiles for the weight gradient).
+// transforms are AVX-512 adds and FMAs over 16 channels at a time, each 2-D transform a 1-D one over the rows and
+// then over the columns; the products are tiles of up to 12 rows by 32 columns (24 zmm accumulators), each element
+// one FMA chain in order over C (over the tiles for the weight gradient).
 #include <elucid/core/kernels/winograd.hpp>
 
 #include <elucid/core/error.hpp>

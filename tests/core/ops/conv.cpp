@@ -2,7 +2,7 @@
 // strides, same padding with odd and even kernels, dilation, no bias, groups; bit-identical results at 1 and 2 threads;
 // conv2d_elu (the fused convolution + ELU) against elu of the reference, and bit for bit against elu(conv2d);
 // both with bf16 products (Keras' mixed_bfloat16) against double loops over bf16-rounded operands; the 3x3 same
-// convolutions of whole vectors of channels that run as Winograd's F(2x2, 3x3) (core/kernels/winograd.hpp).
+// convolutions of whole vectors of channels that run as Winograd's F(4x4, 3x3) (core/kernels/winograd.hpp).
 #include "support/bf16_testing.hpp"
 #include "support/grad_check.hpp"
 #include "support/same_bits.hpp"
@@ -68,7 +68,7 @@ grad_check::RefFn conv_ref(const ConvCase& cc) {
   };
 }
 
-void check_conv(const ConvCase& cc, Shape want_out) {
+void check_conv(const ConvCase& cc, Shape want_out, const grad_check::Options& options = {}) {
   INFO("conv2d x " << to_string(cc.x) << " kernel " << cc.kh << "x" << cc.kw << " -> " << cc.f << ", strides ("
                    << cc.args.stride_h << ", " << cc.args.stride_w << "), dilation (" << cc.args.dilation_h << ", "
                    << cc.args.dilation_w << "), " << (cc.args.padding == ops::Padding::Same ? "same" : "valid"));
@@ -79,7 +79,7 @@ void check_conv(const ConvCase& cc, Shape want_out) {
   const ops::Conv2DArgs args = cc.args;
   auto op = [args](const std::vector<Tensor>& in) { return ops::conv2d(in[0], in[1], in[2], args); };
   CHECK(op(inputs).shape() == want_out);
-  grad_check::check_gradients("conv2d", inputs, op, conv_ref(cc));
+  grad_check::check_gradients("conv2d", inputs, op, conv_ref(cc), options);
 }
 
 ops::Conv2DArgs conv_args(int sh, int sw, ops::Padding p, int dh = 1, int dw = 1, int groups = 1) {
@@ -148,15 +148,22 @@ GRAD_TEST("conv2d", "groups 2, 3 and C: stride, same padding, dilation, no bias"
 }
 
 // 3x3, strides 1, same padding, C and F multiples of 16: on an AVX-512 CPU the forward and the input gradient run
-// as Winograd's F(2x2, 3x3) (core/kernels/winograd.hpp). Odd sizes leave the last tiles half outside the image; F of
-// 48 takes a product tile of 32 columns and one of 16.
+// as Winograd's F(4x4, 3x3) (core/kernels/winograd.hpp). Sizes that are not multiples of 4 leave the last tiles partly
+// outside the image (9x10: a whole tile inside, with its whole 6x6 window); F of 48 takes a product tile of 32
+// columns and one of 16.
 kernels::Conv2DGeometry same_3x3(const Shape& x, int64_t f) {
   return {.n = x[0], .h = x[1], .w = x[2], .c = x[3], .kh = 3, .kw = 3, .f = f, .oh = x[1], .ow = x[2],
           .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_top = 1, .pad_left = 1};
 }
 
-GRAD_TEST("conv2d", "3x3 same padding by Winograd's F(2x2, 3x3): odd sizes, bias, F 16, 32 and 48", "[ops][conv]") {
+GRAD_TEST("conv2d", "3x3 same padding by Winograd's F(4x4, 3x3): odd sizes, bias, F 16, 32 and 48", "[ops][conv]") {
+  // F(4x4, 3x3) rounds to about 4e-6 of the outputs' largest value, not of each output (kernels/winograd.hpp); these
+  // outputs reach about 10 (16 or 32 channels times 9 taps of values in [-1, 1]), so the forward's absolute
+  // tolerance is 1e-4 instead of 1e-5. A wrong transform is off by about the outputs' size.
+  grad_check::Options winograd_options;
+  winograd_options.forward = {1e-4, 1e-5};
   const ConvCase cases[] = {
+      {{1, 9, 10, 16}, 3, 3, 16, conv_args(1, 1, kSame), true},
       {{1, 3, 5, 16}, 3, 3, 16, conv_args(1, 1, kSame), true},
       {{2, 2, 2, 16}, 3, 3, 32, conv_args(1, 1, kSame), false},
       {{1, 1, 2, 16}, 3, 3, 48, conv_args(1, 1, kSame), true},
@@ -165,22 +172,23 @@ GRAD_TEST("conv2d", "3x3 same padding by Winograd's F(2x2, 3x3): odd sizes, bias
   for (const ConvCase& cc : cases) {
     // The input gradient's convolution (F -> C channels) suits as well.
     CHECK(kernels::winograd_suits(same_3x3(cc.x, cc.f)) == kernels::sgemm_avx512_suits(1, 16, 16));
-    check_conv(cc, {cc.x[0], cc.x[1], cc.x[2], cc.f});
+    check_conv(cc, {cc.x[0], cc.x[1], cc.x[2], cc.f}, winograd_options);
   }
 }
 
 TEST_CASE("Winograd's outputs do not depend on the chunk or block their tiles fall in", "[ops][conv]") {
-  // 5 images of 9x9 (25 tiles each): chunks of 4 images and 1, blocks of tiles across images. Each image alone must
-  // give the same bits, forward and input gradient.
-  Tensor x = grad_check::random_tensor({5, 9, 9, 16}, 94);
+  // 20 images of 9x9 (9 tiles each, the last row and column partly outside): chunks of 16 images and 4, blocks of 48
+  // tiles across images. Each image alone must give the same bits, forward and input gradient.
+  constexpr int64_t kImages = 20;
+  Tensor x = grad_check::random_tensor({kImages, 9, 9, 16}, 94);
   const Tensor w = grad_check::random_tensor({3, 3, 16, 32}, 95, -1, 1, false);
   const Tensor b = grad_check::random_tensor({32}, 96, -1, 1, false);
   const ConvResults all = results_after_backward(x, w, b, ops::conv2d(x, w, b, conv_args(1, 1, kSame)), 97);
   const int64_t per_image = 9 * 9 * 16, out_per_image = 9 * 9 * 32;
-  Vec weights(static_cast<size_t>(5 * out_per_image));
+  Vec weights(static_cast<size_t>(kImages * out_per_image));
   Random rng(97);  // the weights results_after_backward drew
   for (double& v : weights) v = rng.uniform(-1, 1);
-  for (int64_t s = 0; s < 5; ++s) {
+  for (int64_t s = 0; s < kImages; ++s) {
     INFO("image " << s);
     Tensor one({1, 9, 9, 16});
     std::copy(x.data() + s * per_image, x.data() + (s + 1) * per_image, one.data());
@@ -287,17 +295,18 @@ TEST_CASE("grouped conv2d gives each group the bits of conv2d on its slices alon
 }
 
 TEST_CASE("conv2d forward and backward are bit-identical at 1 and 2 threads", "[ops][conv][threads]") {
-  // 16 samples of 9x9 make several batch chunks, so the per-chunk sums of dW and db are exercised. C channels in and
-  // F out: 8 -> 16 the direct kernels, 16 -> 32 Winograd's F(2x2, 3x3) on an AVX-512 CPU.
-  auto run = [](int threads, int64_t c, int64_t f, uint64_t seed) {
+  // Samples of 9x9 in several batch chunks, so the per-chunk sums of dW and db are exercised. C channels in and F out:
+  // 16 samples of 8 -> 16 the direct kernels (chunks of 4), 40 of 16 -> 32 Winograd's F(4x4, 3x3) on an AVX-512 CPU
+  // (chunks of 16, 16 and 8).
+  auto run = [](int threads, int64_t n, int64_t c, int64_t f, uint64_t seed) {
     set_num_threads(threads);
-    Tensor x = grad_check::random_tensor({16, 9, 9, c}, seed);
+    Tensor x = grad_check::random_tensor({n, 9, 9, c}, seed);
     Tensor w = grad_check::random_tensor({3, 3, c, f}, seed + 1);
     Tensor b = grad_check::random_tensor({f}, seed + 2);
     return results_after_backward(x, w, b, ops::conv2d(x, w, b, conv_args(1, 1, kSame)), seed + 3);
   };
-  const ConvResults one = run(1, 8, 16, 60), two = run(2, 8, 16, 60);
-  const ConvResults winograd_one = run(1, 16, 32, 64), winograd_two = run(2, 16, 32, 64);
+  const ConvResults one = run(1, 16, 8, 16, 60), two = run(2, 16, 8, 16, 60);
+  const ConvResults winograd_one = run(1, 40, 16, 32, 64), winograd_two = run(2, 40, 16, 32, 64);
   set_num_threads(0);
   check_same_bits(one, two);
   check_same_bits(winograd_one, winograd_two);
