@@ -521,15 +521,17 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
   const bool dw_in_place =
       dw && !dw_winograd && fields != Fields::columns && sgemm_avx512_suits(k, g.f, chunk * rows_per_sample);
   const bool dw_canvas = dw_in_place && fields == Fields::padded_copy;
-  // dX as the convolution of dy's canvas with the turned kernel when it can (input_gradient_geometry): each element
-  // one FMA chain, no columns and no col2im; else dcol (rows, K) = dy w^T scattered back by col2im.
-  const bool dx_convolved = dx && input_gradient_reads_in_place(g);
+  // dX as the convolution of dy's canvas with the turned kernel when it can (input_gradient_geometry, strides 1):
+  // each element one FMA chain, no columns and no col2im; else dcol (rows, K) = dy w^T scattered back by col2im.
+  // That convolution by Winograd's F(4x4, 3x3) when it suits (winograd_suits asks for strides 1; same padding gives
+  // same padding, valid padding a "full" one of 2 on each side), whatever its zero border would cost the direct
+  // kernels: there it costs only the tiles' partly empty windows.
   const Conv2DGeometry back = input_gradient_geometry(g);  // dx's convolution, when dx_convolved
+  const bool dx_winograd = dx && winograd_suits(back);
+  const bool dx_convolved = dx_winograd || (dx && input_gradient_reads_in_place(g));
   thread_local std::vector<float> turned_buffer;  // the calling thread's
   float* turned = dx_convolved ? workspace(turned_buffer, k * g.f) : nullptr;
   if (turned) turn_kernel(g, w, turned);
-  // That convolution by Winograd's F(4x4, 3x3) when it suits (the forward's same padding gives same padding).
-  const bool dx_winograd = dx_convolved && winograd_suits(back);
   float* u = dx_winograd ? workspace(winograd_kernel_buffer, winograd_kernel_floats(back)) : nullptr;
   if (u) winograd_transform_kernel(back, turned, u);
   // A chunk's dW and dX take turns in one slot of Winograd's scratch.

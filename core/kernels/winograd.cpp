@@ -47,11 +47,39 @@ constexpr float kGt[3][6] = {{kG[0][0], kG[1][0], kG[2][0], kG[3][0], kG[4][0], 
                              {kG[0][1], kG[1][1], kG[2][1], kG[3][1], kG[4][1], kG[5][1]},
                              {kG[0][2], kG[1][2], kG[2][2], kG[3][2], kG[4][2], kG[5][2]}};
 
+// Tiles per image: (tiles_h, tiles_w), the last row and column of tiles partly outside when OH or OW is not a
+// multiple of 4.
+int64_t tiles_h(const Conv2DGeometry& g) { return (g.oh + kOut - 1) / kOut; }
+int64_t tiles_w(const Conv2DGeometry& g) { return (g.ow + kOut - 1) / kOut; }
+
+}  // namespace
+
+bool winograd_suits(const Conv2DGeometry& g) {
+  // sgemm_avx512_suits: an AVX-512F CPU (the direct kernels this stands in for need it too), C and F <= 1024.
+  return !g.bf16 && g.kh == 3 && g.kw == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
+         g.dilation_w == 1 && g.pad_top >= 0 && g.pad_top <= 2 && g.pad_left >= 0 && g.pad_left <= 2 && g.h > 0 &&
+         g.w > 0 && g.oh > 0 && g.ow > 0 && g.c > 0 && g.f > 0 && g.c % 16 == 0 && g.f % 16 == 0 &&
+         sgemm_avx512_suits(1, g.f, g.c);
+}
+
+int64_t winograd_kernel_floats(const Conv2DGeometry& g) { return kPositions * g.c * g.f; }
+
+int64_t winograd_scratch_floats(const Conv2DGeometry& g) { return kPositions * block_tiles(g) * (g.c + g.f); }
+
+int64_t winograd_weight_gradient_scratch_floats(const Conv2DGeometry& g) {
+  return kPositions * block_tiles(g) * (g.c + g.f) + kPositions * g.c * g.f;
+}
+
+#if defined(__x86_64__)
+
+namespace {
+
 // out (O, O, C, F) = L in L^T for every (c, f), in (I, I, C, F), L (O, I): the elements e = c * F + f of each (C, F)
 // matrix in blocks of 64 (innermost, so that the loops vectorise), L in of a block on the stack. Each sum in order
-// of its index: t = L in, then out = t L^T.
+// of its index: t = L in, then out = t L^T. Compiled for AVX-512 (Winograd runs on AVX-512 CPUs alone), whose FMAs
+// the compiler may contract the sums into: the same bits on every such CPU.
 template <int O, int I>
-void transform_pairs(const float (&L)[O][I], const float* in, int64_t cf, float* out) {
+__attribute__((target("avx512f"))) void transform_pairs(const float (&L)[O][I], const float* in, int64_t cf, float* out) {
   constexpr int64_t kBlock = 64;
   float t[O][I][kBlock];
   for (int64_t e0 = 0; e0 < cf; e0 += kBlock) {
@@ -72,36 +100,6 @@ void transform_pairs(const float (&L)[O][I], const float* in, int64_t cf, float*
         }
   }
 }
-
-// Tiles per image: (tiles_h, tiles_w), the last row and column of tiles partly outside when OH or OW is not a
-// multiple of 4.
-int64_t tiles_h(const Conv2DGeometry& g) { return (g.oh + kOut - 1) / kOut; }
-int64_t tiles_w(const Conv2DGeometry& g) { return (g.ow + kOut - 1) / kOut; }
-
-}  // namespace
-
-bool winograd_suits(const Conv2DGeometry& g) {
-  // sgemm_avx512_suits: an AVX-512F CPU (the direct kernels this stands in for need it too), C and F <= 1024.
-  return !g.bf16 && g.kh == 3 && g.kw == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
-         g.dilation_w == 1 && g.pad_top == 1 && g.pad_left == 1 && g.oh == g.h && g.ow == g.w && g.h > 0 &&
-         g.w > 0 && g.c > 0 && g.f > 0 && g.c % 16 == 0 && g.f % 16 == 0 && sgemm_avx512_suits(1, g.f, g.c);
-}
-
-int64_t winograd_kernel_floats(const Conv2DGeometry& g) { return kPositions * g.c * g.f; }
-
-int64_t winograd_scratch_floats(const Conv2DGeometry& g) { return kPositions * block_tiles(g) * (g.c + g.f); }
-
-int64_t winograd_weight_gradient_scratch_floats(const Conv2DGeometry& g) {
-  return kPositions * block_tiles(g) * (g.c + g.f) + kPositions * g.c * g.f;
-}
-
-void winograd_transform_kernel(const Conv2DGeometry& g, const float* w, float* u) {
-  transform_pairs(kG, w, g.c * g.f, u);  // u = G w G^T per (c, f)
-}
-
-#if defined(__x86_64__)
-
-namespace {
 
 // Zeros for the cells of a window outside the image: as many as a pixel has channels at most (sgemm_avx512_suits).
 constexpr int64_t kMaxChannels = 1024;
@@ -279,13 +277,13 @@ TilePlace place_of(const Conv2DGeometry& g, int64_t t) {
 // The windows of tiles [t0, t0 + count) of images x, transformed: v (36, block, C).
 void transform_windows(const Conv2DGeometry& g, const float* x, int64_t t0, int64_t count, int64_t block, float* v) {
   for (int64_t tl = 0; tl < count; ++tl) {
-    // The window of a tile whose first output is (row, column) starts at (row - 1, column - 1).
+    // The window of a tile whose first output is (row, column) starts at (row - pad_top, column - pad_left).
     const TilePlace tile = place_of(g, t0 + tl);
     const float* image = x + tile.image * g.h * g.w * g.c;
     const float* at[kWindow][kWindow];
     for (int i = 0; i < kWindow; ++i)
       for (int j = 0; j < kWindow; ++j) {
-        const int64_t iy = tile.row - 1 + i, ix = tile.column - 1 + j;
+        const int64_t iy = tile.row - g.pad_top + i, ix = tile.column - g.pad_left + j;
         at[i][j] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? image + (iy * g.w + ix) * g.c : kZeros;
       }
     for (int64_t c0 = 0; c0 < g.c; c0 += 16) transform_window(at, c0, v + tl * g.c + c0, block * g.c);
@@ -305,6 +303,10 @@ void tile_outputs(const Conv2DGeometry& g, T* y, int64_t t, T* (&out)[kOut][kOut
 }
 
 }  // namespace
+
+void winograd_transform_kernel(const Conv2DGeometry& g, const float* w, float* u) {
+  transform_pairs(kG, w, g.c * g.f, u);  // u = G w G^T per (c, f)
+}
 
 void winograd_forward(const Conv2DGeometry& g, const float* x, int64_t samples, const float* u, const float* b,
                       bool add, float* y, float* scratch) {
@@ -355,6 +357,10 @@ void winograd_weight_gradient(const Conv2DGeometry& g, const float* x, int64_t s
 }
 
 #else
+
+void winograd_transform_kernel(const Conv2DGeometry&, const float*, float*) {
+  throw Error("winograd_transform_kernel: this build is not for x86-64");
+}
 
 void winograd_forward(const Conv2DGeometry&, const float*, int64_t, const float*, const float*, bool, float*, float*) {
   throw Error("winograd_forward: this build is not for x86-64");

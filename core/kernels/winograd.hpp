@@ -1,5 +1,5 @@
-// Winograd's F(4x4, 3x3) for the 3x3 convolutions of stride 1 and Keras' "same" padding, NHWC, forward and weight
-// gradient (the input gradient is a forward of dy with the kernel turned: kernels/conv.cpp): each 4x4 block of
+// Winograd's F(4x4, 3x3) for the 3x3 convolutions of stride 1, NHWC, forward and weight gradient (the input gradient
+// is a convolution of dy with the kernel turned, a "full" one for valid padding: kernels/conv.cpp): each 4x4 block of
 // outputs (a tile) comes from the 6x6 input window around it in 36 products of depth C instead of 144 (4 times fewer
 // multiplications). Per tile and channel block: V = B^T d B (the input window transformed), M[p] = V[p] U[p] for the
 // 36 positions p (U = G w G^T, the kernel transformed once per call), y = A^T M A, with the points 0, 1, -1, 2, -2
@@ -16,8 +16,8 @@
 namespace elucid::kernels {
 
 // True when conv(g) can run as F(4x4, 3x3) here: an AVX-512F CPU, a 3x3 kernel, strides and dilations 1, float32
-// products, "same" padding (one row and column of zeros on each side, as many outputs as inputs), and C and F
-// multiples of 16 (whole vectors).
+// products, at most 2 rows and columns of zeros before the image (valid: 0, same: 1, the input gradient of valid: 2;
+// the outputs' count says how many after it), and C and F multiples of 16 (whole vectors).
 bool winograd_suits(const Conv2DGeometry& g);
 
 // Floats of u for winograd_transform_kernel: 36 * C * F.

@@ -147,16 +147,20 @@ GRAD_TEST("conv2d", "groups 2, 3 and C: stride, same padding, dilation, no bias"
   check_conv({{1, 6, 6, 4}, 3, 3, 2, conv_args(2, 2, kSame, 2, 2, 2), true}, {1, 3, 3, 2});  // stride and dilation
 }
 
-// 3x3, strides 1, same padding, C and F multiples of 16: on an AVX-512 CPU the forward and the input gradient run
-// as Winograd's F(4x4, 3x3) (core/kernels/winograd.hpp). Sizes that are not multiples of 4 leave the last tiles partly
-// outside the image (9x10: a whole tile inside, with its whole 6x6 window); F of 48 takes a product tile of 32
-// columns and one of 16.
-kernels::Conv2DGeometry same_3x3(const Shape& x, int64_t f) {
-  return {.n = x[0], .h = x[1], .w = x[2], .c = x[3], .kh = 3, .kw = 3, .f = f, .oh = x[1], .ow = x[2],
-          .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, .pad_top = 1, .pad_left = 1};
+// 3x3, strides 1, C and F multiples of 16: on an AVX-512 CPU the forward, the input gradient and the weight gradient
+// run as Winograd's F(4x4, 3x3) (core/kernels/winograd.hpp), with same padding and with valid (whose input gradient is
+// a "full" convolution, padding 2). Sizes that are not multiples of 4 leave the last tiles partly outside the image
+// (9x10 same: a whole tile inside, with its whole 6x6 window); F of 48 takes a product tile of 32 columns and one of
+// 16.
+kernels::Conv2DGeometry winograd_geometry(const ConvCase& cc) {
+  const int64_t pad = cc.args.padding == kSame ? 1 : 0;
+  return {.n = cc.x[0], .h = cc.x[1], .w = cc.x[2], .c = cc.x[3], .kh = 3, .kw = 3, .f = cc.f,
+          .oh = cc.x[1] + 2 * pad - 2, .ow = cc.x[2] + 2 * pad - 2, .stride_h = 1, .stride_w = 1, .dilation_h = 1,
+          .dilation_w = 1, .pad_top = pad, .pad_left = pad};
 }
 
-GRAD_TEST("conv2d", "3x3 same padding by Winograd's F(4x4, 3x3): odd sizes, bias, F 16, 32 and 48", "[ops][conv]") {
+GRAD_TEST("conv2d", "3x3 by Winograd's F(4x4, 3x3): same and valid padding, odd sizes, bias, F 16, 32 and 48",
+          "[ops][conv]") {
   // F(4x4, 3x3) rounds to about 4e-6 of the outputs' largest value, not of each output (kernels/winograd.hpp); these
   // outputs reach about 10 (16 or 32 channels times 9 taps of values in [-1, 1]), so the forward's absolute
   // tolerance is 1e-4 instead of 1e-5. A wrong transform is off by about the outputs' size.
@@ -168,11 +172,15 @@ GRAD_TEST("conv2d", "3x3 same padding by Winograd's F(4x4, 3x3): odd sizes, bias
       {{2, 2, 2, 16}, 3, 3, 32, conv_args(1, 1, kSame), false},
       {{1, 1, 2, 16}, 3, 3, 48, conv_args(1, 1, kSame), true},
       {{1, 2, 3, 32}, 3, 3, 16, conv_args(1, 1, kSame), false},
+      {{1, 11, 9, 16}, 3, 3, 16, conv_args(1, 1, kValid), true},  // 9x7 outputs: whole and partial tiles
+      {{2, 5, 5, 32}, 3, 3, 16, conv_args(1, 1, kValid), false},  // 3x3 outputs: one tile, as the seed model's last
+      {{1, 3, 4, 16}, 3, 3, 48, conv_args(1, 1, kValid), true},   // 1x2 outputs
   };
   for (const ConvCase& cc : cases) {
     // The input gradient's convolution (F -> C channels) suits as well.
-    CHECK(kernels::winograd_suits(same_3x3(cc.x, cc.f)) == kernels::sgemm_avx512_suits(1, 16, 16));
-    check_conv(cc, {cc.x[0], cc.x[1], cc.x[2], cc.f}, winograd_options);
+    CHECK(kernels::winograd_suits(winograd_geometry(cc)) == kernels::sgemm_avx512_suits(1, 16, 16));
+    const int64_t pad = cc.args.padding == kSame ? 1 : 0;
+    check_conv(cc, {cc.x[0], cc.x[1] + 2 * pad - 2, cc.x[2] + 2 * pad - 2, cc.f}, winograd_options);
   }
 }
 
