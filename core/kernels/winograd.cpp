@@ -29,7 +29,7 @@ constexpr int kPositions = kWindow * kWindow;
 // Tiles per block: V (36, T, C) and M (36, T, F) together about 384 KB (Zen 4's L2 holds 1 MB), a whole number of
 // product tiles.
 constexpr int64_t kTileRows = 12;
-constexpr int64_t kBlockFloats = 96 * 1024;
+constexpr int64_t kBlockFloats = int64_t{96} * 1024;
 int64_t block_tiles(const Conv2DGeometry& g) {
   const int64_t tiles = kBlockFloats / (kPositions * (g.c + g.f));
   return std::max<int64_t>(kTileRows, tiles / kTileRows * kTileRows);
@@ -61,7 +61,7 @@ bool winograd_suits(const Conv2DGeometry& g) {
   return !g.bf16 && g.kh == 3 && g.kw == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
          g.dilation_w == 1 && g.pad_top >= 0 && g.pad_top <= 2 && g.pad_left >= 0 && g.pad_left <= 2 && g.h > 0 &&
          g.w > 0 && g.oh > 0 && g.ow > 0 && g.c > 0 && g.f > 0 && g.c % 16 == 0 && g.f % 16 == 0 &&
-         sgemm_avx512_suits(1, g.f, g.c) && 2 * kOut * kOut * tiles_h(g) * tiles_w(g) <= 3 * g.oh * g.ow;
+         sgemm_avx512_suits(1, g.f, g.c) && int64_t{2} * kOut * kOut * tiles_h(g) * tiles_w(g) <= 3 * g.oh * g.ow;
 }
 
 int64_t winograd_kernel_floats(const Conv2DGeometry& g) { return kPositions * g.c * g.f; }
