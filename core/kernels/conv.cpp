@@ -33,8 +33,8 @@ namespace {
 // training step's batch split (train/batch_split.hpp), so that a rank of data-parallel training, which runs its part
 // of the batch outside any such region, sums dW in the chunks one process sums that slice in, and the two give the
 // same bits (tests/model/several_outputs.cpp, tests/distributed/).
-// Winograd's chunks are larger: the weight gradient's sums over a chunk's tiles are its products' depth, and each
-// chunk ends with a block of tiles that may fill its product tiles only in part.
+// Winograd's chunks are larger, so that its weight gradient adds and transforms a chunk's 36 sums less often (on its
+// own, 256 rows measured as fast at 28x28).
 int64_t chunk_samples(const Conv2DGeometry& g) {
   const int64_t kTargetRows = winograd_suits(g) ? 1024 : 256;
   const int64_t rows = std::max<int64_t>(1, g.oh * g.ow);
@@ -456,7 +456,8 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
   }
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
-  // 3x3, stride 1, same padding, whole vectors of channels: Winograd's F(4x4, 3x3) from w transformed once.
+  // 3x3, stride 1, valid or same padding, whole vectors of channels, tiles that fit the outputs (winograd_suits):
+  // Winograd's F(4x4, 3x3) from w transformed once.
   const bool winograd = winograd_suits(g);
   float* u = winograd ? workspace(winograd_kernel_buffer, winograd_kernel_floats(g)) : nullptr;
   if (u) winograd_transform_kernel(g, w, u);

@@ -1,8 +1,8 @@
 // conv2d (core/ops/conv.cpp, core/kernels/conv.cpp) against a direct-loop double convolution: batch 1, odd sizes,
 // strides, same padding with odd and even kernels, dilation, no bias, groups; bit-identical results at 1 and 2 threads;
 // conv2d_elu (the fused convolution + ELU) against elu of the reference, and bit for bit against elu(conv2d);
-// both with bf16 products (Keras' mixed_bfloat16) against double loops over bf16-rounded operands; the 3x3 same
-// convolutions of whole vectors of channels that run as Winograd's F(4x4, 3x3) (core/kernels/winograd.hpp).
+// both with bf16 products (Keras' mixed_bfloat16) against double loops over bf16-rounded operands; the 3x3 same and
+// valid convolutions of whole vectors of channels that run as Winograd's F(4x4, 3x3) (core/kernels/winograd.hpp).
 #include "support/bf16_testing.hpp"
 #include "support/grad_check.hpp"
 #include "support/same_bits.hpp"
