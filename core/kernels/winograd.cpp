@@ -56,12 +56,13 @@ int64_t tiles_w(const Conv2DGeometry& g) { return (g.ow + kOut - 1) / kOut; }
 
 bool winograd_suits(const Conv2DGeometry& g) {
   // sgemm_avx512_suits: an AVX-512F CPU (the direct kernels this stands in for need it too), C and F <= 1024. The
-  // tiles may cover at most 1.5 times the outputs: the seed model's 3x3 outputs of 5x5 images (one tile of 16 for 9)
-  // and its second convolution's input gradient (13x13 from 16x16) were no faster than the direct kernels.
+  // tiles may cover at most twice the outputs: measured on Zen 4 (elucid-kernel-bench, forward and backward), 3x3
+  // outputs (one tile of 16 for 9, 1.78x) ran in 0.87 of the direct kernels' time and 13x13 (16x16, 1.51x) in 0.9,
+  // but 5x5 (8x8, 2.56x) took 1.4 times as long.
   return !g.bf16 && g.kh == 3 && g.kw == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
          g.dilation_w == 1 && g.pad_top >= 0 && g.pad_top <= 2 && g.pad_left >= 0 && g.pad_left <= 2 && g.h > 0 &&
          g.w > 0 && g.oh > 0 && g.ow > 0 && g.c > 0 && g.f > 0 && g.c % 16 == 0 && g.f % 16 == 0 &&
-         sgemm_avx512_suits(1, g.f, g.c) && int64_t{2} * kOut * kOut * tiles_h(g) * tiles_w(g) <= 3 * g.oh * g.ow;
+         sgemm_avx512_suits(1, g.f, g.c) && kOut * kOut * tiles_h(g) * tiles_w(g) <= 2 * g.oh * g.ow;
 }
 
 int64_t winograd_kernel_floats(const Conv2DGeometry& g) { return kPositions * g.c * g.f; }

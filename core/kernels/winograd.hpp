@@ -18,7 +18,7 @@ namespace elucid::kernels {
 // True when conv(g) can run as F(4x4, 3x3) here: an AVX-512F CPU, a 3x3 kernel, strides and dilations 1, float32
 // products, at most 2 rows and columns of zeros before the image (valid: 0, same: 1, the input gradient of valid: 2;
 // the outputs' count says how many after it), C and F multiples of 16 (whole vectors), and tiles that cover at most
-// 1.5 times the outputs (not 3x3 outputs, one tile of 16; not 13x13, 16x16: there the direct kernels are as fast).
+// twice the outputs (3x3 outputs in one tile of 16 and 13x13 in 16x16 do; 5x5 in 8x8 does not: it is slower there).
 bool winograd_suits(const Conv2DGeometry& g);
 
 // Floats of u for winograd_transform_kernel: 36 * C * F.

@@ -147,7 +147,7 @@ GRAD_TEST("conv2d", "groups 2, 3 and C: stride, same padding, dilation, no bias"
   check_conv({{1, 6, 6, 4}, 3, 3, 2, conv_args(2, 2, kSame, 2, 2, 2), true}, {1, 3, 3, 2});  // stride and dilation
 }
 
-// 3x3, strides 1, C and F multiples of 16, tiles covering at most 1.5 times the outputs: on an AVX-512 CPU the
+// 3x3, strides 1, C and F multiples of 16, tiles covering at most twice the outputs: on an AVX-512 CPU the
 // forward, the input gradient and the weight gradient run as Winograd's F(4x4, 3x3) (core/kernels/winograd.hpp), with
 // same padding and with valid (whose input gradient is a "full" convolution, padding 2: 10x10 outputs of 8x8 dy
 // here). Sizes that are not multiples of 4 leave the last tiles partly outside the image; F of 16 takes product tiles
@@ -176,8 +176,11 @@ GRAD_TEST("conv2d", "3x3 by Winograd's F(4x4, 3x3): same and valid padding, part
     CHECK(kernels::winograd_suits(winograd_geometry(cc.x, cc.f, pad)) == kernels::sgemm_avx512_suits(1, 16, 16));
     check_conv(cc, {cc.x[0], cc.x[1] + 2 * pad - 2, cc.x[2] + 2 * pad - 2, cc.f}, winograd_options);
   }
-  // The seed model's third convolution, 5x5x64 -> 3x3x64 (one tile of 16 outputs for 9), keeps the direct kernels.
-  CHECK_FALSE(kernels::winograd_suits(winograd_geometry({32, 5, 5, 64}, 64, 0)));
+  // The seed model's third convolution, 5x5x64 -> 3x3x64, one tile of 16 outputs for 9, runs as Winograd; its input
+  // gradient, 5x5 outputs in 2x2 tiles (64 for 25), keeps the direct kernels.
+  const bool avx512 = kernels::sgemm_avx512_suits(1, 16, 16);
+  CHECK(kernels::winograd_suits(winograd_geometry({32, 5, 5, 64}, 64, 0)) == avx512);
+  CHECK_FALSE(kernels::winograd_suits(winograd_geometry({32, 3, 3, 64}, 64, 2)));
 }
 
 TEST_CASE("Winograd's outputs do not depend on the chunk or block their tiles fall in", "[ops][conv]") {
