@@ -11,6 +11,7 @@
 #include <elucid/core/kernels/gemm.hpp>
 #include <elucid/core/kernels/gemm_avx512.hpp>
 #include <elucid/core/kernels/gemm_bf16.hpp>
+#include <elucid/core/kernels/simd.hpp>
 #include <elucid/core/kernels/winograd.hpp>
 
 #include <omp.h>
@@ -56,11 +57,30 @@ T* workspace(std::vector<T>& buffer, int64_t size) {
 int64_t slot_size(int64_t floats) { return (floats + 15) / 16 * 16; }
 
 // out[i] = (or +=, unless fresh) the sum of element i of the chunks' partial sums, partial (chunks, size), added in
-// chunk order: the one order at any thread count.
-void add_chunk_sums(const float* partial, int64_t chunks, int64_t size, int64_t i, GradBuffer out) {
-  float total = 0.0f;
-  for (int64_t ci = 0; ci < chunks; ++ci) total += partial[ci * size + i];
-  out.data[i] = out.fresh ? total : out.data[i] + total;
+// chunk order from 0: the one order at any thread count and vector width. For the i of block `block` of kSumBlock.
+constexpr int64_t kSumBlock = 1024;
+int64_t sum_blocks(int64_t size) { return (size + kSumBlock - 1) / kSumBlock; }
+ELUCID_SIMD_CLONES void add_chunk_sums(const float* partial, int64_t chunks, int64_t size, int64_t block,
+                                       GradBuffer out) {
+  const int64_t begin = block * kSumBlock, n = std::min(kSumBlock, size - begin);
+  float total[kSumBlock];
+  for (int64_t i = 0; i < n; ++i) total[i] = 0.0f;
+  for (int64_t ci = 0; ci < chunks; ++ci) {
+    const float* p = partial + ci * size + begin;
+    for (int64_t i = 0; i < n; ++i) total[i] += p[i];
+  }
+  float* o = out.data + begin;
+  if (out.fresh)
+    for (int64_t i = 0; i < n; ++i) o[i] = total[i];
+  else
+    for (int64_t i = 0; i < n; ++i) o[i] += total[i];
+}
+
+// sum (F) = the sum of x's rows (rows, F), each column in row order from 0: the same bits at any vector width.
+ELUCID_SIMD_CLONES void sum_rows(const float* x, int64_t rows, int64_t f, float* sum) {
+  for (int64_t j = 0; j < f; ++j) sum[j] = 0.0f;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < f; ++j) sum[j] += x[r * f + j];
 }
 
 // One slot of `slot` floats per thread of the coming parallel region, in a buffer of the calling thread's.
@@ -164,8 +184,8 @@ void turn_kernel(const Conv2DGeometry& g, const float* w, float* turned) {
     for (int64_t j = 0; j < g.kw; ++j) {
       const float* src = w + ((g.kh - 1 - i) * g.kw + (g.kw - 1 - j)) * g.c * g.f;
       float* dst = turned + (i * g.kw + j) * g.f * g.c;
-      for (int64_t c = 0; c < g.c; ++c)
-        for (int64_t f = 0; f < g.f; ++f) dst[f * g.c + c] = src[c * g.f + f];
+      for (int64_t f = 0; f < g.f; ++f)  // stores in order, loads strided: those the cheaper to wait for
+        for (int64_t c = 0; c < g.c; ++c) dst[f * g.c + c] = src[c * g.f + f];
     }
 }
 
@@ -309,24 +329,6 @@ void pack_fields(const Conv2DGeometry& g, const float* xc, int64_t samples, bool
   }
 }
 
-// sum (F) = the sum of x's rows (rows, F), each column in row order from 0: the bits of the float path's loop.
-#if defined(__x86_64__)
-__attribute__((target("avx512f"))) void sum_rows(const float* x, int64_t rows, int64_t f, float* sum) {
-  for (int64_t j = 0; j < f; j += 16) {
-    const __mmask16 mask = f - j >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << (f - j)) - 1u);
-    __m512 total = _mm512_setzero_ps();
-    for (int64_t r = 0; r < rows; ++r) total = _mm512_add_ps(total, _mm512_maskz_loadu_ps(mask, x + r * f + j));
-    _mm512_mask_storeu_ps(sum + j, mask, total);
-  }
-}
-#else
-void sum_rows(const float* x, int64_t rows, int64_t f, float* sum) {
-  std::fill(sum, sum + f, 0.0f);
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t j = 0; j < f; ++j) sum[j] += x[r * f + j];
-}
-#endif
-
 // The bf16 forward_chunks: y = conv(x, w) + b (then elu): each chunk's receptive fields, one row of A each, packed
 // in pairs (rows, pairs(K)) and multiplied by w packed once (pairs(K), F).
 void forward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* w, const float* b, bool elu,
@@ -440,11 +442,12 @@ void backward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* 
     // dW: each element summed over the chunks in chunk order, as the float path.
     if (dw) {
 #pragma omp for schedule(static)
-      for (int64_t i = 0; i < dw_size; ++i) add_chunk_sums(dw_partial, chunks, dw_size, i, dw_out);
+      for (int64_t block = 0; block < sum_blocks(dw_size); ++block)
+        add_chunk_sums(dw_partial, chunks, dw_size, block, dw_out);
     }
   }
   if (db)
-    for (int64_t f = 0; f < g.f; ++f) add_chunk_sums(db_partial, chunks, g.f, f, db_out);
+    for (int64_t block = 0; block < sum_blocks(g.f); ++block) add_chunk_sums(db_partial, chunks, g.f, block, db_out);
 }
 
 // y = conv(x, w) + b, then y = elu(y) chunk by chunk while the chunk is in cache when `elu` is set.
@@ -577,12 +580,7 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
         // dW chunk (K, F) = col^T (K, rows) * dy (rows, F)
         sgemm(true, false, k, g.f, rows, 1.0f, col, k, dyc, g.f, 0.0f, dw_partial + ci * dw_size, g.f);
       }
-      if (db) {
-        float* p = db_partial + ci * g.f;
-        std::fill(p, p + g.f, 0.0f);
-        for (int64_t r = 0; r < rows; ++r)
-          for (int64_t f = 0; f < g.f; ++f) p[f] += dyc[r * g.f + f];
-      }
+      if (db) sum_rows(dyc, rows, g.f, db_partial + ci * g.f);
       if (dx_winograd) {
         winograd_forward(back, dyc, samples, u, nullptr, !dx_out.fresh, dx + s0 * g.h * g.w * g.c,
                          winograd_scratch + omp_get_thread_num() * winograd_slot);
@@ -605,11 +603,12 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
     // dW: each element summed over the chunks in chunk order, elements split over the same team (no new one).
     if (dw) {
 #pragma omp for schedule(static)
-      for (int64_t i = 0; i < dw_size; ++i) add_chunk_sums(dw_partial, chunks, dw_size, i, dw_out);
+      for (int64_t block = 0; block < sum_blocks(dw_size); ++block)
+        add_chunk_sums(dw_partial, chunks, dw_size, block, dw_out);
     }
   }
   if (db)
-    for (int64_t f = 0; f < g.f; ++f) add_chunk_sums(db_partial, chunks, g.f, f, db_out);
+    for (int64_t block = 0; block < sum_blocks(g.f); ++block) add_chunk_sums(db_partial, chunks, g.f, block, db_out);
 }
 
 }  // namespace
