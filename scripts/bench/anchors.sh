@@ -13,7 +13,7 @@
 # apt-get when missing (root and a network the first time); g++; python3; node and npm, and npm's registry the first
 # time: onnxruntime-node (ONNX Runtime's CPU execution provider, its binaries inside the package) is installed into the
 # work folder, as scripts/check-onnx.sh does. Its files (the unpacked IDX files, the compiled oneDNN program, the npm
-# package, the exported model) go into ${TMPDIR:-/tmp}/elucid-anchors; nothing goes into the repository.
+# package, the exported model) go into ${TMPDIR:-/tmp}/elucid-references; nothing goes into the repository.
 # Each round runs, at 1 thread and then at 2: elucid-bench --fixed-threads in float32 (its training and inference
 # figures) and in mixed_bfloat16 (its training figure), onednn_seed in float32 and in bfloat16, ort_seed at batch 256;
 # all train one pass over (or predict) the first SAMPLES training images, training at batch 32. The ratios are elucid
@@ -34,7 +34,7 @@ case "$build" in /*) ;; *) build=$PWD/$build ;; esac
   { echo "anchors.sh: $build has no elucid and elucid-mnist (build them, or set BUILD_DIR)" >&2; exit 2; }
 command -v node >/dev/null && command -v npm >/dev/null ||
   { echo "anchors.sh: node and npm are needed (apt-get install nodejs npm)" >&2; exit 2; }
-work=${TMPDIR:-/tmp}/elucid-anchors; mkdir -p "$work"
+work=${TMPDIR:-/tmp}/elucid-references; mkdir -p "$work"
 need=(); dpkg -s libdnnl-dev >/dev/null 2>&1 || need+=(libdnnl-dev)
 dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || need+=(dataset-fashion-mnist)
 if [ ${#need[@]} -gt 0 ]; then
