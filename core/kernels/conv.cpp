@@ -77,10 +77,20 @@ ELUCID_SIMD_CLONES void add_chunk_sums(const float* partial, int64_t chunks, int
 }
 
 // sum (F) = the sum of x's rows (rows, F), each column in row order from 0: the same bits at any vector width.
+// Columns in blocks of 32 whose sums stay in registers over the rows (summed in memory, each row would wait for the
+// last row's store).
 ELUCID_SIMD_CLONES void sum_rows(const float* x, int64_t rows, int64_t f, float* sum) {
-  for (int64_t j = 0; j < f; ++j) sum[j] = 0.0f;
+  constexpr int64_t kColumns = 32;
+  int64_t j0 = 0;
+  for (; j0 + kColumns <= f; j0 += kColumns) {
+    float total[kColumns] = {};
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < kColumns; ++j) total[j] += x[r * f + j0 + j];
+    for (int64_t j = 0; j < kColumns; ++j) sum[j0 + j] = total[j];
+  }
+  for (int64_t j = j0; j < f; ++j) sum[j] = 0.0f;
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t j = 0; j < f; ++j) sum[j] += x[r * f + j];
+    for (int64_t j = j0; j < f; ++j) sum[j] += x[r * f + j];
 }
 
 // One slot of `slot` floats per thread of the coming parallel region, in a buffer of the calling thread's.
