@@ -62,7 +62,7 @@ bool winograd_suits(const Conv2DGeometry& g) {
   return !g.bf16 && g.kh == 3 && g.kw == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
          g.dilation_w == 1 && g.pad_top >= 0 && g.pad_top <= 2 && g.pad_left >= 0 && g.pad_left <= 2 && g.h > 0 &&
          g.w > 0 && g.oh > 0 && g.ow > 0 && g.c > 0 && g.f > 0 && g.c % 16 == 0 && g.f % 16 == 0 &&
-         sgemm_avx512_suits(1, g.f, g.c) && kOut * kOut * tiles_h(g) * tiles_w(g) <= 2 * g.oh * g.ow;
+         sgemm_avx512_suits(1, g.f, g.c) && int64_t{kOut} * kOut * tiles_h(g) * tiles_w(g) <= 2 * g.oh * g.ow;
 }
 
 int64_t winograd_kernel_floats(const Conv2DGeometry& g) { return kPositions * g.c * g.f; }

@@ -35,17 +35,9 @@ case "$build" in /*) ;; *) build=$PWD/$build ;; esac
 command -v node >/dev/null && command -v npm >/dev/null ||
   { echo "anchors.sh: node and npm are needed (apt-get install nodejs npm)" >&2; exit 2; }
 work=${TMPDIR:-/tmp}/elucid-references; mkdir -p "$work"
-need=(); dpkg -s libdnnl-dev >/dev/null 2>&1 || need+=(libdnnl-dev)
-dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || need+=(dataset-fashion-mnist)
-if [ ${#need[@]} -gt 0 ]; then
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-src=/usr/share/datasets/fashion-mnist
-for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
-  [ -s "$work/$f" ] || gunzip -c "$src/$f.gz" > "$work/$f"
-done
+source "$here/setup_data.sh"
+need_packages libdnnl-dev dataset-fashion-mnist
+unpack_fashion_mnist "$work"
 installed=$(node -p "try { require('$work/node_modules/onnxruntime-node/package.json').version } catch { '' }")
 if [ "$installed" != "$ort_version" ]; then
   echo "anchors.sh: npm install onnxruntime-node@$ort_version into $work" >&2

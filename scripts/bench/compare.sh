@@ -25,17 +25,9 @@ case "$bench" in /*) ;; *) bench=$PWD/$bench ;; esac
 [ -x "$bench" ] || { echo "compare.sh: $bench is not an executable; build it with" \
   "cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build --target app_elucid-bench" >&2; exit 2; }
 work=${TMPDIR:-/tmp}/elucid-compare; mkdir -p "$work"
-need=(); dpkg -s libtorch-dev >/dev/null 2>&1 || need+=(libtorch-dev)
-dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || need+=(dataset-fashion-mnist)
-if [ ${#need[@]} -gt 0 ]; then
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-src=/usr/share/datasets/fashion-mnist
-for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
-  [ -s "$work/$f" ] || gunzip -c "$src/$f.gz" > "$work/$f"
-done
+source "$here/setup_data.sh"
+need_packages libtorch-dev dataset-fashion-mnist
+unpack_fashion_mnist "$work"
 reference=$work/libtorch_$model
 if [ ! -x "$reference" ] || [ "$here/libtorch_$model.cpp" -nt "$reference" ] || [ "$here/idx_tensor.hpp" -nt "$reference" ]; then
   echo "compare.sh: compiling libtorch_$model.cpp (about a minute)" >&2

@@ -183,6 +183,19 @@ struct Model {
   memory dlogits;  // (N, 10) float32, plain: the loss writes its gradient here
 };
 
+// A layer's kernel w (Glorot-uniform over fan_in and fan_out) and bias b (zeros), in the layouts of the gradients
+// bwd_w writes; what the forward fwd reads is reordered from them at the start of each step when its layout or type
+// differs. Both join m's parameters.
+template <class ForwardPD, class WeightsPD>
+void make_layer_params(Model& m, const std::string& name, const ForwardPD& fwd, const WeightsPD& bwd_w,
+                       int64_t fan_in, int64_t fan_out, Param& w, Param& b) {
+  w = make_param(name + "/kernel", bwd_w.diff_weights_desc(), fan_in, fan_out);
+  b = make_param(name + "/bias", bwd_w.diff_bias_desc(), 0, 0);
+  w.compute = as(w.value, fwd.weights_desc(), m.refresh, name + " weights reorder");
+  b.compute = as(b.value, fwd.bias_desc(), m.refresh, name + " bias reorder");
+  m.params.push_back(&w), m.params.push_back(&b);
+}
+
 // Conv2D 3x3, stride 1, valid, with bias, then ELU. forward() appends to the forward list and returns the output;
 // backward() appends to the backward list and returns the input gradient (none for the first layer).
 struct Conv {
@@ -217,11 +230,7 @@ struct Conv {
     elu = {{prop_kind::forward_training, algorithm::eltwise_elu_use_dst_for_bwd, fwd.dst_desc(), 1.0f}, eng};
     show(name, fwd), show(name + " backward weights", bwd_w), show(name + " elu", elu);
     if (!first) show(name + " backward data", bwd_d);
-    w = make_param(name + "/kernel", bwd_w.diff_weights_desc(), in[1] * 9, filters * 9);
-    b = make_param(name + "/bias", bwd_w.diff_bias_desc(), 0, 0);
-    w.compute = as(w.value, fwd.weights_desc(), m.refresh, name + " weights reorder");
-    b.compute = as(b.value, fwd.bias_desc(), m.refresh, name + " bias reorder");
-    m.params.push_back(&w), m.params.push_back(&b);
+    make_layer_params(m, name, fwd, bwd_w, in[1] * 9, filters * 9, w, b);
   }
 
   memory forward(Model& m, const memory& input) {
@@ -325,11 +334,7 @@ struct Dense {
       elu = {{prop_kind::forward_training, algorithm::eltwise_elu_use_dst_for_bwd, dst_desc, 1.0f}, eng};
       show(name + " elu", elu);
     }
-    w = make_param(name + "/kernel", bwd_w.diff_weights_desc(), fan_in, units);
-    b = make_param(name + "/bias", bwd_w.diff_bias_desc(), 0, 0);
-    w.compute = as(w.value, fwd.weights_desc(), m.refresh, name + " weights reorder");
-    b.compute = as(b.value, fwd.bias_desc(), m.refresh, name + " bias reorder");
-    m.params.push_back(&w), m.params.push_back(&b);
+    make_layer_params(m, name, fwd, bwd_w, fan_in, units, w, b);
   }
 
   memory forward(Model& m, const memory& input) {
