@@ -19,8 +19,9 @@ inline constexpr auto kOpNames = std::to_array<std::string_view>({
     "matmul", "bias_add",
     // core/ops/activation.cpp
     "elu", "relu", "sigmoid", "tanh", "selu", "softplus", "gelu", "swish", "softmax", "log_softmax",
-    // core/ops/conv.cpp (conv2d_elu: core/ops/fused.hpp), core/ops/pool.cpp
-    "conv2d", "conv2d_elu", "depthwise_conv2d", "conv2d_transpose", "max_pool2d", "avg_pool2d", "global_avg_pool2d",
+    // core/ops/conv.cpp (conv2d_elu, conv2d_max_pool: core/ops/fused.hpp), core/ops/pool.cpp
+    "conv2d", "conv2d_elu", "conv2d_max_pool", "depthwise_conv2d", "conv2d_transpose", "max_pool2d", "avg_pool2d",
+    "global_avg_pool2d",
     // core/ops/resize.cpp
     "zero_pad2d", "crop2d", "upsample2d_nearest",
     // core/ops/augment.cpp

@@ -1,10 +1,11 @@
 // Conv2D: argument checks, output shape, weights and the forward pass through ops::conv2d (ops::conv2d_elu, fused,
-// when the activation is ELU; the activation after the pooling when a max-pooling follows).
+// when the activation is ELU; ops::conv2d_max_pool and the activation after it when a MaxPooling2D follows).
 #include <elucid/layers/conv2d.hpp>
 
 #include <elucid/core/error.hpp>
 #include <elucid/core/ops.hpp>
 #include <elucid/core/ops/fused.hpp>
+#include <elucid/layers/pooling.hpp>
 
 namespace elucid::layers {
 
@@ -69,6 +70,10 @@ Tensor Conv2D::forward(const Tensor& x, bool /*training*/) {
 std::optional<Tensor> Conv2D::call_then_max_pool(const Tensor& x, Layer& pool, bool training) {
   const activations::Activation& f = options_.activation;
   if (f.is_linear() || !f.is_non_decreasing()) return std::nullopt;
+  // MaxPooling2D pools each batch chunk of the convolution while it is in cache (ops::conv2d_max_pool): what
+  // pool.call would do, without storing the convolution's outputs.
+  if (const auto* windows = dynamic_cast<const MaxPooling2D*>(&pool))
+    return f.apply(ops::conv2d_max_pool(x, kernel_, bias_, args_for(x), windows->args()));
   return f.apply(pool.call(ops::conv2d(x, kernel_, bias_, args_for(x)), training));
 }
 

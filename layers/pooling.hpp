@@ -21,6 +21,7 @@ class Pooling2D : public Layer {
   Size2D pool_size() const { return pool_size_; }
   Size2D strides() const { return options_.strides == Size2D(0, 0) ? pool_size_ : options_.strides; }  // resolved
   const Pooling2DOptions& options() const { return options_; }
+  const ops::Pool2DArgs& args() const { return args_; }  // what forward hands the pooling op
 
   // (H, W, C) -> (OH, OW, C) with floor rounding for valid padding, ceil(H / stride) for same.
   Shape output_shape(const Shape& input_shape) const override;

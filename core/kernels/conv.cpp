@@ -460,10 +460,19 @@ void backward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* 
     for (int64_t block = 0; block < sum_blocks(g.f); ++block) add_chunk_sums(db_partial, chunks, g.f, block, db_out);
 }
 
-// y = conv(x, w) + b, then y = elu(y) chunk by chunk while the chunk is in cache when `elu` is set.
+// The max-pooling p of `samples` samples of a convolution's outputs: a chunk's.
+Pool2DGeometry chunk_pooling(const Pool2DGeometry& p, int64_t samples) {
+  Pool2DGeometry chunk = p;
+  chunk.n = samples;
+  return chunk;
+}
+
+// y = conv(x, w) + b, then y = elu(y) chunk by chunk while the chunk is in cache when `elu` is set. With `pool`, each
+// chunk's conv(x, w) + b goes to a per-thread slot instead, and y (and argmax, unless null) receive its pooling.
 void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, const float* b, bool elu, float alpha,
-                    float* y) {
+                    float* y, const Pool2DGeometry* pool = nullptr, int32_t* argmax = nullptr) {
   if (g.bf16) {
+    if (pool) throw Error("conv2d_max_pool: bfloat16 products are not fused with the pooling");
     forward_chunks_bf16(g, x, w, b, elu, alpha, y);
     return;
   }
@@ -484,11 +493,14 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
   const float** all_starts = fields == Fields::columns || winograd
                                  ? nullptr
                                  : workspace(starts_buffer, starts_slot * omp_get_max_threads());
+  const int64_t unpooled_slot = pool ? slot_size(chunk * rows_per_sample * g.f) : 0;
+  thread_local std::vector<float> unpooled_buffer;  // the calling thread's
+  float* unpooled = pool ? thread_slots(unpooled_buffer, unpooled_slot) : nullptr;
 #pragma omp parallel for schedule(static)
   for (int64_t ci = 0; ci < chunks; ++ci) {
     const int64_t s0 = ci * chunk, samples = std::min(chunk, g.n - s0), rows = samples * rows_per_sample;
     const float* xc = x + s0 * g.h * g.w * g.c;
-    float* yc = y + s0 * rows_per_sample * g.f;
+    float* yc = pool ? unpooled + omp_get_thread_num() * unpooled_slot : y + s0 * rows_per_sample * g.f;
     if (winograd) {
       winograd_forward(g, xc, samples, u, b, false, yc, winograd_scratch + omp_get_thread_num() * winograd_slot);
     } else if (fields != Fields::columns) {
@@ -507,14 +519,21 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
       sgemm(false, false, rows, g.f, k, 1.0f, col, k, w, g.f, b ? 1.0f : 0.0f, yc, g.f);
     }
     if (elu) elu_forward_serial(yc, yc, rows * g.f, alpha);
+    if (pool) {
+      const int64_t out = s0 * pool->oh * pool->ow * pool->c;
+      max_pool2d_forward(chunk_pooling(*pool, samples), yc, y + out, argmax ? argmax + out : nullptr);
+    }
   }
 }
 
 // The backward of forward_chunks. With `y_elu` (the saved ELU output), each chunk first turns dy into the gradient of
-// the pre-activation, dz = dy * elu'(y), in a per-thread slot, and goes on with dz.
+// the pre-activation, dz = dy * elu'(y), in a per-thread slot, and goes on with dz. With `pool`, dy is the pooling's
+// gradient: each chunk scatters it back onto the convolution's outputs in that slot first (max_pool2d_backward).
 void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, const float* y_elu, float alpha,
-                     const float* dy, GradBuffer dx_out, GradBuffer dw_out, GradBuffer db_out) {
+                     const float* dy, GradBuffer dx_out, GradBuffer dw_out, GradBuffer db_out,
+                     const Pool2DGeometry* pool = nullptr, const int32_t* argmax = nullptr) {
   if (g.bf16) {
+    if (pool) throw Error("conv2d_max_pool: bfloat16 products are not fused with the pooling");
     backward_chunks_bf16(g, x, w, y_elu, alpha, dy, dx_out, dw_out, db_out);
     return;
   }
@@ -527,7 +546,7 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
   float* db_partial = db ? workspace(db_partial_buffer, chunks * g.f) : nullptr;
   const int64_t slot = slot_size(chunk * rows_per_sample * k), dz_slot = slot_size(chunk * rows_per_sample * g.f);
   thread_local std::vector<float> dz_buffer;
-  float* dzs = y_elu ? thread_slots(dz_buffer, dz_slot) : nullptr;
+  float* dzs = y_elu || pool ? thread_slots(dz_buffer, dz_slot) : nullptr;
   // dW reads x in place (or its padded copy), as the forward does, when the chunk's rows are a depth the AVX-512
   // kernel takes.
   const Fields fields = fields_of(g);
@@ -572,6 +591,11 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
       if (y_elu) {
         float* dz = dzs + omp_get_thread_num() * dz_slot;
         elu_backward_serial(y_elu + s0 * rows_per_sample * g.f, dyc, {dz, true}, rows * g.f, alpha);
+        dyc = dz;
+      } else if (pool) {
+        float* dz = dzs + omp_get_thread_num() * dz_slot;
+        const int64_t out = s0 * pool->oh * pool->ow * pool->c;
+        max_pool2d_backward(chunk_pooling(*pool, samples), argmax + out, dy + out, {dz, true});
         dyc = dz;
       }
       float* col = columns ? columns + omp_get_thread_num() * slot : nullptr;  // im2col for dW, then dcol
@@ -640,6 +664,16 @@ void conv2d_backward(const Conv2DGeometry& g, const float* x, const float* w, co
 void conv2d_elu_backward(const Conv2DGeometry& g, const float* x, const float* w, const float* y, float alpha,
                          const float* dy, GradBuffer dx, GradBuffer dw, GradBuffer db) {
   backward_chunks(g, x, w, y, alpha, dy, dx, dw, db);
+}
+
+void conv2d_max_pool_forward(const Conv2DGeometry& g, const Pool2DGeometry& p, const float* x, const float* w,
+                             const float* b, float* y, int32_t* argmax) {
+  forward_chunks(g, x, w, b, false, 0.0f, y, &p, argmax);
+}
+
+void conv2d_max_pool_backward(const Conv2DGeometry& g, const Pool2DGeometry& p, const float* x, const float* w,
+                              const int32_t* argmax, const float* dy, GradBuffer dx, GradBuffer dw, GradBuffer db) {
+  backward_chunks(g, x, w, nullptr, 0.0f, dy, dx, dw, db, &p, argmax);
 }
 
 }  // namespace elucid::kernels

@@ -4,6 +4,7 @@
 // the same bits at any thread count.
 #pragma once
 #include <elucid/core/grad_buffer.hpp>
+#include <elucid/core/kernels/pool.hpp>
 
 #include <cstdint>
 
@@ -22,6 +23,17 @@ struct Conv2DGeometry {
   // col2im and the chunk sums stay float32. Needs cpu_has_avx512_bf16() (the kernels throw otherwise).
   bool bf16 = false;
 };
+
+// y (N, POH, POW, F) = max_pool2d(conv(x, w) + b) for the max-pooling p of the convolution's outputs (p's n, h, w, c
+// = g's n, oh, ow, f), each batch chunk's convolution pooled while it is in cache, so the (N, OH, OW, F) outputs are
+// never stored; argmax (N, POH, POW, F) as max_pool2d_forward's, or null. The same bits as conv2d_forward, then
+// max_pool2d_forward. Float32 products only (throws for g.bf16).
+void conv2d_max_pool_forward(const Conv2DGeometry& g, const Pool2DGeometry& p, const float* x, const float* w,
+                             const float* b, float* y, int32_t* argmax);
+// The backward of conv2d_max_pool_forward from its argmax and dy = dL/dy (N, POH, POW, F): each chunk's dy scattered
+// back onto the chunk's convolution outputs in cache, then conv2d_backward's work on them; the same bits.
+void conv2d_max_pool_backward(const Conv2DGeometry& g, const Pool2DGeometry& p, const float* x, const float* w,
+                              const int32_t* argmax, const float* dy, GradBuffer dx, GradBuffer dw, GradBuffer db);
 
 // y = conv(x, w) + b; b (F) may be null.
 void conv2d_forward(const Conv2DGeometry& g, const float* x, const float* w, const float* b, float* y);

@@ -1,5 +1,7 @@
 // Input checks shared by the op implementations (core/ops/*.cpp): each throws elucid::Error naming the op and shapes.
 #pragma once
+#include <elucid/core/kernels/pool.hpp>
+#include <elucid/core/ops.hpp>
 #include <elucid/core/tensor.hpp>
 
 #include <string>
@@ -12,6 +14,10 @@ void check_defined(const char* op, const Tensor& t, const char* what);
 void check_same_shape(const char* op, const Tensor& a, const Tensor& b);
 // "conv2d: input (2, 3) must have rank 4 (N, H, W, C)"
 void check_rank(const char* op, const Tensor& t, int rank, const char* what, const char* layout);
+
+// The pooling of images x (N, H, W, C) by args, checked (core/ops/pool.cpp): "max_pool2d: input (1, 1, 1, 3) is
+// smaller than the pool size (2, 2) with valid padding".
+kernels::Pool2DGeometry pool_geometry(const char* op, const Shape& x, const Pool2DArgs& args);
 
 // "(2, 3)": shorthand for to_string(t.shape()) in messages.
 std::string shape_of(const Tensor& t);

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -261,6 +262,34 @@ Tensor conv2d_elu(const Tensor& x, const Tensor& kernel, const Tensor& bias, con
                      kernels::elu_backward(saved->data(), dy, {dz.data(), true}, size, alpha);
                      grouped_backward(g, groups, in[0].data(), in[1].data(), dz.data(), d.dx, d.dw, d.db);
                    });
+  return y;
+}
+
+// The convolution's outputs pooled chunk by chunk (kernels::conv2d_max_pool_forward); argmax as max_pool2d's, within
+// each sample's convolution outputs.
+Tensor conv2d_max_pool(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args,
+                       const Pool2DArgs& pool) {
+  const kernels::Conv2DGeometry g = conv_geometry("conv2d_max_pool", x, kernel, bias, args);
+  if (args.groups != 1 || g.bf16) return max_pool2d(conv2d(x, kernel, bias, args), pool);
+  const kernels::Pool2DGeometry p = detail::pool_geometry("conv2d_max_pool", {g.n, g.oh, g.ow, g.f}, pool);
+  if (g.oh * g.ow * g.f > INT32_MAX)
+    throw Error("conv2d_max_pool: the convolution's output (" + std::to_string(g.n) + ", " + std::to_string(g.oh) +
+                ", " + std::to_string(g.ow) + ", " + std::to_string(g.f) +
+                ") has more than 2^31 - 1 values per sample");
+  Tensor y = Tensor::empty({p.n, p.oh, p.ow, p.c});
+  const float* b = bias.defined() ? bias.data() : nullptr;
+  if (!needs_grad(x, kernel, bias)) {  // inference: no argmax to keep
+    kernels::conv2d_max_pool_forward(g, p, x.data(), kernel.data(), b, y.data(), nullptr);
+    return y;
+  }
+  std::shared_ptr<int32_t[]> argmax(new int32_t[static_cast<size_t>(y.size())]);  // all written
+  kernels::conv2d_max_pool_forward(g, p, x.data(), kernel.data(), b, y.data(), argmax.get());
+  y.set_backward("conv2d_max_pool", conv_inputs(x, kernel, bias),
+                 [g, p, argmax](std::span<const Tensor> in, const float* dy) {
+                   const ConvGrads d = conv_grads(in);
+                   kernels::conv2d_max_pool_backward(g, p, in[0].data(), in[1].data(), argmax.get(), dy, d.dx, d.dw,
+                                                     d.db);
+                 });
   return y;
 }
 

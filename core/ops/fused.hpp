@@ -1,7 +1,7 @@
 // Fused ops: several ops in one pass over memory, each giving the same bits as the ops it stands for run one after
-// the other. Layers call them where they apply (Conv2D with activation "elu"; BatchNormalization and Add when a ReLU
-// layer alone reads them, Layer::call_then_relu); each has its gradient check and its name in kOpNames
-// (core/op_names.hpp) like every other op.
+// the other. Layers call them where they apply (Conv2D with activation "elu", or followed by max-pooling;
+// BatchNormalization and Add when a ReLU layer alone reads them, Layer::call_then_relu); each has its gradient check
+// and its name in kOpNames (core/op_names.hpp) like every other op.
 #pragma once
 #include <elucid/core/ops.hpp>
 
@@ -10,6 +10,14 @@ namespace elucid::ops {
 // elu(conv2d(x, kernel, bias, args), alpha) (core/ops/conv.cpp): each batch chunk is activated while it is in
 // cache, and the backward turns dy into the convolution's gradient chunk by chunk from the saved output.
 Tensor conv2d_elu(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args, float alpha = 1.0f);
+
+// max_pool2d(conv2d(x, kernel, bias, args), pool) (core/ops/conv.cpp): each batch chunk's convolution is pooled while
+// it is in cache, so the convolution's outputs are never stored, and the backward scatters each chunk's gradient
+// back onto them in cache. A layer ending in a non-decreasing activation followed by max-pooling
+// (Layer::call_then_max_pool) pools first: Conv2D(activation) then MaxPooling2D in a model. Grouped convolutions
+// and bfloat16 products run the two ops in turn.
+Tensor conv2d_max_pool(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args,
+                       const Pool2DArgs& pool);
 
 // relu(batch_norm(x, ...)) (core/ops/batch_norm.cpp): the ReLU taken in the normalising pass, and its mask in the
 // backward's passes retaken from x (scale * xhat + offset > 0, the expression the forward computed), so neither

@@ -13,31 +13,31 @@
 namespace elucid::ops {
 
 using detail::check_rank;
+using detail::pool_geometry;
 using detail::shape_of;
 
-namespace {
-kernels::Pool2DGeometry pool_geometry(const char* op, const Tensor& x, const Pool2DArgs& args) {
-  check_rank(op, x, 4, "input", "(N, H, W, C)");
+kernels::Pool2DGeometry detail::pool_geometry(const char* op, const Shape& x, const Pool2DArgs& args) {
+  if (x.size() != 4)
+    throw Error(std::string(op) + ": input " + to_string(x) + " must have rank 4 (N, H, W, C)");
   const int sh = args.stride_h == 0 ? args.pool_h : args.stride_h;
   const int sw = args.stride_w == 0 ? args.pool_w : args.stride_w;
   if (args.pool_h < 1 || args.pool_w < 1 || sh < 1 || sw < 1)
     throw Error(std::string(op) + ": pool size (" + std::to_string(args.pool_h) + ", " + std::to_string(args.pool_w) +
                 ") and strides (" + std::to_string(sh) + ", " + std::to_string(sw) + ") must be >= 1");
-  const int64_t h = x.dim(1), w = x.dim(2);
+  const int64_t h = x[1], w = x[2];
   const int64_t oh = window_output_size(h, args.pool_h, sh, 1, args.padding);
   const int64_t ow = window_output_size(w, args.pool_w, sw, 1, args.padding);
   if (oh < 1 || ow < 1)
-    throw Error(std::string(op) + ": input " + shape_of(x) + " is smaller than the pool size (" +
+    throw Error(std::string(op) + ": input " + to_string(x) + " is smaller than the pool size (" +
                 std::to_string(args.pool_h) + ", " + std::to_string(args.pool_w) + ") with valid padding");
   // Same padding as TensorFlow: the odd padding row / column goes at the bottom / right.
   const int64_t pad_h = args.padding == Padding::Same ? std::max<int64_t>((oh - 1) * sh + args.pool_h - h, 0) : 0;
   const int64_t pad_w = args.padding == Padding::Same ? std::max<int64_t>((ow - 1) * sw + args.pool_w - w, 0) : 0;
-  return {x.dim(0), h, w, x.dim(3), args.pool_h, args.pool_w, oh, ow, sh, sw, pad_h / 2, pad_w / 2};
+  return {x[0], h, w, x[3], args.pool_h, args.pool_w, oh, ow, sh, sw, pad_h / 2, pad_w / 2};
 }
-}  // namespace
 
 Tensor max_pool2d(const Tensor& x, const Pool2DArgs& args) {
-  const kernels::Pool2DGeometry g = pool_geometry("max_pool2d", x, args);
+  const kernels::Pool2DGeometry g = pool_geometry("max_pool2d", x.shape(), args);
   if (g.h * g.w * g.c > std::numeric_limits<int32_t>::max())
     throw Error("max_pool2d: input " + shape_of(x) + " has more than 2^31 - 1 values per sample");
   Tensor y = Tensor::empty({g.n, g.oh, g.ow, g.c});
@@ -56,7 +56,7 @@ Tensor max_pool2d(const Tensor& x, const Pool2DArgs& args) {
 }
 
 Tensor avg_pool2d(const Tensor& x, const Pool2DArgs& args) {
-  const kernels::Pool2DGeometry g = pool_geometry("avg_pool2d", x, args);
+  const kernels::Pool2DGeometry g = pool_geometry("avg_pool2d", x.shape(), args);
   Tensor y = Tensor::empty({g.n, g.oh, g.ow, g.c});
   kernels::avg_pool2d_forward(g, x.data(), y.data());
   if (needs_grad(x))

@@ -1,6 +1,8 @@
 // conv2d (core/ops/conv.cpp, core/kernels/conv.cpp) against a direct-loop double convolution: batch 1, odd sizes,
 // strides, same padding with odd and even kernels, dilation, no bias, groups; bit-identical results at 1 and 2 threads;
 // conv2d_elu (the fused convolution + ELU) against elu of the reference, and bit for bit against elu(conv2d);
+// conv2d_max_pool (the fused convolution + max-pooling) against the reference's pooling, and bit for bit against
+// max_pool2d(conv2d);
 // both with bf16 products (Keras' mixed_bfloat16) against double loops over bf16-rounded operands; the 3x3 same and
 // valid convolutions of whole vectors of channels that run as Winograd's F(4x4, 3x3) (core/kernels/winograd.hpp).
 #include "support/bf16_testing.hpp"
@@ -496,6 +498,99 @@ TEST_CASE("conv2d_elu rejects bad shapes and alpha naming itself", "[ops][conv]"
                     "expects 4");
   CHECK_THROWS_WITH(ops::conv2d_elu(Tensor({1, 5, 5, 1}), Tensor({3, 3, 1, 2}), Tensor(), {}, -1.0f),
                     "conv2d_elu: alpha must be finite and >= 0, got -1.000000");
+}
+
+// ---- conv2d_max_pool: the fused convolution + bias + max-pooling ----
+
+namespace {
+// Max-pooling of disjoint windows (strides = the pool size, valid padding) over conv_ref's (N, OH, OW, F) in double.
+grad_check::RefFn conv_max_pool_ref(const ConvCase& cc, int pool) {
+  return [conv = conv_ref(cc), cc, pool](const std::vector<Vec>& in) {
+    const Vec y = conv(in);
+    const int64_t n = cc.x[0], f = cc.f;
+    const Axis ah = axis(cc.x[1], cc.kh, cc.args.stride_h, cc.args.dilation_h, cc.args.padding);
+    const Axis aw = axis(cc.x[2], cc.kw, cc.args.stride_w, cc.args.dilation_w, cc.args.padding);
+    const int64_t ph = ah.out / pool, pw = aw.out / pool;
+    Vec out(static_cast<size_t>(n * ph * pw * f), -INFINITY);
+    for (int64_t s = 0; s < n; ++s)
+      for (int64_t i = 0; i < ph * pool; ++i)
+        for (int64_t j = 0; j < pw * pool; ++j)
+          for (int64_t c = 0; c < f; ++c) {
+            double& o = out[static_cast<size_t>(((s * ph + i / pool) * pw + j / pool) * f + c)];
+            o = std::max(o, y[static_cast<size_t>(((s * ah.out + i) * aw.out + j) * f + c)]);
+          }
+    return out;
+  };
+}
+
+ops::Pool2DArgs disjoint_pool(int size) {
+  ops::Pool2DArgs a;
+  a.pool_h = a.pool_w = size;
+  return a;
+}
+}  // namespace
+
+GRAD_TEST("conv2d_max_pool", "2x2 and 3x3 windows, odd sizes (a row and column no window covers), bias or not",
+          "[ops][conv]") {
+  const ConvCase cases[] = {{{2, 7, 6, 3}, 3, 3, 4, conv_args(1, 1, kValid), true},   // 5x4 -> 2x2
+                            {{1, 6, 6, 2}, 3, 3, 5, conv_args(1, 1, kSame), false},   // 6x6 -> 3x3 (3x3 windows: 2x2)
+                            {{2, 9, 8, 2}, 2, 3, 3, conv_args(2, 1, kSame), true}};  // 5x8 -> 2x4
+  for (const ConvCase& cc : cases)
+    for (const int pool : {2, 3}) {
+      INFO("conv2d_max_pool x " << to_string(cc.x) << " -> " << cc.f << ", windows " << pool << "x" << pool);
+      std::vector<Tensor> inputs{grad_check::random_tensor(cc.x, 90),
+                                 grad_check::random_tensor({cc.kh, cc.kw, cc.x[3], cc.f}, 91)};
+      inputs.push_back(cc.bias ? grad_check::random_tensor({cc.f}, 92) : Tensor());
+      const ops::Conv2DArgs args = cc.args;
+      auto op = [args, pool](const std::vector<Tensor>& in) {
+        return ops::conv2d_max_pool(in[0], in[1], in[2], args, disjoint_pool(pool));
+      };
+      grad_check::check_gradients("conv2d_max_pool", inputs, op, conv_max_pool_ref(cc, pool));
+    }
+}
+
+TEST_CASE("conv2d_max_pool gives the same bits as max_pool2d of conv2d, at 1 and 2 threads", "[ops][conv][threads]") {
+  // 20 images: several batch chunks of the direct kernels (9x9 of 8 channels -> 16, same) and of Winograd's (10x10
+  // of 16 channels -> 16, valid, 8x8 outputs), and grouped (the two ops in turn); forward and every gradient.
+  struct Case {
+    Shape x;
+    int f;
+    ops::Conv2DArgs args;
+  };
+  const Case cases[] = {{{20, 9, 9, 8}, 16, conv_args(1, 1, kSame)},
+                        {{20, 10, 10, 16}, 16, conv_args(1, 1, kValid)},
+                        {{20, 9, 9, 8}, 16, conv_args(1, 1, kSame, 1, 1, 2)}};
+  for (const Case& c : cases) {
+    INFO("x " << to_string(c.x) << " -> " << c.f << ", groups " << c.args.groups);
+    auto run = [&c](int threads, bool fused) {
+      set_num_threads(threads);
+      Tensor x = grad_check::random_tensor(c.x, 93);
+      Tensor w = grad_check::random_tensor({3, 3, c.x[3] / c.args.groups, c.f}, 94);
+      Tensor b = grad_check::random_tensor({c.f}, 95);
+      Tensor y = fused ? ops::conv2d_max_pool(x, w, b, c.args, disjoint_pool(2))
+                       : ops::max_pool2d(ops::conv2d(x, w, b, c.args), disjoint_pool(2));
+      Vec weights(static_cast<size_t>(y.size()));
+      Random rng(96);
+      for (double& v : weights) v = rng.uniform(-1, 1);
+      grad_check::weighted_sum(y, weights).backward();
+      std::vector<float> all;
+      for (const Tensor& t : {y, x.grad(), w.grad(), b.grad()})
+        all.insert(all.end(), t.values().begin(), t.values().end());
+      return all;
+    };
+    const std::vector<float> reference = run(1, false);
+    for (int threads : {1, 2})
+      for (bool fused : {false, true}) {
+        INFO(threads << " threads, " << (fused ? "fused" : "max_pool2d of conv2d"));
+        CHECK(test::same_bits(run(threads, fused), reference));
+      }
+  }
+  set_num_threads(0);
+}
+
+TEST_CASE("conv2d_max_pool rejects a pool larger than the convolution's output, naming itself", "[ops][conv]") {
+  CHECK_THROWS_WITH(ops::conv2d_max_pool(Tensor({1, 4, 4, 1}), Tensor({3, 3, 1, 2}), Tensor(), {}, disjoint_pool(3)),
+                    "conv2d_max_pool: input (1, 2, 2, 2) is smaller than the pool size (3, 3) with valid padding");
 }
 
 // ---- depthwise_conv2d: each channel with its own M kernels ----
