@@ -569,20 +569,13 @@ TEST_CASE("conv2d_max_pool gives the same bits as max_pool2d of conv2d, at 1 and
       Tensor b = grad_check::random_tensor({c.f}, 95);
       Tensor y = fused ? ops::conv2d_max_pool(x, w, b, c.args, disjoint_pool(2))
                        : ops::max_pool2d(ops::conv2d(x, w, b, c.args), disjoint_pool(2));
-      Vec weights(static_cast<size_t>(y.size()));
-      Random rng(96);
-      for (double& v : weights) v = rng.uniform(-1, 1);
-      grad_check::weighted_sum(y, weights).backward();
-      std::vector<float> all;
-      for (const Tensor& t : {y, x.grad(), w.grad(), b.grad()})
-        all.insert(all.end(), t.values().begin(), t.values().end());
-      return all;
+      return results_after_backward(x, w, b, y, 96);
     };
-    const std::vector<float> reference = run(1, false);
+    const ConvResults reference = run(1, false);
     for (int threads : {1, 2})
       for (bool fused : {false, true}) {
         INFO(threads << " threads, " << (fused ? "fused" : "max_pool2d of conv2d"));
-        CHECK(test::same_bits(run(threads, fused), reference));
+        check_same_bits(run(threads, fused), reference);
       }
   }
   set_num_threads(0);
