@@ -666,13 +666,26 @@ void conv2d_elu_backward(const Conv2DGeometry& g, const float* x, const float* w
   backward_chunks(g, x, w, y, alpha, dy, dx, dw, db);
 }
 
+namespace {
+// p must pool the convolution's outputs (N, OH, OW, F).
+void check_pooling(const Conv2DGeometry& g, const Pool2DGeometry& p) {
+  if (p.n != g.n || p.h != g.oh || p.w != g.ow || p.c != g.f)
+    throw Error("conv2d_max_pool: a pooling of (" + std::to_string(p.n) + ", " + std::to_string(p.h) + ", " +
+                std::to_string(p.w) + ", " + std::to_string(p.c) + ") for the convolution's outputs (" +
+                std::to_string(g.n) + ", " + std::to_string(g.oh) + ", " + std::to_string(g.ow) + ", " +
+                std::to_string(g.f) + ")");
+}
+}  // namespace
+
 void conv2d_max_pool_forward(const Conv2DGeometry& g, const Pool2DGeometry& p, const float* x, const float* w,
                              const float* b, float* y, int32_t* argmax) {
+  check_pooling(g, p);
   forward_chunks(g, x, w, b, false, 0.0f, y, &p, argmax);
 }
 
 void conv2d_max_pool_backward(const Conv2DGeometry& g, const Pool2DGeometry& p, const float* x, const float* w,
                               const int32_t* argmax, const float* dy, GradBuffer dx, GradBuffer dw, GradBuffer db) {
+  check_pooling(g, p);
   backward_chunks(g, x, w, nullptr, 0.0f, dy, dx, dw, db, &p, argmax);
 }
 

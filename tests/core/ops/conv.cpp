@@ -584,6 +584,12 @@ TEST_CASE("conv2d_max_pool gives the same bits as max_pool2d of conv2d, at 1 and
 TEST_CASE("conv2d_max_pool rejects a pool larger than the convolution's output, naming itself", "[ops][conv]") {
   CHECK_THROWS_WITH(ops::conv2d_max_pool(Tensor({1, 4, 4, 1}), Tensor({3, 3, 1, 2}), Tensor(), {}, disjoint_pool(3)),
                     "conv2d_max_pool: input (1, 2, 2, 2) is smaller than the pool size (3, 3) with valid padding");
+  // The kernel itself refuses a pooling of other sizes than the convolution's outputs.
+  const kernels::Conv2DGeometry g = winograd_geometry({1, 4, 4, 1}, 2, 0);  // (1, 2, 2, 2) outputs
+  const kernels::Pool2DGeometry p{1, 3, 2, 2, 2, 2, 1, 1, 2, 2, 0, 0};
+  std::vector<float> x(16), w(18), y(2);
+  CHECK_THROWS_WITH(kernels::conv2d_max_pool_forward(g, p, x.data(), w.data(), nullptr, y.data(), nullptr),
+                    "conv2d_max_pool: a pooling of (1, 3, 2, 2) for the convolution's outputs (1, 2, 2, 2)");
 }
 
 // ---- depthwise_conv2d: each channel with its own M kernels ----
