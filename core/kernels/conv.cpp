@@ -467,6 +467,9 @@ Pool2DGeometry chunk_pooling(const Pool2DGeometry& p, int64_t samples) {
   return chunk;
 }
 
+// Values of `samples` samples' pooled outputs: where sample `samples` starts in y, argmax and their gradient.
+int64_t pooled_values(const Pool2DGeometry& p, int64_t samples) { return samples * p.oh * p.ow * p.c; }
+
 // y = conv(x, w) + b, then y = elu(y) chunk by chunk while the chunk is in cache when `elu` is set. With `pool`, each
 // chunk's conv(x, w) + b goes to a per-thread slot instead, and y (and argmax, unless null) receive its pooling.
 void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, const float* b, bool elu, float alpha,
@@ -520,7 +523,7 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
     }
     if (elu) elu_forward_serial(yc, yc, rows * g.f, alpha);
     if (pool) {
-      const int64_t out = s0 * pool->oh * pool->ow * pool->c;
+      const int64_t out = pooled_values(*pool, s0);
       max_pool2d_forward(chunk_pooling(*pool, samples), yc, y + out, argmax ? argmax + out : nullptr);
     }
   }
@@ -594,7 +597,7 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
         dyc = dz;
       } else if (pool) {
         float* dz = dzs + omp_get_thread_num() * dz_slot;
-        const int64_t out = s0 * pool->oh * pool->ow * pool->c;
+        const int64_t out = pooled_values(*pool, s0);
         max_pool2d_backward(chunk_pooling(*pool, samples), argmax + out, dy + out, {dz, true});
         dyc = dz;
       }

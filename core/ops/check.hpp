@@ -18,6 +18,9 @@ void check_rank(const char* op, const Tensor& t, int rank, const char* what, con
 // The pooling of images x (N, H, W, C) by args, checked (core/ops/pool.cpp): "max_pool2d: input (1, 1, 1, 3) is
 // smaller than the pool size (2, 2) with valid padding".
 kernels::Pool2DGeometry pool_geometry(const char* op, const Shape& x, const Pool2DArgs& args);
+// pool_geometry for a max pooling, which keeps each maximum's place within its sample as an int32: also refuses a
+// sample of more than 2^31 - 1 values.
+kernels::Pool2DGeometry max_pool_geometry(const char* op, const Shape& x, const Pool2DArgs& args);
 
 // "(2, 3)": shorthand for to_string(t.shape()) in messages.
 std::string shape_of(const Tensor& t);

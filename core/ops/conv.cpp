@@ -271,11 +271,8 @@ Tensor conv2d_max_pool(const Tensor& x, const Tensor& kernel, const Tensor& bias
                        const Pool2DArgs& pool) {
   const kernels::Conv2DGeometry g = conv_geometry("conv2d_max_pool", x, kernel, bias, args);
   if (args.groups != 1 || g.bf16) return max_pool2d(conv2d(x, kernel, bias, args), pool);
-  const kernels::Pool2DGeometry p = detail::pool_geometry("conv2d_max_pool", {g.n, g.oh, g.ow, g.f}, pool);
-  if (g.oh * g.ow * g.f > INT32_MAX)
-    throw Error("conv2d_max_pool: the convolution's output (" + std::to_string(g.n) + ", " + std::to_string(g.oh) +
-                ", " + std::to_string(g.ow) + ", " + std::to_string(g.f) +
-                ") has more than 2^31 - 1 values per sample");
+  // The pooling's input is the convolution's output: "conv2d_max_pool: input (N, OH, OW, F) ...".
+  const kernels::Pool2DGeometry p = detail::max_pool_geometry("conv2d_max_pool", {g.n, g.oh, g.ow, g.f}, pool);
   Tensor y = Tensor::empty({p.n, p.oh, p.ow, p.c});
   const float* b = bias.defined() ? bias.data() : nullptr;
   if (!needs_grad(x, kernel, bias)) {  // inference: no argmax to keep

@@ -36,10 +36,15 @@ kernels::Pool2DGeometry detail::pool_geometry(const char* op, const Shape& x, co
   return {x[0], h, w, x[3], args.pool_h, args.pool_w, oh, ow, sh, sw, pad_h / 2, pad_w / 2};
 }
 
-Tensor max_pool2d(const Tensor& x, const Pool2DArgs& args) {
-  const kernels::Pool2DGeometry g = pool_geometry("max_pool2d", x.shape(), args);
+kernels::Pool2DGeometry detail::max_pool_geometry(const char* op, const Shape& x, const Pool2DArgs& args) {
+  const kernels::Pool2DGeometry g = pool_geometry(op, x, args);
   if (g.h * g.w * g.c > std::numeric_limits<int32_t>::max())
-    throw Error("max_pool2d: input " + shape_of(x) + " has more than 2^31 - 1 values per sample");
+    throw Error(std::string(op) + ": input " + to_string(x) + " has more than 2^31 - 1 values per sample");
+  return g;
+}
+
+Tensor max_pool2d(const Tensor& x, const Pool2DArgs& args) {
+  const kernels::Pool2DGeometry g = detail::max_pool_geometry("max_pool2d", x.shape(), args);
   Tensor y = Tensor::empty({g.n, g.oh, g.ow, g.c});
   if (!needs_grad(x)) {  // inference: no argmax to keep
     kernels::max_pool2d_forward(g, x.data(), y.data(), nullptr);

@@ -35,7 +35,7 @@ case "$build" in /*) ;; *) build=$PWD/$build ;; esac
 command -v node >/dev/null && command -v npm >/dev/null ||
   { echo "anchors.sh: node and npm are needed (apt-get install nodejs npm)" >&2; exit 2; }
 work=${TMPDIR:-/tmp}/elucid-references; mkdir -p "$work"
-source "$here/setup_data.sh"
+source "$here/common.sh"
 need_packages libdnnl-dev dataset-fashion-mnist
 unpack_fashion_mnist "$work"
 installed=$(node -p "try { require('$work/node_modules/onnxruntime-node/package.json').version } catch { '' }")
@@ -54,10 +54,6 @@ fi
 # the seed model to export: elucid-mnist --quick trains one in seconds (3,000 images, 2 epochs)
 "$build/elucid-mnist" --quick --threads 1 --data "$work" --out "$work/seed" >/dev/null
 "$build/elucid" export "$work/seed/model.elucid" "$work/seed.onnx" >/dev/null
-# field KEY: the number after KEY= or "KEY": in the input's last line that has it (a whole key, not a suffix)
-field() { python3 -c 'import re,sys
-v=[m.group(1) for l in sys.stdin for m in [re.search(r"(?:^|[\s{,])\"?"+sys.argv[1]+r"\"?\s*[=:]\s*([0-9.eE+-]+)",l)] if m]
-print(v[-1] if v else "nan")' "$1"; }
 ratio() { python3 -c "print(round($1/$2,2))"; }
 echo "seed model, batch 32, $samples samples; samples/s, and elucid / reference"
 echo "round threads | elucid_f32 onednn_f32 ratio | elucid_bf16 onednn_bf16 ratio | elucid_infer ort_infer ratio"
@@ -79,7 +75,6 @@ for r in $(seq "$rounds"); do
     echo "$r $t | $et $ot $rt | $ebt $obt $rb | $ei $xi $ri"
   done
 done
-med() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for t in 1 2; do
   ft=$(awk -v t="$t" '$1 == t {print $2}' "$results" | med)
   fb=$(awk -v t="$t" '$1 == t {print $3}' "$results" | med)

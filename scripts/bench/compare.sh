@@ -25,7 +25,7 @@ case "$bench" in /*) ;; *) bench=$PWD/$bench ;; esac
 [ -x "$bench" ] || { echo "compare.sh: $bench is not an executable; build it with" \
   "cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build --target app_elucid-bench" >&2; exit 2; }
 work=${TMPDIR:-/tmp}/elucid-compare; mkdir -p "$work"
-source "$here/setup_data.sh"
+source "$here/common.sh"
 need_packages libtorch-dev dataset-fashion-mnist
 unpack_fashion_mnist "$work"
 reference=$work/libtorch_$model
@@ -34,10 +34,6 @@ if [ ! -x "$reference" ] || [ "$here/libtorch_$model.cpp" -nt "$reference" ] || 
   g++ -O2 -std=c++17 "$here/libtorch_$model.cpp" -o "$reference" -I/usr/include/torch/csrc/api/include \
     -ltorch -ltorch_cpu -lc10
 fi
-# field KEY: the number after KEY= or "KEY": in the input's last line that has it (a whole key, not a suffix)
-field() { python3 -c 'import re,sys
-v=[m.group(1) for l in sys.stdin for m in [re.search(r"(?:^|[\s{,])\"?"+sys.argv[1]+r"\"?\s*[=:]\s*([0-9.eE+-]+)",l)] if m]
-print(v[-1] if v else "nan")' "$1"; }
 echo "$model, batch $batch, $samples samples"
 echo "round libtorch1_train libtorch2_train elucid_train ratio_train | libtorch_infer elucid_infer ratio_infer"
 ratios=(); iratios=()
@@ -53,5 +49,5 @@ for r in $(seq "$rounds"); do
   ratios+=("$rt"); iratios+=("$ri")
   echo "$r $lt1 $lt2 $et $rt | $li $ei $ri"
 done
-med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-echo "median train ratio (elucid / best libtorch): $(med "${ratios[@]}")  median inference ratio: $(med "${iratios[@]}")"
+echo "median train ratio (elucid / best libtorch): $(printf '%s\n' "${ratios[@]}" | med)" \
+  " median inference ratio: $(printf '%s\n' "${iratios[@]}" | med)"
