@@ -35,6 +35,12 @@ int64_t block_tiles(const Conv2DGeometry& g) {
   return std::max<int64_t>(kTileRows, tiles / kTileRows * kTileRows);
 }
 
+// Floats from one position's rows of V, M or the transformed dy to the next's in the scratch: the block's rows and
+// one cache line more. The 36 positions of a tile are read or written together (a window's transform, a tile's
+// products transformed back); without the extra line their rows would sit a multiple of 2 or 4 KB apart for the
+// usual channel counts and share a few sets of the L1 cache.
+int64_t position_stride(int64_t block, int64_t channels) { return block * channels + 16; }
+
 // The kernel's transform for the points 0, 1, -1, 2, -2 and infinity, G (6, 3): u = G w G^T, and its adjoint
 // dw = G^T du G.
 constexpr float kG[6][3] = {{1.0f / 4, 0.0f, 0.0f},
@@ -67,10 +73,13 @@ bool winograd_suits(const Conv2DGeometry& g) {
 
 int64_t winograd_kernel_floats(const Conv2DGeometry& g) { return kPositions * g.c * g.f; }
 
-int64_t winograd_scratch_floats(const Conv2DGeometry& g) { return kPositions * block_tiles(g) * (g.c + g.f); }
+int64_t winograd_scratch_floats(const Conv2DGeometry& g) {
+  const int64_t block = block_tiles(g);
+  return kPositions * (position_stride(block, g.c) + position_stride(block, g.f));
+}
 
 int64_t winograd_weight_gradient_scratch_floats(const Conv2DGeometry& g) {
-  return kPositions * block_tiles(g) * (g.c + g.f) + kPositions * g.c * g.f;
+  return winograd_scratch_floats(g) + kPositions * g.c * g.f;
 }
 
 #if defined(__x86_64__)
@@ -78,29 +87,38 @@ int64_t winograd_weight_gradient_scratch_floats(const Conv2DGeometry& g) {
 namespace {
 
 // out (O, O, C, F) = L in L^T for every (c, f), in (I, I, C, F), L (O, I): the elements e = c * F + f of each (C, F)
-// matrix in blocks of 64 (innermost, so that the loops vectorise), L in of a block on the stack. Each sum in order
-// of its index: t = L in, then out = t L^T. Compiled for AVX-512 (Winograd runs on AVX-512 CPUs alone), whose FMAs
-// the compiler may contract the sums into: the same bits on every such CPU.
+// matrix in blocks of 64 (innermost, so that the loops vectorise; C * F is a multiple of 256, as C and F are of 16 in
+// every convolution winograd_suits). A block's I * I rows of in are copied into a local
+// array first and its O * O rows of out written from one: the rows sit C * F floats apart, a multiple of 4 KB for the
+// usual channel counts, so read and written in place they would all fall into the same few sets of the L1 cache and
+// evict each other (this ran about twice as slow). Each sum in order of its index: t = L in, then out = t L^T.
+// Compiled for AVX-512 (Winograd runs on AVX-512 CPUs alone), whose FMAs the compiler may contract the sums into: the
+// same bits on every such CPU.
 template <int O, int I>
 __attribute__((target("avx512f"))) void transform_pairs(const float (&L)[O][I], const float* in, int64_t cf, float* out) {
   constexpr int64_t kBlock = 64;
-  float t[O][I][kBlock];
+  alignas(64) float local_in[I][I][kBlock];
+  alignas(64) float t[O][I][kBlock];
+  alignas(64) float local_out[O][O][kBlock];
   for (int64_t e0 = 0; e0 < cf; e0 += kBlock) {
-    const int64_t width = std::min(kBlock, cf - e0);
+    for (int a = 0; a < I; ++a)
+      for (int b = 0; b < I; ++b) std::copy_n(in + (a * I + b) * cf + e0, kBlock, local_in[a][b]);
     for (int i = 0; i < O; ++i)
       for (int b = 0; b < I; ++b)
-        for (int64_t e = 0; e < width; ++e) {
-          float sum = L[i][0] * in[(0 * I + b) * cf + e0 + e];
-          for (int a = 1; a < I; ++a) sum += L[i][a] * in[(a * I + b) * cf + e0 + e];
+        for (int64_t e = 0; e < kBlock; ++e) {
+          float sum = L[i][0] * local_in[0][b][e];
+          for (int a = 1; a < I; ++a) sum += L[i][a] * local_in[a][b][e];
           t[i][b][e] = sum;
         }
     for (int i = 0; i < O; ++i)
       for (int j = 0; j < O; ++j)
-        for (int64_t e = 0; e < width; ++e) {
+        for (int64_t e = 0; e < kBlock; ++e) {
           float sum = t[i][0][e] * L[j][0];
           for (int b = 1; b < I; ++b) sum += t[i][b][e] * L[j][b];
-          out[(i * O + j) * cf + e0 + e] = sum;
+          local_out[i][j][e] = sum;
         }
+    for (int i = 0; i < O; ++i)
+      for (int j = 0; j < O; ++j) std::copy_n(local_out[i][j], kBlock, out + (i * O + j) * cf + e0);
   }
 }
 
@@ -277,8 +295,8 @@ TilePlace place_of(const Conv2DGeometry& g, int64_t t) {
   return {t / per_image, kOut * (in_image / tiles_w(g)), kOut * (in_image % tiles_w(g))};
 }
 
-// The windows of tiles [t0, t0 + count) of images x, transformed: v (36, block, C).
-void transform_windows(const Conv2DGeometry& g, const float* x, int64_t t0, int64_t count, int64_t block, float* v) {
+// The windows of tiles [t0, t0 + count) of images x, transformed: v (36, count, C), position p's rows from v + p * ldv.
+void transform_windows(const Conv2DGeometry& g, const float* x, int64_t t0, int64_t count, float* v, int64_t ldv) {
   for (int64_t tl = 0; tl < count; ++tl) {
     // The window of a tile whose first output is (row, column) starts at (row - pad_top, column - pad_left).
     const TilePlace tile = place_of(g, t0 + tl);
@@ -289,7 +307,7 @@ void transform_windows(const Conv2DGeometry& g, const float* x, int64_t t0, int6
         const int64_t iy = tile.row - g.pad_top + i, ix = tile.column - g.pad_left + j;
         at[i][j] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? image + (iy * g.w + ix) * g.c : kZeros;
       }
-    for (int64_t c0 = 0; c0 < g.c; c0 += 16) transform_window(at, c0, v + tl * g.c + c0, block * g.c);
+    for (int64_t c0 = 0; c0 < g.c; c0 += 16) transform_window(at, c0, v + tl * g.c + c0, ldv);
   }
 }
 
@@ -308,6 +326,7 @@ void tile_outputs(const Conv2DGeometry& g, T* y, int64_t t, T* (&out)[kOut][kOut
 }  // namespace
 
 void winograd_transform_kernel(const Conv2DGeometry& g, const float* w, float* u) {
+  if (!winograd_suits(g)) throw Error("winograd_transform_kernel: called for a convolution it does not suit");
   transform_pairs(kG, w, g.c * g.f, u);  // u = G w G^T per (c, f)
 }
 
@@ -315,21 +334,22 @@ void winograd_forward(const Conv2DGeometry& g, const float* x, int64_t samples, 
                       bool add, float* y, float* scratch) {
   if (!winograd_suits(g)) throw Error("winograd_forward: called for a convolution it does not suit");
   const int64_t tiles = samples * tiles_h(g) * tiles_w(g), block = block_tiles(g);
-  float* v = scratch;                             // (36, block, C)
-  float* m = scratch + kPositions * block * g.c;  // (36, block, F)
+  const int64_t ldv = position_stride(block, g.c), ldm = position_stride(block, g.f);
+  float* v = scratch;                    // (36, block, C), positions ldv apart
+  float* m = scratch + kPositions * ldv;  // (36, block, F), positions ldm apart
   for (int64_t t0 = 0; t0 < tiles; t0 += block) {
     const int64_t count = std::min(block, tiles - t0);
-    transform_windows(g, x, t0, count, block, v);
+    transform_windows(g, x, t0, count, v, ldv);
     for (int p = 0; p < kPositions; ++p)
-      product(v + p * block * g.c, g.c, 1, count, g.c, u + p * g.c * g.f, g.f, false, m + p * block * g.f);
+      product(v + p * ldv, g.c, 1, count, g.c, u + p * g.c * g.f, g.f, false, m + p * ldm);
     for (int64_t tl = 0; tl < count; ++tl) {
       float* out[kOut][kOut];
       tile_outputs(g, y, t0 + tl, out);
       for (int64_t f0 = 0; f0 < g.f; f0 += 16) {
         if (add)
-          transform_products<true>(m + tl * g.f + f0, block * g.f, b, f0, out);
+          transform_products<true>(m + tl * g.f + f0, ldm, b, f0, out);
         else
-          transform_products<false>(m + tl * g.f + f0, block * g.f, b, f0, out);
+          transform_products<false>(m + tl * g.f + f0, ldm, b, f0, out);
       }
     }
   }
@@ -339,22 +359,23 @@ void winograd_weight_gradient(const Conv2DGeometry& g, const float* x, int64_t s
                               float* scratch) {
   if (!winograd_suits(g)) throw Error("winograd_weight_gradient: called for a convolution it does not suit");
   const int64_t tiles = samples * tiles_h(g) * tiles_w(g), block = block_tiles(g), cf = g.c * g.f;
-  float* v = scratch;                                     // (36, block, C)
-  float* d = scratch + kPositions * block * g.c;          // (36, block, F)
-  float* du = scratch + kPositions * block * (g.c + g.f);  // (36, C, F)
+  const int64_t ldv = position_stride(block, g.c), ldd = position_stride(block, g.f);
+  float* v = scratch;                                    // (36, block, C), positions ldv apart
+  float* d = scratch + kPositions * ldv;                  // (36, block, F), positions ldd apart
+  float* du = scratch + kPositions * (ldv + ldd);         // (36, C, F)
   for (int64_t t0 = 0; t0 < tiles; t0 += block) {
     const int64_t count = std::min(block, tiles - t0);
-    transform_windows(g, x, t0, count, block, v);
+    transform_windows(g, x, t0, count, v, ldv);
     for (int64_t tl = 0; tl < count; ++tl) {
       const float* at[kOut][kOut];
       tile_outputs(g, dy, t0 + tl, at);
       for (auto& row : at)
         for (const float*& cell : row) cell = cell ? cell : kZeros;  // outside the output: zeros
-      for (int64_t f0 = 0; f0 < g.f; f0 += 16) transform_output_gradient(at, f0, d + tl * g.f + f0, block * g.f);
+      for (int64_t f0 = 0; f0 < g.f; f0 += 16) transform_output_gradient(at, f0, d + tl * g.f + f0, ldd);
     }
     // du[p] (C, F) += v[p]^T (C, count) * d[p] (count, F): one FMA chain per element over the chunk's tiles in order.
     for (int p = 0; p < kPositions; ++p)
-      product(v + p * block * g.c, 1, g.c, g.c, count, d + p * block * g.f, g.f, t0 > 0, du + p * cf);
+      product(v + p * ldv, 1, g.c, g.c, count, d + p * ldd, g.f, t0 > 0, du + p * cf);
   }
   transform_pairs(kGt, du, cf, dw);  // dw (3, 3, C, F) = G^T du G per (c, f)
 }
