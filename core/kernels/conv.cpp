@@ -298,6 +298,30 @@ thread_local std::vector<uint32_t> bf16_b_buffer;       // per thread: the chunk
 thread_local std::vector<float> bf16_row_buffer;        // per thread: a receptive field (KH * KW * C floats)
 thread_local std::vector<uint32_t> bf16_field_buffer;   // per thread: the chunk's receptive fields paired (dW)
 
+// The max-pooling p of `samples` samples of a convolution's outputs: a chunk's.
+Pool2DGeometry chunk_pooling(const Pool2DGeometry& p, int64_t samples) {
+  Pool2DGeometry chunk = p;
+  chunk.n = samples;
+  return chunk;
+}
+
+// Values of `samples` samples' pooled outputs: where sample `samples` starts in y, argmax and their gradient.
+int64_t pooled_values(const Pool2DGeometry& p, int64_t samples) { return samples * p.oh * p.ow * p.c; }
+
+// The chunk of samples [s0, s0 + samples) of a convolution's outputs, yc, max-pooled by p into y and argmax (unless
+// null), which hold the whole batch's.
+void pool_chunk(const Pool2DGeometry& p, int64_t s0, int64_t samples, const float* yc, float* y, int32_t* argmax) {
+  const int64_t out = pooled_values(p, s0);
+  max_pool2d_forward(chunk_pooling(p, samples), yc, y + out, argmax ? argmax + out : nullptr);
+}
+
+// The backward of pool_chunk: dz = the chunk's convolution-output gradient (assigned) from the batch's pooled dy.
+void unpool_chunk(const Pool2DGeometry& p, int64_t s0, int64_t samples, const int32_t* argmax, const float* dy,
+                  float* dz) {
+  const int64_t out = pooled_values(p, s0);
+  max_pool2d_backward(chunk_pooling(p, samples), argmax + out, dy + out, {dz, true});
+}
+
 void require_bf16(const char* op) {
   if (!cpu_has_avx512_bf16())
     throw Error(std::string(op) + ": bf16 products need a CPU with AVX512_BF16 (vdpbf16ps), and this one has none");
@@ -339,10 +363,11 @@ void pack_fields(const Conv2DGeometry& g, const float* xc, int64_t samples, bool
   }
 }
 
-// The bf16 forward_chunks: y = conv(x, w) + b (then elu): each chunk's receptive fields, one row of A each, packed
-// in pairs (rows, pairs(K)) and multiplied by w packed once (pairs(K), F).
+// The bf16 forward_chunks: y = conv(x, w) + b (then elu, or with `pool` its pooling, as the float path): each
+// chunk's receptive fields, one row of A each, packed in pairs (rows, pairs(K)) and multiplied by w packed once
+// (pairs(K), F).
 void forward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* w, const float* b, bool elu,
-                         float alpha, float* y) {
+                         float alpha, float* y, const Pool2DGeometry* pool, int32_t* argmax) {
   require_bf16("conv2d (bf16)");
   const int64_t k = g.kh * g.kw * g.c, pairs = bf16_pairs(k), rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
@@ -355,6 +380,9 @@ void forward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* w
   uint32_t* a_all = workspace(bf16_a_buffer, a_slot * threads);
   float* row_all = workspace(bf16_row_buffer, row_slot * threads);
   const float** starts_all = workspace(starts_buffer, starts_slot * threads);
+  const int64_t unpooled_slot = pool ? slot_size(chunk * rows_per_sample * g.f) : 0;
+  thread_local std::vector<float> unpooled_buffer;  // the calling thread's
+  float* unpooled = pool ? thread_slots(unpooled_buffer, unpooled_slot) : nullptr;
 #pragma omp parallel for schedule(static)
   for (int64_t ci = 0; ci < chunks; ++ci) {
     const int64_t s0 = ci * chunk, samples = std::min(chunk, g.n - s0), rows = samples * rows_per_sample;
@@ -362,18 +390,21 @@ void forward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* w
     uint32_t* a = a_all + thread * a_slot;
     pack_fields(g, x + s0 * g.h * g.w * g.c, samples, contiguous, starts_all + thread * starts_slot,
                 row_all + thread * row_slot, a);
-    float* yc = y + s0 * rows_per_sample * g.f;
+    float* yc = pool ? unpooled + thread * unpooled_slot : y + s0 * rows_per_sample * g.f;
     bf16_gemm_packed(rows, g.f, pairs, a, pairs, 1, w_packed, b, 0.0f, yc, g.f);
     if (elu) elu_forward_serial(yc, yc, rows * g.f, alpha);
+    if (pool) pool_chunk(*pool, s0, samples, yc, y, argmax);
   }
 }
 
-// The bf16 backward_chunks. Per chunk: dz = dy * elu'(y) as the float path (with y_elu); db summed in float;
+// The bf16 backward_chunks. Per chunk: dz = dy * elu'(y) as the float path (with y_elu), or with `pool` dy scattered
+// back onto the convolution's outputs (unpool_chunk); db summed in float;
 // dW (K, F) = A (K, rows) * dy (rows, F), A = the receptive fields paired along the rows (pair-major, two
 // receptive fields interleaved per pair) and dy paired along its rows; dcol (rows, K) = dy (rows, F) * w^T (F, K),
 // dy paired along F and w^T packed once; then col2im in float.
 void backward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* w, const float* y_elu, float alpha,
-                          const float* dy, GradBuffer dx_out, GradBuffer dw_out, GradBuffer db_out) {
+                          const float* dy, GradBuffer dx_out, GradBuffer dw_out, GradBuffer db_out,
+                          const Pool2DGeometry* pool, const int32_t* argmax) {
   require_bf16("conv2d backward (bf16)");
   float *dx = dx_out.data, *dw = dw_out.data, *db = db_out.data;
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
@@ -383,7 +414,7 @@ void backward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* 
   float* dw_partial = dw ? workspace(dw_partial_buffer, chunks * k * g.f) : nullptr;
   float* db_partial = db ? workspace(db_partial_buffer, chunks * g.f) : nullptr;
   const int64_t dz_slot = slot_size(chunk_rows * g.f);
-  float* dzs = y_elu ? workspace(dz_buffer, dz_slot * threads) : nullptr;
+  float* dzs = y_elu || pool ? workspace(dz_buffer, dz_slot * threads) : nullptr;
   // w^T (F, K) paired along F, for dX.
   const int64_t f_pairs = bf16_pairs(g.f), row_pairs = bf16_pairs(chunk_rows);
   uint32_t* wt_packed = dx ? workspace(bf16_weight_buffer, f_pairs * bf16_packed_cols(k)) : nullptr;
@@ -411,6 +442,10 @@ void backward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* 
       if (y_elu) {
         float* dz = dzs + thread * dz_slot;
         elu_backward_serial(y_elu + s0 * rows_per_sample * g.f, dyc, {dz, true}, rows * g.f, alpha);
+        dyc = dz;
+      } else if (pool) {
+        float* dz = dzs + thread * dz_slot;
+        unpool_chunk(*pool, s0, samples, argmax, dy, dz);
         dyc = dz;
       }
       uint32_t* a = a_all + thread * a_slot;
@@ -460,23 +495,12 @@ void backward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* 
     for (int64_t block = 0; block < sum_blocks(g.f); ++block) add_chunk_sums(db_partial, chunks, g.f, block, db_out);
 }
 
-// The max-pooling p of `samples` samples of a convolution's outputs: a chunk's.
-Pool2DGeometry chunk_pooling(const Pool2DGeometry& p, int64_t samples) {
-  Pool2DGeometry chunk = p;
-  chunk.n = samples;
-  return chunk;
-}
-
-// Values of `samples` samples' pooled outputs: where sample `samples` starts in y, argmax and their gradient.
-int64_t pooled_values(const Pool2DGeometry& p, int64_t samples) { return samples * p.oh * p.ow * p.c; }
-
 // y = conv(x, w) + b, then y = elu(y) chunk by chunk while the chunk is in cache when `elu` is set. With `pool`, each
 // chunk's conv(x, w) + b goes to a per-thread slot instead, and y (and argmax, unless null) receive its pooling.
 void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, const float* b, bool elu, float alpha,
                     float* y, const Pool2DGeometry* pool = nullptr, int32_t* argmax = nullptr) {
   if (g.bf16) {
-    if (pool) throw Error("conv2d_max_pool: bfloat16 products are not fused with the pooling");
-    forward_chunks_bf16(g, x, w, b, elu, alpha, y);
+    forward_chunks_bf16(g, x, w, b, elu, alpha, y, pool, argmax);
     return;
   }
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
@@ -522,10 +546,7 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
       sgemm(false, false, rows, g.f, k, 1.0f, col, k, w, g.f, b ? 1.0f : 0.0f, yc, g.f);
     }
     if (elu) elu_forward_serial(yc, yc, rows * g.f, alpha);
-    if (pool) {
-      const int64_t out = pooled_values(*pool, s0);
-      max_pool2d_forward(chunk_pooling(*pool, samples), yc, y + out, argmax ? argmax + out : nullptr);
-    }
+    if (pool) pool_chunk(*pool, s0, samples, yc, y, argmax);
   }
 }
 
@@ -536,8 +557,7 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
                      const float* dy, GradBuffer dx_out, GradBuffer dw_out, GradBuffer db_out,
                      const Pool2DGeometry* pool = nullptr, const int32_t* argmax = nullptr) {
   if (g.bf16) {
-    if (pool) throw Error("conv2d_max_pool: bfloat16 products are not fused with the pooling");
-    backward_chunks_bf16(g, x, w, y_elu, alpha, dy, dx_out, dw_out, db_out);
+    backward_chunks_bf16(g, x, w, y_elu, alpha, dy, dx_out, dw_out, db_out, pool, argmax);
     return;
   }
   float *dx = dx_out.data, *dw = dw_out.data, *db = db_out.data;
@@ -597,8 +617,7 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
         dyc = dz;
       } else if (pool) {
         float* dz = dzs + omp_get_thread_num() * dz_slot;
-        const int64_t out = pooled_values(*pool, s0);
-        max_pool2d_backward(chunk_pooling(*pool, samples), argmax + out, dy + out, {dz, true});
+        unpool_chunk(*pool, s0, samples, argmax, dy, dz);
         dyc = dz;
       }
       float* col = columns ? columns + omp_get_thread_num() * slot : nullptr;  // im2col for dW, then dcol

@@ -27,7 +27,7 @@ struct Conv2DGeometry {
 // y (N, POH, POW, F) = max_pool2d(conv(x, w) + b) for the max-pooling p of the convolution's outputs (p's n, h, w, c
 // = g's n, oh, ow, f), each batch chunk's convolution pooled while it is in cache, so the (N, OH, OW, F) outputs are
 // never stored; argmax (N, POH, POW, F) as max_pool2d_forward's, or null. The same bits as conv2d_forward, then
-// max_pool2d_forward. Float32 products only (throws for g.bf16, and for a p of other sizes).
+// max_pool2d_forward, with float32 or (g.bf16) bfloat16 products. Throws for a p of other sizes.
 void conv2d_max_pool_forward(const Conv2DGeometry& g, const Pool2DGeometry& p, const float* x, const float* w,
                              const float* b, float* y, int32_t* argmax);
 // The backward of conv2d_max_pool_forward from its argmax and dy = dL/dy (N, POH, POW, F): each chunk's dy scattered

@@ -270,7 +270,7 @@ Tensor conv2d_elu(const Tensor& x, const Tensor& kernel, const Tensor& bias, con
 Tensor conv2d_max_pool(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args,
                        const Pool2DArgs& pool) {
   const kernels::Conv2DGeometry g = conv_geometry("conv2d_max_pool", x, kernel, bias, args);
-  if (args.groups != 1 || g.bf16) return max_pool2d(conv2d(x, kernel, bias, args), pool);
+  if (args.groups != 1) return max_pool2d(conv2d(x, kernel, bias, args), pool);
   // The pooling's input is the convolution's output: "conv2d_max_pool: input (N, OH, OW, F) ...".
   const kernels::Pool2DGeometry p = detail::max_pool_geometry("conv2d_max_pool", {g.n, g.oh, g.ow, g.f}, pool);
   Tensor y = Tensor::empty({p.n, p.oh, p.ow, p.c});

@@ -14,8 +14,8 @@ Tensor conv2d_elu(const Tensor& x, const Tensor& kernel, const Tensor& bias, con
 // max_pool2d(conv2d(x, kernel, bias, args), pool) (core/ops/conv.cpp): each batch chunk's convolution is pooled while
 // it is in cache, so the convolution's outputs are never stored, and the backward scatters each chunk's gradient
 // back onto them in cache. A layer ending in a non-decreasing activation followed by max-pooling
-// (Layer::call_then_max_pool) pools first: Conv2D(activation) then MaxPooling2D in a model. Grouped convolutions
-// and bfloat16 products run the two ops in turn.
+// (Layer::call_then_max_pool) pools first: Conv2D(activation) then MaxPooling2D in a model. Float32 and bfloat16
+// products alike; grouped convolutions run the two ops in turn.
 Tensor conv2d_max_pool(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Conv2DArgs& args,
                        const Pool2DArgs& pool);
 

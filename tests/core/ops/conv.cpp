@@ -551,17 +551,25 @@ GRAD_TEST("conv2d_max_pool", "2x2 and 3x3 windows, odd sizes (a row and column n
 
 TEST_CASE("conv2d_max_pool gives the same bits as max_pool2d of conv2d, at 1 and 2 threads", "[ops][conv][threads]") {
   // 20 images: several batch chunks of the direct kernels (9x9 of 8 channels -> 16, same) and of Winograd's (10x10
-  // of 16 channels -> 16, valid, 8x8 outputs), and grouped (the two ops in turn); forward and every gradient.
+  // of 16 channels -> 16, valid, 8x8 outputs), and grouped (the two ops in turn); forward and every gradient. Each
+  // with float32 products and, on a CPU with AVX512_BF16, bfloat16 products (whose own accuracy the bf16 tests
+  // below check).
   struct Case {
     Shape x;
     int f;
     ops::Conv2DArgs args;
   };
-  const Case cases[] = {{{20, 9, 9, 8}, 16, conv_args(1, 1, kSame)},
-                        {{20, 10, 10, 16}, 16, conv_args(1, 1, kValid)},
-                        {{20, 9, 9, 8}, 16, conv_args(1, 1, kSame, 1, 1, 2)}};
+  std::vector<Case> cases = {{{20, 9, 9, 8}, 16, conv_args(1, 1, kSame)},
+                             {{20, 10, 10, 16}, 16, conv_args(1, 1, kValid)},
+                             {{20, 9, 9, 8}, 16, conv_args(1, 1, kSame, 1, 1, 2)}};
+  if (bf16_testing::runs_here())
+    for (size_t i = 0, floats = cases.size(); i < floats; ++i) {
+      cases.push_back(cases[i]);
+      cases.back().args.bf16_products = true;
+    }
   for (const Case& c : cases) {
-    INFO("x " << to_string(c.x) << " -> " << c.f << ", groups " << c.args.groups);
+    INFO("x " << to_string(c.x) << " -> " << c.f << ", groups " << c.args.groups << ", bf16 products "
+              << c.args.bf16_products);
     auto run = [&c](int threads, bool fused) {
       set_num_threads(threads);
       Tensor x = grad_check::random_tensor(c.x, 93);
