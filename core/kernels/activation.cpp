@@ -8,6 +8,7 @@
 #include <elucid/core/kernels/activation.hpp>
 
 #include <elucid/core/kernels/simd.hpp>
+#include <elucid/core/kernels/team_loop.hpp>
 
 #include <algorithm>
 #include <bit>
@@ -78,17 +79,17 @@ void elu_backward_serial(const float* y, const float* dy, GradBuffer dx, int64_t
 
 void elu_forward(const float* x, float* y, int64_t n, float alpha) {
   const int64_t blocks = (n + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (int64_t b = 0; b < blocks; ++b)
+  team_loop(blocks, on_team(n, kParallelMin), [&](int64_t b) {
     elu_forward_block(x + b * kBlock, y + b * kBlock, std::min(kBlock, n - b * kBlock), alpha);
+  });
 }
 
 void elu_backward(const float* y, const float* dy, GradBuffer dx, int64_t n, float alpha) {
   const int64_t blocks = (n + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (int64_t b = 0; b < blocks; ++b)
+  team_loop(blocks, on_team(n, kParallelMin), [&](int64_t b) {
     elu_backward_block(y + b * kBlock, dy + b * kBlock, dx.data + b * kBlock, dx.fresh, std::min(kBlock, n - b * kBlock),
                        alpha);
+  });
 }
 
 namespace {
@@ -109,8 +110,8 @@ void softmax_row(const float* xr, float* yr, int64_t cols, bool log) {
 
 void softmax_all_rows(const float* x, float* y, int64_t rows, int64_t cols, bool log) {
   if (cols == 0) return;
-#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
-  for (int64_t r = 0; r < rows; ++r) softmax_row(x + r * cols, y + r * cols, cols, log);
+  team_loop(rows, on_team(rows * cols, kParallelMin),
+            [&](int64_t r) { softmax_row(x + r * cols, y + r * cols, cols, log); });
 }
 }  // namespace
 
@@ -118,23 +119,21 @@ void softmax_rows(const float* x, float* y, int64_t rows, int64_t cols) { softma
 void log_softmax_rows(const float* x, float* y, int64_t rows, int64_t cols) { softmax_all_rows(x, y, rows, cols, true); }
 
 void softmax_rows_backward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols) {
-#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
-  for (int64_t r = 0; r < rows; ++r) {
+  team_loop(rows, on_team(rows * cols, kParallelMin), [&](int64_t r) {
     const float *yr = y + r * cols, *gr = dy + r * cols;
     float dot = 0.0f;
     for (int64_t j = 0; j < cols; ++j) dot += gr[j] * yr[j];
     for (int64_t j = 0; j < cols; ++j) dx[r * cols + j] += yr[j] * (gr[j] - dot);
-  }
+  });
 }
 
 void log_softmax_rows_backward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols) {
-#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
-  for (int64_t r = 0; r < rows; ++r) {
+  team_loop(rows, on_team(rows * cols, kParallelMin), [&](int64_t r) {
     const float *yr = y + r * cols, *gr = dy + r * cols;
     float total = 0.0f;
     for (int64_t j = 0; j < cols; ++j) total += gr[j];
     for (int64_t j = 0; j < cols; ++j) dx[r * cols + j] += gr[j] - std::exp(yr[j]) * total;
-  }
+  });
 }
 
 }  // namespace elucid::kernels

@@ -7,6 +7,7 @@
 #include <elucid/core/kernels/bf16.hpp>
 #include <elucid/core/kernels/gemm_avx512.hpp>
 #include <elucid/core/kernels/gemm_bf16.hpp>
+#include <elucid/core/kernels/team_loop.hpp>
 
 #include <cblas.h>
 
@@ -72,25 +73,23 @@ void sgemm_openblas(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
 void matmul_forward(const float* a, const float* b, float* y, int64_t m, int64_t k, int64_t n, bool bf16) {
   require_bf16(bf16, "matmul_forward");
   const int64_t blocks = (m + kRowBlock - 1) / kRowBlock;
-#pragma omp parallel for schedule(static) if (blocks > 1 && m * n * k >= kParallelFlops)
-  for (int64_t blk = 0; blk < blocks; ++blk) {
+  team_loop(blocks, blocks > 1 && on_team(m * n * k, kParallelFlops), [&](int64_t blk) {
     const int64_t r0 = blk * kRowBlock, rows = std::min(kRowBlock, m - r0);
     block_product(bf16, false, false, rows, n, k, a + r0 * k, k, b, n, 0.0f, y + r0 * n, n);
-  }
+  });
 }
 
 void matmul_backward(const float* a, const float* b, const float* dy, GradBuffer da, GradBuffer db, int64_t m,
                      int64_t k, int64_t n, bool bf16) {
   require_bf16(bf16, "matmul_backward");
   const int64_t blocks = (m + kRowBlock - 1) / kRowBlock;
-  const bool parallel = blocks > 1 && m * n * k >= kParallelFlops;
+  const bool team = blocks > 1 && on_team(m * n * k, kParallelFlops);
   if (da.data) {
     const float beta = da.fresh ? 0.0f : 1.0f;  // BLAS overwrites c when beta is 0 (never reads it)
-#pragma omp parallel for schedule(static) if (parallel)
-    for (int64_t blk = 0; blk < blocks; ++blk) {
+    team_loop(blocks, team, [&](int64_t blk) {
       const int64_t r0 = blk * kRowBlock, rows = std::min(kRowBlock, m - r0);
       block_product(bf16, false, true, rows, k, n, dy + r0 * n, n, b, n, beta, da.data + r0 * k, k);
-    }
+    });
   }
   if (db.data) {
     if (blocks <= 1) {
@@ -100,12 +99,11 @@ void matmul_backward(const float* a, const float* b, const float* dy, GradBuffer
     if (db.fresh) std::fill(db.data, db.data + k * n, 0.0f);
     // One partial (K, N) per row block, then summed in block order: the same bits at any thread count.
     std::vector<float> partial(static_cast<size_t>(blocks * k * n));
-#pragma omp parallel for schedule(static) if (parallel)
-    for (int64_t blk = 0; blk < blocks; ++blk) {
+    team_loop(blocks, team, [&](int64_t blk) {
       const int64_t r0 = blk * kRowBlock, rows = std::min(kRowBlock, m - r0);
       block_product(bf16, true, false, k, n, rows, a + r0 * k, k, dy + r0 * n, n, 0.0f, partial.data() + blk * k * n,
                     n);
-    }
+    });
     for (int64_t blk = 0; blk < blocks; ++blk) {
       const float* p = partial.data() + blk * k * n;
       for (int64_t i = 0; i < k * n; ++i) db.data[i] += p[i];

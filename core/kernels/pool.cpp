@@ -8,6 +8,7 @@
 #include <elucid/core/kernels/pool.hpp>
 
 #include <elucid/core/kernels/simd.hpp>
+#include <elucid/core/kernels/team_loop.hpp>
 
 #include <algorithm>
 
@@ -33,11 +34,11 @@ int64_t cells(const Window& win) { return (win.i1 - win.i0) * (win.j1 - win.j0);
 template <class Visit>
 void each_window(const Pool2DGeometry& g, Visit visit) {
   const int64_t in_sample = g.h * g.w * g.c, out_sample = g.oh * g.ow * g.c;
-#pragma omp parallel for schedule(static) if (g.n * out_sample >= kParallelMin)
-  for (int64_t s = 0; s < g.n; ++s)
+  team_loop(g.n, on_team(g.n * out_sample, kParallelMin), [&](int64_t s) {
     for (int64_t oh = 0; oh < g.oh; ++oh)
       for (int64_t ow = 0; ow < g.ow; ++ow)
         visit(s * in_sample, s * out_sample + (oh * g.ow + ow) * g.c, clip(g, oh, ow));
+  });
 }
 }  // namespace
 
@@ -120,9 +121,9 @@ bool is_2x2_inside(const Pool2DGeometry& g) {
 void max_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y, int32_t* argmax) {
   const int64_t in_sample = g.h * g.w * g.c, out_sample = g.oh * g.ow * g.c;
   const auto pool_sample = is_2x2_inside(g) ? max_pool2d_sample_2x2 : max_pool2d_sample;
-#pragma omp parallel for schedule(static) if (g.n * out_sample >= kParallelMin)
-  for (int64_t s = 0; s < g.n; ++s)
+  team_loop(g.n, on_team(g.n * out_sample, kParallelMin), [&](int64_t s) {
     pool_sample(g, x + s * in_sample, y + s * out_sample, argmax ? argmax + s * out_sample : nullptr);
+  });
 }
 
 namespace {
@@ -157,19 +158,19 @@ ELUCID_SIMD_CLONES void max_pool2d_backward_2x2(const Pool2DGeometry& g, const i
 
 void max_pool2d_backward(const Pool2DGeometry& g, const int32_t* argmax, const float* dy, GradBuffer dx) {
   const int64_t in_sample = g.h * g.w * g.c, out_sample = g.oh * g.ow * g.c;
+  const bool team = on_team(g.n * out_sample, kParallelMin);
   if (dx.fresh && is_2x2_inside(g)) {
-#pragma omp parallel for schedule(static) if (g.n * out_sample >= kParallelMin)
-    for (int64_t s = 0; s < g.n; ++s)
+    team_loop(g.n, team, [&](int64_t s) {
       max_pool2d_backward_2x2(g, argmax + s * out_sample, dy + s * out_sample, dx.data + s * in_sample);
+    });
     return;
   }
   // argmax of sample s points into sample s only, so samples can go to different threads.
-#pragma omp parallel for schedule(static) if (g.n * out_sample >= kParallelMin)
-  for (int64_t s = 0; s < g.n; ++s) {
+  team_loop(g.n, team, [&](int64_t s) {
     float* dxs = dx.data + s * in_sample;
     if (dx.fresh) std::fill(dxs, dxs + in_sample, 0.0f);
     for (int64_t i = s * out_sample; i < (s + 1) * out_sample; ++i) dxs[argmax[i]] += dy[i];
-  }
+  });
 }
 
 void avg_pool2d_forward(const Pool2DGeometry& g, const float* x, float* y) {

@@ -4,6 +4,7 @@
 #include <elucid/core/error.hpp>
 #include <elucid/core/kernels/bf16.hpp>
 #include <elucid/core/kernels/gemm.hpp>
+#include <elucid/core/kernels/team_loop.hpp>
 #include <elucid/core/ops/check.hpp>
 
 #include <algorithm>
@@ -49,9 +50,9 @@ Tensor bias_add(const Tensor& x, const Tensor& bias) {
   Tensor y = Tensor::empty(x.shape());
   const float *px = x.data(), *pb = bias.data();
   float* py = y.data();
-#pragma omp parallel for if (x.size() >= (1 << 15))
-  for (int64_t r = 0; r < rows; ++r)
+  kernels::team_loop(rows, kernels::on_team(x.size(), 1 << 15), [&](int64_t r) {
     for (int64_t j = 0; j < c; ++j) py[r * c + j] = px[r * c + j] + pb[j];
+  });
   if (needs_grad(x, bias))
     y.set_backward("bias_add", {x, bias}, [rows, c](std::span<const Tensor> in, const float* g) {
       Tensor x = in[0], bias = in[1];
