@@ -1,7 +1,7 @@
 // A loop that opens a parallel region only when the team can take it. A region the runtime runs serialized (inside
 // another one: a batch slice's thread, a kernel's chunk; or a team of one thread) still costs libgomp a team's set-up
-// and a futex call, about 0.3 microseconds, 0.5 nested; the seed model's training step used to open about 150 such
-// regions a step (max-pooling once per convolution chunk alone about 100). Included by the kernels' .cpp files only.
+// and a futex call, about 0.3 microseconds, 0.5 nested, and a training step of the seed model would open about 150
+// of them (max-pooling once per convolution chunk alone about 100). Included by .cpp files only (kernels and ops).
 #pragma once
 #include <elucid/core/parallel.hpp>
 

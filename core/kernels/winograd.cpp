@@ -88,12 +88,11 @@ namespace {
 
 // out (O, O, C, F) = L in L^T for every (c, f), in (I, I, C, F), L (O, I): the elements e = c * F + f of each (C, F)
 // matrix in blocks of 64 (innermost, so that the loops vectorise; C * F is a multiple of 256, as C and F are of 16 in
-// every convolution winograd_suits). A block's I * I rows of in are copied into a local
-// array first and its O * O rows of out written from one: the rows sit C * F floats apart, a multiple of 4 KB for the
-// usual channel counts, so read and written in place they would all fall into the same few sets of the L1 cache and
-// evict each other (this ran about twice as slow). Each sum in order of its index: t = L in, then out = t L^T.
-// Compiled for AVX-512 (Winograd runs on AVX-512 CPUs alone), whose FMAs the compiler may contract the sums into: the
-// same bits on every such CPU.
+// every convolution winograd_suits). A block's I * I rows of in are copied into a local array first and its O * O
+// rows of out written from one: the rows sit C * F floats apart, a multiple of 4 KB for the usual channel counts, so
+// read and written in place they would all fall into the same few sets of the L1 cache and evict each other (about
+// twice as slow). Each sum in order of its index: t = L in, then out = t L^T. Compiled for AVX-512 (Winograd runs on
+// AVX-512 CPUs alone), whose FMAs the compiler may contract the sums into: the same bits on every such CPU.
 template <int O, int I>
 __attribute__((target("avx512f"))) void transform_pairs(const float (&L)[O][I], const float* in, int64_t cf, float* out) {
   constexpr int64_t kBlock = 64;
