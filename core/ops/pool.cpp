@@ -17,8 +17,7 @@ using detail::pool_geometry;
 using detail::shape_of;
 
 kernels::Pool2DGeometry detail::pool_geometry(const char* op, const Shape& x, const Pool2DArgs& args) {
-  if (x.size() != 4)
-    throw Error(std::string(op) + ": input " + to_string(x) + " must have rank 4 (N, H, W, C)");
+  if (x.size() != 4) throw Error(std::string(op) + ": pool_geometry needs a shape of rank 4, got " + to_string(x));
   const int sh = args.stride_h == 0 ? args.pool_h : args.stride_h;
   const int sw = args.stride_w == 0 ? args.pool_w : args.stride_w;
   if (args.pool_h < 1 || args.pool_w < 1 || sh < 1 || sw < 1)
@@ -44,6 +43,7 @@ kernels::Pool2DGeometry detail::max_pool_geometry(const char* op, const Shape& x
 }
 
 Tensor max_pool2d(const Tensor& x, const Pool2DArgs& args) {
+  check_rank("max_pool2d", x, 4, "input", "(N, H, W, C)");
   const kernels::Pool2DGeometry g = detail::max_pool_geometry("max_pool2d", x.shape(), args);
   Tensor y = Tensor::empty({g.n, g.oh, g.ow, g.c});
   if (!needs_grad(x)) {  // inference: no argmax to keep
@@ -61,6 +61,7 @@ Tensor max_pool2d(const Tensor& x, const Pool2DArgs& args) {
 }
 
 Tensor avg_pool2d(const Tensor& x, const Pool2DArgs& args) {
+  check_rank("avg_pool2d", x, 4, "input", "(N, H, W, C)");
   const kernels::Pool2DGeometry g = pool_geometry("avg_pool2d", x.shape(), args);
   Tensor y = Tensor::empty({g.n, g.oh, g.ow, g.c});
   kernels::avg_pool2d_forward(g, x.data(), y.data());

@@ -151,6 +151,10 @@ TEST_CASE("pooling rejects bad inputs naming the op and the shape", "[ops][pool]
                     "max_pool2d: input (1, 1, 3, 2) is smaller than the pool size (2, 2) with valid padding");
   CHECK_THROWS_WITH(ops::avg_pool2d(Tensor({4, 4, 2}), pool_args(2, 2)),
                     "avg_pool2d: input (4, 4, 2) must have rank 4 (N, H, W, C)");
+  CHECK_THROWS_WITH(ops::max_pool2d(Tensor({4, 4, 2}), pool_args(2, 2)),
+                    "max_pool2d: input (4, 4, 2) must have rank 4 (N, H, W, C)");
+  CHECK_THROWS_WITH(ops::max_pool2d(Tensor(), pool_args(2, 2)), "max_pool2d: input is undefined");
+  CHECK_THROWS_WITH(ops::avg_pool2d(Tensor(), pool_args(2, 2)), "avg_pool2d: input is undefined");
   CHECK_THROWS_WITH(ops::max_pool2d(Tensor({1, 4, 4, 1}), pool_args(0, 2)),
                     "max_pool2d: pool size (0, 2) and strides (0, 2) must be >= 1");
   CHECK_THROWS_WITH(ops::global_avg_pool2d(Tensor({2, 0, 3, 1})), "global_avg_pool2d: input (2, 0, 3, 1) has no pixels");
