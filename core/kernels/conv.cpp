@@ -100,6 +100,7 @@ thread_local std::vector<const float*> starts_buffer;  // receptive_field_starts
 thread_local std::vector<float> canvas_buffer;  // place_on_canvas slots, the same
 thread_local std::vector<float> winograd_kernel_buffer;  // the transformed kernel of the call (winograd.hpp)
 thread_local std::vector<float> winograd_buffer;         // winograd_forward's scratch slots
+thread_local std::vector<float> unpooled_buffer;  // conv2d_max_pool: each chunk's outputs before pooling (slots)
 
 // True when the whole receptive field of output (oh, ow) lies inside the image and its columns are contiguous
 // (dilation_w 1): then each kernel row is one run of KW * C floats in x. The common case for valid padding.
@@ -381,7 +382,6 @@ void forward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* w
   float* row_all = workspace(bf16_row_buffer, row_slot * threads);
   const float** starts_all = workspace(starts_buffer, starts_slot * threads);
   const int64_t unpooled_slot = pool ? slot_size(chunk * rows_per_sample * g.f) : 0;
-  thread_local std::vector<float> unpooled_buffer;  // the calling thread's
   float* unpooled = pool ? thread_slots(unpooled_buffer, unpooled_slot) : nullptr;
 #pragma omp parallel for schedule(static)
   for (int64_t ci = 0; ci < chunks; ++ci) {
@@ -521,7 +521,6 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
                                  ? nullptr
                                  : workspace(starts_buffer, starts_slot * omp_get_max_threads());
   const int64_t unpooled_slot = pool ? slot_size(chunk * rows_per_sample * g.f) : 0;
-  thread_local std::vector<float> unpooled_buffer;  // the calling thread's
   float* unpooled = pool ? thread_slots(unpooled_buffer, unpooled_slot) : nullptr;
 #pragma omp parallel for schedule(static)
   for (int64_t ci = 0; ci < chunks; ++ci) {
