@@ -196,6 +196,15 @@ void make_layer_params(Model& m, const std::string& name, const ForwardPD& fwd, 
   m.params.push_back(&w), m.params.push_back(&b);
 }
 
+// ELU's backward from its output y, in place on diff (laid out as desc): diff = diff * (y > 0 ? 1 : y + 1).
+void push_elu_backward(Model& m, const std::string& name, const memory::desc& desc,
+                       const eltwise_forward::primitive_desc& elu, const memory& y, const memory& diff) {
+  eltwise_backward::primitive_desc elu_b({algorithm::eltwise_elu_use_dst_for_bwd, desc, desc, 1.0f}, eng, elu);
+  show(name + " elu backward", elu_b);
+  m.backward.push_back(
+      {eltwise_backward(elu_b), {{DNNL_ARG_DST, y}, {DNNL_ARG_DIFF_DST, diff}, {DNNL_ARG_DIFF_SRC, diff}}});
+}
+
 // Conv2D 3x3, stride 1, valid, with bias, then ELU. forward() appends to the forward list and returns the output;
 // backward() appends to the backward list and returns the input gradient (none for the first layer).
 struct Conv {
@@ -243,13 +252,8 @@ struct Conv {
   }
 
   memory backward(Model& m, const memory& diff_out) {
-    // ELU's backward from its output, in place: diff = diff_out * (y > 0 ? 1 : y + 1)
-    eltwise_backward::primitive_desc elu_b(
-        {algorithm::eltwise_elu_use_dst_for_bwd, fwd.dst_desc(), fwd.dst_desc(), 1.0f}, eng, elu);
-    show(name + " elu backward", elu_b);
     memory diff = as(diff_out, fwd.dst_desc(), m.backward, name + " gradient reorder");
-    m.backward.push_back({eltwise_backward(elu_b), {{DNNL_ARG_DST, dst}, {DNNL_ARG_DIFF_DST, diff},
-                                                    {DNNL_ARG_DIFF_SRC, diff}}});
+    push_elu_backward(m, name, fwd.dst_desc(), elu, dst, diff);
     // weight and bias gradients: dW = sum over the batch of input (x) diff, db = sum of diff
     m.backward.push_back({convolution_backward_weights(bwd_w),
                           {{DNNL_ARG_SRC, as(src, bwd_w.src_desc(), m.backward, name + " input reorder")},
@@ -348,13 +352,7 @@ struct Dense {
 
   memory backward(Model& m, const memory& diff_out) {
     memory diff = as(diff_out, dst_desc, m.backward, name + " gradient reorder");
-    if (with_elu) {
-      eltwise_backward::primitive_desc elu_b({algorithm::eltwise_elu_use_dst_for_bwd, dst_desc, dst_desc, 1.0f}, eng,
-                                             elu);
-      show(name + " elu backward", elu_b);
-      m.backward.push_back({eltwise_backward(elu_b), {{DNNL_ARG_DST, dst}, {DNNL_ARG_DIFF_DST, diff},
-                                                      {DNNL_ARG_DIFF_SRC, diff}}});
-    }
+    if (with_elu) push_elu_backward(m, name, dst_desc, elu, dst, diff);
     m.backward.push_back({inner_product_backward_weights(bwd_w),
                           {{DNNL_ARG_SRC, as(src, bwd_w.src_desc(), m.backward, name + " input reorder")},
                            {DNNL_ARG_DIFF_DST, as(diff, bwd_w.diff_dst_desc(), m.backward, name + " gradient reorder")},
