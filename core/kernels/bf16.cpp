@@ -2,6 +2,8 @@
 // the same integer arithmetic 16 floats at a time with AVX-512 (not vcvtneps2bf16, which flushes denormals to zero).
 #include <elucid/core/kernels/bf16.hpp>
 
+#include <elucid/core/kernels/team_loop.hpp>
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -75,8 +77,8 @@ float round_to_bfloat16(float x) {
 void round_to_bfloat16(const float* x, float* y, int64_t n) {
   if (n <= 0) return;
   const int64_t blocks = (n + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (int64_t b = 0; b < blocks; ++b) round_serial(x + b * kBlock, y + b * kBlock, std::min(kBlock, n - b * kBlock));
+  team_loop(blocks, on_team(n, kParallelMin),
+            [&](int64_t b) { round_serial(x + b * kBlock, y + b * kBlock, std::min(kBlock, n - b * kBlock)); });
 }
 
 }  // namespace elucid::kernels

@@ -14,8 +14,8 @@ bool cpu_has_avx512_bf16();
 float round_to_bfloat16(float x);
 
 // y (n) = round_to_bfloat16(x) elementwise: the same bits as the scalar one (AVX-512 integer arithmetic when the
-// CPU has it). y may equal x. Large arrays are split over OpenMP threads; elementwise, so thread counts never
-// change a bit.
+// CPU has it). y may equal x. Large arrays are split over OpenMP threads (not inside a parallel region); elementwise,
+// so thread counts never change a bit.
 void round_to_bfloat16(const float* x, float* y, int64_t n);
 
 }  // namespace elucid::kernels

@@ -19,8 +19,9 @@ struct Conv2DGeometry {
   int64_t stride_h, stride_w, dilation_h, dilation_w;
   int64_t pad_top, pad_left;
   // Keras' mixed_bfloat16: every product (y = x W, dW = x^T dy, dX = dy W^T) takes its operands (x, W, dy; for the
-  // ELU variants dz = dy * elu'(y)) rounded to bfloat16 and sums in float32 (core/kernels/gemm_bf16.hpp); bias, ELU,
-  // col2im and the chunk sums stay float32. Needs cpu_has_avx512_bf16() (the kernels throw otherwise).
+  // ELU variants dz = dy * elu'(y)) rounded to bfloat16 and sums in float32 (core/kernels/gemm_bf16.hpp, or Winograd
+  // in float32 on the rounded operands: core/kernels/winograd.hpp); bias, ELU, col2im and the chunk sums stay
+  // float32. Needs cpu_has_avx512_bf16() (the kernels throw otherwise).
   bool bf16 = false;
 };
 

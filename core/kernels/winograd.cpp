@@ -7,6 +7,7 @@
 #include <elucid/core/kernels/winograd.hpp>
 
 #include <elucid/core/error.hpp>
+#include <elucid/core/kernels/bf16.hpp>
 #include <elucid/core/kernels/gemm_avx512.hpp>
 
 #if defined(__x86_64__)
@@ -64,11 +65,16 @@ bool winograd_suits(const Conv2DGeometry& g) {
   // sgemm_avx512_suits: an AVX-512F CPU (the direct kernels this stands in for need it too), C and F <= 1024. The
   // tiles may cover at most twice the outputs: measured on Zen 4 (elucid-kernel-bench, forward and backward), 3x3
   // outputs (one tile of 16 for 9, 1.78x) ran in 0.87 of the direct kernels' time and 13x13 (16x16, 1.51x) in 0.9,
-  // but 5x5 (8x8, 2.56x) took 1.4 times as long.
-  return !g.bf16 && g.kh == 3 && g.kw == 3 && g.stride_h == 1 && g.stride_w == 1 && g.dilation_h == 1 &&
-         g.dilation_w == 1 && g.pad_top >= 0 && g.pad_top <= 2 && g.pad_left >= 0 && g.pad_left <= 2 && g.h > 0 &&
-         g.w > 0 && g.oh > 0 && g.ow > 0 && g.c > 0 && g.f > 0 && g.c % 16 == 0 && g.f % 16 == 0 &&
-         sgemm_avx512_suits(1, g.f, g.c) && int64_t{kOut} * kOut * tiles_h(g) * tiles_w(g) <= 2 * g.oh * g.ow;
+  // but 5x5 (8x8, 2.56x) took 1.4 times as long. Against the bf16 kernels, which multiply at twice the rate, at most
+  // 1.6 times: 2.25 float32 products an output a tile covers against 4.5 bf16 ones (9 at twice the rate), and the
+  // transforms' share on top; measured, the 3x3 outputs' forward (1.78x) was slower than the bf16 kernels' and
+  // 11x11 outputs (12x12, 1.19x) were 0.9 of theirs, forward and backward.
+  const int64_t covered = int64_t{kOut} * kOut * tiles_h(g) * tiles_w(g), outputs = g.oh * g.ow;
+  const bool tiles_fit = g.bf16 ? 5 * covered <= 8 * outputs : covered <= 2 * outputs;
+  return (!g.bf16 || cpu_has_avx512_bf16()) && g.kh == 3 && g.kw == 3 && g.stride_h == 1 && g.stride_w == 1 &&
+         g.dilation_h == 1 && g.dilation_w == 1 && g.pad_top >= 0 && g.pad_top <= 2 && g.pad_left >= 0 &&
+         g.pad_left <= 2 && g.h > 0 && g.w > 0 && g.oh > 0 && g.ow > 0 && g.c > 0 && g.f > 0 && g.c % 16 == 0 &&
+         g.f % 16 == 0 && sgemm_avx512_suits(1, g.f, g.c) && tiles_fit;
 }
 
 int64_t winograd_kernel_floats(const Conv2DGeometry& g) { return kPositions * g.c * g.f; }

@@ -8,6 +8,10 @@
 // constants (up to 8, and 1/24) make the outputs' error about 4e-6 of their largest value for 32 channels, against
 // 3e-7 for the direct kernels. Every output's bits depend on its tile's inputs and the shapes alone: never on the
 // thread count, the chunk a tile falls in or its place in the products' blocks.
+// With g.bf16 (Keras' mixed_bfloat16) the operands (x, w, dy) are rounded to bfloat16 as they are read, and the
+// transforms and products run in float32 on those values: the bf16 dot products' numbers (bf16 operands, float32
+// sums) up to Winograd's float32 rounding, which is a thousandth of bfloat16's (4e-3), and with 4 times fewer
+// multiplications than the direct bf16 kernels do at twice float32's rate.
 #pragma once
 #include <elucid/core/kernels/conv.hpp>
 
@@ -15,10 +19,11 @@
 
 namespace elucid::kernels {
 
-// True when conv(g) can run as F(4x4, 3x3) here: an AVX-512F CPU, a 3x3 kernel, strides and dilations 1, float32
-// products, at most 2 rows and columns of zeros before the image (valid: 0, same: 1, the input gradient of valid: 2;
-// the outputs' count says how many after it), C and F multiples of 16 (whole vectors), and tiles that cover at most
-// twice the outputs (3x3 outputs in one tile of 16 and 13x13 in 16x16 do; 5x5 in 8x8 does not: it is slower there).
+// True when conv(g) can run as F(4x4, 3x3) here: an AVX-512F CPU (with AVX512_BF16 for g.bf16, as the bf16 kernels
+// need), a 3x3 kernel, strides and dilations 1, at most 2 rows and columns of zeros before the image (valid: 0,
+// same: 1, the input gradient of valid: 2; the outputs' count says how many after it), C and F multiples of 16 (whole
+// vectors), and tiles that cover at most twice the outputs (3x3 outputs in one tile of 16 and 13x13 in 16x16 do; 5x5
+// in 8x8 does not: it is slower there).
 bool winograd_suits(const Conv2DGeometry& g);
 
 // Floats of u for winograd_transform_kernel: 36 * C * F.

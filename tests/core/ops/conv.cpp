@@ -930,6 +930,10 @@ const std::vector<Bf16ConvCase>& bf16_conv_cases() {
       {{2, 7, 8, 4}, 2, 3, 17, conv_args(1, 1, kSame, 2, 2), false},  // dilation 2, same, no bias
       {{2, 7, 7, 6}, 3, 2, 8, conv_args(1, 2, kValid, 2, 1, 2), true},  // groups 2, dilated rows, stride 2
       {{1, 5, 5, 1}, 3, 3, 70, conv_args(1, 1, kValid), true},        // K 9, F above one panel of 64
+      // Winograd's F(4x4, 3x3) on the rounded operands (kernels/winograd.hpp): valid (11x11 outputs in 12x12 tiles;
+      // dx's full convolution 13x13 in 16x16), 2 chunks (8 + 1 samples); same padding, whole tiles.
+      {{9, 13, 13, 16}, 3, 3, 32, conv_args(1, 1, kValid), true},
+      {{2, 8, 8, 32}, 3, 3, 16, conv_args(1, 1, kSame), false},
   };
   return cases;
 }
@@ -947,6 +951,20 @@ TEST_CASE("conv2d_elu with bf16 products matches double loops over bf16-rounded 
     bf16_check_conv(cc, true, 1.0f);
     bf16_check_conv(cc, true, 0.5f);
   }
+}
+
+TEST_CASE("bf16 products run as Winograd where its tiles cover at most 1.6 times the outputs", "[ops][conv][bf16]") {
+  // The seed model's second convolution (13x13x32 -> 11x11x64, 12x12 in tiles) and its input gradient (11x11x64 ->
+  // 13x13x32 padded by 2, 16x16 in tiles) run as Winograd on the bf16-rounded operands; the third (5x5x64 -> 3x3x64,
+  // one tile of 16 outputs for 9) keeps the bf16 kernels, and so does every convolution on a CPU without AVX512_BF16.
+  kernels::Conv2DGeometry second = winograd_geometry({32, 13, 13, 32}, 64, 0);
+  kernels::Conv2DGeometry second_dx = winograd_geometry({32, 11, 11, 64}, 32, 2);
+  kernels::Conv2DGeometry third = winograd_geometry({32, 5, 5, 64}, 64, 0);
+  second.bf16 = second_dx.bf16 = third.bf16 = true;
+  const bool bf16 = bf16_testing::runs_here() && kernels::sgemm_avx512_suits(1, 16, 16);
+  CHECK(kernels::winograd_suits(second) == bf16);
+  CHECK(kernels::winograd_suits(second_dx) == bf16);
+  CHECK_FALSE(kernels::winograd_suits(third));
 }
 
 TEST_CASE("conv2d and conv2d_elu with bf16 products are bit-identical at 1 and 2 threads",
