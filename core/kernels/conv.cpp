@@ -3,8 +3,8 @@
 // weight gradient, and for strides 1 the input gradient as a convolution of dy; else col2im for the input gradient.
 // With g.bf16 the products are bf16 ones (core/kernels/gemm_bf16.hpp) on operands packed straight from the image,
 // one receptive field at a time, and from dy; the weights are packed once per call. Same chunks as the float path.
-// Except where Winograd suits (3x3, stride 1: kernels/winograd.hpp): there the float path runs Winograd on the
-// operands rounded to bfloat16, the same numbers with 4 times fewer multiplications.
+// Except where the float path is faster (float_path_takes_bf16): there it runs on the operands rounded to bfloat16,
+// which gives the same numbers, as a product of two bfloat16 values is exact in float32.
 #include <elucid/core/kernels/conv.hpp>
 
 #include <elucid/core/error.hpp>
@@ -103,10 +103,10 @@ thread_local std::vector<float> canvas_buffer;  // place_on_canvas slots, the sa
 thread_local std::vector<float> winograd_kernel_buffer;  // the transformed kernel of the call (winograd.hpp)
 thread_local std::vector<float> winograd_buffer;         // winograd_forward's scratch slots
 thread_local std::vector<float> unpooled_buffer;  // conv2d_max_pool: each chunk's outputs before pooling (slots)
-thread_local std::vector<float> rounded_buffer;   // g.bf16 by Winograd: each chunk's images rounded to bf16 (slots)
-thread_local std::vector<float> rounded_kernel_buffer;  // g.bf16 by Winograd: the kernel rounded to bf16
+thread_local std::vector<float> rounded_buffer;  // g.bf16 in the float path: chunks' images rounded to bf16 (slots)
+thread_local std::vector<float> rounded_kernel_buffer;  // g.bf16 in the float path: the kernel rounded to bf16
 
-// x (n) rounded to bfloat16 into dst, returned: a bf16 product's operand for Winograd, which computes in float32.
+// x (n) rounded to bfloat16 into dst, returned: a bf16 product's operand for the float path.
 const float* rounded(const float* x, int64_t n, float* dst) {
   round_to_bfloat16(x, dst, n);
   return dst;
@@ -298,6 +298,16 @@ void col2im_add(const Conv2DGeometry& g, const float* col, int64_t samples, floa
         }
       }
   }
+}
+
+// With g.bf16: true when the float path, on the operands rounded to bfloat16, is faster than the bf16 kernels for
+// the products asked for (the forward's, or the backward's dW and dX): where Winograd's F(4x4, 3x3) suits each of
+// them (4 times fewer multiplications: kernels/winograd.hpp), or where a sum has fewer than 16 terms (K = KH * KW *
+// C: one input channel), too short for packing bfloat16 pairs to pay (the seed model's first convolution, K 9).
+bool float_path_takes_bf16(const Conv2DGeometry& g, bool forward, bool dx, bool dw) {
+  if (g.kh * g.kw * g.c < 16) return true;
+  if (forward) return winograd_suits(g);
+  return (!dw || winograd_suits(g)) && (!dx || winograd_suits(input_gradient_geometry(g)));
 }
 
 // ---- bf16 products (g.bf16) ----
@@ -509,15 +519,15 @@ void backward_chunks_bf16(const Conv2DGeometry& g, const float* x, const float* 
 // chunk's conv(x, w) + b goes to a per-thread slot instead, and y (and argmax, unless null) receive its pooling.
 void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, const float* b, bool elu, float alpha,
                     float* y, const Pool2DGeometry* pool = nullptr, int32_t* argmax = nullptr) {
-  if (g.bf16 && !winograd_suits(g)) {
+  if (g.bf16 && !float_path_takes_bf16(g, true, false, false)) {
     forward_chunks_bf16(g, x, w, b, elu, alpha, y, pool, argmax);
     return;
   }
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
   // 3x3, stride 1, valid or same padding, whole vectors of channels, tiles that fit the outputs (winograd_suits):
-  // Winograd's F(4x4, 3x3) from w transformed once. With g.bf16 (only by Winograd here) w and each chunk's images are
-  // rounded to bfloat16 first.
+  // Winograd's F(4x4, 3x3) from w transformed once. With g.bf16 w and each chunk's images are rounded to bfloat16
+  // first.
   const bool winograd = winograd_suits(g);
   const int64_t image_floats = g.h * g.w * g.c, rounded_slot = g.bf16 ? slot_size(chunk * image_floats) : 0;
   float* rounded_images = g.bf16 ? thread_slots(rounded_buffer, rounded_slot) : nullptr;
@@ -570,8 +580,7 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
 void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, const float* y_elu, float alpha,
                      const float* dy, GradBuffer dx_out, GradBuffer dw_out, GradBuffer db_out,
                      const Pool2DGeometry* pool = nullptr, const int32_t* argmax = nullptr) {
-  // bf16 products stay in the float path only where Winograd takes every product asked for (dW; dX's convolution).
-  if (g.bf16 && !((!dw_out.data || winograd_suits(g)) && (!dx_out.data || winograd_suits(input_gradient_geometry(g))))) {
+  if (g.bf16 && !float_path_takes_bf16(g, false, dx_out.data != nullptr, dw_out.data != nullptr)) {
     backward_chunks_bf16(g, x, w, y_elu, alpha, dy, dx_out, dw_out, db_out, pool, argmax);
     return;
   }
@@ -585,10 +594,11 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
   const int64_t slot = slot_size(chunk * rows_per_sample * k), dz_slot = slot_size(chunk * rows_per_sample * g.f);
   thread_local std::vector<float> dz_buffer;
   float* dzs = y_elu || pool || g.bf16 ? thread_slots(dz_buffer, dz_slot) : nullptr;
-  // With g.bf16 (only by Winograd here) each chunk's images and dz, and the turned kernel, are rounded to bfloat16
-  // before their products; db sums dz in float32.
+  // With g.bf16 the kernel, and each chunk's images and dz, are rounded to bfloat16 before their products; db sums
+  // dz in float32.
   const int64_t image_floats = g.h * g.w * g.c, rounded_slot = g.bf16 && dw ? slot_size(chunk * image_floats) : 0;
   float* rounded_images = g.bf16 && dw ? thread_slots(rounded_buffer, rounded_slot) : nullptr;
+  if (g.bf16) w = rounded(w, k * g.f, workspace(rounded_kernel_buffer, k * g.f));
   // dW reads x in place (or its padded copy), as the forward does, when the chunk's rows are a depth the AVX-512
   // kernel takes.
   const Fields fields = fields_of(g);
@@ -607,7 +617,6 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
   thread_local std::vector<float> turned_buffer;  // the calling thread's
   float* turned = dx_convolved ? workspace(turned_buffer, k * g.f) : nullptr;
   if (turned) turn_kernel(g, w, turned);
-  if (turned && g.bf16) round_to_bfloat16(turned, turned, k * g.f);
   float* u = dx_winograd ? workspace(winograd_kernel_buffer, winograd_kernel_floats(back)) : nullptr;
   if (u) winograd_transform_kernel(back, turned, u);
   // A chunk's dW and dX take turns in one slot of Winograd's scratch.

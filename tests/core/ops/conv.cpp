@@ -929,7 +929,7 @@ const std::vector<Bf16ConvCase>& bf16_conv_cases() {
       {{3, 8, 9, 3}, 3, 3, 33, conv_args(2, 2, kSame), true},         // stride 2, same, F 33
       {{2, 7, 8, 4}, 2, 3, 17, conv_args(1, 1, kSame, 2, 2), false},  // dilation 2, same, no bias
       {{2, 7, 7, 6}, 3, 2, 8, conv_args(1, 2, kValid, 2, 1, 2), true},  // groups 2, dilated rows, stride 2
-      {{1, 5, 5, 1}, 3, 3, 70, conv_args(1, 1, kValid), true},        // K 9, F above one panel of 64
+      {{1, 5, 5, 1}, 3, 3, 70, conv_args(1, 1, kValid), true},  // K 9: the float path on rounded operands; F 70
       // Winograd's F(4x4, 3x3) on the rounded operands (kernels/winograd.hpp): valid (11x11 outputs in 12x12 tiles;
       // dx's full convolution 13x13 in 16x16), 2 chunks (8 + 1 samples); same padding, whole tiles.
       {{9, 13, 13, 16}, 3, 3, 32, conv_args(1, 1, kValid), true},
