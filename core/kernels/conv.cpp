@@ -106,9 +106,10 @@ thread_local std::vector<float> unpooled_buffer;  // conv2d_max_pool: each chunk
 thread_local std::vector<float> rounded_buffer;  // g.bf16 in the float path: chunks' images rounded to bf16 (slots)
 thread_local std::vector<float> rounded_kernel_buffer;  // g.bf16 in the float path: the kernel rounded to bf16
 
-// x (n) rounded to bfloat16 into dst, returned: a bf16 product's operand for the float path.
+// x (n) rounded to bfloat16 into dst, as the bf16 products round their operands, returned: an operand for the float
+// path.
 const float* rounded(const float* x, int64_t n, float* dst) {
-  round_to_bfloat16(x, dst, n);
+  bf16_round_operand(x, n, dst);
   return dst;
 }
 
@@ -523,6 +524,7 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
     forward_chunks_bf16(g, x, w, b, elu, alpha, y, pool, argmax);
     return;
   }
+  if (g.bf16) require_bf16("conv2d (bf16)");  // bf16_round_operand
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
   // 3x3, stride 1, valid or same padding, whole vectors of channels, tiles that fit the outputs (winograd_suits):
@@ -584,6 +586,7 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
     backward_chunks_bf16(g, x, w, y_elu, alpha, dy, dx_out, dw_out, db_out, pool, argmax);
     return;
   }
+  if (g.bf16) require_bf16("conv2d backward (bf16)");  // bf16_round_operand
   float *dx = dx_out.data, *dw = dw_out.data, *db = db_out.data;
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;

@@ -137,6 +137,17 @@ ELUCID_BF16_TARGET void bf16_pack_row(const float* x, int64_t k, uint32_t* dst) 
   }
 }
 
+ELUCID_BF16_TARGET void bf16_round_operand(const float* x, int64_t n, float* y) {
+  // 16 floats at a time to 16 bf16 words, each widened back into the high half of a float (zero-masked forms of the
+  // widening and the shift: GCC 12 warns of the plain ones' undefined pass-through operand).
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 mask = tail_mask(n - i);
+    const __m256i words = (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(mask, x + i));
+    const __m512i widened = _mm512_maskz_cvtepu16_epi32(mask, words);
+    _mm512_mask_storeu_epi32(y + i, mask, _mm512_maskz_slli_epi32(mask, widened, 16));
+  }
+}
+
 ELUCID_BF16_TARGET void bf16_pack_interleaved(const float* lo, const float* hi, int64_t count, int64_t padded,
                                               uint32_t* dst) {
   const __m512i index = _mm512_load_si512(kInterleave.data());
@@ -318,6 +329,9 @@ void sgemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, con
 
 #else  // not x86-64: no AVX512_BF16
 
+void bf16_round_operand(const float*, int64_t, float*) {
+  throw Error("bf16_round_operand: this build is not for x86-64");
+}
 void bf16_pack_row(const float*, int64_t, uint32_t*) { throw Error("bf16_pack_row: this build is not for x86-64"); }
 void bf16_pack_interleaved(const float*, const float*, int64_t, int64_t, uint32_t*) {
   throw Error("bf16_pack_interleaved: this build is not for x86-64");

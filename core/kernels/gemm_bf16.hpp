@@ -22,6 +22,10 @@ inline int64_t bf16_pairs(int64_t k) { return (k + 1) / 2; }
 // The row length of a packed B: n rounded up to whole vectors of 16 (the extra columns hold zeros).
 inline int64_t bf16_packed_cols(int64_t n) { return (n + 15) / 16 * 16; }
 
+// y (n) = x (n) as the products see their operands: rounded to bfloat16 by vcvtneps2bf16 (nearest even, denormals
+// to zero), held in floats (low 16 bits 0). y may equal x. The float32 kernels on such values give the bf16 products'
+// numbers (a product of two bfloat16 values is exact in float32): the convolutions' float path (kernels/conv.cpp).
+void bf16_round_operand(const float* x, int64_t n, float* y);
 // dst (bf16_pairs(k)) = x (k) rounded and paired; an odd k's last pair has a zero high half.
 void bf16_pack_row(const float* x, int64_t k, uint32_t* dst);
 // dst (padded) = (bf16(lo[j]), bf16(hi[j])) for j < count, zero pairs from count to padded; hi null: zero high

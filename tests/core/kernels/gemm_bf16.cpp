@@ -114,3 +114,43 @@ TEST_CASE("sgemm_bf16 gives each row the same bits on every call, whatever rows 
   CHECK(std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float)) == 0);
   CHECK(std::memcmp(c1.data(), c3.data(), c3.size() * sizeof(float)) == 0);
 }
+
+TEST_CASE("bf16_round_operand rounds as round_to_bfloat16, but denormals to zero, and writes n floats only",
+          "[kernels][bf16]") {
+  if (!kernels::cpu_has_avx512_bf16()) {
+    WARN("skipped: this CPU has no AVX512_BF16");
+    return;
+  }
+  auto bits = [](float x) {
+    uint32_t u = 0;
+    std::memcpy(&u, &x, sizeof u);
+    return u;
+  };
+  // Random values of every exponent range, ties, infinities, the largest float and a denormal of each sign.
+  std::vector<float> x = bf16_random_values(37, 6);
+  for (size_t i = 0; i < x.size(); i += 3) x[i] = std::ldexp(x[i], static_cast<int>(i) * 7 - 120);
+  x[1] = 1.0f + std::ldexp(1.0f, -8);  // halfway between two bfloat16 values: to even (1.0)
+  x[2] = 1.0f + std::ldexp(3.0f, -8);  // halfway: to even (1 + 2^-6)
+  x[4] = std::numeric_limits<float>::infinity();
+  x[5] = -std::numeric_limits<float>::max();
+  x[7] = std::numeric_limits<float>::denorm_min() * 1000;
+  x[8] = -std::numeric_limits<float>::denorm_min();
+  for (int64_t n : {1, 15, 16, 17, 33, 37}) {
+    INFO("n " << n);
+    std::vector<float> y(x.size() + 1, 7.0f);
+    kernels::bf16_round_operand(x.data(), n, y.data());
+    for (int64_t i = 0; i < n; ++i) {
+      const float v = x[static_cast<size_t>(i)];
+      const bool denormal = v != 0 && std::fabs(v) < std::numeric_limits<float>::min();
+      const uint32_t want = denormal ? bits(v) & 0x80000000u : bits(kernels::round_to_bfloat16(v));
+      INFO("value " << v);
+      CHECK(bits(y[static_cast<size_t>(i)]) == want);
+    }
+    for (size_t i = static_cast<size_t>(n); i < y.size(); ++i) CHECK(y[i] == 7.0f);
+  }
+  // In place, and a NaN stays a NaN.
+  std::vector<float> z = {std::numeric_limits<float>::quiet_NaN(), 1.1f};
+  kernels::bf16_round_operand(z.data(), 2, z.data());
+  CHECK(std::isnan(z[0]));
+  CHECK(bits(z[1]) == bits(kernels::round_to_bfloat16(1.1f)));
+}
