@@ -307,8 +307,8 @@ void col2im_add(const Conv2DGeometry& g, const float* col, int64_t samples, floa
 // C: one input channel), too short for packing bfloat16 pairs to pay (the seed model's first convolution, K 9).
 bool float_path_takes_bf16(const Conv2DGeometry& g, bool forward, bool dx, bool dw) {
   if (g.kh * g.kw * g.c < 16) return true;
-  if (forward) return winograd_suits(g);
-  return (!dw || winograd_suits(g)) && (!dx || winograd_suits(input_gradient_geometry(g)));
+  if (winograd_suits(g)) return true;  // the forward, dW and dX (winograd_input_gradient) all by Winograd
+  return !forward && !dw && (!dx || winograd_suits(input_gradient_geometry(g)));
 }
 
 // ---- bf16 products (g.bf16) ----
@@ -614,21 +614,30 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
   // That convolution by Winograd's F(4x4, 3x3) when it suits (winograd_suits asks for strides 1; same padding gives
   // same padding, valid padding a "full" one of 2 on each side), whatever its zero border would cost the direct
   // kernels: there it costs only the tiles' partly empty windows.
+  // When the forward runs as Winograd, dX by the adjoint of its transforms on its tiles (winograd_input_gradient):
+  // for valid padding fewer tiles than the full convolution's.
   const Conv2DGeometry back = input_gradient_geometry(g);  // dx's convolution, when dx_convolved
-  const bool dx_winograd = dx && winograd_suits(back);
-  const bool dx_convolved = dx_winograd || (dx && input_gradient_reads_in_place(g));
+  const bool dx_adjoint = dx && winograd_suits(g);
+  const bool dx_winograd = dx && !dx_adjoint && winograd_suits(back);
+  const bool dx_convolved = dx_winograd || (dx && !dx_adjoint && input_gradient_reads_in_place(g));
   thread_local std::vector<float> turned_buffer;  // the calling thread's
   float* turned = dx_convolved ? workspace(turned_buffer, k * g.f) : nullptr;
   if (turned) turn_kernel(g, w, turned);
-  float* u = dx_winograd ? workspace(winograd_kernel_buffer, winograd_kernel_floats(back)) : nullptr;
-  if (u) winograd_transform_kernel(back, turned, u);
+  float* u = dx_adjoint || dx_winograd
+                 ? workspace(winograd_kernel_buffer, winograd_kernel_floats(dx_adjoint ? g : back))
+                 : nullptr;
+  if (dx_adjoint) winograd_transform_kernel_for_input_gradient(g, w, u);
+  if (dx_winograd) winograd_transform_kernel(back, turned, u);
   // A chunk's dW and dX take turns in one slot of Winograd's scratch.
-  const int64_t winograd_slot = slot_size(std::max(dw_winograd ? winograd_weight_gradient_scratch_floats(g) : 0,
-                                                   dx_winograd ? winograd_scratch_floats(back) : 0));
-  float* winograd_scratch = dw_winograd || dx_winograd ? thread_slots(winograd_buffer, winograd_slot) : nullptr;
+  const int64_t winograd_slot = slot_size(std::max({dw_winograd ? winograd_weight_gradient_scratch_floats(g) : 0,
+                                                    dx_adjoint ? winograd_scratch_floats(g) : 0,
+                                                    dx_winograd ? winograd_scratch_floats(back) : 0}));
+  float* winograd_scratch =
+      dw_winograd || dx_adjoint || dx_winograd ? thread_slots(winograd_buffer, winograd_slot) : nullptr;
   const bool dx_in_place = dx_convolved && !dx_winograd;
-  float* columns =
-      (dx && !dx_convolved) || (dw && !dw_in_place && !dw_winograd) ? thread_slots(column_buffer, slot) : nullptr;
+  float* columns = (dx && !dx_adjoint && !dx_convolved) || (dw && !dw_in_place && !dw_winograd)
+                       ? thread_slots(column_buffer, slot)
+                       : nullptr;
   // Each chunk's dW and dX take turns in one slot of receptive-field starts and one canvas.
   const int64_t starts_slot = chunk * std::max(rows_per_sample, dx_in_place ? g.h * g.w : 0);
   const int64_t canvas_slot =
@@ -671,7 +680,10 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
         // dW chunk (K, F) = col^T (K, rows) * dy (rows, F)
         sgemm(true, false, k, g.f, rows, 1.0f, col, k, dyc, g.f, 0.0f, dw_partial + ci * dw_size, g.f);
       }
-      if (dx_winograd) {
+      if (dx_adjoint) {
+        winograd_input_gradient(g, dyc, samples, u, !dx_out.fresh, dx + s0 * image_floats,
+                                winograd_scratch + omp_get_thread_num() * winograd_slot);
+      } else if (dx_winograd) {
         winograd_forward(back, dyc, samples, u, nullptr, !dx_out.fresh, dx + s0 * g.h * g.w * g.c,
                          winograd_scratch + omp_get_thread_num() * winograd_slot);
       } else if (dx_convolved) {

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <array>
 #include <utility>
+#include <vector>
 
 namespace elucid::kernels {
 
@@ -148,6 +149,22 @@ __attribute__((target("avx512f"), always_inline)) inline void window_transform(c
   t[5] = _mm512_fmadd_ps(four, d[1], _mm512_fnmadd_ps(five, d[3], d[5]));  // 4 d1 - 5 d3 + d5
 }
 
+// d = B t for 6 values t, the adjoint of window_transform (B^T's columns as rows): d = (4 t0, 4 (t2 - t1) + 2 (t4 -
+// t3) + 4 t5, -5 t0 - 4 (t1 + t2) - (t3 + t4), (t1 - t2) + 2 (t3 - t4) - 5 t5, t0 + t1 + t2 + t3 + t4, t5).
+__attribute__((target("avx512f"), always_inline)) inline void window_transform_adjoint(const __m512 (&t)[6],
+                                                                                      __m512 (&d)[6]) {
+  const __m512 zero = _mm512_setzero_ps(), two = _mm512_set1_ps(2.0f), four = _mm512_set1_ps(4.0f);
+  const __m512 five = _mm512_set1_ps(5.0f);
+  const __m512 s12 = _mm512_add_ps(t[1], t[2]), d21 = _mm512_sub_ps(t[2], t[1]);
+  const __m512 s34 = _mm512_add_ps(t[3], t[4]), d43 = _mm512_sub_ps(t[4], t[3]);
+  d[0] = _mm512_mul_ps(four, t[0]);
+  d[1] = _mm512_fmadd_ps(four, _mm512_add_ps(d21, t[5]), _mm512_mul_ps(two, d43));
+  d[2] = _mm512_sub_ps(zero, _mm512_fmadd_ps(five, t[0], _mm512_fmadd_ps(four, s12, s34)));
+  d[3] = _mm512_sub_ps(zero, _mm512_fmadd_ps(five, t[5], _mm512_fmadd_ps(two, d43, d21)));
+  d[4] = _mm512_add_ps(_mm512_add_ps(t[0], s12), s34);
+  d[5] = t[5];
+}
+
 // o = A^T m for 6 values m, A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1] (the products' transform
 // into outputs).
 __attribute__((target("avx512f"), always_inline)) inline void product_transform(const __m512 (&m)[6],
@@ -191,6 +208,25 @@ __attribute__((target("avx512f"))) void transform_window(const float* const (&at
     __m512 t[kWindow];
     window_transform(column, t);
     for (int i = 0; i < kWindow; ++i) _mm512_storeu_ps(v + (i * kWindow + j) * ldv, t[i]);
+  }
+}
+
+// The adjoint of transform_window: B q B^T for a tile's 36 positions q (row step ldq), channels [c0, c0 + 16), added
+// into the pixels of its 6x6 window at `at` (null outside the image).
+__attribute__((target("avx512f"))) void transform_window_adjoint(const float* q, int64_t ldq, int64_t c0,
+                                                                 float* const (&at)[kWindow][kWindow]) {
+  __m512 e[kWindow][kWindow];  // B q, column by column
+  for (int j = 0; j < kWindow; ++j) {
+    __m512 column[kWindow], r[kWindow];
+    for (int i = 0; i < kWindow; ++i) column[i] = _mm512_loadu_ps(q + (i * kWindow + j) * ldq);
+    window_transform_adjoint(column, r);
+    for (int i = 0; i < kWindow; ++i) e[i][j] = r[i];
+  }
+  for (int i = 0; i < kWindow; ++i) {
+    __m512 d[kWindow];
+    window_transform_adjoint(e[i], d);
+    for (int j = 0; j < kWindow; ++j)
+      if (at[i][j]) _mm512_storeu_ps(at[i][j] + c0, _mm512_add_ps(_mm512_loadu_ps(at[i][j] + c0), d[j]));
   }
 }
 
@@ -300,18 +336,25 @@ TilePlace place_of(const Conv2DGeometry& g, int64_t t) {
   return {t / per_image, kOut * (in_image / tiles_w(g)), kOut * (in_image % tiles_w(g))};
 }
 
+// at[i][j] = where pixel (i, j) of tile t's window sits in images x (samples, H, W, C), `outside` where it falls
+// outside the image. The window of a tile whose first output is (row, column) starts at (row - pad_top, column -
+// pad_left).
+template <typename T>
+void window_pixels(const Conv2DGeometry& g, T* x, int64_t t, T* outside, T* (&at)[kWindow][kWindow]) {
+  const TilePlace tile = place_of(g, t);
+  T* image = x + tile.image * g.h * g.w * g.c;
+  for (int i = 0; i < kWindow; ++i)
+    for (int j = 0; j < kWindow; ++j) {
+      const int64_t iy = tile.row - g.pad_top + i, ix = tile.column - g.pad_left + j;
+      at[i][j] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? image + (iy * g.w + ix) * g.c : outside;
+    }
+}
+
 // The windows of tiles [t0, t0 + count) of images x, transformed: v (36, count, C), position p's rows from v + p * ldv.
 void transform_windows(const Conv2DGeometry& g, const float* x, int64_t t0, int64_t count, float* v, int64_t ldv) {
   for (int64_t tl = 0; tl < count; ++tl) {
-    // The window of a tile whose first output is (row, column) starts at (row - pad_top, column - pad_left).
-    const TilePlace tile = place_of(g, t0 + tl);
-    const float* image = x + tile.image * g.h * g.w * g.c;
     const float* at[kWindow][kWindow];
-    for (int i = 0; i < kWindow; ++i)
-      for (int j = 0; j < kWindow; ++j) {
-        const int64_t iy = tile.row - g.pad_top + i, ix = tile.column - g.pad_left + j;
-        at[i][j] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? image + (iy * g.w + ix) * g.c : kZeros;
-      }
+    window_pixels(g, x, t0 + tl, kZeros, at);
     for (int64_t c0 = 0; c0 < g.c; c0 += 16) transform_window(at, c0, v + tl * g.c + c0, ldv);
   }
 }
@@ -326,6 +369,19 @@ void tile_outputs(const Conv2DGeometry& g, T* y, int64_t t, T* (&out)[kOut][kOut
       const int64_t oy = tile.row + i, ox = tile.column + j;
       out[i][j] = oy < g.oh && ox < g.ow ? image + (oy * g.ow + ox) * g.f : nullptr;
     }
+}
+
+// The output gradients of tiles [t0, t0 + count) of dy (samples, OH, OW, F), transformed: d (36, count, F) = A dy A^T
+// per tile (zeros outside the output), position p's rows from d + p * ldd.
+void transform_output_gradients(const Conv2DGeometry& g, const float* dy, int64_t t0, int64_t count, float* d,
+                                int64_t ldd) {
+  for (int64_t tl = 0; tl < count; ++tl) {
+    const float* at[kOut][kOut];
+    tile_outputs(g, dy, t0 + tl, at);
+    for (auto& row : at)
+      for (const float*& cell : row) cell = cell ? cell : kZeros;  // outside the output: zeros
+    for (int64_t f0 = 0; f0 < g.f; f0 += 16) transform_output_gradient(at, f0, d + tl * g.f + f0, ldd);
+  }
 }
 
 }  // namespace
@@ -371,18 +427,46 @@ void winograd_weight_gradient(const Conv2DGeometry& g, const float* x, int64_t s
   for (int64_t t0 = 0; t0 < tiles; t0 += block) {
     const int64_t count = std::min(block, tiles - t0);
     transform_windows(g, x, t0, count, v, ldv);
-    for (int64_t tl = 0; tl < count; ++tl) {
-      const float* at[kOut][kOut];
-      tile_outputs(g, dy, t0 + tl, at);
-      for (auto& row : at)
-        for (const float*& cell : row) cell = cell ? cell : kZeros;  // outside the output: zeros
-      for (int64_t f0 = 0; f0 < g.f; f0 += 16) transform_output_gradient(at, f0, d + tl * g.f + f0, ldd);
-    }
+    transform_output_gradients(g, dy, t0, count, d, ldd);
     // du[p] (C, F) += v[p]^T (C, count) * d[p] (count, F): one FMA chain per element over the chunk's tiles in order.
     for (int p = 0; p < kPositions; ++p)
       product(v + p * ldv, 1, g.c, g.c, count, d + p * ldd, g.f, t0 > 0, du + p * cf);
   }
   transform_pairs(kGt, du, cf, dw);  // dw (3, 3, C, F) = G^T du G per (c, f)
+}
+
+void winograd_transform_kernel_for_input_gradient(const Conv2DGeometry& g, const float* w, float* ut) {
+  if (!winograd_suits(g))
+    throw Error("winograd_transform_kernel_for_input_gradient: called for a convolution it does not suit");
+  thread_local std::vector<float> swapped;  // w (3, 3, F, C): each tap's (C, F) matrix transposed
+  swapped.resize(static_cast<size_t>(9 * g.c * g.f));
+  for (int64_t tap = 0; tap < 9; ++tap)
+    for (int64_t c = 0; c < g.c; ++c)
+      for (int64_t f = 0; f < g.f; ++f) swapped[static_cast<size_t>((tap * g.f + f) * g.c + c)] = w[(tap * g.c + c) * g.f + f];
+  transform_pairs(kG, swapped.data(), g.c * g.f, ut);  // ut = G w G^T per (f, c)
+}
+
+void winograd_input_gradient(const Conv2DGeometry& g, const float* dy, int64_t samples, const float* ut, bool add,
+                             float* dx, float* scratch) {
+  if (!winograd_suits(g)) throw Error("winograd_input_gradient: called for a convolution it does not suit");
+  const int64_t tiles = samples * tiles_h(g) * tiles_w(g), block = block_tiles(g);
+  const int64_t ldd = position_stride(block, g.f), ldq = position_stride(block, g.c);
+  float* d = scratch;                    // (36, block, F), positions ldd apart
+  float* q = scratch + kPositions * ldd;  // (36, block, C), positions ldq apart
+  if (!add) std::fill_n(dx, samples * g.h * g.w * g.c, 0.0f);
+  for (int64_t t0 = 0; t0 < tiles; t0 += block) {
+    const int64_t count = std::min(block, tiles - t0);
+    transform_output_gradients(g, dy, t0, count, d, ldd);
+    // q[p] (count, C) = d[p] (count, F) * ut[p] (F, C): one FMA chain per element over F.
+    for (int p = 0; p < kPositions; ++p)
+      product(d + p * ldd, g.f, 1, count, g.f, ut + p * g.f * g.c, g.c, false, q + p * ldq);
+    // Each tile's window gets B q B^T, the tiles in order (neighbouring windows share 2 rows or columns).
+    for (int64_t tl = 0; tl < count; ++tl) {
+      float* at[kWindow][kWindow];
+      window_pixels(g, dx, t0 + tl, static_cast<float*>(nullptr), at);
+      for (int64_t c0 = 0; c0 < g.c; c0 += 16) transform_window_adjoint(q + tl * g.c + c0, ldq, c0, at);
+    }
+  }
 }
 
 #else
@@ -397,6 +481,14 @@ void winograd_forward(const Conv2DGeometry&, const float*, int64_t, const float*
 
 void winograd_weight_gradient(const Conv2DGeometry&, const float*, int64_t, const float*, float*, float*) {
   throw Error("winograd_weight_gradient: this build is not for x86-64");
+}
+
+void winograd_transform_kernel_for_input_gradient(const Conv2DGeometry&, const float*, float*) {
+  throw Error("winograd_transform_kernel_for_input_gradient: this build is not for x86-64");
+}
+
+void winograd_input_gradient(const Conv2DGeometry&, const float*, int64_t, const float*, bool, float*, float*) {
+  throw Error("winograd_input_gradient: this build is not for x86-64");
 }
 
 #endif

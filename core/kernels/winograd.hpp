@@ -1,5 +1,5 @@
-// Winograd's F(4x4, 3x3) for the 3x3 convolutions of stride 1, NHWC, forward and weight gradient (the input gradient
-// is a convolution of dy with the kernel turned, a "full" one for valid padding: kernels/conv.cpp): each 4x4 block of
+// Winograd's F(4x4, 3x3) for the 3x3 convolutions of stride 1, NHWC, forward, weight gradient and input gradient (the
+// adjoints of the forward's transforms on the forward's tiles): each 4x4 block of
 // outputs (a tile) comes from the 6x6 input window around it in 36 products of depth C instead of 144 (4 times fewer
 // multiplications). Per tile and channel block: V = B^T d B (the input window transformed), M[p] = V[p] U[p] for the
 // 36 positions p (U = G w G^T, the kernel transformed once per call), y = A^T M A, with the points 0, 1, -1, 2, -2
@@ -46,5 +46,17 @@ int64_t winograd_weight_gradient_scratch_floats(const Conv2DGeometry& g);
 // tiles in order. Assigned. Only to be called when winograd_suits(g).
 void winograd_weight_gradient(const Conv2DGeometry& g, const float* x, int64_t samples, const float* dy, float* dw,
                               float* scratch);
+
+// ut (36, F, C) = G w G^T for every (f, c), each position's matrix transposed: the kernel for
+// winograd_input_gradient.
+void winograd_transform_kernel_for_input_gradient(const Conv2DGeometry& g, const float* w, float* ut);
+// dx (samples, H, W, C) = dL/dx of conv(x, w) over `samples` images, from dy (samples, OH, OW, F) and ut as above:
+// the adjoint of the forward's transforms on the forward's tiles, each tile's window getting B (sum over f of
+// U^T (.) A dy A^T) B^T added in tile order (neighbouring windows share 2 rows or columns). Assigned, or added to dx
+// when `add`; scratch holds winograd_scratch_floats(g) floats. For valid padding this takes the forward's tiles
+// where the input gradient as a "full" convolution would take its own, larger output's (13x13 outputs: 16 tiles
+// instead of 9). Only to be called when winograd_suits(g).
+void winograd_input_gradient(const Conv2DGeometry& g, const float* dy, int64_t samples, const float* ut, bool add,
+                             float* dx, float* scratch);
 
 }  // namespace elucid::kernels

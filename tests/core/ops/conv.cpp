@@ -151,9 +151,9 @@ GRAD_TEST("conv2d", "groups 2, 3 and C: stride, same padding, dilation, no bias"
 
 // 3x3, strides 1, C and F multiples of 16, tiles covering at most twice the outputs: on an AVX-512 CPU the
 // forward, the input gradient and the weight gradient run as Winograd's F(4x4, 3x3) (core/kernels/winograd.hpp), with
-// same padding and with valid (whose input gradient is a "full" convolution, padding 2: 10x10 outputs of 8x8 dy
-// here). Sizes that are not multiples of 4 leave the last tiles partly outside the image; F of 16 takes product tiles
-// of one vector, F of 32 of two. (The sizes are the smallest that suit: the finite differences of the double
+// same padding and with valid, the input gradient on the forward's tiles (their windows overlap). Sizes that are not
+// multiples of 4 leave the last tiles partly outside the image; F of 16 takes product tiles of one vector, F of 32
+// of two. (The sizes are the smallest that suit: the finite differences of the double
 // reference grow with the inputs times the outputs.)
 kernels::Conv2DGeometry winograd_geometry(const Shape& x, int64_t f, int64_t pad) {
   return {.n = x[0], .h = x[1], .w = x[2], .c = x[3], .kh = 3, .kw = 3, .f = f, .oh = x[1] + 2 * pad - 2,
@@ -171,15 +171,18 @@ GRAD_TEST("conv2d", "3x3 by Winograd's F(4x4, 3x3): same and valid padding, part
   const ConvCase cases[] = {
       {{1, 7, 7, 16}, 3, 3, 16, conv_args(1, 1, kSame), true},    // 2x2 tiles, the last ones 3/4 inside
       {{1, 4, 4, 16}, 3, 3, 32, conv_args(1, 1, kSame), false},   // one tile
-      {{1, 10, 10, 16}, 3, 3, 16, conv_args(1, 1, kValid), true},  // 8x8 outputs; dx 3x3 tiles, the last half inside
+      {{1, 10, 10, 16}, 3, 3, 16, conv_args(1, 1, kValid), true},  // 8x8 outputs in 2x2 tiles, whole
+      {{1, 5, 5, 16}, 3, 3, 32, conv_args(1, 1, kValid), true},    // 3x3 outputs in one tile; its window's last row
+                                                                    // and column outside the image
   };
   for (const ConvCase& cc : cases) {
     const int64_t pad = cc.args.padding == kSame ? 1 : 0;
     CHECK(kernels::winograd_suits(winograd_geometry(cc.x, cc.f, pad)) == kernels::sgemm_avx512_suits(1, 16, 16));
     check_conv(cc, {cc.x[0], cc.x[1] + 2 * pad - 2, cc.x[2] + 2 * pad - 2, cc.f}, winograd_options);
   }
-  // The seed model's third convolution, 5x5x64 -> 3x3x64, one tile of 16 outputs for 9, runs as Winograd; its input
-  // gradient, 5x5 outputs in 2x2 tiles (64 for 25), keeps the direct kernels.
+  // The seed model's third convolution, 5x5x64 -> 3x3x64, one tile of 16 outputs for 9, runs as Winograd, and so
+  // does its input gradient, on that tile; as a full convolution of its own (5x5 outputs in 2x2 tiles, 64 for 25)
+  // it would not suit.
   const bool avx512 = kernels::sgemm_avx512_suits(1, 16, 16);
   CHECK(kernels::winograd_suits(winograd_geometry({32, 5, 5, 64}, 64, 0)) == avx512);
   CHECK_FALSE(kernels::winograd_suits(winograd_geometry({32, 3, 3, 64}, 64, 2)));
