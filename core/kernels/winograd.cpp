@@ -442,7 +442,8 @@ void winograd_transform_kernel_for_input_gradient(const Conv2DGeometry& g, const
   swapped.resize(static_cast<size_t>(9 * g.c * g.f));
   for (int64_t tap = 0; tap < 9; ++tap)
     for (int64_t c = 0; c < g.c; ++c)
-      for (int64_t f = 0; f < g.f; ++f) swapped[static_cast<size_t>((tap * g.f + f) * g.c + c)] = w[(tap * g.c + c) * g.f + f];
+      for (int64_t f = 0; f < g.f; ++f)
+        swapped[static_cast<size_t>((tap * g.f + f) * g.c + c)] = w[(tap * g.c + c) * g.f + f];
   transform_pairs(kG, swapped.data(), g.c * g.f, ut);  // ut = G w G^T per (f, c)
 }
 

@@ -1,17 +1,17 @@
 // Winograd's F(4x4, 3x3) for the 3x3 convolutions of stride 1, NHWC, forward, weight gradient and input gradient (the
-// adjoints of the forward's transforms on the forward's tiles): each 4x4 block of
-// outputs (a tile) comes from the 6x6 input window around it in 36 products of depth C instead of 144 (4 times fewer
-// multiplications). Per tile and channel block: V = B^T d B (the input window transformed), M[p] = V[p] U[p] for the
-// 36 positions p (U = G w G^T, the kernel transformed once per call), y = A^T M A, with the points 0, 1, -1, 2, -2
-// and infinity. On a CPU that retires one 512-bit FMA per cycle (AMD Zen 4) the direct kernels are FMA-bound and this
-// is more than twice as fast for a 32 -> 32 channel convolution at 28x28. The price is rounding: the transforms'
-// constants (up to 8, and 1/24) make the outputs' error about 4e-6 of their largest value for 32 channels, against
-// 3e-7 for the direct kernels. Every output's bits depend on its tile's inputs and the shapes alone: never on the
-// thread count, the chunk a tile falls in or its place in the products' blocks.
-// With g.bf16 (Keras' mixed_bfloat16) the operands (x, w, dy) are rounded to bfloat16 as they are read, and the
-// transforms and products run in float32 on those values: the bf16 dot products' numbers (bf16 operands, float32
-// sums) up to Winograd's float32 rounding, which is a thousandth of bfloat16's (4e-3), and with 4 times fewer
-// multiplications than the direct bf16 kernels do at twice float32's rate.
+// last two the adjoints of the forward's transforms, on the forward's tiles): each 4x4 block of outputs (a tile) comes
+// from the 6x6 input window around it in 36 products of depth C instead of 144 (4 times fewer multiplications). Per
+// tile and channel block: V = B^T d B (the input window transformed), M[p] = V[p] U[p] for the 36 positions p (U =
+// G w G^T, the kernel transformed once per call), y = A^T M A, with the points 0, 1, -1, 2, -2 and infinity. On a CPU
+// that retires one 512-bit FMA per cycle (AMD Zen 4) the direct kernels are FMA-bound and this is more than twice as
+// fast for a 32 -> 32 channel convolution at 28x28. The price is rounding: the transforms' constants (up to 8, and
+// 1/24) make the outputs' error about 4e-6 of their largest value for 32 channels, against 3e-7 for the direct
+// kernels. Every output's bits depend on its tile's inputs (for the input gradient, its windows' tiles, in order) and
+// the shapes alone: never on the thread count, the chunk a tile falls in or its place in the products' blocks.
+// With g.bf16 (Keras' mixed_bfloat16) the caller passes the operands (x, w, dy) rounded to bfloat16
+// (kernels/conv.cpp), and the transforms and products run in float32 on those values: the bf16 dot products' numbers
+// (bf16 operands, float32 sums) up to Winograd's float32 rounding, a thousandth of bfloat16's (4e-3), with 4 times
+// fewer multiplications than the direct bf16 kernels do at twice float32's rate.
 #pragma once
 #include <elucid/core/kernels/conv.hpp>
 
