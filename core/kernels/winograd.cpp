@@ -440,10 +440,15 @@ void winograd_transform_kernel_for_input_gradient(const Conv2DGeometry& g, const
     throw Error("winograd_transform_kernel_for_input_gradient: called for a convolution it does not suit");
   thread_local std::vector<float> swapped;  // w (3, 3, F, C): each tap's (C, F) matrix transposed
   swapped.resize(static_cast<size_t>(9 * g.c * g.f));
+  // In blocks of 16 x 16 (C and F are multiples of 16), whose rows and columns both stay in L1.
   for (int64_t tap = 0; tap < 9; ++tap)
-    for (int64_t c = 0; c < g.c; ++c)
-      for (int64_t f = 0; f < g.f; ++f)
-        swapped[static_cast<size_t>((tap * g.f + f) * g.c + c)] = w[(tap * g.c + c) * g.f + f];
+    for (int64_t c0 = 0; c0 < g.c; c0 += 16)
+      for (int64_t f0 = 0; f0 < g.f; f0 += 16) {
+        const float* from = w + (tap * g.c + c0) * g.f + f0;
+        float* to = swapped.data() + (tap * g.f + f0) * g.c + c0;
+        for (int64_t f = 0; f < 16; ++f)
+          for (int64_t c = 0; c < 16; ++c) to[f * g.c + c] = from[c * g.f + f];
+      }
   transform_pairs(kG, swapped.data(), g.c * g.f, ut);  // ut = G w G^T per (f, c)
 }
 
