@@ -327,6 +327,14 @@ void product(const float* a, int64_t a_row, int64_t a_step, int64_t rows, int64_
   }
 }
 
+// out[p] (count, n) = in[p] (count, depth) * kernel[p] (depth, n) for the 36 positions p, in[p] and out[p] ld_in and
+// ld_out floats apart: one FMA chain per element over depth.
+void position_products(const float* in, int64_t ld_in, int64_t count, int64_t depth, const float* kernel, int64_t n,
+                       float* out, int64_t ld_out) {
+  for (int p = 0; p < kPositions; ++p)
+    product(in + p * ld_in, depth, 1, count, depth, kernel + p * depth * n, n, false, out + p * ld_out);
+}
+
 // Tile t of images (samples, tiles_h, tiles_w): its image and the row and column of its first output.
 struct TilePlace {
   int64_t image, row, column;
@@ -401,8 +409,7 @@ void winograd_forward(const Conv2DGeometry& g, const float* x, int64_t samples, 
   for (int64_t t0 = 0; t0 < tiles; t0 += block) {
     const int64_t count = std::min(block, tiles - t0);
     transform_windows(g, x, t0, count, v, ldv);
-    for (int p = 0; p < kPositions; ++p)
-      product(v + p * ldv, g.c, 1, count, g.c, u + p * g.c * g.f, g.f, false, m + p * ldm);
+    position_products(v, ldv, count, g.c, u, g.f, m, ldm);
     for (int64_t tl = 0; tl < count; ++tl) {
       float* out[kOut][kOut];
       tile_outputs(g, y, t0 + tl, out);
@@ -463,9 +470,7 @@ void winograd_input_gradient(const Conv2DGeometry& g, const float* dy, int64_t s
   for (int64_t t0 = 0; t0 < tiles; t0 += block) {
     const int64_t count = std::min(block, tiles - t0);
     transform_output_gradients(g, dy, t0, count, d, ldd);
-    // q[p] (count, C) = d[p] (count, F) * ut[p] (F, C): one FMA chain per element over F.
-    for (int p = 0; p < kPositions; ++p)
-      product(d + p * ldd, g.f, 1, count, g.f, ut + p * g.f * g.c, g.c, false, q + p * ldq);
+    position_products(d, ldd, count, g.f, ut, g.c, q, ldq);  // q[p] (count, C) = d[p] (count, F) * ut[p] (F, C)
     // Each tile's window gets B q B^T, the tiles in order (neighbouring windows share 2 rows or columns).
     for (int64_t tl = 0; tl < count; ++tl) {
       float* at[kWindow][kWindow];
