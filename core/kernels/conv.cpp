@@ -662,7 +662,7 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
       }
       if (db) sum_rows(dyc, rows, g.f, db_partial + ci * g.f);
       if (g.bf16) dyc = rounded(dyc, rows * g.f, dz);
-      const float* xc = x + s0 * image_floats;
+      const float* xc = x ? x + s0 * image_floats : nullptr;  // x is null when only dx is asked for (conv2d_transpose)
       if (g.bf16 && dw) xc = rounded(xc, samples * image_floats, rounded_images + omp_get_thread_num() * rounded_slot);
       float* col = columns ? columns + omp_get_thread_num() * slot : nullptr;  // im2col for dW, then dcol
       if (dw_winograd) {
