@@ -601,7 +601,7 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
   // dz in float32.
   const int64_t image_floats = g.h * g.w * g.c, rounded_slot = g.bf16 && dw ? slot_size(chunk * image_floats) : 0;
   float* rounded_images = g.bf16 && dw ? thread_slots(rounded_buffer, rounded_slot) : nullptr;
-  if (g.bf16) w = rounded(w, k * g.f, workspace(rounded_kernel_buffer, k * g.f));
+  if (g.bf16 && dx) w = rounded(w, k * g.f, workspace(rounded_kernel_buffer, k * g.f));  // only dX's products read w
   // dW reads x in place (or its padded copy), as the forward does, when the chunk's rows are a depth the AVX-512
   // kernel takes.
   const Fields fields = fields_of(g);

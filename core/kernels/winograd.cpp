@@ -1,6 +1,8 @@
 // Winograd F(4x4, 3x3), in blocks of tiles that keep their transformed inputs V (36, T, C) and products M (36, T, F)
 // in the core's L2 cache: transform the block's input windows, run the 36 products, transform the products back into
-// the block's outputs (the weight gradient: transform the windows and dy, and add the products over the tiles). The
+// the block's outputs (the weight gradient: transform the windows and dy, and add the products over the tiles; the
+// input gradient: transform dy, run the products with each position's kernel transposed, and add them back into the
+// tiles' windows). The
 // transforms are AVX-512 adds and FMAs over 16 channels at a time, each 2-D transform a 1-D one over the rows and
 // then over the columns; the products are tiles of up to 12 rows by 32 columns (24 zmm accumulators), each element
 // one FMA chain in order over C (over the tiles for the weight gradient).

@@ -957,9 +957,10 @@ TEST_CASE("conv2d_elu with bf16 products matches double loops over bf16-rounded 
 }
 
 TEST_CASE("bf16 products run as Winograd where its tiles cover at most 1.6 times the outputs", "[ops][conv][bf16]") {
-  // The seed model's second convolution (13x13x32 -> 11x11x64, 12x12 in tiles) and its input gradient (11x11x64 ->
-  // 13x13x32 padded by 2, 16x16 in tiles) run as Winograd on the bf16-rounded operands; the third (5x5x64 -> 3x3x64,
-  // one tile of 16 outputs for 9) keeps the bf16 kernels, and so does every convolution on a CPU without AVX512_BF16.
+  // The seed model's second convolution (13x13x32 -> 11x11x64, 12x12 in tiles) runs as Winograd on the bf16-rounded
+  // operands, its input gradient on the same tiles; so would that input gradient as a full convolution of its own
+  // (11x11x64 -> 13x13x32 padded by 2, 16x16 in tiles). The third (5x5x64 -> 3x3x64, one tile of 16 outputs for 9)
+  // keeps the bf16 kernels, and so does every convolution on a CPU without AVX512_BF16.
   kernels::Conv2DGeometry second = winograd_geometry({32, 13, 13, 32}, 64, 0);
   kernels::Conv2DGeometry second_dx = winograd_geometry({32, 11, 11, 64}, 32, 2);
   kernels::Conv2DGeometry third = winograd_geometry({32, 5, 5, 64}, 64, 0);
