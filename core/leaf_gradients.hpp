@@ -23,6 +23,9 @@ class LeafGradients {
   // Adds each written gradient into its leaf's gradient (copies it when the leaf has none yet), then lets go of the
   // leaves until the next reset().
   void add_into_leaves();
+  // The same for several, reset() over the same leaves: their gradients are added in the order given, one pass over
+  // each leaf's elements split over the thread team (the same bits as add_into_leaves() on each in turn).
+  static void add_into_leaves(std::span<LeafGradients> in_order);
 
   // Makes `gradients` the active one on this thread for the scope's lifetime.
   class Scope {

@@ -79,7 +79,7 @@ void BatchSplit::run(const Tensor& x, const Tensor& y, int64_t slices, bool meet
   }
   for (const auto& error : errors)
     if (error) std::rethrow_exception(error);
-  for (int64_t s = 0; s < slices; ++s) gradients_[s].add_into_leaves();
+  LeafGradients::add_into_leaves(std::span<LeafGradients>(gradients_.data(), static_cast<size_t>(slices)));
 }
 
 }  // namespace elucid
