@@ -5,6 +5,7 @@
 #include <elucid/core/error.hpp>
 #include <elucid/core/free_cores.hpp>
 
+#include <dlfcn.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -18,6 +19,21 @@ extern "C" void openblas_set_num_threads(int);
 namespace elucid {
 
 namespace {
+// OpenBLAS on the calling thread only. Its pthread build starts a pool of threads as it loads, one a core, and each
+// spins (sched_yield) for about a tenth of a second before it sleeps: a core taken from the first training steps
+// (the first optimizer step of the seed model at 2 threads took 24 ms instead of 0.06). openblas_set_num_threads
+// starts the pool again, so the pool is ended after it (blas_thread_shutdown_, looked up at run time: OpenBLAS's
+// OpenMP and serial builds have no pool and no such function). A later call with more threads starts it again.
+void openblas_on_calling_thread() {
+  openblas_set_num_threads(1);
+  using Shutdown = int (*)();
+  if (auto shutdown = reinterpret_cast<Shutdown>(dlsym(RTLD_DEFAULT, "blas_thread_shutdown_"))) shutdown();
+}
+[[maybe_unused]] const bool openblas_single_threaded = [] {
+  openblas_on_calling_thread();
+  return true;
+}();
+
 // 0 until set_num_threads: then omp_get_max_threads() of the first caller (OMP_NUM_THREADS, else the cores) is it.
 std::atomic<int> max_threads{0};
 std::atomic<bool> follow{true};
@@ -43,7 +59,7 @@ void set_num_threads(int threads) {
   const int n = threads == 0 ? omp_get_num_procs() : threads;
   max_threads = n;
   omp_set_num_threads(n);
-  openblas_set_num_threads(1);
+  openblas_on_calling_thread();
   std::lock_guard<std::mutex> lock(follower().mutex);
   follower().team = 0;  // decided afresh from the new maximum
 }

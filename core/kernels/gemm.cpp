@@ -1,4 +1,4 @@
-// sgemm (elucid's AVX-512 kernel for small products, else cblas_sgemm with OpenBLAS pinned to one thread) and
+// sgemm (elucid's AVX-512 kernel for small products, else cblas_sgemm, OpenBLAS on one thread: core/parallel.cpp) and
 // the matmul kernels: rows split over OpenMP threads in fixed blocks; the one reduction over rows (db = a^T dy) is
 // summed per block and then in block order.
 #include <elucid/core/kernels/gemm.hpp>
@@ -19,12 +19,6 @@
 namespace elucid::kernels {
 
 namespace {
-// OpenBLAS starts with as many threads as cores; elucid wants it single-threaded from the first call on.
-const bool openblas_single_threaded = [] {
-  openblas_set_num_threads(1);
-  return true;
-}();
-
 constexpr int64_t kRowBlock = 128;            // rows per parallel block of a matmul
 constexpr int64_t kParallelFlops = 1 << 20;   // smaller products run on the calling thread
 
@@ -59,7 +53,6 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 
 void sgemm_openblas(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
                     int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  (void)openblas_single_threaded;
   if (m == 0 || n == 0) return;
   if (k == 0) {  // BLAS leaves c untouched only for beta == 1; make the empty product explicit
     for (int64_t i = 0; i < m; ++i)
