@@ -1,16 +1,31 @@
-// ImageDataset: checks at construction, byte -> float through a 256-entry table per batch.
+// ImageDataset: checks at construction, byte -> float per batch. The conversion is compiled per instruction set
+// (core/kernels/simd.hpp): a 256-entry table (one load a pixel, no vector form) took a seed model's training step
+// 27 us a batch of 32 at 2 threads, the vector division about 2.
 #include <elucid/data/image_dataset.hpp>
 
 #include <elucid/core/error.hpp>
+#include <elucid/core/kernels/simd.hpp>
 
 #include <algorithm>
 
 namespace elucid::data {
 
+namespace {
+// dst[j] = src[j] / 255 (rescale) or src[j]: v / 255.0f is the correctly rounded float, as numpy's x / 255 cast to
+// float32; a vector division rounds as the scalar one.
+ELUCID_SIMD_CLONES void pixels_to_float(const uint8_t* src, float* dst, int64_t n, bool rescale) {
+  if (rescale)
+    for (int64_t j = 0; j < n; ++j) dst[j] = static_cast<float>(src[j]) / 255.0f;
+  else
+    for (int64_t j = 0; j < n; ++j) dst[j] = static_cast<float>(src[j]);
+}
+}  // namespace
+
 ImageDataset::ImageDataset(Shape shape, std::vector<uint8_t> pixels, std::vector<int32_t> labels,
                            std::vector<std::string> class_names, bool rescale)
     : shape_(std::move(shape)), pixels_(std::move(pixels)), labels_(std::move(labels)),
-      class_names_(std::move(class_names)) {
+      class_names_(std::move(class_names)),
+      rescale_(rescale) {
   if (shape_.size() != 4)
     throw Error("ImageDataset: shape " + to_string(shape_) + " must be (N, H, W, C)");
   if (static_cast<int64_t>(pixels_.size()) != numel(shape_))
@@ -25,8 +40,6 @@ ImageDataset::ImageDataset(Shape shape, std::vector<uint8_t> pixels, std::vector
       throw Error("ImageDataset: label " + std::to_string(label) + " of sample " + std::to_string(i) +
                   " is outside [0, " + std::to_string(class_names_.size()) + ")");
   }
-  for (int v = 0; v < 256; ++v)  // v / 255.0f is the correctly rounded float, as numpy's x / 255 cast to float32
-    to_float_[static_cast<size_t>(v)] = rescale ? static_cast<float>(v) / 255.0f : static_cast<float>(v);
 }
 
 std::span<const uint8_t> ImageDataset::image(int64_t i) const {
@@ -44,10 +57,12 @@ int64_t ImageDataset::num_classes() const {
 void ImageDataset::fill(std::span<const int64_t> indices, float* x, float* y) const {
   check_indices(indices, size(), "ImageDataset");
   const int64_t n = numel(sample_shape());
+  // The images sit at random places of a data set read once an epoch, so in memory, not in cache: asking for all
+  // of their cache lines first lets the loads overlap instead of waiting for one image after the other.
+  for (const int64_t index : indices)
+    for (int64_t j = 0; j < n; j += 64) __builtin_prefetch(pixels_.data() + index * n + j);
   for (size_t i = 0; i < indices.size(); ++i) {
-    const uint8_t* src = pixels_.data() + indices[i] * n;
-    float* dst = x + static_cast<int64_t>(i) * n;
-    for (int64_t j = 0; j < n; ++j) dst[j] = to_float_[src[j]];
+    pixels_to_float(pixels_.data() + indices[i] * n, x + static_cast<int64_t>(i) * n, n, rescale_);
     y[i] = static_cast<float>(labels_[static_cast<size_t>(indices[i])]);
   }
 }

@@ -3,8 +3,6 @@
 #pragma once
 #include <elucid/data/dataset.hpp>
 
-#include <array>
-
 namespace elucid::data {
 
 class ImageDataset : public Dataset {
@@ -32,7 +30,7 @@ class ImageDataset : public Dataset {
   std::vector<uint8_t> pixels_;
   std::vector<int32_t> labels_;
   std::vector<std::string> class_names_;
-  std::array<float, 256> to_float_{};  // pixel value -> float, computed once
+  bool rescale_;
 };
 
 }  // namespace elucid::data

@@ -1,6 +1,7 @@
 // Dataset views: TensorDataset, subset, the Keras validation split (last samples) and to_tensors.
 #include <elucid/core/error.hpp>
 #include <elucid/data/dataset.hpp>
+#include <elucid/data/image_dataset.hpp>
 #include <elucid/data/tensor_dataset.hpp>
 
 #include <catch2/catch.hpp>
@@ -105,4 +106,28 @@ TEST_CASE("one_hot turns class indices into rows, as keras.utils.to_categorical"
   CHECK_THROWS_WITH(one_hot(hot), "one_hot: labels must be class indices of shape (), the data set's labels are (4,)");
   auto unnamed = std::make_shared<TensorDataset>(Tensor({2, 1}), Tensor({2}));
   CHECK_THROWS_WITH(one_hot(unnamed), Catch::StartsWith("one_hot: the number of classes is unknown"));
+}
+
+TEST_CASE("ImageDataset turns every byte into pixel / 255 (or the byte), the float numpy's x / 255 gives", "[data][dataset]") {
+  // Two images of 16 x 16 x 1 holding every byte value (the second reversed), so the conversion's vector loop and
+  // its tail both see all values; filled in the order asked for.
+  std::vector<uint8_t> pixels(512);
+  for (int v = 0; v < 256; ++v) {
+    pixels[static_cast<size_t>(v)] = static_cast<uint8_t>(v);
+    pixels[static_cast<size_t>(511 - v)] = static_cast<uint8_t>(v);
+  }
+  for (const bool rescale : {true, false}) {
+    const data::ImageDataset images({2, 16, 16, 1}, pixels, {3, 1}, {}, rescale);
+    std::vector<float> x(512), y(2);
+    const std::vector<int64_t> order{1, 0};
+    images.fill(order, x.data(), y.data());
+    INFO("rescale " << rescale);
+    CHECK(y == std::vector<float>{1, 3});
+    for (int v = 0; v < 256; ++v) {
+      // Correctly rounded v / 255, from double: what numpy's float32(x / 255) gives.
+      const float expected = rescale ? static_cast<float>(static_cast<double>(v) / 255.0) : static_cast<float>(v);
+      CHECK(x[static_cast<size_t>(256 + v)] == expected);
+      CHECK(x[static_cast<size_t>(255 - v)] == expected);
+    }
+  }
 }
