@@ -5,7 +5,10 @@
 // Only the first N images and labels are read (not the whole 60,000: gunzipping them all took longer than a small
 // run's training). Inference runs at batch 256, as the libtorch reference (scripts/bench/libtorch_seed.cpp) does.
 // Usage: elucid-bench [--model seed|resblock] [--batch B] [--samples N] [--threads T] [--fixed-threads]
-//                     [--dtype-policy float32|mixed_bfloat16]
+//                     [--dtype-policy float32|mixed_bfloat16] [--warmup W]
+// --warmup: training steps taken before the timed pass (30 by default, as the oneDNN reference's), and inference
+// batches predicted before the timed predict (5 at most, as the ONNX Runtime reference's): the figures are the
+// steady state's, without the first steps' one-time costs (memory first touched, buffers grown).
 // --dtype-policy: the model's layers under that Keras dtype policy (layers/dtype_policy.hpp); float32 by default.
 // --fixed-threads: every parallel region on T threads, as if the machine were idle (core/parallel.hpp); without it the
 // team follows the cores other processes leave free.
@@ -112,11 +115,11 @@ void set_policy(const std::string& flag, const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  long batch = 32, samples = 20000, threads = 0;
+  long batch = 32, samples = 20000, threads = 0, warmup = 30;
   std::string model_name = "seed";
   bool fixed_threads = false;
   const std::string usage_line = "usage: elucid-bench [--model seed|resblock] [--batch B] [--samples N] [--threads T] "
-                                 "[--fixed-threads] [--dtype-policy float32|mixed_bfloat16]";
+                                 "[--fixed-threads] [--dtype-policy float32|mixed_bfloat16] [--warmup W]";
   for (int i = 1; i < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -133,6 +136,7 @@ int main(int argc, char** argv) try {
     else if (flag == "--batch") batch = parse(flag, argv[i + 1]);
     else if (flag == "--samples") samples = parse(flag, argv[i + 1]);
     else if (flag == "--threads") threads = parse(flag, argv[i + 1]);
+    else if (flag == "--warmup") warmup = parse(flag, argv[i + 1]);
     else if (flag == "--dtype-policy") set_policy(flag, argv[i + 1]);  // before the model is made
     else throw Error(flag + ": unknown argument; " + usage_line);
   }
@@ -155,6 +159,14 @@ int main(int argc, char** argv) try {
   model.compile(optimizers::Adam(), losses::SparseCategoricalCrossentropy({.from_logits = true}), {"accuracy"});
 
   constexpr int kInferBatch = 256;
+  constexpr long kInferWarmupBatches = 5;
+  if (warmup > 0) {  // the steps train the model: the timed pass starts from where they left it
+    const FitOptions options{.batch_size = static_cast<int>(batch), .epochs = 1, .verbose = 0};
+    for (long taken = 0; taken < warmup; taken += samples / batch)
+      model.fit(data::subset(train, 0, std::min(samples, (warmup - taken) * batch)), options);
+    model.predict(*data::subset(train, 0, std::min(samples, kInferWarmupBatches * kInferBatch)),
+                  {.batch_size = kInferBatch});
+  }
   auto start = std::chrono::steady_clock::now();
   double cpu_start = cpu_seconds();
   History h = model.fit(train, {.batch_size = static_cast<int>(batch), .epochs = 1, .verbose = 0});
@@ -172,12 +184,13 @@ int main(int argc, char** argv) try {
   std::printf("{\"train_samples_per_s\": %.1f, \"infer_samples_per_s\": %.1f, \"batch\": %ld, \"threads\": %d, "
               "\"peak_rss_mb\": %.1f, \"train_gflops\": %.2f, \"infer_gflops\": %.2f, \"samples\": %ld, "
               "\"infer_batch\": %d, \"train_cpu_s\": %.2f, \"infer_cpu_s\": %.2f, \"data\": \"%s\", "
-              "\"follows_free_cores\": %s, \"model\": \"%s\", \"dtype_policy\": \"%s\", \"bfloat16\": %s}\n",
+              "\"follows_free_cores\": %s, \"model\": \"%s\", \"dtype_policy\": \"%s\", \"bfloat16\": %s, "
+              "\"warmup_steps\": %ld}\n",
               n / train_s, n / infer_s, batch, num_threads(), static_cast<double>(usage.ru_maxrss) / 1024.0,
               n * bench.train_flops / train_s * 1e-9, n * bench.forward_flops / infer_s * 1e-9, samples, kInferBatch,
               train_cpu_s, infer_cpu_s, source, follows_free_cores() ? "true" : "false", model_name.c_str(),
               mixed_precision::global_policy().name().c_str(),
-              mixed_precision::computes_in_bfloat16(mixed_precision::global_policy()) ? "true" : "false");
+              mixed_precision::computes_in_bfloat16(mixed_precision::global_policy()) ? "true" : "false", warmup);
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "elucid-bench: " << e.what() << "\n";
