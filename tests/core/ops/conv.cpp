@@ -933,9 +933,11 @@ const std::vector<Bf16ConvCase>& bf16_conv_cases() {
       {{2, 7, 8, 4}, 2, 3, 17, conv_args(1, 1, kSame, 2, 2), false},  // dilation 2, same, no bias
       {{2, 7, 7, 6}, 3, 2, 8, conv_args(1, 2, kValid, 2, 1, 2), true},  // groups 2, dilated rows, stride 2
       {{1, 5, 5, 1}, 3, 3, 70, conv_args(1, 1, kValid), true},  // K 9: the float path on rounded operands; F 70
-      // Winograd's F(4x4, 3x3) on the rounded operands (kernels/winograd.hpp): valid (11x11 outputs in 12x12 tiles;
-      // dx's full convolution 13x13 in 16x16), 2 chunks (8 + 1 samples); same padding, whole tiles.
+      // Winograd on the rounded operands (kernels/winograd.hpp): F(6x6, 3x3) for valid 11x11 outputs (2x2 tiles, the
+      // last ones partly outside) over 2 chunks (8 + 1 samples) and for same 12x12 (whole tiles); F(4x4, 3x3) for
+      // same 8x8, where 6x6 tiles would take more products.
       {{9, 13, 13, 16}, 3, 3, 32, conv_args(1, 1, kValid), true},
+      {{2, 12, 12, 16}, 3, 3, 16, conv_args(1, 1, kSame), true},
       {{2, 8, 8, 32}, 3, 3, 16, conv_args(1, 1, kSame), false},
   };
   return cases;
