@@ -1,6 +1,6 @@
-// ImageDataset: checks at construction, byte -> float per batch. The conversion is compiled per instruction set
-// (core/kernels/simd.hpp): a 256-entry table (one load a pixel, no vector form) took a seed model's training step
-// 27 us a batch of 32 at 2 threads, the vector division about 2.
+// ImageDataset: checks at construction, byte -> float per batch, by a division compiled per instruction set
+// (core/kernels/simd.hpp) on images whose cache lines are all asked for first: a batch of 32 took a seed model's
+// training step 27 us at 2 threads through a 256-entry table, one image after the other, 13 us now.
 #include <elucid/data/image_dataset.hpp>
 
 #include <elucid/core/error.hpp>

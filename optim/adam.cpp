@@ -2,7 +2,9 @@
 // Compiled with -fno-math-errno (CMakeLists.txt) so that the update loop vectorises; a vector sqrt and division
 // round exactly as the scalar ones. The loops are compiled per instruction set (core/kernels/simd.hpp: baseline
 // x86-64 does 4 floats a sqrt and division, AVX-512 16); no contraction into FMA, so every version gives the same bits.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("fp-contract=off")
+#endif
 #include <elucid/optim/adam.hpp>
 
 #include <elucid/core/kernels/simd.hpp>
