@@ -2,7 +2,6 @@
 #include <elucid/core/leaf_gradients.hpp>
 
 #include <elucid/core/error.hpp>
-#include <elucid/core/kernels/simd.hpp>
 #include <elucid/core/kernels/team_loop.hpp>
 
 #include <algorithm>
@@ -13,18 +12,7 @@ namespace elucid {
 
 namespace {
 thread_local LeafGradients* active = nullptr;
-
-// to[i] (+)= from[0][e + i] + from[1][e + i] + ... for i < count, left to right: `fresh` means to holds nothing yet.
-ELUCID_SIMD_CLONES void add_sum(float* to, bool fresh, const std::vector<const float*>& from, int64_t e,
-                                int64_t count) {
-  size_t k = 0;
-  if (fresh) std::copy(from[0] + e, from[0] + e + count, to), k = 1;
-  for (; k < from.size(); ++k) {
-    const float* g = from[k] + e;
-    for (int64_t i = 0; i < count; ++i) to[i] += g[i];
-  }
 }
-}  // namespace
 
 void LeafGradients::reset(std::span<const Tensor> leaves) {
   slots_.resize(leaves.size());
@@ -79,8 +67,8 @@ void LeafGradients::add_into_leaves(std::span<LeafGradients> in_order) {
   kernels::team_loop(n_blocks, kernels::on_team(n_blocks, 4), [&](int64_t b) {
     const Job& job = jobs[blocks[b].first];
     const int64_t e = blocks[b].second, count = std::min(kBlock, job.size - e);
-    float* to = job.to.data + e;
-    add_sum(to, job.to.fresh, job.from, e, count);
+    for (size_t k = 0; k < job.from.size(); ++k)  // in order; the first copied when the leaf has no gradient yet
+      add_into({job.to.data + e, job.to.fresh && k == 0}, job.from[k] + e, count);
   });
   for (LeafGradients& g : in_order)
     for (Slot& s : g.slots_) {

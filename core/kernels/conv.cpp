@@ -302,9 +302,9 @@ void col2im_add(const Conv2DGeometry& g, const float* col, int64_t samples, floa
 }
 
 // With g.bf16: true when the float path, on the operands rounded to bfloat16, is faster than the bf16 kernels for
-// the products asked for (the forward's, or the backward's dW and dX): where Winograd's F(4x4, 3x3) suits each of
-// them (4 times fewer multiplications: kernels/winograd.hpp), or where a sum has fewer than 16 terms (K = KH * KW *
-// C: one input channel), too short for packing bfloat16 pairs to pay (the seed model's first convolution, K 9).
+// the products asked for (the forward's, or the backward's dW and dX): where Winograd suits each of them (4 to 5
+// times fewer multiplications: kernels/winograd.hpp), or where a sum has fewer than 16 terms (K = KH * KW * C: one
+// input channel), too short for packing bfloat16 pairs to pay (the seed model's first convolution, K 9).
 bool float_path_takes_bf16(const Conv2DGeometry& g, bool forward, bool dx, bool dw) {
   if (g.kh * g.kw * g.c < 16) return true;
   if (winograd_suits(g)) return true;  // the forward, dW and dX (winograd_input_gradient) all by Winograd
@@ -528,8 +528,7 @@ void forward_chunks(const Conv2DGeometry& g, const float* x, const float* w, con
   const int64_t k = g.kh * g.kw * g.c, rows_per_sample = g.oh * g.ow;
   const int64_t chunk = chunk_samples(g), chunks = (g.n + chunk - 1) / chunk;
   // 3x3, stride 1, valid or same padding, whole vectors of channels, tiles that fit the outputs (winograd_suits):
-  // Winograd's F(4x4, 3x3) from w transformed once. With g.bf16 w and each chunk's images are rounded to bfloat16
-  // first.
+  // Winograd from w transformed once. With g.bf16 w and each chunk's images are rounded to bfloat16 first.
   const bool winograd = winograd_suits(g);
   const int64_t image_floats = g.h * g.w * g.c, rounded_slot = g.bf16 ? slot_size(chunk * image_floats) : 0;
   float* rounded_images = g.bf16 ? thread_slots(rounded_buffer, rounded_slot) : nullptr;
@@ -605,13 +604,13 @@ void backward_chunks(const Conv2DGeometry& g, const float* x, const float* w, co
   // dW reads x in place (or its padded copy), as the forward does, when the chunk's rows are a depth the AVX-512
   // kernel takes.
   const Fields fields = fields_of(g);
-  const bool dw_winograd = dw && winograd_suits(g);  // dW by Winograd's F(4x4, 3x3) (kernels/winograd.hpp)
+  const bool dw_winograd = dw && winograd_suits(g);  // dW by Winograd (kernels/winograd.hpp)
   const bool dw_in_place =
       dw && !dw_winograd && fields != Fields::columns && sgemm_avx512_suits(k, g.f, chunk * rows_per_sample);
   const bool dw_canvas = dw_in_place && fields == Fields::padded_copy;
   // dX as the convolution of dy's canvas with the turned kernel when it can (input_gradient_geometry, strides 1):
   // each element one FMA chain, no columns and no col2im; else dcol (rows, K) = dy w^T scattered back by col2im.
-  // That convolution by Winograd's F(4x4, 3x3) when it suits (winograd_suits asks for strides 1; same padding gives
+  // That convolution by Winograd when it suits (winograd_suits asks for strides 1; same padding gives
   // same padding, valid padding a "full" one of 2 on each side), whatever its zero border would cost the direct
   // kernels: there it costs only the tiles' partly empty windows.
   // When the forward runs as Winograd, dX by the adjoint of its transforms on its tiles (winograd_input_gradient):

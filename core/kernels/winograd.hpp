@@ -23,16 +23,19 @@
 
 namespace elucid::kernels {
 
-// True when conv(g) can run as F(4x4, 3x3) here: an AVX-512F CPU (with AVX512_BF16 for g.bf16, as the bf16 kernels
-// need), a 3x3 kernel, strides and dilations 1, at most 2 rows and columns of zeros before the image (valid: 0,
-// same: 1, the input gradient of valid: 2; the outputs' count says how many after it), C and F multiples of 16 (whole
-// vectors), and tiles that cover at most twice the outputs (3x3 outputs in one tile of 16 and 13x13 in 16x16 do; 5x5
-// in 8x8 does not: it is slower there).
+// True when conv(g) can run as Winograd here (F(4x4, 3x3), or F(6x6, 3x3) under g.bf16 where its tiles save
+// products, as above): an AVX-512F CPU (with AVX512_BF16 for g.bf16, as the bf16 kernels need), a 3x3 kernel,
+// strides and dilations 1, at most 2 rows and columns of zeros before the image (valid: 0, same: 1, the input
+// gradient of valid: 2; the outputs' count says how many after it), C and F multiples of 16 (whole vectors), and
+// 4x4 tiles that cover at most twice the outputs, 1.6 times under g.bf16 (3x3 outputs in one tile of 16 and 13x13
+// in 16x16 do; 5x5 in 8x8 does not: it is slower there).
 bool winograd_suits(const Conv2DGeometry& g);
 
-// Floats of u for winograd_transform_kernel: 36 * C * F.
+// Floats of u for winograd_transform_kernel: P * C * F, P the positions of a tile's window (36 for 4x4 tiles, 64
+// for 6x6).
 int64_t winograd_kernel_floats(const Conv2DGeometry& g);
-// u (36, C, F) = G w G^T for every (c, f): w (3, 3, C, F) transformed, position p = 6 * row + column of the 6x6.
+// u (P, C, F) = G w G^T for every (c, f): w (3, 3, C, F) transformed, position p = W * row + column of the W x W
+// window (W = 6 or 8).
 void winograd_transform_kernel(const Conv2DGeometry& g, const float* w, float* u);
 
 // Floats of scratch one thread needs for winograd_forward.
@@ -51,7 +54,7 @@ int64_t winograd_weight_gradient_scratch_floats(const Conv2DGeometry& g);
 void winograd_weight_gradient(const Conv2DGeometry& g, const float* x, int64_t samples, const float* dy, float* dw,
                               float* scratch);
 
-// ut (36, F, C) = G w G^T for every (f, c), each position's matrix transposed: the kernel for
+// ut (P, F, C) = G w G^T for every (f, c), each position's matrix transposed: the kernel for
 // winograd_input_gradient.
 void winograd_transform_kernel_for_input_gradient(const Conv2DGeometry& g, const float* w, float* ut);
 // dx (samples, H, W, C) = dL/dx of conv(x, w) over `samples` images, from dy (samples, OH, OW, F) and ut as above:
